@@ -1,0 +1,114 @@
+// What a handler gets: output, environment, lazily opened metadata store, locks and config.
+// Only src/main.ts touches `process`; handlers stay testable and reusable by a server later.
+import { existsSync, readFileSync, readSync } from 'node:fs';
+import { hostname, homedir } from 'node:os';
+import { join } from 'node:path';
+import { Output } from './output.js';
+import { Config } from '../model/config.js';
+import { resolveDevice, type DeviceName } from '../device/resolve.js';
+import { openDb } from '../store/db.js';
+import { MetadataStore } from '../store/metadata-store.js';
+import { LockManager } from '../store/locks.js';
+import { InvalidCommandLine } from './errors.js';
+
+export function defaultSystemDir(env: NodeJS.ProcessEnv): string {
+  if (env.TSVM_SYSTEM_DIR) return env.TSVM_SYSTEM_DIR;
+  const state = env.XDG_STATE_HOME || join(env.HOME || homedir(), '.local', 'state');
+  return join(state, 'tsvm');
+}
+
+export class Context {
+  readonly systemDir: string;
+  readonly devDir: string | undefined;
+  private _store?: MetadataStore;
+  private _locks?: LockManager;
+  private _config?: Config;
+  /** --config text from the command line, merged over lvm.conf. */
+  configOverride = '';
+
+  constructor(readonly cmd: string, readonly out: Output, readonly env: NodeJS.ProcessEnv, readonly stdinFd = 0) {
+    this.systemDir = defaultSystemDir(env);
+    this.devDir = env.TSVM_DEV_DIR || undefined;
+  }
+
+  get store(): MetadataStore {
+    return (this._store ??= new MetadataStore(openDb(this.systemDir)));
+  }
+
+  get locks(): LockManager {
+    return (this._locks ??= new LockManager(this.systemDir));
+  }
+
+  get config(): Config {
+    if (!this._config) {
+      const c = new Config();
+      const file = join(this.systemDir, 'lvm.conf');
+      if (existsSync(file)) c.merge(readFileSync(file, 'utf8'));
+      if (this.configOverride) {
+        try {
+          c.merge(this.configOverride);
+        } catch {
+          throw new InvalidCommandLine('Failed to set overridden configuration entries.');
+        }
+      }
+      this._config = c;
+    }
+    return this._config;
+  }
+
+  get host(): string {
+    return hostname();
+  }
+
+  /** Seconds since the epoch (lv_time, vg creation). */
+  now(): number {
+    return Math.floor(Date.now() / 1000);
+  }
+
+  device(arg: string): DeviceName {
+    return resolveDevice(arg, this.devDir);
+  }
+
+  /**
+   * LVM2's yes_no_prompt(): the question on stderr, the answer read from stdin; end of input
+   * answers "[n]". Returns true for yes.
+   */
+  yesNo(question: string): boolean {
+    this.out.flushOut();
+    for (;;) {
+      this.out.rawErr(question);
+      const line = this.readLine();
+      if (line === null) {
+        this.out.rawErr('[n]\n');
+        return false;
+      }
+      const a = line.trim().toLowerCase();
+      if (a && 'yes'.startsWith(a)) return true;
+      if (a && 'no'.startsWith(a)) return false;
+      this.out.error(`WARNING: Invalid input '${line.trim()}'.`);
+    }
+  }
+
+  private readLine(): string | null {
+    const buf = Buffer.alloc(1);
+    let s = '';
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(this.stdinFd, buf, 0, 1, null);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+        return s.length ? s : null;
+      }
+      if (n === 0) return s.length ? s : null;
+      const c = buf.toString('latin1');
+      if (c === '\n') return s;
+      s += c;
+    }
+  }
+
+  close(): void {
+    this._locks?.releaseAll();
+    this._store?.db.close();
+  }
+}

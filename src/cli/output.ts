@@ -1,0 +1,78 @@
+// The output sink. LVM2 prefixes every log_print/log_error line with two spaces (log/prefix);
+// report rows go through the same path. Output is buffered and flushed once: lab scripts call
+// the binary hundreds of times, and one write is cheaper than hundreds.
+import { writeSync } from 'node:fs';
+
+export class Output {
+  private out: string[] = [];
+  private err: string[] = [];
+  /** Interleaving matters only on a terminal; keep stdout/stderr ordering by flushing stdout before stderr writes. */
+  constructor(readonly prefix = '  ') {}
+
+  /** A normal message on stdout (log_print). */
+  print(line: string): void {
+    this.out.push(this.prefix + line + '\n');
+  }
+
+  /** Raw text on stdout with no prefix (help, dd data is written elsewhere). */
+  raw(text: string): void {
+    this.out.push(text);
+  }
+
+  /** An error or warning on stderr (log_error / log_warn). */
+  error(line: string): void {
+    this.flushOut();
+    this.err.push(this.prefix + line + '\n');
+    this.flushErr();
+  }
+
+  /** Raw text on stderr (prompts: yes_no_prompt writes them unprefixed). */
+  rawErr(text: string): void {
+    this.flushOut();
+    this.err.push(text);
+    this.flushErr();
+  }
+
+  warn(line: string): void {
+    this.error(line);
+  }
+
+  /** Print a prompt on stdout without a newline (yes_no_prompt). */
+  prompt(text: string): void {
+    this.out.push(this.prefix + text);
+    this.flushOut();
+  }
+
+  flushOut(): void {
+    if (this.out.length) {
+      writeAll(1, this.out.join(''));
+      this.out = [];
+    }
+  }
+
+  private flushErr(): void {
+    if (this.err.length) {
+      writeAll(2, this.err.join(''));
+      this.err = [];
+    }
+  }
+
+  flush(): void {
+    this.flushOut();
+    this.flushErr();
+  }
+}
+
+function writeAll(fd: number, text: string): void {
+  const buf = Buffer.from(text);
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += writeSync(fd, buf, off);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+      if ((e as NodeJS.ErrnoException).code === 'EPIPE') return;
+      throw e;
+    }
+  }
+}

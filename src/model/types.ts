@@ -1,0 +1,96 @@
+// The in-memory model of LVM2 metadata (lib/metadata/metadata-exported.h: struct physical_volume,
+// volume_group, logical_volume, lv_segment). Pure data: no I/O. Sizes in the metadata are kept in
+// LVM2's own units: sectors (512 B) for extent size, pe_start and region size; extents for lengths.
+
+export type AllocPolicy = 'contiguous' | 'cling' | 'cling_by_tags' | 'normal' | 'anywhere' | 'inherit';
+
+export const SECTOR = 512;
+
+export interface PhysicalVolume {
+  uuid: string;
+  /** What LVM2 prints: "/dev/NAME" under TSVM_DEV_DIR, else the absolute path of the image. */
+  name: string;
+  /** The image file (or block device) that backs it. */
+  path: string;
+  /** Size of the device in bytes when last scanned (pvcreate, pvresize). */
+  devSize: number;
+  /** First data sector (LVM2 default 2048 = 1 MiB). */
+  peStart: number;
+  /** Extents in the VG; 0 while the PV is an orphan. */
+  peCount: number;
+  allocatable: boolean;
+  /** MISSING_PV: the image could not be opened when the VG was last read or written. */
+  missing: boolean;
+  tags: string[];
+  vgName: string | null;
+}
+
+export interface VolumeGroup {
+  uuid: string;
+  name: string;
+  /** Extent size in sectors (LVM2 default 8192 = 4 MiB). */
+  extentSize: number;
+  seqno: number;
+  alloc: Exclude<AllocPolicy, 'inherit'>;
+  maxLv: number;
+  maxPv: number;
+  resizeable: boolean;
+  exported: boolean;
+  tags: string[];
+  systemId: string;
+  creationTime: number;
+  creationHost: string;
+  /** PVs in metadata order (vgcreate/vgextend order): the allocator walks them in this order. */
+  pvs: PhysicalVolume[];
+  /** LVs in metadata order. */
+  lvs: LogicalVolume[];
+}
+
+export type LvStatusFlag = 'NOTSYNCED' | 'ACTIVATION_SKIP' | 'LOCKED' | 'REBUILD';
+
+export interface LogicalVolume {
+  uuid: string;
+  name: string;
+  visible: boolean;
+  /** Permission: LVM2 status WRITE. */
+  writable: boolean;
+  alloc: AllocPolicy;
+  /** Activation state (tsvm keeps it in metadata; LVM2 asks device-mapper). */
+  active: boolean;
+  creationTime: number;
+  creationHost: string;
+  tags: string[];
+  readAhead: 'auto' | number;
+  flags: LvStatusFlag[];
+  segments: LvSegment[];
+}
+
+export type SegmentType = 'striped' | 'mirror';
+
+/** An area of a segment: a run of extents on a PV, or of logical extents of a sub-LV. */
+export type SegmentArea =
+  | { kind: 'pv'; pvUuid: string; pe: number }
+  | { kind: 'lv'; lvName: string; le: number };
+
+export interface LvSegment {
+  startLe: number;
+  /** Logical extents covered by this segment (for striped: areaLen * stripes). */
+  extentCount: number;
+  type: SegmentType;
+  /** Stripe size in sectors (striped with >1 area); 0 otherwise. */
+  stripeSize: number;
+  /** Region size in sectors (mirror only). */
+  regionSize: number;
+  /** Name of the log LV (mirror with disk or mirrored log), null for a core log. */
+  mirrorLog: string | null;
+  areas: SegmentArea[];
+}
+
+/** Extents each area of a segment spans. */
+export function areaLen(seg: LvSegment): number {
+  return seg.type === 'striped' ? seg.extentCount / seg.areas.length : seg.extentCount;
+}
+
+export function lvExtents(lv: LogicalVolume): number {
+  return lv.segments.reduce((n, s) => n + s.extentCount, 0);
+}

@@ -1,0 +1,91 @@
+// Questions asked of a loaded VG: find an LV, who uses it, what role it plays.
+// Mirrors lib/metadata/lv.c / metadata.c helpers (find_lv, lv_is_mirror_image, first_seg...).
+// MIRROR_IMAGE / MIRROR_LOG are never stored: like LVM2's import, they are derived from references.
+import type { LogicalVolume, LvSegment, PhysicalVolume, VolumeGroup } from './types.js';
+
+export function findLv(vg: VolumeGroup, name: string): LogicalVolume | undefined {
+  return vg.lvs.find((lv) => lv.name === name);
+}
+
+export function findPvByUuid(vg: VolumeGroup, uuid: string): PhysicalVolume | undefined {
+  return vg.pvs.find((pv) => pv.uuid === uuid);
+}
+
+export function findPvByName(vg: VolumeGroup, name: string): PhysicalVolume | undefined {
+  return vg.pvs.find((pv) => pv.name === name);
+}
+
+/** The LV (and segment) that uses `name` as a data area, if any. */
+export function areaUser(vg: VolumeGroup, name: string): { lv: LogicalVolume; seg: LvSegment; index: number } | undefined {
+  for (const lv of vg.lvs) {
+    for (const seg of lv.segments) {
+      const index = seg.areas.findIndex((a) => a.kind === 'lv' && a.lvName === name);
+      if (index >= 0) return { lv, seg, index };
+    }
+  }
+  return undefined;
+}
+
+/** The mirror LV that uses `name` as its log, if any. */
+export function logUser(vg: VolumeGroup, name: string): LogicalVolume | undefined {
+  return vg.lvs.find((lv) => lv.segments.some((s) => s.mirrorLog === name));
+}
+
+export function isMirror(lv: LogicalVolume): boolean {
+  return lv.segments.length > 0 && lv.segments[0]!.type === 'mirror';
+}
+
+export function isMirrorImage(vg: VolumeGroup, lv: LogicalVolume): boolean {
+  const u = areaUser(vg, lv.name);
+  return !!u && u.seg.type === 'mirror';
+}
+
+export function isMirrorLog(vg: VolumeGroup, lv: LogicalVolume): boolean {
+  return !!logUser(vg, lv.name);
+}
+
+/** The LV directly above a sub-LV (lv_parent). */
+export function parentLv(vg: VolumeGroup, lv: LogicalVolume): LogicalVolume | undefined {
+  return areaUser(vg, lv.name)?.lv ?? logUser(vg, lv.name);
+}
+
+/** The visible LV at the top of a stack of sub-LVs. */
+export function topLv(vg: VolumeGroup, lv: LogicalVolume): LogicalVolume {
+  let cur = lv;
+  for (let p = parentLv(vg, cur); p; p = parentLv(vg, cur)) cur = p;
+  return cur;
+}
+
+/** Sub-LVs directly below an LV: data images first, then the log. */
+export function subLvs(vg: VolumeGroup, lv: LogicalVolume): LogicalVolume[] {
+  const names: string[] = [];
+  for (const seg of lv.segments) {
+    for (const a of seg.areas) if (a.kind === 'lv' && !names.includes(a.lvName)) names.push(a.lvName);
+    if (seg.mirrorLog && !names.includes(seg.mirrorLog)) names.push(seg.mirrorLog);
+  }
+  return names.map((n) => findLv(vg, n)).filter((x): x is LogicalVolume => !!x);
+}
+
+/** The LV and every sub-LV below it, depth first (parent before children). */
+export function lvTree(vg: VolumeGroup, lv: LogicalVolume): LogicalVolume[] {
+  return [lv, ...subLvs(vg, lv).flatMap((s) => lvTree(vg, s))];
+}
+
+/** PVs an LV's extents live on (through sub-LVs), in first-use order. */
+export function lvPvs(vg: VolumeGroup, lv: LogicalVolume): PhysicalVolume[] {
+  const out: PhysicalVolume[] = [];
+  for (const l of lvTree(vg, lv)) {
+    for (const seg of l.segments) {
+      for (const a of seg.areas) {
+        if (a.kind !== 'pv') continue;
+        const pv = findPvByUuid(vg, a.pvUuid);
+        if (pv && !out.includes(pv)) out.push(pv);
+      }
+    }
+  }
+  return out;
+}
+
+export function visibleLvCount(vg: VolumeGroup): number {
+  return vg.lvs.filter((lv) => lv.visible).length;
+}

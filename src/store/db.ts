@@ -1,0 +1,35 @@
+// Opening the metadata database in TSVM_SYSTEM_DIR and bringing its schema up to date.
+import Database from 'better-sqlite3';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
+
+export type Db = Database.Database;
+
+export function openDb(systemDir: string): Db {
+  if (!existsSync(systemDir)) mkdirSync(systemDir, { recursive: true, mode: 0o700 });
+  const file = join(systemDir, 'tsvm.db');
+  const fresh = !existsSync(file);
+  const db = new Database(file);
+  if (fresh) chmodSync(file, 0o600);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 30000');
+  migrate(db);
+  return db;
+}
+
+function migrate(db: Db): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version === SCHEMA_VERSION) return;
+  if (version > SCHEMA_VERSION) {
+    throw new Error(`metadata database version ${version} is newer than this tsvm (${SCHEMA_VERSION})`);
+  }
+  const run = db.transaction(() => {
+    // Re-read under the write lock: another process may have migrated meanwhile.
+    let v = db.pragma('user_version', { simple: true }) as number;
+    for (; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  });
+  run.immediate();
+}

@@ -1,0 +1,204 @@
+// Load and commit whole VGs (LVM2's vg_read / vg_write + vg_commit). A commit is one SQLite
+// transaction: it checks the seqno it read, archives the previous version in vg_history, bumps the
+// seqno and rewrites the VG's rows. Orphan PVs (in no VG) are rows with vg_uuid NULL.
+import type { Db } from './db.js';
+import type {
+  AllocPolicy, LogicalVolume, LvSegment, LvStatusFlag, PhysicalVolume, SegmentArea, SegmentType, VolumeGroup,
+} from '../model/types.js';
+
+interface PvRow {
+  uuid: string; name: string; path: string; dev_size: number; pe_start: number; pe_count: number;
+  allocatable: number; missing: number; tags: string; vg_uuid: string | null; vg_index: number | null;
+}
+interface VgRow {
+  uuid: string; name: string; extent_size: number; seqno: number; alloc: string; max_lv: number; max_pv: number;
+  resizeable: number; exported: number; tags: string; system_id: string; creation_time: number; creation_host: string;
+}
+interface LvRow {
+  uuid: string; name: string; visible: number; writable: number; alloc: string; active: number; creation_time: number;
+  creation_host: string; tags: string; read_ahead: string; flags: string;
+}
+interface SegRow {
+  lv_uuid: string; seg_index: number; start_le: number; extent_count: number; type: string; stripe_size: number;
+  region_size: number; mirror_log: string | null;
+}
+interface AreaRow { lv_uuid: string; seg_index: number; area_index: number; pv_uuid: string | null; lv_name: string | null; start: number }
+
+/** A VG as read, remembering what it was so the commit can archive it and detect a lost update. */
+export interface LoadedVg {
+  vg: VolumeGroup;
+  readSeqno: number;
+  snapshot: string;
+}
+
+export class ConcurrentUpdateError extends Error {}
+
+function pvFromRow(r: PvRow, vgName: string | null): PhysicalVolume {
+  return {
+    uuid: r.uuid, name: r.name, path: r.path, devSize: r.dev_size, peStart: r.pe_start, peCount: r.pe_count,
+    allocatable: !!r.allocatable, missing: !!r.missing, tags: JSON.parse(r.tags) as string[], vgName,
+  };
+}
+
+export class MetadataStore {
+  constructor(readonly db: Db) {}
+
+  vgNames(): string[] {
+    return (this.db.prepare('SELECT name FROM vg ORDER BY name').all() as { name: string }[]).map((r) => r.name);
+  }
+
+  loadVg(name: string): LoadedVg | null {
+    const row = this.db.prepare('SELECT * FROM vg WHERE name = ?').get(name) as VgRow | undefined;
+    if (!row) return null;
+    const vg = this.vgFromRows(row);
+    return { vg, readSeqno: vg.seqno, snapshot: JSON.stringify(vg) };
+  }
+
+  loadAllVgs(): VolumeGroup[] {
+    const rows = this.db.prepare('SELECT * FROM vg ORDER BY name').all() as VgRow[];
+    return rows.map((r) => this.vgFromRows(r));
+  }
+
+  private vgFromRows(row: VgRow): VolumeGroup {
+    const pvs = (this.db.prepare('SELECT * FROM pv WHERE vg_uuid = ? ORDER BY vg_index').all(row.uuid) as PvRow[])
+      .map((r) => pvFromRow(r, row.name));
+    const lvRows = this.db.prepare('SELECT * FROM lv WHERE vg_uuid = ? ORDER BY vg_index').all(row.uuid) as LvRow[];
+    const segRows = this.db
+      .prepare('SELECT s.* FROM seg s JOIN lv l ON l.uuid = s.lv_uuid WHERE l.vg_uuid = ? ORDER BY s.lv_uuid, s.seg_index')
+      .all(row.uuid) as SegRow[];
+    const areaRows = this.db
+      .prepare('SELECT a.* FROM area a JOIN lv l ON l.uuid = a.lv_uuid WHERE l.vg_uuid = ? ORDER BY a.lv_uuid, a.seg_index, a.area_index')
+      .all(row.uuid) as AreaRow[];
+    const segsByLv = new Map<string, LvSegment[]>();
+    const segByKey = new Map<string, LvSegment>();
+    for (const s of segRows) {
+      const seg: LvSegment = {
+        startLe: s.start_le, extentCount: s.extent_count, type: s.type as SegmentType, stripeSize: s.stripe_size,
+        regionSize: s.region_size, mirrorLog: s.mirror_log, areas: [],
+      };
+      let list = segsByLv.get(s.lv_uuid);
+      if (!list) segsByLv.set(s.lv_uuid, (list = []));
+      list.push(seg);
+      segByKey.set(`${s.lv_uuid}/${s.seg_index}`, seg);
+    }
+    for (const a of areaRows) {
+      const area: SegmentArea = a.pv_uuid !== null
+        ? { kind: 'pv', pvUuid: a.pv_uuid, pe: a.start }
+        : { kind: 'lv', lvName: a.lv_name!, le: a.start };
+      segByKey.get(`${a.lv_uuid}/${a.seg_index}`)!.areas.push(area);
+    }
+    const lvs: LogicalVolume[] = lvRows.map((r) => ({
+      uuid: r.uuid, name: r.name, visible: !!r.visible, writable: !!r.writable, alloc: r.alloc as AllocPolicy,
+      active: !!r.active, creationTime: r.creation_time, creationHost: r.creation_host,
+      tags: JSON.parse(r.tags) as string[], readAhead: r.read_ahead === 'auto' ? 'auto' : Number(r.read_ahead),
+      flags: JSON.parse(r.flags) as LvStatusFlag[], segments: segsByLv.get(r.uuid) ?? [],
+    }));
+    return {
+      uuid: row.uuid, name: row.name, extentSize: row.extent_size, seqno: row.seqno,
+      alloc: row.alloc as VolumeGroup['alloc'], maxLv: row.max_lv, maxPv: row.max_pv, resizeable: !!row.resizeable,
+      exported: !!row.exported, tags: JSON.parse(row.tags) as string[], systemId: row.system_id,
+      creationTime: row.creation_time, creationHost: row.creation_host, pvs, lvs,
+    };
+  }
+
+  /** Orphan PVs (pvcreate'd, in no VG), by name. */
+  orphanPvs(): PhysicalVolume[] {
+    return (this.db.prepare('SELECT * FROM pv WHERE vg_uuid IS NULL ORDER BY name').all() as PvRow[]).map((r) => pvFromRow(r, null));
+  }
+
+  /** Any PV (orphan or in a VG) by its display name or backing path. */
+  findPv(nameOrPath: string): PhysicalVolume | null {
+    const r = this.db.prepare('SELECT p.*, v.name AS vg_name FROM pv p LEFT JOIN vg v ON v.uuid = p.vg_uuid WHERE p.name = ? OR p.path = ?')
+      .get(nameOrPath, nameOrPath) as (PvRow & { vg_name: string | null }) | undefined;
+    return r ? pvFromRow(r, r.vg_name) : null;
+  }
+
+  allPvs(): PhysicalVolume[] {
+    const rows = this.db.prepare('SELECT p.*, v.name AS vg_name FROM pv p LEFT JOIN vg v ON v.uuid = p.vg_uuid ORDER BY p.name')
+      .all() as (PvRow & { vg_name: string | null })[];
+    return rows.map((r) => pvFromRow(r, r.vg_name));
+  }
+
+  /** Run `fn` in one write transaction (BEGIN IMMEDIATE: writers queue on SQLite's lock too). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  putOrphanPv(pv: PhysicalVolume): void {
+    this.db.prepare(`INSERT OR REPLACE INTO pv (uuid, name, path, dev_size, pe_start, pe_count, allocatable, missing, tags, vg_uuid, vg_index)
+      VALUES (?, ?, ?, ?, ?, 0, 0, 0, ?, NULL, NULL)`).run(pv.uuid, pv.name, pv.path, pv.devSize, pv.peStart, JSON.stringify(pv.tags));
+  }
+
+  deletePv(uuid: string): void {
+    this.db.prepare('DELETE FROM pv WHERE uuid = ?').run(uuid);
+  }
+
+  /**
+   * Write a VG (new or loaded): archive the version read, bump seqno, replace its rows. PVs that
+   * left the VG must be passed in `released` to become orphans again.
+   */
+  commitVg(loaded: LoadedVg | null, vg: VolumeGroup, description: string, released: PhysicalVolume[] = []): void {
+    this.transaction(() => {
+      const cur = this.db.prepare('SELECT seqno FROM vg WHERE uuid = ?').get(vg.uuid) as { seqno: number } | undefined;
+      if (loaded) {
+        if (!cur || cur.seqno !== loaded.readSeqno) throw new ConcurrentUpdateError(`VG ${vg.name} changed while being updated`);
+        this.db.prepare('INSERT INTO vg_history (vg_uuid, vg_name, seqno, saved_at, description, metadata) VALUES (?, ?, ?, ?, ?, ?)')
+          .run(vg.uuid, loaded.vg.name, loaded.readSeqno, Math.floor(Date.now() / 1000), description, loaded.snapshot);
+        vg.seqno = loaded.readSeqno + 1;
+      } else {
+        if (cur) throw new ConcurrentUpdateError(`VG ${vg.name} already exists`);
+        vg.seqno = 1;
+      }
+      this.deleteVgRows(vg.uuid);
+      this.insertVgRows(vg);
+      for (const pv of released) this.putOrphanPv({ ...pv, vgName: null });
+    });
+  }
+
+  removeVg(loaded: LoadedVg, description: string): void {
+    const vg = loaded.vg;
+    this.transaction(() => {
+      this.db.prepare('INSERT INTO vg_history (vg_uuid, vg_name, seqno, saved_at, description, metadata) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(vg.uuid, vg.name, loaded.readSeqno, Math.floor(Date.now() / 1000), description, loaded.snapshot);
+      const pvs = vg.pvs;
+      this.deleteVgRows(vg.uuid);
+      for (const pv of pvs) this.putOrphanPv({ ...pv, vgName: null });
+    });
+  }
+
+  private deleteVgRows(uuid: string): void {
+    const d = this.db;
+    d.prepare('DELETE FROM area WHERE lv_uuid IN (SELECT uuid FROM lv WHERE vg_uuid = ?)').run(uuid);
+    d.prepare('DELETE FROM seg WHERE lv_uuid IN (SELECT uuid FROM lv WHERE vg_uuid = ?)').run(uuid);
+    d.prepare('DELETE FROM lv WHERE vg_uuid = ?').run(uuid);
+    d.prepare('DELETE FROM pv WHERE vg_uuid = ?').run(uuid);
+    d.prepare('DELETE FROM vg WHERE uuid = ?').run(uuid);
+  }
+
+  private insertVgRows(vg: VolumeGroup): void {
+    const d = this.db;
+    d.prepare(`INSERT INTO vg (uuid, name, extent_size, seqno, alloc, max_lv, max_pv, resizeable, exported, tags, system_id, creation_time, creation_host)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(vg.uuid, vg.name, vg.extentSize, vg.seqno, vg.alloc, vg.maxLv, vg.maxPv,
+      +vg.resizeable, +vg.exported, JSON.stringify(vg.tags), vg.systemId, vg.creationTime, vg.creationHost);
+    const pvIns = d.prepare(`INSERT OR REPLACE INTO pv (uuid, name, path, dev_size, pe_start, pe_count, allocatable, missing, tags, vg_uuid, vg_index)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    vg.pvs.forEach((pv, i) => pvIns.run(pv.uuid, pv.name, pv.path, pv.devSize, pv.peStart, pv.peCount, +pv.allocatable, +pv.missing,
+      JSON.stringify(pv.tags), vg.uuid, i));
+    const lvIns = d.prepare(`INSERT INTO lv (uuid, vg_uuid, vg_index, name, visible, writable, alloc, active, creation_time, creation_host, tags, read_ahead, flags)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    const segIns = d.prepare(`INSERT INTO seg (lv_uuid, seg_index, start_le, extent_count, type, stripe_size, region_size, mirror_log)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+    const areaIns = d.prepare('INSERT INTO area (lv_uuid, seg_index, area_index, pv_uuid, lv_name, start) VALUES (?, ?, ?, ?, ?, ?)');
+    vg.lvs.forEach((lv, i) => {
+      lvIns.run(lv.uuid, vg.uuid, i, lv.name, +lv.visible, +lv.writable, lv.alloc, +lv.active, lv.creationTime, lv.creationHost,
+        JSON.stringify(lv.tags), String(lv.readAhead), JSON.stringify(lv.flags));
+      lv.segments.forEach((s, si) => {
+        segIns.run(lv.uuid, si, s.startLe, s.extentCount, s.type, s.stripeSize, s.regionSize, s.mirrorLog);
+        s.areas.forEach((a, ai) => {
+          if (a.kind === 'pv') areaIns.run(lv.uuid, si, ai, a.pvUuid, null, a.pe);
+          else areaIns.run(lv.uuid, si, ai, null, a.lvName, a.le);
+        });
+      });
+    });
+  }
+}
