@@ -1,0 +1,79 @@
+// Shared steps of handlers (LVM2 tools/toollib.c): naming VGs and LVs on the command line,
+// reading a VG under its lock with LVM2's "not found" messages, committing it.
+import type { Context } from './context.js';
+import { CommandFailed, InvalidCommandLine } from './errors.js';
+import type { LoadedVg } from '../store/metadata-store.js';
+import type { LogicalVolume, PhysicalVolume, VolumeGroup } from '../model/types.js';
+import { findLv } from '../model/vg-query.js';
+import { vgLockName, GLOBAL_LOCK } from '../store/locks.js';
+
+export interface LvName {
+  vg: string;
+  lv: string;
+}
+
+/** "vg/lv", "/dev/vg/lv" or "lv" (with the VG from `defaultVg`, or LVM_VG_NAME as LVM2 does). */
+export function parseLvName(ctx: Context, arg: string, defaultVg?: string): LvName | null {
+  let s = arg;
+  if (s.startsWith('/dev/mapper/')) {
+    const m = /^\/dev\/mapper\/((?:[^-]|--)+)-(.+)$/.exec(s);
+    if (!m) return null;
+    return { vg: m[1]!.replace(/--/g, '-'), lv: m[2]!.replace(/--/g, '-') };
+  }
+  if (s.startsWith('/dev/')) s = s.slice(5);
+  const parts = s.split('/');
+  if (parts.length === 2 && parts[0] && parts[1]) return { vg: parts[0], lv: parts[1] };
+  if (parts.length === 1 && parts[0]) {
+    const vg = defaultVg ?? ctx.env.LVM_VG_NAME;
+    if (!vg) return null;
+    return { vg, lv: parts[0] };
+  }
+  return null;
+}
+
+/** A VG name argument may be written "/dev/vg" or "vg". */
+export function vgNameArg(arg: string): string {
+  let s = arg.startsWith('/dev/') ? arg.slice(5) : arg;
+  while (s.endsWith('/')) s = s.slice(0, -1);
+  return s;
+}
+
+export function vgNotFound(name: string): CommandFailed {
+  return new CommandFailed(`Volume group "${name}" not found`, `Cannot process volume group ${name}`);
+}
+
+/** Lock and read a VG for a change. The lock is held until the command ends. */
+export function readVgForUpdate(ctx: Context, name: string): LoadedVg {
+  ctx.locks.lock(vgLockName(name));
+  const loaded = ctx.store.loadVg(name);
+  if (!loaded) throw vgNotFound(name);
+  return loaded;
+}
+
+/** Read a VG for reporting (no lock: SQLite gives a consistent snapshot). */
+export function readVg(ctx: Context, name: string): VolumeGroup {
+  const loaded = ctx.store.loadVg(name);
+  if (!loaded) throw vgNotFound(name);
+  return loaded.vg;
+}
+
+export function requireLv(vg: VolumeGroup, name: string): LogicalVolume {
+  const lv = findLv(vg, name);
+  if (!lv) throw new CommandFailed(`Failed to find logical volume "${vg.name}/${name}"`);
+  return lv;
+}
+
+export function takeGlobalLock(ctx: Context): void {
+  ctx.locks.lock(GLOBAL_LOCK);
+}
+
+/** Commit a changed VG (vg_write + vg_commit). */
+export function commitVg(ctx: Context, loaded: LoadedVg, description: string, released: PhysicalVolume[] = []): void {
+  ctx.store.commitVg(loaded, loaded.vg, description, released);
+}
+
+export function requirePositionals(ctx: Context, args: { positionals: string[] }, min: number, what: string): void {
+  if (args.positionals.length < min) {
+    throw new InvalidCommandLine(`${what}`, `Run \`${ctx.cmd} --help' for more information.`);
+  }
+}
