@@ -95,4 +95,14 @@ describe('lvextend of a mirror (Extending 2 mirror images)', () => {
     ]);
     expect(placed(allocate(req))).toEqual({ areas: ['/dev/loop1:0-9'], logs: ['/dev/loop1:10-10'] });
   });
+
+  it('mirror_logs_require_separate_pvs=1 with fewer PVs than areas + logs (separate-logs-1pv.txt)', () => {
+    const vg = makeVg([L(0)]);
+    addLinear(vg, 'lv', [[L(0), 0, 10]]);
+    const req = { vg, policy: 'inherit' as const, areaCount: 1, extents: 10, logCount: 1, logLen: 1, lvName: '', mirrorLogsRequireSeparatePvs: true };
+    expect(errorLines(() => allocate({ ...req, parallelAreas: buildParallelAreas(vg, 'lv') }))).toEqual([
+      'Not enough PVs with free space available for parallel allocation.',
+      'Consider --alloc anywhere if desperate.',
+    ]);
+  });
 });
