@@ -1,0 +1,193 @@
+// The generic report engine (LVM2 libdm/libdm-report.c): field lists from -o, sort keys from -O,
+// selection, and output as aligned columns, separated values, name=value pairs, rows or JSON.
+import { FIELDS, type Env, type FieldDef, type Row, type Value } from './fields.js';
+import type { FieldSection } from './field-table.js';
+
+export interface SortKey {
+  field: FieldDef;
+  desc: boolean;
+}
+
+export interface OutputOptions {
+  headings: boolean;
+  separator: string | undefined;
+  aligned: boolean;
+  nameprefixes: boolean;
+  unquoted: boolean;
+  rows: boolean;
+  json: boolean;
+}
+
+export class UnknownFieldError extends Error {
+  constructor(readonly field: string, readonly where: 'field' | 'sort') {
+    super(`Unrecognised field: ${field}`);
+  }
+}
+
+/** Canonical name: LVM2 compares field names case-insensitively with '_' removed. */
+function canon(s: string): string {
+  return s.replace(/_/g, '').toLowerCase();
+}
+
+const CANON = FIELDS.map((f) => canon(f.id));
+
+/** Resolve a field name as LVM2's _get_field does: exact, or with the report's prefix left out. */
+export function resolveField(name: string, prefix: string): FieldDef | undefined {
+  const c = canon(name);
+  const p = canon(prefix);
+  for (let i = 0; i < FIELDS.length; i++) {
+    const fc = CANON[i]!;
+    if (fc === c || (fc.startsWith(p) && fc.slice(p.length) === c)) return FIELDS[i];
+  }
+  return undefined;
+}
+
+/** Apply several -o values to the default list: "a,b" replaces, "+a" appends, "-a" removes. */
+export function buildFieldList(defaults: string[], opts: string[], prefix: string): FieldDef[] | 'help' {
+  let names = [...defaults];
+  for (const o of opts) {
+    if (o === 'help' || o === '?') return 'help';
+    if (o.startsWith('+')) names.push(...o.slice(1).split(',').filter(Boolean));
+    else if (o.startsWith('-')) {
+      const drop = o.slice(1).split(',').filter(Boolean).map((n) => {
+        const f = resolveField(n, prefix);
+        if (!f) throw new UnknownFieldError(n, 'field');
+        return f.id;
+      });
+      names = names.filter((n) => !drop.includes(resolveField(n, prefix)?.id ?? n));
+    } else names = o.split(',').filter(Boolean);
+  }
+  const out: FieldDef[] = [];
+  for (const n of names) {
+    if (n === 'help' || n === '?') return 'help';
+    const f = resolveField(n, prefix);
+    if (!f) throw new UnknownFieldError(n, 'field');
+    out.push(f);
+  }
+  return out;
+}
+
+export function buildSortKeys(spec: string, prefix: string): SortKey[] {
+  return spec.split(',').filter(Boolean).map((s) => {
+    const desc = s.startsWith('-');
+    const name = s.replace(/^[+-]/, '');
+    const field = resolveField(name, prefix);
+    if (!field) throw new UnknownFieldError(name, 'sort');
+    return { field, desc };
+  });
+}
+
+const SECTION_TITLES: [FieldSection, string, string][] = [
+  ['LVS', 'Logical Volume Fields', 'lv_all'],
+  ['LVSINFO', 'Logical Volume Device Info Fields', 'lv_all'],
+  ['LVSSTATUS', 'Logical Volume Device Status Fields', 'lv_all'],
+  ['LVSINFOSTATUS', 'Logical Volume Device Info and Status Combined Fields', 'lv_all'],
+  ['LABEL', 'Physical Volume Label Fields', 'pv_all'],
+  ['PVS', 'Physical Volume Fields', 'pv_all'],
+  ['VGS', 'Volume Group Fields', 'vg_all'],
+  ['SEGS', 'Logical Volume Segment Fields', 'seg_all'],
+  ['PVSEGS', 'Physical Volume Segment Fields', 'pvseg_all'],
+];
+
+const KIND_NAMES: Record<string, string> = {
+  STR: 'string', STR_LIST: 'string list', NUM: 'number', BIN: 'number', SNUM: 'number', SIZ: 'size', PCT: 'percent',
+  TIM: 'time',
+};
+
+/** LVM2's field help (dm_report _display_fields); `types` adds the value types, as for -S help. */
+export function fieldHelp(types: boolean): string[] {
+  const w = 27;
+  const line = (id: string, desc: string) => `  ${id.padEnd(w)} - ${desc}`;
+  const out: string[] = [];
+  for (const [section, title, all] of SECTION_TITLES) {
+    out.push(title, '-'.repeat(title.length));
+    if (!types) out.push(line(all, 'All fields in this section.'));
+    for (const f of FIELDS) if (f.section === section) out.push(line(f.id, types ? `${f.desc} [${KIND_NAMES[f.kind]}]` : f.desc));
+    out.push(' ');
+  }
+  out.push('Special Fields', '--------------');
+  out.push(line('selected', types ? 'Set if item passes selection criteria. [number]' : 'Set if item passes selection criteria.'));
+  out.push(line('help', types ? 'Show help. [unselectable number]' : 'Show help.'));
+  out.push(line('?', types ? 'Show help. [unselectable number]' : 'Show help.'));
+  out.push(' ');
+  return out;
+}
+
+function compareValues(a: Value, b: Value): number {
+  const x = a.v;
+  const y = b.v;
+  if (typeof x === 'number' && typeof y === 'number') {
+    const xn = Number.isNaN(x) ? -Infinity : x;
+    const yn = Number.isNaN(y) ? -Infinity : y;
+    return xn < yn ? -1 : xn > yn ? 1 : 0;
+  }
+  const xs = String(x);
+  const ys = String(y);
+  return xs < ys ? -1 : xs > ys ? 1 : 0;
+}
+
+/** Sort rows in place by the keys (stable, as the order rows were collected in breaks ties). */
+export function sortRows(rows: Row[], keys: SortKey[], env: Env): Row[] {
+  const vals = rows.map((r) => keys.map((k) => k.field.get(r, env)));
+  const idx = rows.map((_, i) => i);
+  idx.sort((i, j) => {
+    for (let k = 0; k < keys.length; k++) {
+      const c = compareValues(vals[i]![k]!, vals[j]![k]!);
+      if (c) return keys[k]!.desc ? -c : c;
+    }
+    return i - j;
+  });
+  return idx.map((i) => rows[i]!);
+}
+
+function rightAligned(f: FieldDef): boolean {
+  return f.kind === 'NUM' || f.kind === 'SIZ' || f.kind === 'PCT' || f.kind === 'SNUM' || f.kind === 'BIN';
+}
+
+/** Render the report to lines (without LVM2's two-space log prefix). */
+export function renderReport(fields: FieldDef[], rows: Row[], env: Env, o: OutputOptions, jsonKey: string): string[] {
+  const cells = rows.map((r) => fields.map((f) => f.get(r, env).s));
+  if (o.json) return renderJson(fields, cells, jsonKey);
+  if (!rows.length) return [];
+  const out: string[] = [];
+  const sep = o.separator ?? ' ';
+  if (o.rows) {
+    for (let i = 0; i < fields.length; i++) {
+      const vals = cells.map((c) => c[i]!);
+      out.push([o.headings ? [fields[i]!.heading] : [], vals].flat().join(sep));
+    }
+    return out;
+  }
+  if (o.nameprefixes) {
+    const q = o.unquoted ? '' : "'";
+    if (o.headings) out.push(fields.map((f) => f.heading).join(sep));
+    for (const c of cells) out.push(fields.map((f, i) => `LVM2_${f.id.toUpperCase()}=${q}${c[i]}${q}`).join(sep));
+    return out;
+  }
+  const align = o.separator === undefined || o.aligned;
+  if (!align) {
+    if (o.headings) out.push(fields.map((f) => f.heading).join(sep));
+    for (const c of cells) out.push(c.join(sep));
+    return out;
+  }
+  const widths = fields.map((f, i) => cells.reduce((w, c) => Math.max(w, c[i]!.length), f.width));
+  if (o.headings) out.push(fields.map((f, i) => f.heading.slice(0, widths[i]).padEnd(widths[i]!)).join(sep));
+  for (const c of cells) {
+    out.push(fields.map((f, i) => (rightAligned(f) ? c[i]!.padStart(widths[i]!) : c[i]!.padEnd(widths[i]!))).join(sep));
+  }
+  return out;
+}
+
+function jsonString(s: string): string {
+  return '"' + s.replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"';
+}
+
+function renderJson(fields: FieldDef[], cells: string[][], key: string): string[] {
+  const out = ['{', '    "report": [', '        {', `            "${key}": [`];
+  cells.forEach((c, n) => {
+    const obj = '{' + fields.map((f, i) => `"${f.id}":${jsonString(c[i]!)}`).join(', ') + '}';
+    out.push('                ' + obj + (n < cells.length - 1 ? ',' : ''));
+  });
+  out.push('            ]', '        }', '    ]', '}');
+  return out;
+}

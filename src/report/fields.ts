@@ -1,0 +1,315 @@
+// Field getters (LVM2 lib/report/report.c _*_disp functions): each turns a report row into the
+// display string and a value used for sorting and selection. Fields tsvm cannot answer print
+// LVM2's value for an LV with no device-mapper state.
+import type { LogicalVolume, LvSegment, PhysicalVolume, VolumeGroup } from '../model/types.js';
+import type { PvExtentRun } from '../model/pv-map.js';
+import { FIELD_TABLE, type FieldEntry, type FieldKind, type FieldSection } from './field-table.js';
+import { lvAttr, pvAttr, vgAttr } from './lv-attr.js';
+import type { LvStatusSource } from './status.js';
+import {
+  convertLv, isActive, isMirrored, isMirrorImage, isMirrorLog, isPartial, parentOf, type VgInfo,
+} from './vg-info.js';
+import { formatUnits, type ReportUnits } from './units.js';
+
+export interface Row {
+  vg: VolumeGroup | null;
+  info: VgInfo | null;
+  pv?: PhysicalVolume;
+  lv?: LogicalVolume;
+  seg?: LvSegment;
+  pvseg?: PvExtentRun;
+}
+
+export interface Env {
+  units: ReportUnits;
+  status: LvStatusSource;
+  markHidden: boolean;
+  binary: boolean;
+  warn(line: string): void;
+}
+
+/** A display string and the value sort and selection use (numbers for NUM/SIZ/PCT, else string). */
+export interface Value {
+  s: string;
+  v: number | string;
+}
+
+export interface FieldDef {
+  section: FieldSection;
+  kind: FieldKind;
+  heading: string;
+  width: number;
+  id: string;
+  desc: string;
+  get: (r: Row, e: Env) => Value;
+}
+
+const MDA_SIZE = 2040; // sectors: LVM2's default metadata area, 1020.00k
+const MDA_FREE_IN_VG = 1014; // 507.00k
+const MDA_FREE_ORPHAN = 1018; // 509.00k
+
+const str = (s: string): Value => ({ s, v: s });
+const num = (n: number): Value => ({ s: String(n), v: n });
+const blankNum: Value = { s: '', v: NaN };
+const size = (e: Env, sectors: number): Value => ({ s: formatUnits(sectors, e.units), v: sectors });
+
+function bin(e: Env, on: boolean, word: string): Value {
+  if (e.binary) return num(on ? 1 : 0);
+  return { s: on ? word : '', v: on ? 1 : 0 };
+}
+
+export function lvDisplayName(lv: LogicalVolume, e: Env): string {
+  return !lv.visible && e.markHidden ? `[${lv.name}]` : lv.name;
+}
+
+function pvDisplayName(pv: PhysicalVolume | undefined): string {
+  return !pv || pv.missing ? '[unknown]' : pv.name;
+}
+
+const lvNameValue = (lv: LogicalVolume, e: Env): Value => ({ s: lvDisplayName(lv, e), v: lv.name });
+
+function extentSize(r: Row): number {
+  return r.vg?.extentSize ?? 0;
+}
+
+function pvSize(r: Row): number {
+  const pv = r.pv!;
+  return r.vg ? pv.peCount * r.vg.extentSize : Math.floor(pv.devSize / 512);
+}
+
+function pvUsed(r: Row): number {
+  return r.vg ? (r.info!.pvAlloc.get(r.pv!.uuid) ?? 0) * r.vg.extentSize : 0;
+}
+
+function segtype(seg: LvSegment): string {
+  if (seg.type === 'mirror') return 'mirror';
+  return seg.areas.length > 1 ? 'striped' : 'linear';
+}
+
+function areaLen(seg: LvSegment): number {
+  return seg.type === 'striped' ? seg.extentCount / seg.areas.length : seg.extentCount;
+}
+
+function segAreas(r: Row, fmt: (name: string, start: number, len: number) => string): string[] {
+  const seg = r.seg;
+  if (!seg) return [];
+  const len = areaLen(seg);
+  return seg.areas.map((a) =>
+    a.kind === 'pv' ? fmt(pvDisplayName(r.info!.pvByUuid.get(a.pvUuid)), a.pe, len) : fmt(a.lvName, a.le, len));
+}
+
+function lvLayout(r: Row, e: Env): string {
+  const lv = r.lv!;
+  if (isTmpLayer(lv)) {
+    e.warn(`Internal error: WARNING: Failed to properly detect layout and role for LV ${r.vg!.name}/${lv.name}.`);
+    return 'unknown';
+  }
+  if (isMirrored(lv)) return 'mirror';
+  return lv.segments.some((s) => s.type === 'striped' && s.areas.length > 1) ? 'striped' : 'linear';
+}
+
+function isTmpLayer(lv: LogicalVolume): boolean {
+  return /_mimagetmp_[0-9]+$/.test(lv.name);
+}
+
+function lvRole(r: Row, e: Env): string {
+  const lv = r.lv!;
+  const info = r.info!;
+  if (isTmpLayer(lv)) {
+    e.warn(`Internal error: WARNING: Failed to properly detect layout and role for LV ${r.vg!.name}/${lv.name}.`);
+    return 'private,mirror,image';
+  }
+  if (isMirrorImage(info, lv)) return 'private,mirror,image';
+  if (isMirrorLog(info, lv)) return 'private,mirror,log';
+  return lv.visible ? 'public' : 'private';
+}
+
+function lvTime(t: number): string {
+  if (!t) return '';
+  const d = new Date(t * 1000);
+  const p = (n: number) => String(n).padStart(2, '0');
+  const off = -d.getTimezoneOffset();
+  const sign = off >= 0 ? '+' : '-';
+  const z = `${sign}${p(Math.floor(Math.abs(off) / 60))}${p(Math.abs(off) % 60)}`;
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())} ${z}`;
+}
+
+function copyPercent(r: Row, e: Env): Value {
+  const lv = r.lv!;
+  if (!isMirrored(lv)) return blankNum;
+  const p = e.status.copyPercent(r.vg!, lv);
+  return p === undefined ? blankNum : { s: p.toFixed(2), v: p };
+}
+
+type Getter = (r: Row, e: Env) => Value;
+
+const GETTERS: Record<string, Getter> = {
+  // Logical volumes
+  lv_uuid: (r) => str(r.lv!.uuid),
+  lv_name: (r, e) => lvNameValue(r.lv!, e),
+  lv_full_name: (r) => str(`${r.vg!.name}/${r.lv!.name}`),
+  lv_path: (r) => str(r.lv!.visible ? `/dev/${r.vg!.name}/${r.lv!.name}` : ''),
+  lv_dm_path: (r) => str(`/dev/mapper/${r.vg!.name.replace(/-/g, '--')}-${r.lv!.name.replace(/-/g, '--')}`),
+  lv_parent: (r) => str(parentOf(r.info!, r.lv!)?.name ?? ''),
+  lv_layout: (r, e) => str(lvLayout(r, e)),
+  lv_role: (r, e) => str(lvRole(r, e)),
+  lv_initial_image_sync: (r, e) => bin(e, isMirrored(r.lv!) && !r.lv!.flags.includes('NOTSYNCED'), 'initial image sync'),
+  lv_image_synced: (r, e) => bin(e, isMirrorImage(r.info!, r.lv!) && e.status.imageInSync(r.vg!, r.lv!), 'image synced'),
+  lv_merging: (_r, e) => bin(e, false, 'merging'),
+  lv_converting: (r, e) => bin(e, !!convertLv(r.info!, r.lv!), 'converting'),
+  lv_allocation_policy: (r) => str(r.lv!.alloc),
+  lv_allocation_locked: (r, e) => bin(e, r.lv!.flags.includes('LOCKED'), 'allocation locked'),
+  lv_fixed_minor: (_r, e) => bin(e, false, 'fixed minor'),
+  lv_skip_activation: (r, e) => bin(e, r.lv!.flags.includes('ACTIVATION_SKIP'), 'skip activation'),
+  lv_autoactivation: (_r, e) => bin(e, true, 'enabled'),
+  lv_active: (r) => str(isActive(r.info!, r.lv!) ? 'active' : ''),
+  lv_active_locally: (r, e) => bin(e, isActive(r.info!, r.lv!), 'active locally'),
+  lv_active_remotely: (_r, e) => bin(e, false, 'active remotely'),
+  lv_active_exclusively: (r, e) => bin(e, isActive(r.info!, r.lv!), 'active exclusively'),
+  lv_major: () => num(-1),
+  lv_minor: () => num(-1),
+  lv_read_ahead: (r, e) => (r.lv!.readAhead === 'auto' ? { s: 'auto', v: -1 } : size(e, r.lv!.readAhead as number)),
+  lv_size: (r, e) => size(e, r.lv!.segments.reduce((n, s) => n + s.extentCount, 0) * extentSize(r)),
+  seg_count: (r) => num(r.lv!.segments.length),
+  lv_tags: (r) => str(r.lv!.tags.join(',')),
+  lv_time: (r) => ({ s: lvTime(r.lv!.creationTime), v: r.lv!.creationTime }),
+  lv_host: (r) => str(r.lv!.creationHost),
+  lv_modules: (r) => str(isMirrored(r.lv!) ? 'mirror' : ''),
+  lv_historical: (_r, e) => bin(e, false, 'historical'),
+  mirror_log: (r, e) => {
+    const name = r.lv!.segments.find((s) => s.mirrorLog)?.mirrorLog;
+    const log = name ? r.info!.lvByName.get(name) : undefined;
+    return log ? lvNameValue(log, e) : str('');
+  },
+  mirror_log_uuid: (r) => {
+    const name = r.lv!.segments.find((s) => s.mirrorLog)?.mirrorLog;
+    return str((name && r.info!.lvByName.get(name)?.uuid) || '');
+  },
+  convert_lv: (r, e) => {
+    const c = convertLv(r.info!, r.lv!);
+    return c ? lvNameValue(c, e) : str('');
+  },
+  convert_lv_uuid: (r) => str(convertLv(r.info!, r.lv!)?.uuid ?? ''),
+  lv_kernel_major: () => num(-1),
+  lv_kernel_minor: () => num(-1),
+  lv_kernel_read_ahead: () => num(-1),
+  lv_permissions: (r) => str(isActive(r.info!, r.lv!) ? (r.lv!.writable ? 'writeable' : 'read-only') : 'unknown'),
+  lv_suspended: (_r, e) => bin(e, false, 'suspended'),
+  lv_live_table: (r, e) => bin(e, isActive(r.info!, r.lv!), 'live table present'),
+  lv_inactive_table: (_r, e) => bin(e, false, 'inactive table present'),
+  lv_device_open: (r, e) => bin(e, isActive(r.info!, r.lv!) && !!parentOf(r.info!, r.lv!), 'open'),
+  copy_percent: copyPercent,
+  sync_percent: copyPercent,
+  lv_health_status: (r) => str(isPartial(r.info!, r.lv!) ? 'partial' : ''),
+  lv_attr: (r, e) => str(lvAttr(r.info!, r.lv!, e.status)),
+  // PV label and PV
+  pv_fmt: () => str('lvm2'),
+  pv_uuid: (r) => str(r.pv!.uuid),
+  dev_size: (r, e) => size(e, Math.floor(r.pv!.devSize / 512)),
+  pv_name: (r) => str(pvDisplayName(r.pv)),
+  pv_mda_free: (r, e) => size(e, r.vg ? MDA_FREE_IN_VG : MDA_FREE_ORPHAN),
+  pv_mda_size: (_r, e) => size(e, MDA_SIZE),
+  pv_ext_vsn: () => num(2),
+  pe_start: (r, e) => size(e, r.pv!.peStart),
+  pv_size: (r, e) => size(e, pvSize(r)),
+  pv_free: (r, e) => size(e, pvSize(r) - pvUsed(r)),
+  pv_used: (r, e) => size(e, pvUsed(r)),
+  pv_attr: (r) => str(pvAttr(r.pv!, r.vg)),
+  pv_allocatable: (r, e) => bin(e, !!r.vg && r.pv!.allocatable, 'allocatable'),
+  pv_exported: (r, e) => bin(e, !!r.vg?.exported, 'exported'),
+  pv_missing: (r, e) => bin(e, r.pv!.missing, 'missing'),
+  pv_pe_count: (r) => num(r.pv!.peCount),
+  pv_pe_alloc_count: (r) => num(r.info?.pvAlloc.get(r.pv!.uuid) ?? 0),
+  pv_tags: (r) => str(r.pv!.tags.join(',')),
+  pv_mda_count: () => num(1),
+  pv_mda_used_count: () => num(1),
+  pv_ba_start: (_r, e) => size(e, 0),
+  pv_ba_size: (_r, e) => size(e, 0),
+  pv_in_use: (r, e) => bin(e, !!r.vg, 'used'),
+  pv_duplicate: (_r, e) => bin(e, false, 'duplicate'),
+  // VG
+  vg_fmt: (r) => str(r.vg ? 'lvm2' : ''),
+  vg_uuid: (r) => str(r.vg?.uuid ?? ''),
+  vg_name: (r) => str(r.vg?.name ?? ''),
+  vg_attr: (r) => str(r.vg ? vgAttr(r.vg, r.info!.missingPvs) : ''),
+  vg_permissions: (r) => str(r.vg ? 'writeable' : ''),
+  vg_extendable: (r, e) => bin(e, !!r.vg?.resizeable, 'extendable'),
+  vg_exported: (r, e) => bin(e, !!r.vg?.exported, 'exported'),
+  vg_autoactivation: (r, e) => bin(e, !!r.vg, 'enabled'),
+  vg_partial: (r, e) => bin(e, (r.info?.missingPvs ?? 0) > 0, 'partial'),
+  vg_allocation_policy: (r) => str(r.vg?.alloc ?? ''),
+  vg_clustered: (_r, e) => bin(e, false, 'clustered'),
+  vg_shared: (_r, e) => bin(e, false, 'shared'),
+  vg_size: (r, e) => size(e, (r.info?.extentCount ?? 0) * extentSize(r)),
+  vg_free: (r, e) => size(e, (r.info?.freeExtents ?? 0) * extentSize(r)),
+  vg_sysid: (r) => str(r.vg?.systemId ?? ''),
+  vg_systemid: (r) => str(r.vg?.systemId ?? ''),
+  vg_extent_size: (r, e) => size(e, extentSize(r)),
+  vg_extent_count: (r) => num(r.info?.extentCount ?? 0),
+  vg_free_count: (r) => num(r.info?.freeExtents ?? 0),
+  max_lv: (r) => num(r.vg?.maxLv ?? 0),
+  max_pv: (r) => num(r.vg?.maxPv ?? 0),
+  pv_count: (r) => num(r.vg?.pvs.length ?? 0),
+  vg_missing_pv_count: (r) => num(r.info?.missingPvs ?? 0),
+  lv_count: (r) => num(r.vg ? r.vg.lvs.reduce((n, lv) => n + (lv.visible ? 1 : 0), 0) : 0),
+  snap_count: () => num(0),
+  vg_seqno: (r) => num(r.vg?.seqno ?? 0),
+  vg_tags: (r) => str(r.vg?.tags.join(',') ?? ''),
+  vg_mda_count: (r) => num(r.vg?.pvs.length ?? 0),
+  vg_mda_used_count: (r) => num(r.vg?.pvs.length ?? 0),
+  vg_mda_free: (r, e) => size(e, r.vg ? MDA_FREE_IN_VG : 0),
+  vg_mda_size: (r, e) => size(e, r.vg ? MDA_SIZE : 0),
+  vg_mda_copies: () => str('unmanaged'),
+  // LV segments
+  segtype: (r) => str(r.seg ? segtype(r.seg) : r.pvseg ? 'free' : ''),
+  stripes: (r) => (r.seg ? num(r.seg.areas.length) : num(0)),
+  data_stripes: (r) => (r.seg ? num(r.seg.areas.length) : num(0)),
+  data_copies: (r) => (r.seg ? num(r.seg.type === 'mirror' ? r.seg.areas.length : 1) : num(0)),
+  stripe_size: (r, e) => size(e, r.seg?.type === 'striped' && r.seg.areas.length > 1 ? r.seg.stripeSize : 0),
+  region_size: (r, e) => size(e, r.seg?.type === 'mirror' ? r.seg.regionSize : 0),
+  chunk_size: (_r, e) => size(e, 0),
+  seg_start: (r, e) => size(e, (r.seg?.startLe ?? 0) * extentSize(r)),
+  seg_start_pe: (r) => num(r.seg?.startLe ?? 0),
+  seg_size: (r, e) => size(e, (r.seg?.extentCount ?? 0) * extentSize(r)),
+  seg_size_pe: (r) => num(r.seg?.extentCount ?? 0),
+  seg_pe_ranges: (r) => str(segAreas(r, (n, s, l) => `${n}:${s}-${s + l - 1}`).join(' ')),
+  seg_le_ranges: (r) => str(segAreas(r, (n, s, l) => `${n}:${s}-${s + l - 1}`).join(',')),
+  devices: (r) => str(segAreas(r, (n, s) => `${n}(${s})`).join(',')),
+  // PV segments
+  pvseg_start: (r) => num(r.pvseg?.start ?? 0),
+  pvseg_size: (r) => num(r.pvseg?.len ?? 0),
+};
+
+function fallback(kind: FieldKind): Getter {
+  if (kind === 'SNUM') return () => num(-1);
+  return () => ({ s: '', v: kind === 'STR' || kind === 'STR_LIST' || kind === 'TIM' ? '' : NaN });
+}
+
+/** A row without the object a field describes (an LV field on a free PV segment) shows blank. */
+function guarded(section: FieldSection, kind: FieldKind, g: Getter): Getter {
+  const blank: Value = kind === 'NUM' || kind === 'SIZ' || kind === 'PCT' || kind === 'BIN' || kind === 'SNUM'
+    ? blankNum : { s: '', v: '' };
+  switch (section) {
+    case 'LVS': case 'LVSINFO': case 'LVSSTATUS': case 'LVSINFOSTATUS': return (r, e) => (r.lv ? g(r, e) : blank);
+    case 'LABEL': case 'PVS': return (r, e) => (r.pv ? g(r, e) : blank);
+    default: return g;
+  }
+}
+
+export const FIELDS: readonly FieldDef[] = FIELD_TABLE.map((f: FieldEntry) => ({
+  section: f[0], kind: f[1], heading: f[2], width: f[3] || f[2].length, id: f[4], desc: f[5],
+  get: guarded(f[0], f[1], GETTERS[f[4]] ?? fallback(f[1])),
+}));
+
+export const FIELD_BY_ID: ReadonlyMap<string, FieldDef> = new Map(FIELDS.map((f) => [f.id, f]));
+
+/** Which object a field's section needs: 'lv', 'pv', 'vg', 'seg' or 'pvseg'. */
+export function fieldObject(f: FieldDef): 'lv' | 'pv' | 'vg' | 'seg' | 'pvseg' {
+  switch (f.section) {
+    case 'LVS': case 'LVSINFO': case 'LVSSTATUS': case 'LVSINFOSTATUS': return 'lv';
+    case 'LABEL': case 'PVS': return 'pv';
+    case 'VGS': return 'vg';
+    case 'SEGS': return 'seg';
+    default: return 'pvseg';
+  }
+}

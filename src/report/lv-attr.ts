@@ -1,0 +1,62 @@
+// lv_attr, vg_attr and pv_attr strings (LVM2 lib/metadata/lv.c lv_attr_dup_with_info_and_seg_status,
+// vg.c vg_attr_dup, pv.c pv_attr_dup), for the segment types tsvm has: linear/striped and mirror.
+import type { AllocPolicy, LogicalVolume, PhysicalVolume, VolumeGroup } from '../model/types.js';
+import type { LvStatusSource } from './status.js';
+import {
+  convertLv, isActive, isMirrored, isMirrorImage, isMirrorLog, isPartial, parentOf, type VgInfo,
+} from './vg-info.js';
+
+const ALLOC_CHAR: Record<AllocPolicy, string> = {
+  contiguous: 'c', cling: 'l', cling_by_tags: 'l', normal: 'n', anywhere: 'a', inherit: 'i',
+};
+
+export function allocChar(p: AllocPolicy): string {
+  return ALLOC_CHAR[p];
+}
+
+function typeChar(info: VgInfo, lv: LogicalVolume, status: LvStatusSource): string {
+  if (convertLv(info, lv)) return 'c';
+  if (isMirrored(lv)) return lv.flags.includes('NOTSYNCED') ? 'M' : 'm';
+  if (isMirrorImage(info, lv)) return status.imageInSync(info.vg, lv) ? 'i' : 'I';
+  if (isMirrorLog(info, lv)) return 'l';
+  return '-';
+}
+
+/** Part of a mirror stack: the mirror itself, its images and its log. */
+function inMirror(info: VgInfo, lv: LogicalVolume): boolean {
+  return isMirrored(lv) || isMirrorImage(info, lv) || isMirrorLog(info, lv);
+}
+
+export function lvAttr(info: VgInfo, lv: LogicalVolume, status: LvStatusSource): string {
+  const active = isActive(info, lv);
+  const alloc = allocChar(lv.alloc);
+  const sub = !!parentOf(info, lv);
+  return [
+    typeChar(info, lv, status),
+    lv.writable ? 'w' : 'r',
+    lv.flags.includes('LOCKED') ? alloc.toUpperCase() : alloc,
+    '-',
+    active ? 'a' : '-',
+    active && sub ? 'o' : '-',
+    inMirror(info, lv) ? 'm' : '-',
+    '-',
+    isPartial(info, lv) ? 'p' : '-',
+    lv.flags.includes('ACTIVATION_SKIP') ? 'k' : '-',
+  ].join('');
+}
+
+export function vgAttr(vg: VolumeGroup, missingPvs: number): string {
+  return [
+    'w',
+    vg.resizeable ? 'z' : '-',
+    vg.exported ? 'x' : '-',
+    missingPvs > 0 ? 'p' : '-',
+    allocChar(vg.alloc),
+    '-',
+  ].join('');
+}
+
+export function pvAttr(pv: PhysicalVolume, vg: VolumeGroup | null): string {
+  if (!vg) return '---';
+  return [pv.allocatable ? 'a' : '-', vg.exported ? 'x' : '-', pv.missing ? 'm' : '-'].join('');
+}

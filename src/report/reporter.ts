@@ -1,0 +1,241 @@
+// lvs / pvs / vgs (LVM2 tools/reporter.c): pick the report type and fields, collect the objects
+// named on the command line, select, sort and print. One row per LV, segment, PV, PV segment or VG.
+import type { Args } from '../cli/args.js';
+import type { Context } from '../cli/context.js';
+import { InvalidCommandLine } from '../cli/errors.js';
+import { parseLvName, vgNameArg } from '../cli/toollib.js';
+import type { VolumeGroup } from '../model/types.js';
+import {
+  buildFieldList, buildSortKeys, fieldHelp, renderReport, resolveField, sortRows, UnknownFieldError, type SortKey,
+} from './engine.js';
+import { fieldObject, type Env, type FieldDef, type Row } from './fields.js';
+import { parseSelection, SelectionError, type Selection } from './select.js';
+import { loadStatusSource } from './status.js';
+import { parseUnits } from './units.js';
+import { pvRuns, vgInfo, type VgInfo } from './vg-info.js';
+
+export type ReportCommand = 'lvs' | 'pvs' | 'vgs';
+type RowType = 'lv' | 'seg' | 'pv' | 'pvseg' | 'vg';
+
+const PREFIX: Record<RowType, string> = { lv: 'lv_', seg: 'seg_', pv: 'pv_', pvseg: 'pvseg_', vg: 'vg_' };
+
+/** lib/config/defaults.h DEFAULT_*_COLS. */
+const DEFAULT_COLS: Record<string, [key: string, cols: string]> = {
+  lv: ['lvs_cols', 'lv_name,vg_name,lv_attr,lv_size,pool_lv,origin,data_percent,metadata_percent,move_pv,mirror_log,copy_percent,convert_lv'],
+  lvV: ['lvs_cols_verbose', 'lv_name,vg_name,seg_count,lv_attr,lv_size,lv_major,lv_minor,lv_kernel_major,lv_kernel_minor,pool_lv,origin,data_percent,metadata_percent,move_pv,copy_percent,mirror_log,convert_lv,lv_uuid,lv_profile'],
+  seg: ['segs_cols', 'lv_name,vg_name,lv_attr,stripes,segtype,seg_size'],
+  segV: ['segs_cols_verbose', 'lv_name,vg_name,lv_attr,seg_start,seg_size,stripes,segtype,stripesize,chunksize'],
+  pv: ['pvs_cols', 'pv_name,vg_name,pv_fmt,pv_attr,pv_size,pv_free'],
+  pvV: ['pvs_cols_verbose', 'pv_name,vg_name,pv_fmt,pv_attr,pv_size,pv_free,dev_size,pv_uuid'],
+  pvseg: ['pvsegs_cols', 'pv_name,vg_name,pv_fmt,pv_attr,pv_size,pv_free,pvseg_start,pvseg_size'],
+  pvsegV: ['pvsegs_cols_verbose', 'pv_name,vg_name,pv_fmt,pv_attr,pv_size,pv_free,pvseg_start,pvseg_size,lv_name,seg_start_pe,segtype,seg_pe_ranges'],
+  vg: ['vgs_cols', 'vg_name,pv_count,lv_count,snap_count,vg_attr,vg_size,vg_free'],
+  vgV: ['vgs_cols_verbose', 'vg_name,vg_attr,vg_extent_size,pv_count,lv_count,snap_count,vg_size,vg_free,vg_uuid,vg_profile'],
+};
+
+const DEFAULT_SORT: Record<RowType, [string, string]> = {
+  lv: ['lvs_sort', 'vg_name,lv_name'],
+  seg: ['segs_sort', 'vg_name,lv_name,seg_start'],
+  pv: ['pvs_sort', 'pv_name'],
+  pvseg: ['pvsegs_sort', 'pv_name,pvseg_start'],
+  vg: ['vgs_sort', 'vg_name'],
+};
+
+function printHelp(ctx: Context, types: boolean): void {
+  for (const l of fieldHelp(types)) ctx.out.error(l);
+}
+
+/** Names on the command line: VG names, vg/lv pairs (lvs) or devices (pvs). */
+interface Targets {
+  vgs: string[] | null;
+  lvs: Map<string, Set<string>>;
+}
+
+function lvsTargets(ctx: Context, args: Args): Targets {
+  if (!args.positionals.length) return { vgs: null, lvs: new Map() };
+  const vgs: string[] = [];
+  const lvs = new Map<string, Set<string>>();
+  for (const a of args.positionals) {
+    const stripped = a.startsWith('/dev/') ? a.slice(5) : a;
+    if (stripped.includes('/') || a.startsWith('/dev/mapper/')) {
+      const n = parseLvName(ctx, a);
+      if (!n) continue;
+      if (!vgs.includes(n.vg)) vgs.push(n.vg);
+      let set = lvs.get(n.vg);
+      if (!set) lvs.set(n.vg, (set = new Set()));
+      set.add(n.lv);
+    } else {
+      const v = vgNameArg(a);
+      if (!vgs.includes(v)) vgs.push(v);
+      lvs.set(v, new Set());
+    }
+  }
+  return { vgs, lvs };
+}
+
+export async function runReport(ctx: Context, args: Args, cmd: ReportCommand): Promise<number> {
+  const units = parseUnits(args.str('units'), args.has('nosuffix'));
+  if (!units) throw new InvalidCommandLine('Invalid units specification', `Run \`${cmd} --help' for more information.`);
+  const segments = args.has('segments');
+  const verbose = args.count('verbose') > 0;
+  const base: RowType = cmd === 'lvs' ? (segments ? 'seg' : 'lv') : cmd === 'pvs' ? (segments ? 'pvseg' : 'pv') : 'vg';
+  const prefix = PREFIX[base];
+  const [colKey, colDefault] = DEFAULT_COLS[base + (verbose ? 'V' : '')]!;
+  const defaults = ctx.config.str(`report/${colKey}`, colDefault).split(',');
+
+  let fields: FieldDef[];
+  let sortKeys: SortKey[];
+  try {
+    const built = buildFieldList(defaults, args.all('options'), prefix);
+    if (built === 'help') {
+      printHelp(ctx, false);
+      return 0;
+    }
+    fields = built;
+    const [sortKey, sortDefault] = DEFAULT_SORT[base];
+    sortKeys = buildSortKeys(args.str('sort') ?? ctx.config.str(`report/${sortKey}`, sortDefault), prefix);
+  } catch (e) {
+    if (!(e instanceof UnknownFieldError)) throw e;
+    printHelp(ctx, false);
+    ctx.out.error(e.where === 'sort' ? `dm_report: Unrecognised field: ${e.field}` : `Unrecognised field: ${e.field}`);
+    return 5;
+  }
+
+  const selFields: FieldDef[] = [];
+  let selection: Selection | null = null;
+  const selText = args.str('select');
+  if (selText !== undefined) {
+    try {
+      selection = parseSelection(selText, (n) => {
+        const f = resolveField(n, prefix);
+        if (f) selFields.push(f);
+        return f;
+      });
+    } catch (e) {
+      if (!(e instanceof SelectionError)) throw e;
+      if (e.unknownField) printHelp(ctx, true);
+      for (const l of e.lines) ctx.out.error(l);
+      return 5;
+    }
+  }
+
+  const used = new Set([...fields, ...sortKeys.map((k) => k.field), ...selFields].map(fieldObject));
+  let rowType: RowType = base;
+  if (base === 'lv' && used.has('seg')) rowType = 'seg';
+  if (base === 'pv' && (used.has('seg') || used.has('lv') || used.has('pvseg'))) rowType = 'pvseg';
+  if (base === 'vg') rowType = used.has('seg') ? 'seg' : used.has('lv') ? 'lv' : used.has('pv') || used.has('pvseg') ? 'pv' : 'vg';
+
+  const env: Env = {
+    units,
+    status: await loadStatusSource(ctx),
+    markHidden: ctx.config.bool('report/mark_hidden_devices', true),
+    binary: args.has('binary') || ctx.config.bool('report/binary_values_as_numeric', false),
+    warn: (l) => ctx.out.error(l),
+  };
+
+  let code = 0;
+  const rows: Row[] = [];
+  if (cmd === 'pvs') code = collectPvRows(ctx, args, rowType, rows);
+  else code = collectVgRows(ctx, args, cmd, rowType, rows);
+
+  const selected = selection ? rows.filter((r) => selection!(r, env)) : rows;
+  const sorted = sortRows(selected, sortKeys, env);
+  const json = args.str('reportformat') === 'json';
+  const lines = renderReport(fields, sorted, env, {
+    headings: !args.has('noheadings'), separator: args.str('separator'), aligned: args.has('aligned'),
+    nameprefixes: args.has('nameprefixes'), unquoted: args.has('unquoted'), rows: args.has('rows'), json,
+  }, rowType);
+  for (const l of lines) ctx.out.print(l);
+  return code;
+}
+
+function lvRows(info: VgInfo, rowType: RowType, all: boolean, names: Set<string> | undefined, rows: Row[]): string[] {
+  const vg = info.vg;
+  const missing: string[] = [];
+  let lvs = vg.lvs;
+  if (names && names.size) {
+    lvs = [];
+    for (const n of names) {
+      const lv = info.lvByName.get(n);
+      if (lv) lvs.push(lv);
+      else missing.push(n);
+    }
+  } else if (!all) lvs = lvs.filter((lv) => lv.visible);
+  for (const lv of lvs) {
+    if (rowType === 'seg') for (const seg of lv.segments) rows.push({ vg, info, lv, seg });
+    else rows.push({ vg, info, lv });
+  }
+  return missing;
+}
+
+function collectVgRows(ctx: Context, args: Args, cmd: ReportCommand, rowType: RowType, rows: Row[]): number {
+  const targets: Targets = cmd === 'lvs'
+    ? lvsTargets(ctx, args)
+    : { vgs: args.positionals.length ? args.positionals.map(vgNameArg) : null, lvs: new Map() };
+  let code = 0;
+  let vgs: VolumeGroup[];
+  if (targets.vgs === null) vgs = ctx.store.loadAllVgs();
+  else {
+    vgs = [];
+    for (const name of [...targets.vgs].sort()) {
+      const loaded = ctx.store.loadVg(name);
+      if (!loaded) {
+        ctx.out.error(`Volume group "${name}" not found`);
+        ctx.out.error(`Cannot process volume group ${name}`);
+        code = 5;
+        continue;
+      }
+      vgs.push(loaded.vg);
+    }
+  }
+  const all = args.has('all');
+  for (const vg of vgs) {
+    const info = vgInfo(vg);
+    if (rowType === 'vg') rows.push({ vg, info });
+    else if (rowType === 'pv') for (const pv of vg.pvs) rows.push({ vg, info, pv });
+    else {
+      for (const n of lvRows(info, rowType, all, targets.lvs.get(vg.name), rows)) {
+        ctx.out.error(`Failed to find logical volume "${vg.name}/${n}"`);
+        code = 5;
+      }
+    }
+  }
+  return code;
+}
+
+function collectPvRows(ctx: Context, args: Args, rowType: RowType, rows: Row[]): number {
+  const vgs = ctx.store.loadAllVgs();
+  const infos = new Map(vgs.map((vg) => [vg.name, vgInfo(vg)]));
+  const all: Row[] = [];
+  for (const info of infos.values()) for (const pv of info.vg.pvs) all.push({ vg: info.vg, info, pv });
+  for (const pv of ctx.store.orphanPvs()) all.push({ vg: null, info: null, pv });
+  let code = 0;
+  let chosen = all;
+  if (args.positionals.length) {
+    chosen = [];
+    for (const a of args.positionals) {
+      const dev = ctx.device(a);
+      const row = all.find((r) => r.pv!.name === dev.name || r.pv!.path === dev.path);
+      if (!row) {
+        ctx.out.error(`Cannot use ${dev.name}: device not found`);
+        code = 5;
+      } else if (!chosen.includes(row)) chosen.push(row);
+    }
+  }
+  for (const r of chosen) {
+    if (rowType !== 'pvseg') {
+      rows.push(r);
+      continue;
+    }
+    if (!r.info) {
+      rows.push({ ...r, pvseg: { start: 0, len: 0, lvName: null, le: 0 } });
+      continue;
+    }
+    for (const run of pvRuns(r.info, r.pv!)) {
+      const lv = run.lvName ? r.info.lvByName.get(run.lvName) : undefined;
+      const seg = lv?.segments.find((s) => s.startLe === run.le);
+      rows.push({ ...r, pvseg: run, lv, seg });
+    }
+  }
+  return code;
+}

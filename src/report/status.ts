@@ -1,0 +1,62 @@
+// Runtime mirror state for reports (what LVM2 asks device-mapper for: lv_mirror_percent,
+// lv_mirror_image_in_sync). The mirror engine registers the real source, reading the region log;
+// until it does, a default derived from metadata alone is used.
+import type { Context } from '../cli/context.js';
+import type { LogicalVolume, VolumeGroup } from '../model/types.js';
+
+export interface LvStatusSource {
+  /** Cpy%Sync of a top-level mirror (0..100), or undefined when unknown/inactive (blank). */
+  copyPercent(vg: VolumeGroup, lv: LogicalVolume): number | undefined;
+  /** Whether a mirror image is in sync (lv_attr 'i' rather than 'I'). */
+  imageInSync(vg: VolumeGroup, lv: LogicalVolume): boolean;
+}
+
+type SourceFactory = (ctx: Context) => LvStatusSource;
+
+/** The mirror (segment type mirror) that uses `lv` as a data image, if any. */
+function mirrorAbove(vg: VolumeGroup, lv: LogicalVolume): LogicalVolume | undefined {
+  for (const m of vg.lvs) {
+    for (const seg of m.segments) {
+      if (seg.type === 'mirror' && seg.areas.some((a) => a.kind === 'lv' && a.lvName === lv.name)) return m;
+    }
+  }
+  return undefined;
+}
+
+/** Metadata-only answers: a NOTSYNCED (--nosync) mirror is 100% in sync when active; others unknown. */
+export const defaultStatusSource: LvStatusSource = {
+  copyPercent(_vg, lv) {
+    if (!lv.active || !lv.flags.includes('NOTSYNCED')) return undefined;
+    return lv.segments.some((s) => s.type === 'mirror') ? 100 : undefined;
+  },
+  imageInSync(vg, lv) {
+    const m = mirrorAbove(vg, lv);
+    return !!m && m.flags.includes('NOTSYNCED');
+  },
+};
+
+let factory: SourceFactory = () => defaultStatusSource;
+let probed = false;
+
+/** Register the status source the report commands use (the mirror engine calls this). */
+export function setStatusSource(fn: SourceFactory): void {
+  factory = fn;
+  probed = true;
+}
+
+/**
+ * The status source for this command: loads src/mirror/status.js once if it exists (that module
+ * registers itself with setStatusSource when imported), else the default.
+ */
+export async function loadStatusSource(ctx: Context): Promise<LvStatusSource> {
+  if (!probed) {
+    probed = true;
+    try {
+      await import('../mirror/status.js' as string);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ERR_MODULE_NOT_FOUND') throw e;
+    }
+  }
+  return factory(ctx);
+}
