@@ -45,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     const spec = await loadCommand(cmd);
     const parsed = getopt(cmd, rest, [...COMMON_OPTIONS, ...spec.options], spec.shortOverrides);
-    const args = new Args(cmd, parsed);
+    const args = new Args(cmd, parsed, spec.negativeSizes);
     if (args.has('help') || args.has('longhelp')) {
       out.raw(renderHelp(spec));
       return 0;

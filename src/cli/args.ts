@@ -3,7 +3,20 @@
 import { InvalidCommandLine } from './errors.js';
 import { OPTIONS } from './options.js';
 import type { ParsedArgs } from './getopt.js';
-import { isValidUnits } from '../model/units.js';
+import { isValidUnits, parseSizeArg, SizeParseError, type SizeArg } from '../model/units.js';
+
+const SIZE_DEFAULT_UNIT: Record<string, string> = { size_mb: 'm', ssize_mb: 'm', size_kb: 'k' };
+
+/** A parsed -l value: a count, or a percentage of VG/FREE/PVS/LV/ORIGIN. */
+export interface ExtentsArg {
+  sign: '+' | '-' | '';
+  value: number;
+  percent?: 'VG' | 'FREE' | 'PVS' | 'LV' | 'ORIGIN';
+}
+
+const PERCENT_NAMES: Array<[RegExp, ExtentsArg['percent']]> = [
+  [/^(V|VG)$/i, 'VG'], [/^(F|FR|FREE)$/i, 'FREE'], [/^(P|PV|PVS)$/i, 'PVS'], [/^(L|LV)$/i, 'LV'], [/^(O|OR|ORIGIN)$/i, 'ORIGIN'],
+];
 
 const ALLOC = ['contiguous', 'cling', 'cling_by_tags', 'normal', 'anywhere', 'inherit'];
 
@@ -24,15 +37,62 @@ function valueOk(type: string, v: string): boolean {
 }
 
 export class Args {
-  constructor(readonly cmd: string, private readonly parsed: ParsedArgs) {
+  private sizes = new Map<string, SizeArg>();
+  private extentArgs = new Map<string, ExtentsArg>();
+
+  /**
+   * `negativeSizes`: whether -L/-l accept a '-' sign in this command (lvresize, lvreduce); a
+   * '+' is always accepted for them, as LVM2's sizemb/extents value types do.
+   */
+  constructor(readonly cmd: string, private readonly parsed: ParsedArgs, negativeSizes = false) {
     for (const [name, vals] of parsed.values) {
       const def = OPTIONS.get(name)!;
       for (const v of vals) {
-        if (!valueOk(def.type, v)) {
-          throw new InvalidCommandLine(`Invalid argument for --${name}: ${v}`, 'Error during parsing of command line.');
+        const bad = (...why: string[]): never => {
+          throw new InvalidCommandLine(...why, `Invalid argument for --${name}: ${v}`, 'Error during parsing of command line.');
+        };
+        if (def.type in SIZE_DEFAULT_UNIT) {
+          const signable = def.type === 'ssize_mb';
+          if (v === '' || !/^[+-]?[0-9.]/.test(v)) bad('Size requires number argument.');
+          if ((v[0] === '+' || v[0] === '-') && !signable) bad('Size may not be relative/signed.');
+          if (v[0] === '-' && !negativeSizes) bad('Size may not be negative.');
+          let parsedSize: SizeArg | null;
+          try {
+            parsedSize = parseSizeArg(v, SIZE_DEFAULT_UNIT[def.type]!);
+          } catch (e) {
+            if (e instanceof SizeParseError) bad(...e.lines);
+            throw e;
+          }
+          if (!parsedSize) bad("Can't parse size argument.");
+          this.sizes.set(name, parsedSize!);
+          continue;
         }
+        if (def.type === 'extents' || def.type === 'sextents') {
+          const m = /^([+-]?)([0-9]+)(?:%(.*))?$/.exec(v);
+          if (!m) bad();
+          if (m![1] === '-' && !negativeSizes) bad('Extents may not be negative.');
+          const ext: ExtentsArg = { sign: m![1] as ExtentsArg['sign'], value: Number(m![2]) };
+          if (m![3] !== undefined) {
+            const hit = PERCENT_NAMES.find(([re]) => re.test(m![3]!));
+            if (!hit) bad(`Specified %${m![3]} is unknown.`);
+            ext.percent = hit![1];
+          }
+          this.extentArgs.set(name, ext);
+          continue;
+        }
+        if (def.type === 'alloc' && !valueOk(def.type, v)) bad(`Unrecognised allocation policy ${v}`);
+        if (!valueOk(def.type, v)) bad();
       }
     }
+  }
+
+  /** A size option's value in sectors, with its sign. */
+  size(name: string): SizeArg | undefined {
+    return this.sizes.get(name);
+  }
+
+  extents(name: string): ExtentsArg | undefined {
+    return this.extentArgs.get(name);
   }
 
   get positionals(): string[] {

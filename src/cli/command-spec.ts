@@ -13,6 +13,8 @@ export interface CommandSpec {
   options: string[];
   /** Short letters that mean another option in this command than in options.ts. */
   shortOverrides?: Record<string, string>;
+  /** -L/-l may carry a '-' sign (lvresize, lvreduce). */
+  negativeSizes?: boolean;
   /** Runs the command; returns the exit code (0 or 5) or throws an LvmError. */
   run(ctx: Context, args: Args): Promise<number> | number;
 }

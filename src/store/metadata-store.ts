@@ -108,8 +108,17 @@ export class MetadataStore {
 
   /** Any PV (orphan or in a VG) by its display name or backing path. */
   findPv(nameOrPath: string): PhysicalVolume | null {
-    const r = this.db.prepare('SELECT p.*, v.name AS vg_name FROM pv p LEFT JOIN vg v ON v.uuid = p.vg_uuid WHERE p.name = ? OR p.path = ?')
+    // A device can be named by a missing PV of a VG and by a new PV at once (pvcreate -ff over a
+    // VG member): the present one wins.
+    const r = this.db.prepare(`SELECT p.*, v.name AS vg_name FROM pv p LEFT JOIN vg v ON v.uuid = p.vg_uuid
+      WHERE p.name = ? OR p.path = ? ORDER BY p.missing, p.vg_uuid IS NULL`)
       .get(nameOrPath, nameOrPath) as (PvRow & { vg_name: string | null }) | undefined;
+    return r ? pvFromRow(r, r.vg_name) : null;
+  }
+
+  pvByUuid(uuid: string): PhysicalVolume | null {
+    const r = this.db.prepare('SELECT p.*, v.name AS vg_name FROM pv p LEFT JOIN vg v ON v.uuid = p.vg_uuid WHERE p.uuid = ?')
+      .get(uuid) as (PvRow & { vg_name: string | null }) | undefined;
     return r ? pvFromRow(r, r.vg_name) : null;
   }
 

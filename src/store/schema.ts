@@ -24,7 +24,7 @@ export const MIGRATIONS: string[] = [
   );
   CREATE TABLE pv (
     uuid TEXT PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
     path TEXT NOT NULL,
     dev_size INTEGER NOT NULL,
     pe_start INTEGER NOT NULL,
@@ -36,6 +36,7 @@ export const MIGRATIONS: string[] = [
     vg_index INTEGER
   );
   CREATE INDEX pv_vg ON pv(vg_uuid, vg_index);
+  CREATE INDEX pv_name ON pv(name);
   CREATE TABLE lv (
     uuid TEXT PRIMARY KEY,
     vg_uuid TEXT NOT NULL REFERENCES vg(uuid),

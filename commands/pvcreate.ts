@@ -1,0 +1,88 @@
+// pvcreate: initialise image files as PVs (tools/pvcreate.c, lib/metadata/pv_manip.c).
+import type { CommandSpec } from '../src/cli/command-spec.js';
+import { CommandFailed, InvalidCommandLine, ECMD_FAILED } from '../src/cli/errors.js';
+import { noMatchingSyntaxLines } from '../src/cli/help.js';
+import { deviceExists, deviceSize, pvOnDevice } from '../src/cli/pv-tools.js';
+import { takeGlobalLock } from '../src/cli/toollib.js';
+import { FileDevice } from '../src/device/file-device.js';
+import { writePvLabel } from '../src/device/pv-label.js';
+import { findSignatures, wipeSignature } from '../src/device/signatures.js';
+import { newUuid } from '../src/model/uuid.js';
+import { DEFAULT_PE_START } from '../src/model/defaults.js';
+
+export const spec: CommandSpec = {
+  name: 'pvcreate',
+  summary: 'Initialize physical volume(s) for use by LVM',
+  usage: ['pvcreate PV ...'],
+  options: ['force', 'metadatatype', 'uuid', 'zero', 'dataalignment', 'setphysicalvolumesize', 'pvmetadatacopies', 'metadatasize'],
+  run(ctx, args) {
+    if (!args.positionals.length) {
+      ctx.out.print('pvcreate PV ...');
+      ctx.out.print('');
+      throw new InvalidCommandLine(...noMatchingSyntaxLines('pvcreate'), 'Correct command syntax is:');
+    }
+    takeGlobalLock(ctx);
+    let rc = 0;
+    const force = args.count('force');
+    const setSize = args.size('setphysicalvolumesize');
+    for (const arg of args.positionals) {
+      const dev = ctx.device(arg);
+      try {
+        if (!deviceExists(dev)) throw new CommandFailed(`No device found for ${dev.name}.`);
+        const existing = pvOnDevice(ctx, dev);
+        if (existing?.vgName && force < 2) {
+          throw new CommandFailed(
+            `Can't initialize physical volume "${dev.name}" of volume group "${existing.vgName}" without -ff`,
+            `${dev.name}: physical volume not initialized.`,
+          );
+        }
+        if (existing?.vgName && !args.has('yes')) {
+          if (!ctx.yesNo(`Really INITIALIZE physical volume "${dev.name}" of volume group "${existing.vgName}" [y/n]? `)) {
+            throw new CommandFailed(`${dev.name}: physical volume not initialized.`);
+          }
+        }
+        const realSize = deviceSize(dev);
+        const devSize = setSize ? setSize.sectors * 512 : realSize;
+        const image = new FileDevice(dev.path);
+        try {
+          if (!existing) {
+            for (const sig of findSignatures(image)) {
+              const q = `WARNING: ${sig.type} signature detected on ${dev.name} at offset ${sig.offset}. Wipe it? [y/n]: `;
+              if (args.has('yes') || ctx.yesNo(q)) {
+                wipeSignature(image, sig);
+                ctx.out.print(`Wiping ${sig.type} signature on ${dev.name}.`);
+              } else {
+                throw new CommandFailed(`Aborted wiping of ${sig.type}.`, '1 existing signature left on the device.',
+                  `Aborting pvcreate on ${dev.name}.`);
+              }
+            }
+          }
+          if (devSize < 2 * 1024 * 1024) {
+            throw new CommandFailed(`Cannot use ${dev.name}: device is too small (pv_min_size is 2.00 MiB).`);
+          }
+          const uuid = newUuid();
+          if (setSize && setSize.sectors * 512 !== realSize) {
+            ctx.out.warn(`WARNING: ${dev.name}: Pretending size is ${setSize.sectors} not ${realSize / 512} sectors.`);
+          }
+          ctx.store.transaction(() => {
+            // A re-initialised orphan loses its old identity; a VG member (-ff) stays in its VG as missing.
+            if (existing && !existing.vgName) ctx.store.deletePv(existing.uuid);
+            ctx.store.putOrphanPv({
+              uuid, name: dev.name, path: dev.path, devSize, peStart: DEFAULT_PE_START, peCount: 0,
+              allocatable: false, missing: false, tags: [], vgName: null,
+            });
+            writePvLabel(image, { uuid, devSize }, DEFAULT_PE_START * 512, false);
+          });
+        } finally {
+          image.close();
+        }
+        ctx.out.print(`Physical volume "${dev.name}" successfully created.`);
+      } catch (e) {
+        if (!(e instanceof CommandFailed)) throw e;
+        for (const l of e.lines) ctx.out.error(l);
+        rc = ECMD_FAILED;
+      }
+    }
+    return rc;
+  },
+};

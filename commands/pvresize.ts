@@ -1,0 +1,81 @@
+// pvresize: follow an image that grew or shrank (tools/pvresize.c, lib/metadata/pv_manip.c
+// pv_resize_single). Extents past the new end must be free.
+import type { CommandSpec } from '../src/cli/command-spec.js';
+import { CommandFailed, ECMD_FAILED, InvalidCommandLine } from '../src/cli/errors.js';
+import { noMatchingSyntaxLines } from '../src/cli/help.js';
+import { deviceExists, deviceSize, pvOnDevice } from '../src/cli/pv-tools.js';
+import { commitVg, readVgForUpdate, takeGlobalLock } from '../src/cli/toollib.js';
+import { displaySize } from '../src/model/units.js';
+import { pvUsedRuns } from '../src/model/pv-map.js';
+import { FileDevice } from '../src/device/file-device.js';
+import { writePvLabel } from '../src/device/pv-label.js';
+
+export const spec: CommandSpec = {
+  name: 'pvresize',
+  summary: 'Resize physical volume(s)',
+  usage: ['pvresize PV ...'],
+  options: ['setphysicalvolumesize', 'reportformat'],
+  run(ctx, args) {
+    if (!args.positionals.length) {
+      ctx.out.print('pvresize PV ...');
+      ctx.out.print('');
+      throw new InvalidCommandLine(...noMatchingSyntaxLines('pvresize'), 'Correct command syntax is:');
+    }
+    takeGlobalLock(ctx);
+    let done = 0;
+    let notDone = 0;
+    let rc = 0;
+    const set = args.size('setphysicalvolumesize');
+    for (const arg of args.positionals) {
+      const dev = ctx.device(arg);
+      try {
+        if (!deviceExists(dev)) throw new CommandFailed(`Cannot use ${dev.name}: device not found`);
+        const found = pvOnDevice(ctx, dev);
+        if (!found) throw new CommandFailed(`Failed to find physical volume "${dev.name}".`);
+        const real = deviceSize(dev);
+        let size = real;
+        if (set) {
+          size = set.sectors * 512;
+          if (size < real && !args.has('yes')) {
+            const q = `${dev.name}: Requested size ${displaySize(set.sectors)} is less than real size ${displaySize(real / 512)}. Proceed?  [y/n]: `;
+            if (!ctx.yesNo(q)) {
+              notDone++;
+              throw new CommandFailed(`Physical Volume ${dev.name} not resized.`);
+            }
+          }
+          if (size !== real) ctx.out.warn(`WARNING: ${dev.name}: Pretending size is ${set.sectors} not ${real / 512} sectors.`);
+        }
+        if (found.vgName) {
+          const loaded = readVgForUpdate(ctx, found.vgName);
+          const vg = loaded.vg;
+          const pv = vg.pvs.find((p) => p.uuid === found.uuid)!;
+          const newCount = Math.max(0, Math.floor((size - pv.peStart * 512) / (vg.extentSize * 512)));
+          const lastUsed = pvUsedRuns(vg, pv).reduce((m, r) => Math.max(m, r.start + r.len), 0);
+          if (newCount < lastUsed) {
+            notDone++;
+            throw new CommandFailed(`${dev.name}: cannot resize to ${newCount} extents as later ones are allocated.`);
+          }
+          pv.devSize = size;
+          pv.peCount = newCount;
+          commitVg(ctx, loaded, `pvresize ${dev.name}`);
+        } else {
+          ctx.store.putOrphanPv({ ...found, devSize: size });
+        }
+        const d = new FileDevice(dev.path);
+        try {
+          writePvLabel(d, { uuid: found.uuid, devSize: size }, found.peStart * 512, !!found.vgName);
+        } finally {
+          d.close();
+        }
+        ctx.out.print(`Physical volume "${dev.name}" changed`);
+        done++;
+      } catch (e) {
+        if (!(e instanceof CommandFailed)) throw e;
+        for (const l of e.lines) ctx.out.error(l);
+        rc = ECMD_FAILED;
+      }
+    }
+    ctx.out.print(`${done} physical volume(s) resized or updated / ${notDone} physical volume(s) not resized`);
+    return rc;
+  },
+};

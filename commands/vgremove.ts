@@ -1,0 +1,67 @@
+// vgremove: remove VGs, and with -f their LVs first (tools/vgremove.c, lib/metadata/vg.c).
+import type { CommandSpec } from '../src/cli/command-spec.js';
+import { CommandFailed, ECMD_FAILED, InvalidCommandLine } from '../src/cli/errors.js';
+import { noMatchingSyntaxLines } from '../src/cli/help.js';
+import { readVgForUpdate, takeGlobalLock, vgNameArg } from '../src/cli/toollib.js';
+import { markMissingPvs } from '../src/cli/pv-tools.js';
+import { visibleLvCount, isMirror } from '../src/model/vg-query.js';
+import { FileDevice } from '../src/device/file-device.js';
+import { writePvLabel } from '../src/device/pv-label.js';
+
+export const spec: CommandSpec = {
+  name: 'vgremove',
+  summary: 'Remove volume group(s)',
+  usage: ['vgremove VG|Tag|Select ...'],
+  options: ['force', 'select', 'noudevsync', 'reportformat'],
+  async run(ctx, args) {
+    if (!args.positionals.length) {
+      ctx.out.print('vgremove VG|Tag|Select ...');
+      ctx.out.print('');
+      throw new InvalidCommandLine(...noMatchingSyntaxLines('vgremove'), 'Correct command syntax is:');
+    }
+    takeGlobalLock(ctx);
+    let rc = 0;
+    for (const arg of args.positionals) {
+      const name = vgNameArg(arg);
+      try {
+        const loaded = readVgForUpdate(ctx, name);
+        const vg = loaded.vg;
+        const visible = visibleLvCount(vg);
+        if (visible > 0 && !args.has('force')) {
+          if (!ctx.yesNo(`Do you really want to remove volume group "${name}" containing ${visible} logical volumes? [y/n]: `)) {
+            throw new CommandFailed(`Volume group "${name}" not removed`);
+          }
+        }
+        for (const lv of vg.lvs.filter((l) => l.visible)) {
+          if (lv.active && !args.has('force') && !ctx.yesNo(`Do you really want to remove active logical volume ${name}/${lv.name}? [y/n]: `)) {
+            throw new CommandFailed(`Logical volume ${lv.name} not removed`, `Volume group "${name}" not removed`);
+          }
+        }
+        for (const lv of vg.lvs.filter((l) => l.visible && isMirror(l))) {
+          const modPath = '../src/mirror/forget.js';
+          const mod = (await import(modPath).catch(() => null)) as
+            | { forgetMirrorState: (c: typeof ctx, v: typeof vg, l: typeof lv) => void } | null;
+          mod?.forgetMirrorState(ctx, vg, lv);
+        }
+        markMissingPvs(vg);
+        ctx.store.removeVg(loaded, `vgremove ${name}`);
+        // The PVs become orphans: their labels lose the "used" flag.
+        for (const pv of vg.pvs.filter((p) => !p.missing)) {
+          const d = new FileDevice(pv.path);
+          try {
+            writePvLabel(d, { uuid: pv.uuid, devSize: pv.devSize }, pv.peStart * 512, false);
+          } finally {
+            d.close();
+          }
+        }
+        for (const lv of vg.lvs.filter((l) => l.visible)) ctx.out.print(`Logical volume "${lv.name}" successfully removed.`);
+        ctx.out.print(`Volume group "${name}" successfully removed`);
+      } catch (e) {
+        if (!(e instanceof CommandFailed)) throw e;
+        for (const l of e.lines) ctx.out.error(l);
+        rc = ECMD_FAILED;
+      }
+    }
+    return rc;
+  },
+};

@@ -1,0 +1,18 @@
+// Regenerates commands/help/<cmd>.txt (the text `tsvm <cmd> --help` prints) from the --help
+// outputs of the real LVM2 recorded in fixtures/golden/90-help.txt. Run after re-recording.
+import { readFileSync, writeFileSync } from 'node:fs';
+
+const root = new URL('..', import.meta.url);
+const txt = readFileSync(new URL('fixtures/golden/90-help.txt', root), 'utf8');
+for (const block of txt.split(/^\$ /m).slice(1)) {
+  const lines = block.split('\n');
+  const [name, flag] = lines[0].split(' ');
+  if (flag !== '--help') continue;
+  const out = [];
+  for (const l of lines.slice(1)) {
+    if (l.startsWith('[exit')) break;
+    if (l.startsWith('1| ')) out.push(l.slice(3));
+    else if (l === '1|') out.push('');
+  }
+  writeFileSync(new URL(`commands/help/${name}.txt`, root), out.join('\n') + '\n');
+}

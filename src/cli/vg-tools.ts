@@ -1,0 +1,65 @@
+// Steps shared by vgcreate and vgextend (tools/toollib.c pvcreate_each_device, lib/metadata/
+// metadata.c vg_extend_each_pv): check each device, initialise the ones that are not PVs yet,
+// and size them in extents of the VG.
+import type { Context } from './context.js';
+import { CommandFailed } from './errors.js';
+import { deviceExists, deviceSize, pvOnDevice } from './pv-tools.js';
+import { FileDevice } from '../device/file-device.js';
+import { writePvLabel } from '../device/pv-label.js';
+import { DEFAULT_PE_START } from '../model/defaults.js';
+import type { PhysicalVolume, VolumeGroup } from '../model/types.js';
+import { newUuid } from '../model/uuid.js';
+
+/**
+ * Resolve device arguments to PVs that can join `vgName`: orphan PVs, or plain devices that get
+ * a PV label first (LVM2 prints "Physical volume ... successfully created." for those).
+ * Fails with LVM2's lines for devices that are missing or already in a VG. Nothing is written
+ * until every device has been checked.
+ */
+export function pvsForVg(ctx: Context, args: string[]): PhysicalVolume[] {
+  const out: PhysicalVolume[] = [];
+  const fresh: PhysicalVolume[] = [];
+  for (const arg of args) {
+    const dev = ctx.device(arg);
+    if (!deviceExists(dev)) throw new CommandFailed(`No device found for ${dev.name}.`);
+    const pv = pvOnDevice(ctx, dev);
+    if (pv?.vgName) {
+      throw new CommandFailed(
+        `Physical volume '${dev.name}' is already in volume group '${pv.vgName}'`,
+        `Unable to add physical volume '${dev.name}' to volume group '${pv.vgName}'`,
+        `${dev.name}: physical volume not initialized.`,
+      );
+    }
+    if (out.some((p) => p.path === dev.path)) continue;
+    if (pv) {
+      out.push(pv);
+      continue;
+    }
+    const created: PhysicalVolume = {
+      uuid: newUuid(), name: dev.name, path: dev.path, devSize: deviceSize(dev), peStart: DEFAULT_PE_START, peCount: 0,
+      allocatable: true, missing: false, tags: [], vgName: null,
+    };
+    fresh.push(created);
+    out.push(created);
+  }
+  for (const pv of fresh) {
+    const d = new FileDevice(pv.path);
+    try {
+      writePvLabel(d, { uuid: pv.uuid, devSize: pv.devSize }, pv.peStart * 512, false);
+    } finally {
+      d.close();
+    }
+    ctx.store.putOrphanPv(pv);
+    ctx.out.print(`Physical volume "${pv.name}" successfully created.`);
+  }
+  return out;
+}
+
+/** Give a PV its place in a VG: extents counted from pe_start (pv_setup / pe_count). */
+export function joinVg(vg: VolumeGroup, pv: PhysicalVolume): void {
+  const usable = pv.devSize - pv.peStart * 512;
+  pv.peCount = Math.max(0, Math.floor(usable / (vg.extentSize * 512)));
+  pv.allocatable = true;
+  pv.vgName = vg.name;
+  vg.pvs.push(pv);
+}
