@@ -1,0 +1,129 @@
+// Handlers of pvdisplay, vgdisplay, lvdisplay and pvscan (LVM2 tools/pvdisplay.c, vgdisplay.c,
+// lvdisplay.c, pvscan.c): choose the objects named on the command line and print their layouts.
+import { existsSync } from 'node:fs';
+import type { Args } from '../cli/args.js';
+import type { Context } from '../cli/context.js';
+import { InvalidCommandLine } from '../cli/errors.js';
+import { parseLvName, vgNameArg } from '../cli/toollib.js';
+import type { VolumeGroup } from '../model/types.js';
+import {
+  lvdisplayColons, lvdisplayFull, pvdisplayColons, pvdisplayFull, pvdisplayShort, pvscanLines, vgdisplayColons,
+  vgdisplayFull, vgdisplayShort, type PvscanEntry,
+} from './display.js';
+import { vgInfo, type VgInfo } from './vg-info.js';
+
+function allPvEntries(ctx: Context): PvscanEntry[] {
+  const out: PvscanEntry[] = [];
+  for (const vg of ctx.store.loadAllVgs()) {
+    const info = vgInfo(vg);
+    for (const pv of vg.pvs) out.push({ pv, info });
+  }
+  for (const pv of ctx.store.orphanPvs()) out.push({ pv, info: null });
+  return out;
+}
+
+function print(ctx: Context, lines: string[]): void {
+  for (const l of lines) ctx.out.print(l);
+}
+
+export async function pvdisplay(ctx: Context, args: Args): Promise<number> {
+  if (args.has('columns')) return (await import('./reporter.js')).runReport(ctx, args, 'pvs');
+  const all = allPvEntries(ctx);
+  let code = 0;
+  let chosen = all;
+  if (args.positionals.length) {
+    chosen = [];
+    for (const a of args.positionals) {
+      const dev = ctx.device(a);
+      const e = all.find((x) => x.pv.name === dev.name || x.pv.path === dev.path);
+      if (e) chosen.push(e);
+      else {
+        ctx.out.error(existsSync(dev.path) ? `Failed to find physical volume "${dev.name}".` : `Cannot use ${dev.name}: device not found`);
+        code = 5;
+      }
+    }
+  }
+  for (const { pv, info } of chosen) {
+    if (args.has('short')) print(ctx, [pvdisplayShort(pv, info)]);
+    else if (args.has('colon')) {
+      if (!info) print(ctx, [`"${pv.name}" is a new physical volume of "${pvdisplayFull(pv, null, false)[4]!.slice(22)}"`]);
+      print(ctx, [pvdisplayColons(pv, info)]);
+    } else print(ctx, pvdisplayFull(pv, info, args.has('maps')));
+  }
+  return code;
+}
+
+function loadVgs(ctx: Context, names: string[]): { vgs: VolumeGroup[]; code: number } {
+  if (!names.length) return { vgs: ctx.store.loadAllVgs(), code: 0 };
+  const vgs: VolumeGroup[] = [];
+  let code = 0;
+  for (const n of [...new Set(names)].sort()) {
+    const l = ctx.store.loadVg(n);
+    if (l) vgs.push(l.vg);
+    else {
+      ctx.out.error(`Volume group "${n}" not found`);
+      ctx.out.error(`Cannot process volume group ${n}`);
+      code = 5;
+    }
+  }
+  return { vgs, code };
+}
+
+export async function vgdisplay(ctx: Context, args: Args): Promise<number> {
+  if (args.has('columns')) return (await import('./reporter.js')).runReport(ctx, args, 'vgs');
+  const { vgs, code } = loadVgs(ctx, args.positionals.map(vgNameArg));
+  for (const vg of vgs) {
+    const info = vgInfo(vg);
+    if (args.has('short')) print(ctx, [vgdisplayShort(info)]);
+    else if (args.has('colon')) print(ctx, [vgdisplayColons(info)]);
+    else print(ctx, vgdisplayFull(info, args.count('verbose') > 0));
+  }
+  return code;
+}
+
+export async function lvdisplay(ctx: Context, args: Args): Promise<number> {
+  if (args.has('columns')) return (await import('./reporter.js')).runReport(ctx, args, 'lvs');
+  const wanted = new Map<string, Set<string>>();
+  for (const a of args.positionals) {
+    const plain = a.startsWith('/dev/') ? a.slice(5) : a;
+    if (plain.includes('/') || a.startsWith('/dev/mapper/')) {
+      const n = parseLvName(ctx, a);
+      if (!n) throw new InvalidCommandLine(`Invalid logical volume name ${a}`);
+      if (!wanted.has(n.vg)) wanted.set(n.vg, new Set());
+      wanted.get(n.vg)!.add(n.lv);
+    } else wanted.set(vgNameArg(a), wanted.get(vgNameArg(a)) ?? new Set());
+  }
+  const { vgs, code: c0 } = loadVgs(ctx, [...wanted.keys()]);
+  let code = c0;
+  for (const vg of vgs) {
+    const info: VgInfo = vgInfo(vg);
+    const names = wanted.get(vg.name);
+    let lvs = vg.lvs.filter((lv) => lv.visible || args.has('all'));
+    if (names && names.size) {
+      lvs = [];
+      for (const n of names) {
+        const lv = info.lvByName.get(n);
+        if (lv) lvs.push(lv);
+        else {
+          ctx.out.error(`Failed to find logical volume "${vg.name}/${n}"`);
+          code = 5;
+        }
+      }
+    }
+    for (const lv of lvs) print(ctx, args.has('colon') ? [lvdisplayColons(info, lv)] : lvdisplayFull(info, lv, args.has('maps')));
+  }
+  return code;
+}
+
+export function pvscan(ctx: Context, args: Args): number {
+  if (args.has('novolumegroup') && args.has('exported')) throw new InvalidCommandLine('Options -e and -n are incompatible');
+  const all = allPvEntries(ctx);
+  let entries = all;
+  if (args.has('exported')) entries = all.filter((e) => e.info?.vg.exported);
+  if (args.has('novolumegroup')) entries = all.filter((e) => !e.info);
+  if (args.has('exported') || args.has('novolumegroup')) {
+    ctx.out.error(`WARNING: only considering physical volumes ${args.has('exported') ? 'of exported volume group(s)' : 'in no volume group'}`);
+  }
+  print(ctx, pvscanLines(entries, all, args.has('short')));
+  return 0;
+}
