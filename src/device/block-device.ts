@@ -17,6 +17,6 @@ export interface BlockDevice {
 
 export class DeviceIoError extends Error {
   constructor(readonly path: string, readonly op: 'read' | 'write' | 'open' | 'flush', readonly offset: number, cause?: unknown) {
-    super(`${op} error on ${path} at offset ${offset}${cause ? `: ${(cause as Error).message ?? cause}` : ''}`);
+    super(`${op} error on ${path} at offset ${offset}${cause ? `: ${(cause as Error).message ?? cause}` : ''}`, { cause });
   }
 }

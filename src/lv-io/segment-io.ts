@@ -1,0 +1,37 @@
+// The seam between LV I/O and segment types it does not implement itself. The mirror engine
+// (src/mirror/register.ts) registers a factory for 'mirror'; openLv calls it per mirror segment
+// with offsets relative to the segment start (segOffset 0 = the segment's first LE).
+import type { LogicalVolume, LvSegment, VolumeGroup } from '../model/types.js';
+import type { IoEnv } from './io-env.js';
+
+export interface SegmentIo {
+  read(buf: Uint8Array, segOffset: number): void;
+  write(buf: Uint8Array, segOffset: number): void;
+  flush(): void;
+  close(): void;
+}
+
+export type SegmentIoType = 'mirror';
+export type SegmentIoFactory = (env: IoEnv, vg: VolumeGroup, lv: LogicalVolume, seg: LvSegment) => SegmentIo;
+
+const factories = new Map<SegmentIoType, SegmentIoFactory>();
+
+export function registerSegmentIo(type: SegmentIoType, factory: SegmentIoFactory): void {
+  factories.set(type, factory);
+}
+
+export function segmentIoFactory(type: SegmentIoType): SegmentIoFactory | undefined {
+  return factories.get(type);
+}
+
+/** Load the module that registers `type` (the mirror engine), unless something already did. */
+export async function loadSegmentIo(type: SegmentIoType): Promise<void> {
+  if (factories.has(type)) return;
+  // A variable specifier: the mirror engine is built separately and may not exist yet.
+  const modules: Record<SegmentIoType, string> = { mirror: '../mirror/register.js' };
+  try {
+    await import(modules[type]);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw e;
+  }
+}
