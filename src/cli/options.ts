@@ -116,6 +116,14 @@ const defs: OptionDef[] = [
   { long: 'noudevsync', type: 'none' },
   { long: 'setactivationskip', short: 'k', type: 'yn' },
   { long: 'ignoreactivationskip', short: 'K', type: 'none' },
+  // tsvm fault (fault injection, like LVM2's test-suite error_dev/delay_dev)
+  { long: 'read', type: 'none' },
+  { long: 'write', type: 'none' },
+  { long: 'error', type: 'none' },
+  { long: 'delay', type: 'number' },
+  { long: 'offset', type: 'string' },
+  { long: 'length', type: 'string' },
+  { long: 'after', type: 'number' },
 ];
 
 export const OPTIONS: ReadonlyMap<string, OptionDef> = new Map(defs.map((d) => [d.long, d]));
