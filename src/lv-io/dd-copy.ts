@@ -126,6 +126,7 @@ function copy(o: DdOperands, src: DdSource, dst: DdSink, c: Counters, fail: (m: 
       inBytes += want;
       if (!o.conv.has('sync')) continue;
       n = 0;
+      c.rPartial++; // as GNU dd: the zero-filled bad block is a partial record in
     }
     if (o.conv.has('sync') && n < o.ibs) {
       ibuf.fill(0, n);
