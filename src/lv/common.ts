@@ -4,6 +4,8 @@ import type { Args } from '../cli/args.js';
 import type { Context } from '../cli/context.js';
 import { InvalidCommandLine } from '../cli/errors.js';
 import { OPTIONS } from '../cli/options.js';
+import { commitVg } from '../cli/toollib.js';
+import type { LoadedVg } from '../store/metadata-store.js';
 import type { LogicalVolume, VolumeGroup } from '../model/types.js';
 
 /** An exit-3 error from a command's own checks: LVM2 adds the --help hint. */
@@ -50,4 +52,11 @@ export async function optionalImport<T>(spec: string): Promise<T | null> {
     if (code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes(spec.replace(/^.*\//, ''))) return null;
     throw e;
   }
+}
+
+/** vg_write+vg_commit that leaves `loaded` ready for a further commit in the same command. */
+export function commitAndKeep(ctx: Context, loaded: LoadedVg, description: string): void {
+  commitVg(ctx, loaded, description);
+  loaded.readSeqno = loaded.vg.seqno;
+  loaded.snapshot = JSON.stringify(loaded.vg);
 }

@@ -1,0 +1,190 @@
+// lvchange: LV properties (-p, --alloc/-C, -r, tags, -k) and activation (-a), and --resync for
+// mirrors (tools/lvchange.c). Properties of one LV are committed together and announced with
+// "Logical volume vg/lv changed."; activation is silent, as in LVM2.
+import type { Args } from '../src/cli/args.js';
+import type { CommandSpec } from '../src/cli/command-spec.js';
+import type { Context } from '../src/cli/context.js';
+import { CommandFailed, ECMD_FAILED, InvalidCommandLine } from '../src/cli/errors.js';
+import { noMatchingSyntaxLines } from '../src/cli/help.js';
+import { parseLvName, readVgForUpdate, vgNameArg } from '../src/cli/toollib.js';
+import type { AllocPolicy, LogicalVolume, VolumeGroup } from '../src/model/types.js';
+import { findLv, isMirror, lvTree } from '../src/model/vg-query.js';
+import type { LoadedVg } from '../src/store/metadata-store.js';
+import { commitAndKeep, displayLvName, knownOptions, optionalImport, printer } from '../src/lv/common.js';
+
+const PAGE_SECTORS = 8;
+const PROPERTY_OPTIONS = ['permission', 'alloc', 'contiguous', 'readahead', 'addtag', 'deltag', 'setactivationskip'];
+
+/** One property change: true when it changed something, else it printed LVM2's error. */
+type Change = (ctx: Context, args: Args, vg: VolumeGroup, lv: LogicalVolume) => boolean;
+
+const permission: Change = (ctx, args, vg, lv) => {
+  const wantWrite = args.str('permission') === 'rw';
+  if (!wantWrite && !lv.writable) {
+    ctx.out.error(`Logical volume "${displayLvName(vg, lv)}" is already read only.`);
+    return false;
+  }
+  if (wantWrite && lv.writable) {
+    ctx.out.error(`Logical volume ${displayLvName(vg, lv)} is already writable.`);
+    return false;
+  }
+  lv.writable = wantWrite;
+  return true;
+};
+
+const alloc: Change = (ctx, args, vg, lv) => {
+  const want = (args.str('alloc') as AllocPolicy | undefined) ?? (args.str('contiguous') === 'y' ? 'contiguous' : 'inherit');
+  if (want === lv.alloc) {
+    ctx.out.error(`Allocation policy of logical volume ${displayLvName(vg, lv)} is already ${want}.`);
+    return false;
+  }
+  lv.alloc = want;
+  return true;
+};
+
+const readahead: Change = (ctx, args, vg, lv) => {
+  const v = args.str('readahead')!;
+  let ra: 'auto' | number = v === 'auto' ? 'auto' : v === 'none' ? 0 : Number(v);
+  if (typeof ra === 'number' && ra !== 0 && ra % PAGE_SECTORS) {
+    ra = ra < PAGE_SECTORS ? PAGE_SECTORS : Math.floor(ra / PAGE_SECTORS) * PAGE_SECTORS;
+    ctx.out.warn(`WARNING: Overriding readahead to ${ra} sectors, a multiple of ${PAGE_SECTORS / 2}K page size.`);
+  }
+  if (lv.readAhead === ra) {
+    ctx.out.error(ra === 'auto' ? `Read ahead is already auto for ${displayLvName(vg, lv)}.`
+      : `Read ahead is already ${ra} for ${displayLvName(vg, lv)}.`);
+    return false;
+  }
+  lv.readAhead = ra;
+  return true;
+};
+
+const tags: Change = (_ctx, args, _vg, lv) => {
+  for (const t of args.all('addtag')) if (!lv.tags.includes(t)) lv.tags.push(t);
+  lv.tags = lv.tags.filter((t) => !args.all('deltag').includes(t));
+  return true;
+};
+
+const activationSkip: Change = (_ctx, args, _vg, lv) => {
+  const skip = args.str('setactivationskip') === 'y';
+  lv.flags = lv.flags.filter((f) => f !== 'ACTIVATION_SKIP');
+  if (skip) lv.flags.push('ACTIVATION_SKIP');
+  return true;
+};
+
+/** The first group of lvchange_properties_single(): each option once, then one commit. */
+function changeProperties(ctx: Context, args: Args, loaded: LoadedVg, lv: LogicalVolume, say: (l: string) => void): boolean {
+  const vg = loaded.vg;
+  const steps: Array<[boolean, Change]> = [
+    [args.has('permission'), permission],
+    [args.has('alloc') || args.has('contiguous'), alloc],
+    [args.has('readahead'), readahead],
+    [args.has('addtag') || args.has('deltag'), tags],
+    [args.has('setactivationskip'), activationSkip],
+  ];
+  let asked = 0;
+  let done = 0;
+  for (const [wanted, change] of steps) {
+    if (!wanted) continue;
+    asked++;
+    if (change(ctx, args, vg, lv)) done++;
+  }
+  if (done) {
+    commitAndKeep(ctx, loaded, `lvchange ${displayLvName(vg, lv)}`);
+    say(`Logical volume ${displayLvName(vg, lv)} changed.`);
+  }
+  return asked === done;
+}
+
+type ActivationModule = { mirrorActivationChanged(ctx: Context, vg: VolumeGroup, lv: LogicalVolume, active: boolean): unknown };
+type ResyncModule = { lvchangeResync(ctx: Context, loaded: LoadedVg, lv: LogicalVolume, args: Args): Promise<number> | number };
+
+/** -a y|n: the state lives in metadata; sub-LVs follow their top LV. */
+async function changeActivation(ctx: Context, args: Args, loaded: LoadedVg, lv: LogicalVolume): Promise<void> {
+  const active = args.str('activate')!.endsWith('y');
+  if (active && lv.flags.includes('ACTIVATION_SKIP') && !args.has('ignoreactivationskip')) return;
+  const tree = lvTree(loaded.vg, lv);
+  if (tree.every((l) => l.active === active)) return;
+  for (const l of tree) l.active = active;
+  commitAndKeep(ctx, loaded, `lvchange -a${active ? 'y' : 'n'} ${displayLvName(loaded.vg, lv)}`);
+  if (isMirror(lv)) {
+    const mod = await optionalImport<ActivationModule>('../mirror/activation.js');
+    await mod?.mirrorActivationChanged(ctx, loaded.vg, lv, active);
+  }
+}
+
+async function changeOne(ctx: Context, args: Args, loaded: LoadedVg, lv: LogicalVolume, say: (l: string) => void): Promise<number> {
+  let rc = 0;
+  if (PROPERTY_OPTIONS.some((o) => args.has(o)) && !changeProperties(ctx, args, loaded, lv, say)) rc = ECMD_FAILED;
+  if (args.has('resync')) {
+    const mod = await optionalImport<ResyncModule>('../mirror/resync.js');
+    if (!mod) throw new CommandFailed(`Unable to resync ${displayLvName(loaded.vg, lv)}: the mirror engine is not available.`);
+    rc = Math.max(rc, await mod.lvchangeResync(ctx, loaded, lv, args));
+  }
+  if (args.has('activate')) await changeActivation(ctx, args, loaded, lv);
+  return rc;
+}
+
+interface Target {
+  vg: string;
+  lvs: string[] | null;
+}
+
+function targets(ctx: Context, positionals: string[]): Target[] {
+  const out: Target[] = [];
+  for (const arg of positionals) {
+    const plain = vgNameArg(arg);
+    const t = plain.includes('/') ? parseLvName(ctx, arg) : null;
+    const vg = t ? t.vg : plain;
+    let e = out.find((x) => x.vg === vg);
+    if (!e) out.push((e = { vg, lvs: [] }));
+    if (!t) e.lvs = null;
+    else if (e.lvs && !e.lvs.includes(t.lv)) e.lvs.push(t.lv);
+  }
+  return out;
+}
+
+export const spec: CommandSpec = {
+  name: 'lvchange',
+  summary: 'Change the attributes of logical volume(s)',
+  usage: ['lvchange -a|--activate y|n VG|LV|Tag|Select ...', 'lvchange -p|--permission r|rw VG|LV|Tag|Select ...'],
+  options: knownOptions([
+    'activate', 'permission', 'alloc', 'contiguous', 'readahead', 'addtag', 'deltag', 'setactivationskip',
+    'ignoreactivationskip', 'resync', 'autobackup', 'force', 'select', 'monitor', 'ignoremonitoring', 'noudevsync',
+    'reportformat', 'partial', 'ignorelockingfailure', 'sysinit', 'poll', 'refresh',
+  ]),
+  async run(ctx, args) {
+    const acting = [...PROPERTY_OPTIONS, 'activate', 'resync'].some((o) => args.has(o));
+    if (!acting || !args.positionals.length) throw new InvalidCommandLine(...noMatchingSyntaxLines('lvchange'));
+    if (args.has('contiguous') && args.has('alloc')) {
+      throw new InvalidCommandLine('Only one of --alloc and --contiguous permitted.', "Run `lvchange --help' for more information.");
+    }
+    const say = printer(ctx, args);
+    let rc = 0;
+    for (const t of targets(ctx, args.positionals)) {
+      try {
+        const loaded = readVgForUpdate(ctx, t.vg);
+        const names = t.lvs ?? loaded.vg.lvs.filter((l) => l.visible).map((l) => l.name);
+        for (const name of names) {
+          const lv = findLv(loaded.vg, name);
+          if (!lv) {
+            ctx.out.error(`Failed to find logical volume "${t.vg}/${name}"`);
+            rc = ECMD_FAILED;
+            continue;
+          }
+          try {
+            rc = Math.max(rc, await changeOne(ctx, args, loaded, lv, say));
+          } catch (e) {
+            if (!(e instanceof CommandFailed)) throw e;
+            for (const l of e.lines) ctx.out.error(l);
+            rc = ECMD_FAILED;
+          }
+        }
+      } catch (e) {
+        if (!(e instanceof CommandFailed)) throw e;
+        for (const l of e.lines) ctx.out.error(l);
+        rc = ECMD_FAILED;
+      }
+    }
+    return rc;
+  },
+};
