@@ -1,0 +1,25 @@
+// What (de)activation means for a mirror (LVM2: loading/unloading the dm-mirror table). A core log
+// lives only while the mirror is active: deactivation drops it, so the next activation starts a
+// full resync. Activation starts the resync of whatever is out of sync (recovery after a crash,
+// a conversion that waited for activation: "Conversion starts after activation.").
+import type { Context } from '../cli/context.js';
+import type { LogicalVolume, VolumeGroup } from '../model/types.js';
+import { isMirror } from '../model/vg-query.js';
+import { ensureSyncing } from './daemon.js';
+import { mirrorImages, tmpLayer } from './layout.js';
+import { dropCoreLog } from './log-init.js';
+
+function mirrorsIn(vg: VolumeGroup, lv: LogicalVolume): LogicalVolume[] {
+  if (!isMirror(lv)) return [];
+  return [lv, ...mirrorImages(vg, lv).flatMap((i) => mirrorsIn(vg, i))];
+}
+
+export function mirrorActivationChanged(ctx: Context, vg: VolumeGroup, lv: LogicalVolume, active: boolean): void {
+  if (!isMirror(lv)) return;
+  if (!active) {
+    for (const m of mirrorsIn(vg, lv)) if (!m.segments[0]!.mirrorLog) dropCoreLog(ctx.systemDir, m);
+    return;
+  }
+  if (lv.flags.includes('NOTSYNCED') && !tmpLayer(vg, lv)) return;
+  ensureSyncing(ctx.systemDir, vg, lv);
+}

@@ -1,0 +1,171 @@
+// Block devices over the sub-LVs of a mirror: a linear (single-area striped) LV maps its address
+// space through its segments onto PV image files (pe_start + PE * extent size); a mirror sub-LV (the
+// _mimagetmp layer, a mirrored log) is itself a MirrorDevice. This is the mirror engine's own view of
+// its legs; the PV images come from the shared DevicePool, so fault rules (tsvm fault) apply.
+import { closeSync, constants, fdatasyncSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { DeviceIoError, type BlockDevice } from '../device/block-device.js';
+import type { DevicePool } from '../device/device-pool.js';
+import type { LogicalVolume, PhysicalVolume, VolumeGroup } from '../model/types.js';
+import { SECTOR, lvExtents } from '../model/types.js';
+import { findLv, findPvByUuid, isMirror } from '../model/vg-query.js';
+
+export interface MirrorIoEnv {
+  devices: DevicePool;
+  systemDir: string;
+}
+
+interface Piece {
+  /** Byte range of the LV. */
+  start: number;
+  len: number;
+  pv: PhysicalVolume;
+  /** Byte offset on the PV image. */
+  devOffset: number;
+}
+
+/** The PV pieces under a linear LV (every segment must be a 1-area striped segment on a PV). */
+export function linearPieces(vg: VolumeGroup, lv: LogicalVolume): Piece[] {
+  const ext = vg.extentSize * SECTOR;
+  const out: Piece[] = [];
+  for (const seg of lv.segments) {
+    if (seg.type !== 'striped' || seg.areas.length !== 1 || seg.areas[0]!.kind !== 'pv') {
+      throw new Error(`${vg.name}/${lv.name}: only linear sub-LVs are supported under a mirror`);
+    }
+    const a = seg.areas[0]!;
+    const pv = findPvByUuid(vg, a.pvUuid);
+    if (!pv) throw new Error(`${vg.name}/${lv.name}: PV ${a.pvUuid} not in VG`);
+    out.push({ start: seg.startLe * ext, len: seg.extentCount * ext, pv, devOffset: pv.peStart * SECTOR + a.pe * ext });
+  }
+  return out;
+}
+
+/** A linear LV as a BlockDevice. Opening fails (DeviceIoError 'open') when an image is missing or too short. */
+export class LinearDevice implements BlockDevice {
+  private readonly devs: BlockDevice[];
+  private readonly ownFds: number[] = [];
+
+  constructor(env: MirrorIoEnv, readonly vg: VolumeGroup, readonly lv: LogicalVolume, writable: boolean, dsync = false) {
+    this.pieces = linearPieces(vg, lv);
+    this.devs = this.pieces.map((p) => {
+      const dev = dsync ? this.openDsync(p.pv) : env.devices.get(p.pv, writable);
+      if (dev.size() < p.devOffset + p.len) {
+        throw new DeviceIoError(p.pv.path, 'open', p.devOffset + p.len, new Error('device is shorter than its extents (truncated image)'));
+      }
+      return dev;
+    });
+  }
+
+  private readonly pieces: Piece[];
+
+  get path(): string {
+    return `${this.vg.name}/${this.lv.name}`;
+  }
+
+  /** PVs under this LV. */
+  pvs(): PhysicalVolume[] {
+    return [...new Set(this.pieces.map((p) => p.pv))];
+  }
+
+  /**
+   * A private O_DSYNC descriptor: log updates become durable with the write itself and only for the
+   * sectors written, instead of an fdatasync that would also flush the data legs sharing the image.
+   */
+  private openDsync(pv: PhysicalVolume): BlockDevice {
+    if (pv.missing) throw new DeviceIoError(pv.path, 'open', 0, new Error(`PV ${pv.name} is missing`));
+    let fd: number;
+    try {
+      fd = openSync(pv.path, constants.O_RDWR | constants.O_DSYNC);
+    } catch (e) {
+      throw new DeviceIoError(pv.path, 'open', 0, e);
+    }
+    this.ownFds.push(fd);
+    return new FdDevice(pv.path, fd);
+  }
+
+  size(): number {
+    return lvExtents(this.lv) * this.vg.extentSize * SECTOR;
+  }
+
+  private each(offset: number, length: number, fn: (dev: BlockDevice, devOff: number, bufOff: number, len: number) => void): void {
+    let pos = offset;
+    const end = offset + length;
+    for (let i = 0; i < this.pieces.length && pos < end; i++) {
+      const p = this.pieces[i]!;
+      if (pos >= p.start + p.len || end <= p.start) continue;
+      const n = Math.min(end, p.start + p.len) - pos;
+      fn(this.devs[i]!, p.devOffset + (pos - p.start), pos - offset, n);
+      pos += n;
+    }
+    if (pos < end) throw new DeviceIoError(this.path, 'read', pos, new Error('beyond the end of the LV'));
+  }
+
+  readAt(buf: Uint8Array, offset: number): void {
+    this.each(offset, buf.length, (dev, devOff, bo, n) => dev.readAt(buf.subarray(bo, bo + n), devOff));
+  }
+
+  writeAt(buf: Uint8Array, offset: number): void {
+    this.each(offset, buf.length, (dev, devOff, bo, n) => dev.writeAt(buf.subarray(bo, bo + n), devOff));
+  }
+
+  flush(): void {
+    for (const d of new Set(this.devs)) d.flush();
+  }
+
+  /** Pool devices stay open (shared); only private descriptors are closed. */
+  close(): void {
+    for (const fd of this.ownFds) closeSync(fd);
+    this.ownFds.length = 0;
+  }
+}
+
+/** Minimal positional I/O over a descriptor opened with O_DSYNC (flush is implied by each write). */
+class FdDevice implements BlockDevice {
+  constructor(readonly path: string, private readonly fd: number) {}
+  size(): number {
+    return fstatSync(this.fd).size;
+  }
+  readAt(buf: Uint8Array, offset: number): void {
+    let done = 0;
+    try {
+      while (done < buf.length) {
+        const n = readSync(this.fd, buf, done, buf.length - done, offset + done);
+        if (n === 0) {
+          buf.fill(0, done);
+          return;
+        }
+        done += n;
+      }
+    } catch (e) {
+      throw new DeviceIoError(this.path, 'read', offset + done, e);
+    }
+  }
+  writeAt(buf: Uint8Array, offset: number): void {
+    let done = 0;
+    try {
+      while (done < buf.length) done += writeSync(this.fd, buf, done, buf.length - done, offset + done);
+    } catch (e) {
+      throw new DeviceIoError(this.path, 'write', offset + done, e);
+    }
+  }
+  flush(): void {
+    try {
+      fdatasyncSync(this.fd);
+    } catch (e) {
+      throw new DeviceIoError(this.path, 'flush', 0, e);
+    }
+  }
+  close(): void {}
+}
+
+/** Whether every segment of the LV is a linear piece on a PV. */
+export function isLinearLv(lv: LogicalVolume): boolean {
+  return lv.segments.every((s) => s.type === 'striped' && s.areas.length === 1 && s.areas[0]!.kind === 'pv');
+}
+
+export function requireLv(vg: VolumeGroup, name: string): LogicalVolume {
+  const lv = findLv(vg, name);
+  if (!lv) throw new Error(`Internal error: LV ${vg.name}/${name} not found`);
+  return lv;
+}
+
+export { isMirror };

@@ -1,0 +1,344 @@
+// A mirror LV as a block device (LVM2's `mirror` segment over dm-raid1 + dm-log): writes fan out to
+// every live leg and are acknowledged only when all of them have the data; a region is marked out of
+// sync in the log, durably, before any leg is written, and marked in sync again lazily, after the
+// legs were flushed (flush/close). Reads come from the first live leg (the primary: the in-sync
+// source of every copy). A leg that cannot be opened, is too short, or fails an I/O is marked failed
+// and dropped; I/O goes on with the others.
+import { existsSync } from 'node:fs';
+import { FileDevice } from '../device/file-device.js';
+import { DeviceIoError, type BlockDevice } from '../device/block-device.js';
+import type { LogicalVolume, VolumeGroup } from '../model/types.js';
+import { SECTOR, lvExtents } from '../model/types.js';
+import { findLv, isMirror } from '../model/vg-query.js';
+import { LinearDevice, type MirrorIoEnv } from './lv-device.js';
+import { RegionLog, type LogInit } from './region-log.js';
+import { regionCount, writtenSectorFor } from './log-format.js';
+import { coreLogPath, loadFailedLegs, recordFailedLeg, withLvLock } from './state.js';
+import { noteLegFailure } from './failures.js';
+
+export interface Leg {
+  lv: LogicalVolume;
+  dev: BlockDevice | null;
+  /** Why the leg is out of service, or null when live. */
+  failed: string | null;
+}
+
+export interface MirrorOpenOptions {
+  writable: boolean;
+  /** The mirror's own log is not used (the legs of a mirrored log). */
+  noLog?: boolean;
+  /** The top-level LV (failed legs are recorded against it). */
+  top?: LogicalVolume;
+}
+
+export type LogKind = 'core' | 'disk' | 'none';
+
+export class MirrorDevice implements BlockDevice {
+  readonly legs: Leg[];
+  readonly regionBytes: number;
+  readonly nrRegions: number;
+  readonly logKind: LogKind;
+  log: RegionLog | null = null;
+  /** Regions this process marked out of sync and will mark in sync after the next flush. */
+  private readonly myDirty = new Set<number>();
+  /** Regions first written by this process: byte intervals covered so far (relative to the region). */
+  private readonly fresh = new Map<number, Array<[number, number]>>();
+  private readonly top: LogicalVolume;
+
+  constructor(readonly env: MirrorIoEnv, readonly vg: VolumeGroup, readonly lv: LogicalVolume, readonly opts: MirrorOpenOptions) {
+    const seg = lv.segments[0]!;
+    if (!isMirror(lv) || lv.segments.length !== 1) throw new Error(`${vg.name}/${lv.name} is not a single-segment mirror`);
+    this.top = opts.top ?? lv;
+    this.regionBytes = seg.regionSize * SECTOR;
+    this.nrRegions = regionCount(this.size(), this.regionBytes);
+    const recorded = new Map(loadFailedLegs(env.systemDir, this.top.uuid).map((l) => [l.lvName, l.reason]));
+    this.legs = seg.areas.map((a) => {
+      if (a.kind !== 'lv') throw new Error(`${vg.name}/${lv.name}: mirror area on a PV is not supported`);
+      const sub = findLv(vg, a.lvName);
+      if (!sub) throw new Error(`Internal error: ${vg.name}/${a.lvName} not found`);
+      const why = recorded.get(sub.name);
+      if (why) return { lv: sub, dev: null, failed: why };
+      try {
+        return { lv: sub, dev: openSubLv(env, vg, sub, opts.writable, this.top), failed: null };
+      } catch (e) {
+        if (!(e instanceof DeviceIoError)) throw e;
+        const leg: Leg = { lv: sub, dev: null, failed: e.message };
+        noteLegFailure(env, vg, this.top, sub, e);
+        return leg;
+      }
+    });
+    this.logKind = opts.noLog ? 'none' : seg.mirrorLog ? 'disk' : 'core';
+    if (!opts.noLog) this.log = this.openLog(seg.mirrorLog);
+  }
+
+  /** Open (or, writable, create) the region log. A disk log that cannot be opened falls back to a core log. */
+  private openLog(logName: string | null): RegionLog | null {
+    const { env, vg, lv } = this;
+    const regionSize = lv.segments[0]!.regionSize;
+    if (logName) {
+      const logLv = findLv(vg, logName);
+      if (!logLv) throw new Error(`Internal error: log ${vg.name}/${logName} not found`);
+      try {
+        const dev: BlockDevice = isMirror(logLv)
+          ? new MirrorDevice(env, vg, logLv, { writable: this.opts.writable, noLog: true, top: this.top })
+          : new LinearDevice(env, vg, logLv, this.opts.writable, this.opts.writable);
+        const log = RegionLog.open(dev, { nrRegions: this.nrRegions, owner: logLv.uuid });
+        if (log || !this.opts.writable) return log;
+        // Unknown content (a crash before the log was written): everything out of sync, everything written.
+        return RegionLog.format(dev, {
+          nrRegions: this.nrRegions, regionSize, owner: logLv.uuid,
+          writtenSector: writtenSectorFor(this.nrRegions, lvExtents(logLv) * vg.extentSize * SECTOR),
+        }, { sync: false, written: true });
+      } catch (e) {
+        if (!(e instanceof DeviceIoError)) throw e;
+        noteLegFailure(env, vg, this.top, logLv, e);
+      }
+    }
+    return openCoreLog(env.systemDir, lv, this.nrRegions, regionSize, this.opts.writable);
+  }
+
+  get path(): string {
+    return `${this.vg.name}/${this.lv.name}`;
+  }
+
+  size(): number {
+    return lvExtents(this.lv) * this.vg.extentSize * SECTOR;
+  }
+
+  liveLegs(): Leg[] {
+    return this.legs.filter((l) => !l.failed);
+  }
+
+  /** The leg reads and copies come from: the first live one. */
+  primary(): Leg | undefined {
+    return this.legs.find((l) => !l.failed);
+  }
+
+  failLeg(leg: Leg, e: unknown): void {
+    if (leg.failed) return;
+    leg.failed = (e as Error).message ?? String(e);
+    leg.dev = null;
+    recordFailedLeg(this.env.systemDir, this.top.uuid, { lvName: leg.lv.name, reason: leg.failed });
+    if (e instanceof DeviceIoError) noteLegFailure(this.env, this.vg, this.top, leg.lv, e);
+  }
+
+  readAt(buf: Uint8Array, offset: number): void {
+    for (const leg of this.legs) {
+      if (leg.failed) continue;
+      try {
+        leg.dev!.readAt(buf, offset);
+        return;
+      } catch (e) {
+        if (!(e instanceof DeviceIoError)) throw e;
+        this.failLeg(leg, e);
+      }
+    }
+    throw new DeviceIoError(this.path, 'read', offset, new Error('no live mirror leg'));
+  }
+
+  writeAt(buf: Uint8Array, offset: number): void {
+    if (!buf.length) return;
+    withLvLock(this.env.systemDir, this.lv.uuid, () => {
+      this.markBeforeWrite(offset, buf.length);
+      let wrote = 0;
+      for (const leg of this.legs) {
+        if (leg.failed) continue;
+        try {
+          leg.dev!.writeAt(buf, offset);
+          wrote++;
+        } catch (e) {
+          if (!(e instanceof DeviceIoError)) throw e;
+          this.failLeg(leg, e);
+        }
+      }
+      if (!wrote) throw new DeviceIoError(this.path, 'write', offset, new Error('no live mirror leg'));
+    });
+  }
+
+  /** Durable intent: regions about to change are marked out of sync (and written) before the data goes out. */
+  private markBeforeWrite(offset: number, length: number): void {
+    const log = this.log;
+    if (!log) return;
+    const rb = this.regionBytes;
+    const r0 = Math.floor(offset / rb);
+    const r1 = Math.floor((offset + length - 1) / rb);
+    const sync = log.readRange('sync', r0, r1);
+    const written = log.readRange('written', r0, r1);
+    const syncCh = new Map<number, boolean>();
+    const wrCh = new Map<number, boolean>();
+    for (let r = r0; r <= r1; r++) {
+      if (sync[r - r0]) {
+        syncCh.set(r, false);
+        this.myDirty.add(r);
+      }
+      if (!written[r - r0]) {
+        wrCh.set(r, true);
+        if (!this.fresh.has(r)) this.fresh.set(r, []);
+      }
+    }
+    log.update('written', wrCh, false);
+    log.update('sync', syncCh, false);
+    if (syncCh.size || wrCh.size) log.flush();
+    for (let r = r0; r <= r1; r++) {
+      const cov = this.fresh.get(r);
+      if (!cov) continue;
+      const s = Math.max(offset, r * rb) - r * rb;
+      const e = Math.min(offset + length, (r + 1) * rb) - r * rb;
+      addInterval(cov, s, e);
+      if (cov.length === 1 && cov[0]![0] === 0 && cov[0]![1] >= this.regionLen(r)) this.fresh.delete(r);
+    }
+  }
+
+  private regionLen(r: number): number {
+    return Math.min(this.regionBytes, this.size() - r * this.regionBytes);
+  }
+
+  /** Flush every live leg, then mark the regions this process dirtied as in sync again. */
+  flush(): void {
+    withLvLock(this.env.systemDir, this.lv.uuid, () => {
+      this.flushLegs();
+      // A region written for the first time but only in part: its other bytes were never written
+      // and may differ between legs; give them the primary's content so the legs agree.
+      for (const r of this.fresh.keys()) this.copyRegion(r, true);
+      if (this.fresh.size) this.flushLegs();
+      this.fresh.clear();
+      if (this.log && this.myDirty.size) {
+        this.log.update('sync', new Map([...this.myDirty].map((r) => [r, true])), true);
+      }
+      this.myDirty.clear();
+    });
+  }
+
+  flushLegs(): void {
+    for (const leg of this.legs) {
+      if (leg.failed) continue;
+      try {
+        leg.dev!.flush();
+      } catch (e) {
+        if (!(e instanceof DeviceIoError)) throw e;
+        this.failLeg(leg, e);
+      }
+    }
+  }
+
+  private copyBuf?: Buffer;
+  private zeroBuf?: Buffer;
+
+  /**
+   * Copy region r from the primary to every other live leg (caller holds the LV lock). When
+   * `skipZero`, a region that reads as zeros on both sides is not written. Returns bytes written.
+   */
+  copyRegion(r: number, skipZero: boolean): number {
+    const src = this.primary();
+    if (!src) throw new DeviceIoError(this.path, 'read', r * this.regionBytes, new Error('no live mirror leg'));
+    const targets = this.liveLegs().filter((l) => l !== src);
+    if (!targets.length) return 0;
+    const len = this.regionLen(r);
+    const buf = (this.copyBuf ??= Buffer.alloc(this.regionBytes)).subarray(0, len);
+    const off = r * this.regionBytes;
+    try {
+      src.dev!.readAt(buf, off);
+    } catch (e) {
+      if (!(e instanceof DeviceIoError)) throw e;
+      this.failLeg(src, e);
+      return this.copyRegion(r, skipZero);
+    }
+    const zero = (this.zeroBuf ??= Buffer.alloc(this.regionBytes)).subarray(0, len);
+    const srcZero = skipZero && buf.equals(zero);
+    let copied = 0;
+    let tmp: Buffer | undefined;
+    for (const t of targets) {
+      try {
+        if (srcZero) {
+          tmp ??= Buffer.alloc(len);
+          t.dev!.readAt(tmp, off);
+          if (tmp.equals(zero)) continue;
+          t.dev!.writeAt(zero, off);
+        } else {
+          t.dev!.writeAt(buf, off);
+        }
+        copied += len;
+      } catch (e) {
+        if (!(e instanceof DeviceIoError)) throw e;
+        this.failLeg(t, e);
+      }
+    }
+    return copied;
+  }
+
+  close(): void {
+    try {
+      if (this.opts.writable && (this.myDirty.size || this.fresh.size)) this.flush();
+    } finally {
+      for (const leg of this.legs) leg.dev?.close();
+      this.log?.close();
+    }
+  }
+
+  /** Sub-mirrors below this one (the _mimagetmp layer), deepest first. */
+  subMirrors(): MirrorDevice[] {
+    const out: MirrorDevice[] = [];
+    for (const leg of this.legs) if (leg.dev instanceof MirrorDevice) out.push(...leg.dev.subMirrors(), leg.dev);
+    return out;
+  }
+}
+
+function addInterval(list: Array<[number, number]>, s: number, e: number): void {
+  list.push([s, e]);
+  list.sort((a, b) => a[0] - b[0]);
+  const merged: Array<[number, number]> = [];
+  for (const iv of list) {
+    const last = merged[merged.length - 1];
+    if (last && iv[0] <= last[1]) last[1] = Math.max(last[1], iv[1]);
+    else merged.push([iv[0], iv[1]]);
+  }
+  list.splice(0, list.length, ...merged);
+}
+
+/** A sub-LV of a mirror as a device: linear, or itself a mirror (the _mimagetmp layer). */
+export function openSubLv(env: MirrorIoEnv, vg: VolumeGroup, lv: LogicalVolume, writable: boolean, top: LogicalVolume): BlockDevice {
+  if (isMirror(lv)) return new MirrorDevice(env, vg, lv, { writable, top });
+  return new LinearDevice(env, vg, lv, writable);
+}
+
+/** The core log of a mirror: a runtime file. Missing (after deactivation) means a full resync. */
+export function openCoreLog(systemDir: string, lv: LogicalVolume, nrRegions: number, regionSize: number, writable: boolean): RegionLog | null {
+  const path = coreLogPath(systemDir, lv.uuid);
+  if (!existsSync(path)) {
+    if (!writable) return null;
+    return formatCoreLog(systemDir, lv, nrRegions, regionSize, { sync: false, written: true });
+  }
+  const dev = new FileDevice(path, writable);
+  const log = RegionLog.open(dev, { nrRegions, owner: lv.uuid });
+  if (log) return log;
+  dev.close();
+  if (!writable) return null;
+  return formatCoreLog(systemDir, lv, nrRegions, regionSize, { sync: false, written: true });
+}
+
+export function formatCoreLog(systemDir: string, lv: LogicalVolume, nrRegions: number, regionSize: number, init: LogInit): RegionLog {
+  const path = coreLogPath(systemDir, lv.uuid);
+  const tmp = `${path}.${process.pid}.new`;
+  // Create the file, fill it, then rename it into place: readers never see a half-written log.
+  const dev0 = new FileDeviceCreate(tmp);
+  const bytes = (2 + 2 * Math.max(1, Math.ceil(Math.ceil(nrRegions / 32) * 4 / 512))) * 512;
+  RegionLog.format(dev0, { nrRegions, regionSize, owner: lv.uuid, writtenSector: writtenSectorFor(nrRegions, bytes) }, init);
+  dev0.close();
+  renameSyncSafe(tmp, path);
+  const log = RegionLog.open(new FileDevice(path, true), { nrRegions, owner: lv.uuid });
+  if (!log) throw new Error(`Internal error: core log ${path} unreadable after formatting`);
+  return log;
+}
+
+import { closeSync, openSync, renameSync } from 'node:fs';
+
+class FileDeviceCreate extends FileDevice {
+  constructor(path: string) {
+    closeSync(openSync(path, 'w', 0o600));
+    super(path, true);
+  }
+}
+
+function renameSyncSafe(a: string, b: string): void {
+  renameSync(a, b);
+}

@@ -1,0 +1,96 @@
+// Dropping the failed parts of mirrors (LVM2 mirror_remove_missing) and vgreduce --removemissing
+// [--force] (tools/vgreduce.c _make_vg_consistent / _consolidate_vg): failed images leave the
+// mirror (one good image left: the LV becomes linear), a failed log becomes a core log; with
+// --force, other partial LVs are removed; finally the missing PVs leave the VG.
+import type { Context } from '../cli/context.js';
+import { CommandFailed } from '../cli/errors.js';
+import { commitVg } from '../cli/toollib.js';
+import { DevicePool } from '../device/device-pool.js';
+import type { LogicalVolume, PhysicalVolume, VolumeGroup } from '../model/types.js';
+import { isMirror, lvPvs, lvTree, parentLv } from '../model/vg-query.js';
+import type { LoadedVg } from '../store/metadata-store.js';
+import { mirrorImages, removeImages, setLog } from './layout.js';
+import { prepareLog } from './log-init.js';
+import { mirrorFailures } from './repair-plan.js';
+import { dropMirrorFiles, loadFailedLegs, saveFailedLegs, withLvLock } from './state.js';
+
+export type RemoveResult = 'ok' | 'dead';
+
+/** Remove the failed images and log of one mirror (metadata and log files; the caller commits). */
+export function removeFailedParts(ctx: Pick<Context, 'systemDir'>, vg: VolumeGroup, lv: LogicalVolume): RemoveResult {
+  const f = mirrorFailures(ctx.systemDir, vg, lv);
+  if (f.images.length >= mirrorImages(vg, lv).length) return 'dead';
+  const pool = new DevicePool(ctx.systemDir);
+  try {
+    withLvLock(ctx.systemDir, lv.uuid, () => {
+      if (f.images.length) removeImages(vg, lv, f.images.map((i) => i.name));
+      if (isMirror(lv) && f.logs.length) {
+        setLog(vg, lv, [], 'inherit');
+        // The log is gone with its device: nothing can be trusted to be in sync.
+        prepareLog({ devices: pool, systemDir: ctx.systemDir }, vg, lv, { sync: false, written: true });
+      }
+      const gone = new Set([...f.images, ...f.logs].map((x) => x.name));
+      saveFailedLegs(ctx.systemDir, lv.uuid, loadFailedLegs(ctx.systemDir, lv.uuid).filter((l) => !gone.has(l.lvName)));
+      if (!isMirror(lv)) dropMirrorFiles(ctx.systemDir, lv.uuid);
+    });
+  } finally {
+    pool.closeAll();
+  }
+  return 'ok';
+}
+
+function isPartial(vg: VolumeGroup, lv: LogicalVolume): boolean {
+  return lvPvs(vg, lv).some((p) => p.missing);
+}
+
+export function removeMissing(ctx: Context, loaded: LoadedVg, force: boolean): void {
+  const vg = loaded.vg;
+  if (force) {
+    // _make_vg_consistent: mend mirrors, remove other partial visible LVs.
+    for (let again = true; again; ) {
+      again = false;
+      for (const lv of vg.lvs) {
+        if (!lv.visible || !isPartial(vg, lv)) continue;
+        if (isMirror(lv) && removeFailedParts(ctx, vg, lv) === 'ok') {
+          if (isPartial(vg, lv)) continue;
+          again = true;
+          break;
+        }
+        if (isMirror(lv)) ctx.out.error(`No usable images left in ${vg.name}/${lv.name}.`);
+        else ctx.out.warn(`WARNING: Removing partial LV ${vg.name}/${lv.name}.`);
+        const tree = new Set(lvTree(vg, lv).map((l) => l.name));
+        for (const l of lvTree(vg, lv)) dropMirrorFiles(ctx.systemDir, l.uuid);
+        vg.lvs = vg.lvs.filter((l) => !tree.has(l.name));
+        ctx.out.print(`Logical volume "${lv.name}" successfully removed.`);
+        again = true;
+        break;
+      }
+    }
+  }
+  const partial = vg.lvs.filter((lv) => isPartial(vg, lv) && !parentLv(vg, lv));
+  let fixed = true;
+  if (partial.length) {
+    for (const lv of partial) ctx.out.warn(`WARNING: Partial LV ${lv.name} needs to be repaired or removed. `);
+    ctx.out.error(`There are still partial LVs in VG ${vg.name}.`);
+    ctx.out.error('To remove them unconditionally use: vgreduce --removemissing --force.');
+    ctx.out.error('To remove them unconditionally from mirror LVs use: vgreduce --removemissing --mirrorsonly --force.');
+    ctx.out.warn('WARNING: Proceeding to remove empty missing PVs.');
+    fixed = false;
+  }
+  const released: PhysicalVolume[] = [];
+  if (fixed) {
+    for (const pv of vg.pvs.filter((p) => p.missing)) {
+      if (vg.pvs.length - released.length === 1) throw new CommandFailed('Volume Groups must always contain at least one PV.');
+      if (lvsOn(vg, pv)) throw new CommandFailed(`LVs still present on PV with UUID ${pv.uuid}: Can't remove from VG ${vg.name}.`);
+      released.push(pv);
+    }
+    vg.pvs = vg.pvs.filter((p) => !released.includes(p));
+  }
+  commitVg(ctx, loaded, `vgreduce --removemissing ${vg.name}`);
+  if (fixed) ctx.out.print(`Wrote out consistent volume group ${vg.name}.`);
+  else throw new CommandFailed();
+}
+
+function lvsOn(vg: VolumeGroup, pv: PhysicalVolume): boolean {
+  return vg.lvs.some((lv) => lv.segments.some((s) => s.areas.some((a) => a.kind === 'pv' && a.pvUuid === pv.uuid)));
+}

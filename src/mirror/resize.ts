@@ -1,0 +1,106 @@
+// lvextend / lvreduce of a mirror (lib/metadata/lv_manip.c _lv_extend_layered_lv, lv_reduce): every
+// image grows or shrinks by the same extents ("Extending 2 mirror images."), the mirror segment
+// follows, the log is rewritten for the new region count (regions kept keep their state; new
+// regions were never written, so their sync copies nothing), and grown if it no longer fits.
+import { AllocError, allocate, type PvRangeLimit } from '../alloc/index.js';
+import type { Args } from '../cli/args.js';
+import type { Context } from '../cli/context.js';
+import { CommandFailed } from '../cli/errors.js';
+import { commitVg } from '../cli/toollib.js';
+import { DevicePool } from '../device/device-pool.js';
+import type { LogicalVolume, LvSegment } from '../model/types.js';
+import { SECTOR, lvExtents } from '../model/types.js';
+import { displaySize } from '../model/units.js';
+import type { LoadedVg } from '../store/metadata-store.js';
+import { ensureSyncing } from './daemon.js';
+import { linearSegments, logLvOf, mirrorImages, tmpLayer } from './layout.js';
+import { getBit, mirrorLogExtents, regionCount, setBit } from './log-format.js';
+import { prepareLog, readBitmaps } from './log-init.js';
+import { withLvLock } from './state.js';
+
+function trim(segs: LvSegment[], extents: number): LvSegment[] {
+  const out: LvSegment[] = [];
+  for (const s of segs) {
+    if (s.startLe >= extents) break;
+    out.push(s.startLe + s.extentCount > extents ? { ...s, extentCount: extents - s.startLe } : s);
+  }
+  return out;
+}
+
+export async function resizeMirrorLv(
+  ctx: Context, loaded: LoadedVg, lv: LogicalVolume, newExtents: number, allowedPvs: PvRangeLimit[] | undefined, args: Args,
+): Promise<number> {
+  const vg = loaded.vg;
+  const full = `${vg.name}/${lv.name}`;
+  if (tmpLayer(vg, lv)) throw new CommandFailed(`Unable to resize ${full} while it is being converted.`);
+  const old = lvExtents(lv);
+  const images = mirrorImages(vg, lv);
+  const seg = lv.segments[0]!;
+  const pool = new DevicePool(ctx.systemDir);
+  const env = { devices: pool, systemDir: ctx.systemDir };
+  const bits = readBitmaps(env, vg, lv);
+  const say = (l: string) => {
+    if (args.count('quiet') < 2) ctx.out.print(l);
+  };
+  try {
+    if (newExtents > old) {
+      say(`Extending ${images.length} mirror images.`);
+      let res;
+      try {
+        res = allocate({
+          vg, policy: lv.alloc, areaCount: images.length, extents: newExtents - old, logCount: 0, logLen: 0, allowedPvs,
+          lvName: lv.name, previousPerArea: images.map((i) => i.segments),
+        });
+      } catch (e) {
+        if (e instanceof AllocError) throw new CommandFailed(...e.lines);
+        throw e;
+      }
+      images.forEach((img, i) => {
+        const more = linearSegments(res.areas[i]!).map((s) => ({ ...s, startLe: s.startLe + old }));
+        img.segments = mergeLinear([...img.segments, ...more]);
+      });
+      const log = logLvOf(vg, lv);
+      if (log && mirrorLogExtents(seg.regionSize, vg.extentSize, newExtents) > lvExtents(log)) {
+        throw new CommandFailed(`Unable to extend the log of ${full}: tsvm does not grow mirror logs yet.`);
+      }
+    } else {
+      for (const img of images) img.segments = trim(img.segments, newExtents);
+    }
+    const nrNew = regionCount(newExtents * vg.extentSize * SECTOR, seg.regionSize * SECTOR);
+    const nrOld = regionCount(old * vg.extentSize * SECTOR, seg.regionSize * SECTOR);
+    const sync = new Uint8Array(Math.ceil(nrNew / 8) + 8);
+    const written = new Uint8Array(Math.ceil(nrNew / 8) + 8);
+    for (let r = 0; r < nrNew; r++) {
+      const existed = r < nrOld;
+      // The old last region may now reach into new, never-written extents: copy it again.
+      const grownTail = newExtents > old && r === nrOld - 1;
+      setBit(sync, r, existed && !grownTail && !!bits && getBit(bits.sync, r));
+      setBit(written, r, existed && (!bits || getBit(bits.written, r)));
+    }
+    withLvLock(ctx.systemDir, lv.uuid, () => {
+      seg.extentCount = newExtents;
+      prepareLog(env, vg, lv, { sync, written });
+      const es = vg.extentSize;
+      say(`Size of logical volume ${full} changed from ${displaySize(old * es)} (${old} extents) to ${displaySize(newExtents * es)} (${newExtents} extents).`);
+      commitVg(ctx, loaded, `lvresize ${full}`);
+    });
+  } finally {
+    pool.closeAll();
+  }
+  say(`Logical volume ${full} successfully resized.`);
+  if (lv.active) ensureSyncing(ctx.systemDir, vg, lv);
+  return 0;
+}
+
+function mergeLinear(segs: LvSegment[]): LvSegment[] {
+  const out: LvSegment[] = [];
+  for (const s of segs) {
+    const last = out[out.length - 1];
+    const a = s.areas[0];
+    const la = last?.areas[0];
+    if (last && a?.kind === 'pv' && la?.kind === 'pv' && a.pvUuid === la.pvUuid && la.pe + last.extentCount === a.pe) {
+      last.extentCount += s.extentCount;
+    } else out.push({ ...s, areas: [...s.areas] });
+  }
+  return out;
+}

@@ -1,0 +1,42 @@
+// The runtime facts reports ask of mirrors (what LVM2 gets from device-mapper status): Cpy%Sync,
+// read from the region log at this moment, and whether an image is in sync (lv_attr i/I). Loaded
+// by src/report/status.ts, which this module registers itself with.
+import type { Context } from '../cli/context.js';
+import type { LogicalVolume, VolumeGroup } from '../model/types.js';
+import { areaUser, isMirror, topLv } from '../model/vg-query.js';
+import { setStatusSource, type LvStatusSource } from '../report/status.js';
+import { mirrorPercent } from './poll.js';
+import { loadFailedLegs } from './state.js';
+import { ensureSyncing } from './daemon.js';
+import { syncerRunning } from './state.js';
+
+export function createStatusSource(ctx: Pick<Context, 'systemDir'>): LvStatusSource {
+  const cache = new Map<string, number | undefined>();
+  const percent = (vg: VolumeGroup, lv: LogicalVolume): number | undefined => {
+    if (!cache.has(lv.uuid)) {
+      const p = mirrorPercent(ctx.systemDir, vg, lv);
+      cache.set(lv.uuid, p);
+      // The next access recovers: an active mirror left out of sync with nobody syncing gets a syncer.
+      if (p !== undefined && p < 100 && lv.visible && !syncerRunning(ctx.systemDir, lv.uuid)) ensureSyncing(ctx.systemDir, vg, lv);
+    }
+    return cache.get(lv.uuid);
+  };
+  return {
+    copyPercent(vg, lv) {
+      if (!isMirror(lv) || !topLv(vg, lv).active) return undefined;
+      return percent(vg, lv);
+    },
+    imageInSync(vg, lv) {
+      const user = areaUser(vg, lv.name);
+      if (!user || user.seg.type !== 'mirror') return false;
+      const mirror = user.lv;
+      if (mirror.flags.includes('NOTSYNCED')) return true;
+      if (!topLv(vg, mirror).active) return false;
+      const top = topLv(vg, mirror);
+      if (loadFailedLegs(ctx.systemDir, top.uuid).some((l) => l.lvName === lv.name)) return false;
+      return (percent(vg, mirror) ?? 0) >= 100;
+    },
+  };
+}
+
+setStatusSource((ctx) => createStatusSource(ctx));

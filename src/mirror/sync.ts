@@ -1,0 +1,97 @@
+// Resynchronisation (dm-raid1's recovery + kcopyd): every region the log has out of sync is copied
+// from the primary leg to the other live legs, in batches; after each batch the legs are flushed and
+// the batch is marked in sync in the log, so an interrupted resync (Ctrl-C, kill -9) resumes where it
+// stopped. Regions never written need no copy (see region-log.ts). The same loop recovers after a
+// crash: regions left marked out of sync by a killed writer are recopied from the primary.
+import { getBit } from './log-format.js';
+import type { MirrorDevice } from './mirror-device.js';
+import { withLvLock } from './state.js';
+
+export interface SyncProgress {
+  /** Regions in sync in the mirror being reported (the top level). */
+  inSync: number;
+  total: number;
+}
+
+export interface SyncStats {
+  /** Bytes written to legs by the copy. */
+  copiedBytes: number;
+  /** Regions that were out of sync and are now in sync. */
+  regionsSynced: number;
+  /** Of those, regions whose data had to be read and compared or copied. */
+  regionsCopied: number;
+  complete: boolean;
+}
+
+export interface SyncOptions {
+  /** Bytes copied per lock hold / log update (default 64 MiB). */
+  batchBytes?: number;
+  onProgress?: (p: SyncProgress) => void;
+  /** Checked between batches: stop early (the log keeps what was done). */
+  shouldStop?: () => boolean;
+}
+
+/** Sync the mirror and every mirror layer below it (deepest first). */
+export function resyncTree(top: MirrorDevice, opts: SyncOptions = {}): SyncStats {
+  const total: SyncStats = { copiedBytes: 0, regionsSynced: 0, regionsCopied: 0, complete: true };
+  for (const m of [...top.subMirrors(), top]) {
+    const s = resyncOne(m, m === top ? opts : { ...opts, onProgress: undefined });
+    total.copiedBytes += s.copiedBytes;
+    total.regionsSynced += s.regionsSynced;
+    total.regionsCopied += s.regionsCopied;
+    if (!s.complete) {
+      total.complete = false;
+      break;
+    }
+  }
+  return total;
+}
+
+export function resyncOne(m: MirrorDevice, opts: SyncOptions = {}): SyncStats {
+  const stats: SyncStats = { copiedBytes: 0, regionsSynced: 0, regionsCopied: 0, complete: false };
+  const log = m.log;
+  if (!log) {
+    stats.complete = true;
+    return stats;
+  }
+  const perBatch = Math.max(1, Math.floor((opts.batchBytes ?? 64 * 1024 * 1024) / m.regionBytes));
+  let cursor = 0;
+  for (;;) {
+    if (opts.shouldStop?.()) return stats;
+    const done = withLvLock(m.env.systemDir, m.lv.uuid, () => {
+      const sync = log.readAll('sync');
+      const written = log.readAll('written');
+      const batch: number[] = [];
+      // Continue after the last batch, then wrap around for regions dirtied behind the cursor.
+      for (let pass = 0; pass < 2 && batch.length === 0; pass++) {
+        for (let r = pass === 0 ? cursor : 0; r < m.nrRegions && batch.length < perBatch; r++) {
+          if (!getBit(sync, r)) batch.push(r);
+        }
+      }
+      if (!batch.length) return true;
+      let touched = false;
+      for (const r of batch) {
+        if (!getBit(written, r)) continue;
+        stats.copiedBytes += m.copyRegion(r, true);
+        stats.regionsCopied++;
+        touched = true;
+      }
+      if (touched) m.flushLegs();
+      log.update('sync', new Map(batch.map((r) => [r, true])), true);
+      stats.regionsSynced += batch.length;
+      cursor = batch[batch.length - 1]! + 1;
+      return false;
+    });
+    if (opts.onProgress) opts.onProgress({ inSync: log.syncCount(), total: m.nrRegions });
+    if (done) {
+      stats.complete = true;
+      return stats;
+    }
+  }
+}
+
+/** Cpy%Sync of one mirror from its log: in-sync regions over all regions, 0..100. */
+export function syncPercentOf(m: MirrorDevice): number {
+  if (!m.log) return 100;
+  return (100 * m.log.syncCount()) / m.nrRegions;
+}
