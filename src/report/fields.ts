@@ -74,6 +74,7 @@ function extentSize(r: Row): number {
 
 function pvSize(r: Row): number {
   const pv = r.pv!;
+  if (!pv.uuid) return 0; // pvs -a: a device that is not a PV
   return r.vg ? pv.peCount * r.vg.extentSize : Math.floor(pv.devSize / 512);
 }
 
@@ -203,7 +204,7 @@ const GETTERS: Record<string, Getter> = {
   lv_health_status: (r) => str(isPartial(r.info!, r.lv!) ? 'partial' : ''),
   lv_attr: (r, e) => str(lvAttr(r.info!, r.lv!, e.status)),
   // PV label and PV
-  pv_fmt: () => str('lvm2'),
+  pv_fmt: (r) => str(r.pv!.uuid ? 'lvm2' : ''),
   pv_uuid: (r) => str(r.pv!.uuid),
   dev_size: (r, e) => size(e, Math.floor(r.pv!.devSize / 512)),
   pv_name: (r) => str(pvDisplayName(r.pv)),

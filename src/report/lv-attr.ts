@@ -56,7 +56,8 @@ export function vgAttr(vg: VolumeGroup, missingPvs: number): string {
   ].join('');
 }
 
+/** 'a' allocatable, 'u' used (in a VG) but not allocatable; '---' for orphans and non-PV devices. */
 export function pvAttr(pv: PhysicalVolume, vg: VolumeGroup | null): string {
   if (!vg) return '---';
-  return [pv.allocatable ? 'a' : '-', vg.exported ? 'x' : '-', pv.missing ? 'm' : '-'].join('');
+  return [pv.allocatable ? 'a' : 'u', vg.exported ? 'x' : '-', pv.missing ? 'm' : '-'].join('');
 }

@@ -1,5 +1,7 @@
 // lvs / pvs / vgs (LVM2 tools/reporter.c): pick the report type and fields, collect the objects
 // named on the command line, select, sort and print. One row per LV, segment, PV, PV segment or VG.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Args } from '../cli/args.js';
 import type { Context } from '../cli/context.js';
 import { InvalidCommandLine } from '../cli/errors.js';
@@ -203,12 +205,29 @@ function collectVgRows(ctx: Context, args: Args, cmd: ReportCommand, rowType: Ro
   return code;
 }
 
+/** pvs -a: devices under TSVM_DEV_DIR that are not PVs, shown with blank format and zero sizes. */
+function otherDevices(devDir: string, known: Row[]): Row[] {
+  const names = new Set(known.map((r) => r.pv!.name));
+  let files: string[];
+  try {
+    files = readdirSync(devDir).sort();
+  } catch {
+    return [];
+  }
+  return files.filter((f) => !names.has(`/dev/${f}`)).map((f) => ({
+    vg: null, info: null,
+    pv: { uuid: '', name: `/dev/${f}`, path: join(devDir, f), devSize: 0, peStart: 0, peCount: 0, allocatable: false,
+      missing: false, tags: [], vgName: null },
+  }));
+}
+
 function collectPvRows(ctx: Context, args: Args, rowType: RowType, rows: Row[]): number {
   const vgs = ctx.store.loadAllVgs();
   const infos = new Map(vgs.map((vg) => [vg.name, vgInfo(vg)]));
   const all: Row[] = [];
   for (const info of infos.values()) for (const pv of info.vg.pvs) all.push({ vg: info.vg, info, pv });
   for (const pv of ctx.store.orphanPvs()) all.push({ vg: null, info: null, pv });
+  if (args.has('all') && ctx.devDir) all.push(...otherDevices(ctx.devDir, all));
   let code = 0;
   let chosen = all;
   if (args.positionals.length) {
