@@ -54,8 +54,9 @@ export async function loadStatusSource(ctx: Context): Promise<LvStatusSource> {
     try {
       await import('../mirror/status.js' as string);
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'ERR_MODULE_NOT_FOUND') throw e;
+      // Only the absence of the module itself is expected; a broken import inside it is a bug.
+      const err = e as NodeJS.ErrnoException;
+      if (err.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes('mirror/status')) throw e;
     }
   }
   return factory(ctx);
