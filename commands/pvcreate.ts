@@ -18,7 +18,7 @@ export const spec: CommandSpec = {
   run(ctx, args) {
     if (!args.positionals.length) {
       ctx.out.print('pvcreate PV ...');
-      ctx.out.print('');
+      ctx.out.raw('\n');
       throw new InvalidCommandLine(...noMatchingSyntaxLines('pvcreate'), 'Correct command syntax is:');
     }
     takeGlobalLock(ctx);
@@ -61,9 +61,6 @@ export const spec: CommandSpec = {
             throw new CommandFailed(`Cannot use ${dev.name}: device is too small (pv_min_size is 2.00 MiB).`);
           }
           const uuid = newUuid();
-          if (setSize && setSize.sectors * 512 !== realSize) {
-            ctx.out.warn(`WARNING: ${dev.name}: Pretending size is ${setSize.sectors} not ${realSize / 512} sectors.`);
-          }
           ctx.store.transaction(() => {
             // A re-initialised orphan loses its old identity; a VG member (-ff) stays in its VG as missing.
             if (existing && !existing.vgName) ctx.store.deletePv(existing.uuid);

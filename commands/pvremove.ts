@@ -15,7 +15,7 @@ export const spec: CommandSpec = {
   run(ctx, args) {
     if (!args.positionals.length) {
       ctx.out.print('pvremove PV ...');
-      ctx.out.print('');
+      ctx.out.raw('\n');
       throw new InvalidCommandLine(...noMatchingSyntaxLines('pvremove'), 'Correct command syntax is:');
     }
     takeGlobalLock(ctx);

@@ -18,7 +18,7 @@ export const spec: CommandSpec = {
   run(ctx, args) {
     if (!args.positionals.length) {
       ctx.out.print('pvresize PV ...');
-      ctx.out.print('');
+      ctx.out.raw('\n');
       throw new InvalidCommandLine(...noMatchingSyntaxLines('pvresize'), 'Correct command syntax is:');
     }
     takeGlobalLock(ctx);

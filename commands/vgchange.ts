@@ -23,7 +23,8 @@ export const spec: CommandSpec = {
         const loaded = readVgForUpdate(ctx, name);
         const vg = loaded.vg;
         if (args.has('activate')) {
-          await activate(ctx, vg, args.str('activate')!.endsWith('y'), () => commitVg(ctx, loaded, `vgchange -a ${name}`));
+          const on = args.str('activate')!.endsWith('y');
+          await activate(ctx, vg, on, (lvs) => ctx.store.setLvActive(lvs.map((l) => l.uuid), on));
           continue;
         }
         const alloc = args.str('alloc');
@@ -55,16 +56,20 @@ export const spec: CommandSpec = {
 };
 
 /** vgchange -a: every visible LV (with its sub-LVs) changes state; LVM2 counts the active ones after. */
-async function activate(ctx: Parameters<CommandSpec['run']>[0], vg: VolumeGroup, on: boolean, commit: () => void): Promise<void> {
+async function activate(
+  ctx: Parameters<CommandSpec['run']>[0], vg: VolumeGroup, on: boolean, store: (lvs: LogicalVolume[]) => void,
+): Promise<void> {
   const changed: LogicalVolume[] = [];
+  const all: LogicalVolume[] = [];
   for (const lv of vg.lvs) {
     if (on && lv.flags.includes('ACTIVATION_SKIP') && lv.visible) continue;
     if (lv.active !== on) {
       lv.active = on;
+      all.push(lv);
       if (lv.visible) changed.push(lv);
     }
   }
-  commit();
+  if (all.length) store(all);
   for (const lv of changed) {
     if (lv.segments[0]?.type !== 'mirror') continue;
     const modPath = '../src/mirror/activation.js';

@@ -19,7 +19,7 @@ export const spec: CommandSpec = {
   run(ctx, args) {
     if (args.positionals.length < 2) {
       ctx.out.print('vgcreate VG_new PV ...');
-      ctx.out.print('');
+      ctx.out.raw('\n');
       throw new InvalidCommandLine(...noMatchingSyntaxLines('vgcreate'), 'Correct command syntax is:');
     }
     const [vgArg, ...devs] = args.positionals as [string, ...string[]];

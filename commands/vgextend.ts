@@ -13,7 +13,7 @@ export const spec: CommandSpec = {
   run(ctx, args) {
     if (args.positionals.length < 2) {
       ctx.out.print('vgextend VG PV ...');
-      ctx.out.print('');
+      ctx.out.raw('\n');
       throw new InvalidCommandLine(...noMatchingSyntaxLines('vgextend'), 'Correct command syntax is:');
     }
     const [vgArg, ...devs] = args.positionals as [string, ...string[]];

@@ -79,9 +79,12 @@ export const spec: CommandSpec = {
       released.push(pv);
       removed.push(pv.name);
     }
-    if (released.length) {
-      vg.pvs = vg.pvs.filter((p) => !released.includes(p));
-      commitVg(ctx, loaded, `vgreduce ${name}`, released);
+    // LVM2 writes the VG once per PV it removes.
+    for (const pv of released) {
+      vg.pvs = vg.pvs.filter((p) => p !== pv);
+      commitVg(ctx, loaded, `vgreduce ${name} ${pv.name}`, [pv]);
+      loaded.readSeqno = vg.seqno;
+      loaded.snapshot = JSON.stringify(vg);
     }
     for (const r of removed) {
       if (r.startsWith('\u0000')) continue;

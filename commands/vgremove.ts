@@ -16,7 +16,7 @@ export const spec: CommandSpec = {
   async run(ctx, args) {
     if (!args.positionals.length) {
       ctx.out.print('vgremove VG|Tag|Select ...');
-      ctx.out.print('');
+      ctx.out.raw('\n');
       throw new InvalidCommandLine(...noMatchingSyntaxLines('vgremove'), 'Correct command syntax is:');
     }
     takeGlobalLock(ctx);

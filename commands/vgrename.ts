@@ -14,7 +14,7 @@ export const spec: CommandSpec = {
   run(ctx, args) {
     if (args.positionals.length !== 2) {
       ctx.out.print('vgrename VG VG_new');
-      ctx.out.print('');
+      ctx.out.raw('\n');
       throw new InvalidCommandLine(...noMatchingSyntaxLines('vgrename'), 'Correct command syntax is:');
     }
     const oldName = vgNameArg(args.positionals[0]!);

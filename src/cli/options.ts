@@ -38,7 +38,7 @@ const defs: OptionDef[] = [
   { long: 'select', short: 'S', type: 'string' },
   { long: 'noheadings', type: 'none' },
   { long: 'nosuffix', type: 'none' },
-  { long: 'units', type: 'units' },
+  { long: 'units', type: 'string' }, // validated by the report engine (LVM2 accepts '4m' style units)
   { long: 'separator', type: 'string' },
   { long: 'aligned', type: 'none' },
   { long: 'nameprefixes', type: 'none' },

@@ -164,6 +164,17 @@ export class MetadataStore {
     });
   }
 
+  /**
+   * Activation is not metadata in LVM2 (device-mapper holds it) and does not bump the seqno;
+   * tsvm keeps it in the lv row, updated in place.
+   */
+  setLvActive(lvUuids: string[], active: boolean): void {
+    const st = this.db.prepare('UPDATE lv SET active = ? WHERE uuid = ?');
+    this.transaction(() => {
+      for (const u of lvUuids) st.run(+active, u);
+    });
+  }
+
   removeVg(loaded: LoadedVg, description: string): void {
     const vg = loaded.vg;
     this.transaction(() => {
