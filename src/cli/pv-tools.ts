@@ -64,3 +64,19 @@ export function warnMissing(ctx: Context, vg: VolumeGroup): void {
     ctx.out.warn(`WARNING: VG ${vg.name} is missing PV ${pv.uuid} (last written to ${pv.name}).`);
   }
 }
+
+/**
+ * VGs as a command reads them: PVs whose image is gone are flagged, with LVM2's warnings. A VG
+ * none of whose PVs can be found is not seen at all, as in LVM2 where the metadata lives on the
+ * PVs themselves.
+ */
+export function scanVgs(ctx: Context, vgs: VolumeGroup[]): VolumeGroup[] {
+  const seen: VolumeGroup[] = [];
+  for (const vg of vgs) {
+    markMissingPvs(vg);
+    if (vg.pvs.length && vg.pvs.every((p) => p.missing)) continue;
+    warnMissing(ctx, vg);
+    seen.push(vg);
+  }
+  return seen;
+}

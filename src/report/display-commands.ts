@@ -1,5 +1,6 @@
 // Handlers of pvdisplay, vgdisplay, lvdisplay and pvscan (LVM2 tools/pvdisplay.c, vgdisplay.c,
 // lvdisplay.c, pvscan.c): choose the objects named on the command line and print their layouts.
+import { scanVgs } from '../cli/pv-tools.js';
 import { existsSync } from 'node:fs';
 import type { Args } from '../cli/args.js';
 import type { Context } from '../cli/context.js';
@@ -14,7 +15,7 @@ import { vgInfo, type VgInfo } from './vg-info.js';
 
 function allPvEntries(ctx: Context): PvscanEntry[] {
   const out: PvscanEntry[] = [];
-  for (const vg of ctx.store.loadAllVgs()) {
+  for (const vg of scanVgs(ctx, ctx.store.loadAllVgs())) {
     const info = vgInfo(vg);
     for (const pv of vg.pvs) out.push({ pv, info });
   }
@@ -54,12 +55,12 @@ export async function pvdisplay(ctx: Context, args: Args): Promise<number> {
 }
 
 function loadVgs(ctx: Context, names: string[]): { vgs: VolumeGroup[]; code: number } {
-  if (!names.length) return { vgs: ctx.store.loadAllVgs(), code: 0 };
+  if (!names.length) return { vgs: scanVgs(ctx, ctx.store.loadAllVgs()), code: 0 };
   const vgs: VolumeGroup[] = [];
   let code = 0;
   for (const n of [...new Set(names)].sort()) {
     const l = ctx.store.loadVg(n);
-    if (l) vgs.push(l.vg);
+    if (l && scanVgs(ctx, [l.vg]).length) vgs.push(l.vg);
     else {
       ctx.out.error(`Volume group "${n}" not found`);
       ctx.out.error(`Cannot process volume group ${n}`);

@@ -1,5 +1,6 @@
 // lvs / pvs / vgs (LVM2 tools/reporter.c): pick the report type and fields, collect the objects
 // named on the command line, select, sort and print. One row per LV, segment, PV, PV segment or VG.
+import { scanVgs } from '../cli/pv-tools.js';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Args } from '../cli/args.js';
@@ -176,12 +177,12 @@ function collectVgRows(ctx: Context, args: Args, cmd: ReportCommand, rowType: Ro
     : { vgs: args.positionals.length ? args.positionals.map(vgNameArg) : null, lvs: new Map() };
   let code = 0;
   let vgs: VolumeGroup[];
-  if (targets.vgs === null) vgs = ctx.store.loadAllVgs();
+  if (targets.vgs === null) vgs = scanVgs(ctx, ctx.store.loadAllVgs());
   else {
     vgs = [];
     for (const name of [...targets.vgs].sort()) {
       const loaded = ctx.store.loadVg(name);
-      if (!loaded) {
+      if (!loaded || !scanVgs(ctx, [loaded.vg]).length) {
         ctx.out.error(`Volume group "${name}" not found`);
         ctx.out.error(`Cannot process volume group ${name}`);
         code = 5;
@@ -222,7 +223,7 @@ function otherDevices(devDir: string, known: Row[]): Row[] {
 }
 
 function collectPvRows(ctx: Context, args: Args, rowType: RowType, rows: Row[]): number {
-  const vgs = ctx.store.loadAllVgs();
+  const vgs = scanVgs(ctx, ctx.store.loadAllVgs());
   const infos = new Map(vgs.map((vg) => [vg.name, vgInfo(vg)]));
   const all: Row[] = [];
   for (const info of infos.values()) for (const pv of info.vg.pvs) all.push({ vg: info.vg, info, pv });
