@@ -31,6 +31,9 @@ async function main(argv: string[]): Promise<number> {
     out.flush();
     return 0;
   }
+  if (cmd === 'links') {
+    return makeLinks(out, rest[0], argv[1] ?? '');
+  }
   if (cmd === 'version' || cmd === '--version') {
     out.raw(`  tsvm version: ${VERSION}\n  LVM compatibility: 2.03.16\n`);
     out.flush();
@@ -70,6 +73,27 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** `tsvm links DIR`: a folder of links named after the LVM commands, to put first on PATH. */
+async function makeLinks(out: Output, dir: string | undefined, self: string): Promise<number> {
+  if (!dir) {
+    out.error('Usage: tsvm links DIR');
+    out.flush();
+    return 3;
+  }
+  const { mkdirSync, symlinkSync, rmSync, realpathSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  mkdirSync(dir, { recursive: true });
+  const target = realpathSync(self);
+  for (const c of COMMAND_NAMES) {
+    if (c === 'dd' || c === 'fault') continue;
+    rmSync(join(dir, c), { force: true });
+    symlinkSync(target, join(dir, c));
+  }
+  out.print(`Linked ${COMMAND_NAMES.length - 2} LVM commands in ${dir}`);
+  out.flush();
+  return 0;
+}
+
 function topLevelHelp(): string {
   const lines = [
     'tsvm: LVM2 over image files.',
@@ -80,6 +104,7 @@ function topLevelHelp(): string {
     ...COMMAND_NAMES.map((c) => `  ${c}`),
     '',
     "Run 'tsvm COMMAND --help' for a command's options.",
+    "Run 'tsvm links DIR' to make DIR/lvs, DIR/lvcreate, ... for lab scripts (put DIR first on PATH).",
   ];
   return lines.map((l) => (l ? '  ' + l : '')).join('\n') + '\n';
 }
