@@ -85,6 +85,7 @@ export const spec: CommandSpec = {
       commitVg(ctx, loaded, `vgreduce ${name} ${pv.name}`, [pv]);
       loaded.readSeqno = vg.seqno;
       loaded.snapshot = JSON.stringify(vg);
+      loaded.readName = vg.name;
     }
     for (const r of removed) {
       if (r.startsWith('\u0000')) continue;

@@ -28,6 +28,8 @@ interface AreaRow { lv_uuid: string; seg_index: number; area_index: number; pv_u
 export interface LoadedVg {
   vg: VolumeGroup;
   readSeqno: number;
+  /** The name as read (history rows keep the name the archived version had). */
+  readName: string;
   snapshot: string;
 }
 
@@ -51,7 +53,7 @@ export class MetadataStore {
     const row = this.db.prepare('SELECT * FROM vg WHERE name = ?').get(name) as VgRow | undefined;
     if (!row) return null;
     const vg = this.vgFromRows(row);
-    return { vg, readSeqno: vg.seqno, snapshot: JSON.stringify(vg) };
+    return { vg, readSeqno: vg.seqno, readName: vg.name, snapshot: JSON.stringify(vg) };
   }
 
   loadAllVgs(): VolumeGroup[] {
@@ -152,7 +154,7 @@ export class MetadataStore {
       if (loaded) {
         if (!cur || cur.seqno !== loaded.readSeqno) throw new ConcurrentUpdateError(`VG ${vg.name} changed while being updated`);
         this.db.prepare('INSERT INTO vg_history (vg_uuid, vg_name, seqno, saved_at, description, metadata) VALUES (?, ?, ?, ?, ?, ?)')
-          .run(vg.uuid, loaded.vg.name, loaded.readSeqno, Math.floor(Date.now() / 1000), description, loaded.snapshot);
+          .run(vg.uuid, loaded.readName, loaded.readSeqno, Math.floor(Date.now() / 1000), description, loaded.snapshot);
         vg.seqno = loaded.readSeqno + 1;
       } else {
         if (cur) throw new ConcurrentUpdateError(`VG ${vg.name} already exists`);
