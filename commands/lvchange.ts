@@ -8,7 +8,7 @@ import { CommandFailed, ECMD_FAILED, InvalidCommandLine } from '../src/cli/error
 import { noMatchingSyntaxLines } from '../src/cli/help.js';
 import { parseLvName, readVgForUpdate, vgNameArg } from '../src/cli/toollib.js';
 import type { AllocPolicy, LogicalVolume, VolumeGroup } from '../src/model/types.js';
-import { findLv, isMirror, lvTree } from '../src/model/vg-query.js';
+import { findLv, isMirror, isMirrorImage, isMirrorLog, lvTree } from '../src/model/vg-query.js';
 import type { LoadedVg } from '../src/store/metadata-store.js';
 import { commitAndKeep, displayLvName, knownOptions, optionalImport, printer } from '../src/lv/common.js';
 
@@ -113,6 +113,11 @@ async function changeActivation(ctx: Context, args: Args, loaded: LoadedVg, lv: 
 }
 
 async function changeOne(ctx: Context, args: Args, loaded: LoadedVg, lv: LogicalVolume, say: (l: string) => void): Promise<number> {
+  const role = isMirrorImage(loaded.vg, lv) ? 'lv_is_mirror_image' : isMirrorLog(loaded.vg, lv) ? 'lv_is_mirror_log' : null;
+  if (role) {
+    const name = displayLvName(loaded.vg, lv);
+    throw new CommandFailed(`Command on LV ${name} is invalid on LV with properties: ${role} .`, `Command not permitted on LV ${name}.`);
+  }
   let rc = 0;
   if (PROPERTY_OPTIONS.some((o) => args.has(o)) && !changeProperties(ctx, args, loaded, lv, say)) rc = ECMD_FAILED;
   if (args.has('resync')) {

@@ -84,7 +84,7 @@ export const spec: CommandSpec = {
   async run(ctx, args) {
     if (!args.positionals.length) {
       ctx.out.print('lvremove VG|LV|Tag|Select ...');
-      ctx.out.print('');
+      ctx.out.raw('\n');
       throw new InvalidCommandLine(...noMatchingSyntaxLines('lvremove'), 'Correct command syntax is:');
     }
     // -f, or -y, means no prompt (lvremove_single: single --force is single --yes).

@@ -114,7 +114,7 @@ function checkSyntax(ctx: Context, args: Args): void {
   if (sized && !args.positionals.length && !(name && name.includes('/')) && !ctx.env.LVM_VG_NAME) {
     ctx.out.print('lvcreate --type error -L|--size Size[m|UNIT] VG');
     ctx.out.print('Create an LV that returns errors when used.');
-    ctx.out.print('');
+    ctx.out.raw('\n');
     throw new InvalidCommandLine(...noMatchingSyntaxLines('lvcreate'), 'Nearest similar command has syntax:');
   }
 }

@@ -51,7 +51,7 @@ function readParams(ctx: Context, args: Args, mode: ResizeMode): ResizeParams {
   if (!pos.length || (!size && !ext && pos.length < 2)) {
     if (mode === 'reduce' && !pos.length) {
       ctx.out.print('lvreduce -L|--size [-]Size[m|UNIT] LV');
-      ctx.out.print('');
+      ctx.out.raw('\n');
       throw new InvalidCommandLine(...noMatchingSyntaxLines(ctx.cmd), 'Correct command syntax is:');
     }
     throw new InvalidCommandLine(...noMatchingSyntaxLines(ctx.cmd));
