@@ -128,18 +128,19 @@ export async function runReport(ctx: Context, args: Args, cmd: ReportCommand): P
   if (base === 'pv' && (used.has('seg') || used.has('lv') || used.has('pvseg'))) rowType = 'pvseg';
   if (base === 'vg') rowType = used.has('seg') ? 'seg' : used.has('lv') ? 'lv' : used.has('pv') || used.has('pvseg') ? 'pv' : 'vg';
 
-  const env: Env = {
-    units,
-    status: await loadStatusSource(ctx),
-    markHidden: ctx.config.bool('report/mark_hidden_devices', true),
-    binary: args.has('binary') || ctx.config.bool('report/binary_values_as_numeric', false),
-    warn: (l) => ctx.out.error(l),
-  };
-
   let code = 0;
   const rows: Row[] = [];
   if (cmd === 'pvs') code = collectPvRows(ctx, args, rowType, rows);
   else code = collectVgRows(ctx, args, cmd, rowType, rows);
+
+  const env: Env = {
+    units,
+    // The mirror engine (region logs, syncer) is loaded only when a VG reported on has a mirror.
+    status: await loadStatusSource(ctx, hasMirrors(rows)),
+    markHidden: ctx.config.bool('report/mark_hidden_devices', true),
+    binary: args.has('binary') || ctx.config.bool('report/binary_values_as_numeric', false),
+    warn: (l) => ctx.out.error(l),
+  };
 
   const selected = selection ? rows.filter((r) => selection!(r, env)) : rows;
   const sorted = sortRows(selected, sortKeys, env);
@@ -150,6 +151,17 @@ export async function runReport(ctx: Context, args: Args, cmd: ReportCommand): P
   }, rowType);
   for (const l of lines) ctx.out.print(l);
   return code;
+}
+
+/** Whether any VG of the rows has a mirror segment (the only LVs whose status is not metadata). */
+function hasMirrors(rows: Row[]): boolean {
+  const seen = new Set<VolumeGroup>();
+  for (const r of rows) {
+    if (!r.vg || seen.has(r.vg)) continue;
+    seen.add(r.vg);
+    if (r.vg.lvs.some((lv) => lv.segments.some((s) => s.type === 'mirror'))) return true;
+  }
+  return false;
 }
 
 function lvRows(info: VgInfo, rowType: RowType, all: boolean, names: Set<string> | undefined, rows: Row[]): string[] {

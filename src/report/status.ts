@@ -46,9 +46,12 @@ export function setStatusSource(fn: SourceFactory): void {
 
 /**
  * The status source for this command: loads src/mirror/status.js once if it exists (that module
- * registers itself with setStatusSource when imported), else the default.
+ * registers itself with setStatusSource when imported), else the default. With `mirrors` false
+ * (no mirror segment in what is reported) the default answers exactly what the engine would:
+ * no Cpy%Sync and no mirror image, so the engine's modules are not loaded at all.
  */
-export async function loadStatusSource(ctx: Context): Promise<LvStatusSource> {
+export async function loadStatusSource(ctx: Context, mirrors = true): Promise<LvStatusSource> {
+  if (!mirrors && !probed) return defaultStatusSource;
   if (!probed) {
     probed = true;
     try {
