@@ -1,16 +1,30 @@
 // Opening the metadata database in TSVM_SYSTEM_DIR and bringing its schema up to date.
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 
 export type Db = Database.Database;
+
+// Start-up cost: better-sqlite3 is CommonJS. Loaded with require() rather than `import`, Node does
+// not run its CommonJS export scanner over the package's sources; and naming the addon file directly
+// (nativeBinding) skips the `bindings` package's search of candidate paths. Falls back to the
+// package's own lookup when the addon is not where a normal build puts it.
+const require = createRequire(import.meta.url);
+
+function sqlite(): { Database: typeof Database; nativeBinding: string | undefined } {
+  const main = require.resolve('better-sqlite3');
+  const addon = join(dirname(main), '..', 'build', 'Release', 'better_sqlite3.node');
+  return { Database: require(main) as typeof Database, nativeBinding: existsSync(addon) ? addon : undefined };
+}
 
 export function openDb(systemDir: string): Db {
   if (!existsSync(systemDir)) mkdirSync(systemDir, { recursive: true, mode: 0o700 });
   const file = join(systemDir, 'tsvm.db');
   const fresh = !existsSync(file);
-  const db = new Database(file);
+  const { Database, nativeBinding } = sqlite();
+  const db = new Database(file, nativeBinding ? { nativeBinding } : {});
   if (fresh) chmodSync(file, 0o600);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
