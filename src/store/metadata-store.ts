@@ -3,7 +3,7 @@
 // seqno and rewrites the VG's rows. Orphan PVs (in no VG) are rows with vg_uuid NULL.
 import type { Db } from './db.js';
 import type {
-  AllocPolicy, LogicalVolume, LvSegment, LvStatusFlag, PhysicalVolume, SegmentArea, SegmentType, VolumeGroup,
+  AllocPolicy, LogicalVolume, LvSegment, LvStatusFlag, PhysicalVolume, SegmentType, VolumeGroup,
 } from '../model/types.js';
 
 interface PvRow {
@@ -14,15 +14,29 @@ interface VgRow {
   uuid: string; name: string; extent_size: number; seqno: number; alloc: string; max_lv: number; max_pv: number;
   resizeable: number; exported: number; tags: string; system_id: string; creation_time: number; creation_host: string;
 }
-interface LvRow {
-  uuid: string; name: string; visible: number; writable: number; alloc: string; active: number; creation_time: number;
-  creation_host: string; tags: string; read_ahead: string; flags: string;
+/** A row of LV_TREE_QUERY: the LV's columns, then its segment's (null for none), then the area's. */
+type LvTreeRow = [
+  uuid: string, name: string, visible: number, writable: number, alloc: string, active: number, creationTime: number,
+  creationHost: string, tags: string, readAhead: string, flags: string,
+  segIndex: number | null, startLe: number | null, extentCount: number | null, type: string | null,
+  stripeSize: number | null, regionSize: number | null, mirrorLog: string | null,
+  areaIndex: number | null, pvUuid: string | null, lvName: string | null, start: number | null,
+];
+
+const LV_TREE_QUERY = `SELECT l.uuid, l.name, l.visible, l.writable, l.alloc, l.active, l.creation_time, l.creation_host,
+    l.tags, l.read_ahead, l.flags,
+    s.seg_index, s.start_le, s.extent_count, s.type, s.stripe_size, s.region_size, s.mirror_log,
+    a.area_index, a.pv_uuid, a.lv_name, a.start
+  FROM lv l
+  LEFT JOIN seg s ON s.lv_uuid = l.uuid
+  LEFT JOIN area a ON a.lv_uuid = s.lv_uuid AND a.seg_index = s.seg_index
+  WHERE l.vg_uuid = ?
+  ORDER BY l.vg_index, s.seg_index, a.area_index`;
+
+/** Tags and flags are JSON arrays, nearly always empty. */
+function parseList(json: string): unknown[] {
+  return json === '[]' ? [] : (JSON.parse(json) as unknown[]);
 }
-interface SegRow {
-  lv_uuid: string; seg_index: number; start_le: number; extent_count: number; type: string; stripe_size: number;
-  region_size: number; mirror_log: string | null;
-}
-interface AreaRow { lv_uuid: string; seg_index: number; area_index: number; pv_uuid: string | null; lv_name: string | null; start: number }
 
 /** A VG as read, remembering what it was so the commit can archive it and detect a lost update. */
 export interface LoadedVg {
@@ -38,7 +52,7 @@ export class ConcurrentUpdateError extends Error {}
 function pvFromRow(r: PvRow, vgName: string | null): PhysicalVolume {
   return {
     uuid: r.uuid, name: r.name, path: r.path, devSize: r.dev_size, peStart: r.pe_start, peCount: r.pe_count,
-    allocatable: !!r.allocatable, missing: !!r.missing, tags: JSON.parse(r.tags) as string[], vgName,
+    allocatable: !!r.allocatable, missing: !!r.missing, tags: parseList(r.tags) as string[], vgName,
   };
 }
 
@@ -64,41 +78,39 @@ export class MetadataStore {
   private vgFromRows(row: VgRow): VolumeGroup {
     const pvs = (this.db.prepare('SELECT * FROM pv WHERE vg_uuid = ? ORDER BY vg_index').all(row.uuid) as PvRow[])
       .map((r) => pvFromRow(r, row.name));
-    const lvRows = this.db.prepare('SELECT * FROM lv WHERE vg_uuid = ? ORDER BY vg_index').all(row.uuid) as LvRow[];
-    const segRows = this.db
-      .prepare('SELECT s.* FROM seg s JOIN lv l ON l.uuid = s.lv_uuid WHERE l.vg_uuid = ? ORDER BY s.lv_uuid, s.seg_index')
-      .all(row.uuid) as SegRow[];
-    const areaRows = this.db
-      .prepare('SELECT a.* FROM area a JOIN lv l ON l.uuid = a.lv_uuid WHERE l.vg_uuid = ? ORDER BY a.lv_uuid, a.seg_index, a.area_index')
-      .all(row.uuid) as AreaRow[];
-    const segsByLv = new Map<string, LvSegment[]>();
-    const segByKey = new Map<string, LvSegment>();
-    for (const s of segRows) {
-      const seg: LvSegment = {
-        startLe: s.start_le, extentCount: s.extent_count, type: s.type as SegmentType, stripeSize: s.stripe_size,
-        regionSize: s.region_size, mirrorLog: s.mirror_log, areas: [],
-      };
-      let list = segsByLv.get(s.lv_uuid);
-      if (!list) segsByLv.set(s.lv_uuid, (list = []));
-      list.push(seg);
-      segByKey.set(`${s.lv_uuid}/${s.seg_index}`, seg);
+    // One query for LVs, segments and areas (start-up time: one statement and one row per area
+    // instead of three statements and three sorts), read as arrays rather than objects.
+    const rows = this.db.prepare(LV_TREE_QUERY).raw().all(row.uuid) as LvTreeRow[];
+    const lvs: LogicalVolume[] = [];
+    let lv: LogicalVolume | undefined;
+    let seg: LvSegment | undefined;
+    let segIndex = -1;
+    for (const r of rows) {
+      if (!lv || lv.uuid !== r[0]) {
+        lv = {
+          uuid: r[0], name: r[1], visible: !!r[2], writable: !!r[3], alloc: r[4] as AllocPolicy, active: !!r[5],
+          creationTime: r[6], creationHost: r[7], tags: parseList(r[8]) as string[],
+          readAhead: r[9] === 'auto' ? 'auto' : Number(r[9]), flags: parseList(r[10]) as LvStatusFlag[], segments: [],
+        };
+        lvs.push(lv);
+        seg = undefined;
+      }
+      if (r[11] === null) continue;
+      if (!seg || segIndex !== r[11]) {
+        seg = {
+          startLe: r[12]!, extentCount: r[13]!, type: r[14] as SegmentType, stripeSize: r[15]!, regionSize: r[16]!,
+          mirrorLog: r[17], areas: [],
+        };
+        segIndex = r[11];
+        lv.segments.push(seg);
+      }
+      if (r[18] === null) continue;
+      seg.areas.push(r[19] !== null ? { kind: 'pv', pvUuid: r[19], pe: r[21]! } : { kind: 'lv', lvName: r[20]!, le: r[21]! });
     }
-    for (const a of areaRows) {
-      const area: SegmentArea = a.pv_uuid !== null
-        ? { kind: 'pv', pvUuid: a.pv_uuid, pe: a.start }
-        : { kind: 'lv', lvName: a.lv_name!, le: a.start };
-      segByKey.get(`${a.lv_uuid}/${a.seg_index}`)!.areas.push(area);
-    }
-    const lvs: LogicalVolume[] = lvRows.map((r) => ({
-      uuid: r.uuid, name: r.name, visible: !!r.visible, writable: !!r.writable, alloc: r.alloc as AllocPolicy,
-      active: !!r.active, creationTime: r.creation_time, creationHost: r.creation_host,
-      tags: JSON.parse(r.tags) as string[], readAhead: r.read_ahead === 'auto' ? 'auto' : Number(r.read_ahead),
-      flags: JSON.parse(r.flags) as LvStatusFlag[], segments: segsByLv.get(r.uuid) ?? [],
-    }));
     return {
       uuid: row.uuid, name: row.name, extentSize: row.extent_size, seqno: row.seqno,
       alloc: row.alloc as VolumeGroup['alloc'], maxLv: row.max_lv, maxPv: row.max_pv, resizeable: !!row.resizeable,
-      exported: !!row.exported, tags: JSON.parse(row.tags) as string[], systemId: row.system_id,
+      exported: !!row.exported, tags: parseList(row.tags) as string[], systemId: row.system_id,
       creationTime: row.creation_time, creationHost: row.creation_host, pvs, lvs,
     };
   }
