@@ -61,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
     return await spec.run(ctx, args);
   } catch (e) {
     if (e instanceof LvmError) {
-      for (const line of e.lines) out.error(line);
+      e.lines.forEach((line, i) => (i < e.unprefixed ? out.rawErr(line + '\n') : out.error(line)));
       return e.exitCode;
     }
     out.error(`Internal error: ${(e as Error).message ?? String(e)}`);

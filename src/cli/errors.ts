@@ -8,6 +8,9 @@ export const EINIT_FAILED = 4;
 export const ECMD_FAILED = 5;
 
 export class LvmError extends Error {
+  /** How many leading lines are printed without LVM2's two-space prefix (getopt's own messages). */
+  unprefixed = 0;
+
   constructor(readonly exitCode: number, readonly lines: string[]) {
     super(lines.join('\n'));
   }

@@ -28,7 +28,10 @@ export function getopt(cmd: string, argv: string[], accepted: string[], shortOve
     else values.set(d.long, [v]);
   };
   const fail = (msg: string): never => {
-    throw new InvalidCommandLine(`${cmd}: ${msg}`, 'Error during parsing of command line.');
+    // glibc prints its message itself, without LVM2's log prefix.
+    const e = new InvalidCommandLine(`${cmd}: ${msg}`, 'Error during parsing of command line.');
+    e.unprefixed = 1;
+    throw e;
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -41,7 +44,7 @@ export function getopt(cmd: string, argv: string[], accepted: string[], shortOve
       const name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
       const exact = defs.find((d) => d.long === name);
       const matches = exact ? [exact] : defs.filter((d) => d.long.startsWith(name));
-      if (matches.length === 0) fail(`unrecognized option '${eq >= 0 ? a.slice(0, eq) : a}'`);
+      if (matches.length === 0) fail(`unrecognized option '${a}'`);
       if (matches.length > 1) fail(`option '${a}' is ambiguous; possibilities:${matches.map((m) => " '--" + m.long + "'").join('')}`);
       const d = matches[0]!;
       if (d.type === 'none') {

@@ -1,6 +1,7 @@
 // lvs / pvs / vgs (LVM2 tools/reporter.c): pick the report type and fields, collect the objects
 // named on the command line, select, sort and print. One row per LV, segment, PV, PV segment or VG.
 import { scanVgs } from '../cli/pv-tools.js';
+import { nameError } from '../model/names.js';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Args } from '../cli/args.js';
@@ -62,7 +63,15 @@ function lvsTargets(ctx: Context, args: Args): Targets {
     const stripped = a.startsWith('/dev/') ? a.slice(5) : a;
     if (stripped.includes('/') || a.startsWith('/dev/mapper/')) {
       const n = parseLvName(ctx, a);
-      if (!n) continue;
+      if (!n) {
+        // "vg/" names the VG, as in LVM2
+        const v = vgNameArg(a);
+        if (v && !v.includes('/') && !vgs.includes(v)) {
+          vgs.push(v);
+          lvs.set(v, new Set());
+        }
+        continue;
+      }
       if (!vgs.includes(n.vg)) vgs.push(n.vg);
       let set = lvs.get(n.vg);
       if (!set) lvs.set(n.vg, (set = new Set()));
@@ -193,6 +202,12 @@ function collectVgRows(ctx: Context, args: Args, cmd: ReportCommand, rowType: Ro
   else {
     vgs = [];
     for (const name of [...targets.vgs].sort()) {
+      if (nameError(name)) {
+        ctx.out.error(`Volume group name "${name}" has invalid characters.`);
+        ctx.out.error(`Cannot process volume group ${name}`);
+        code = 5;
+        continue;
+      }
       const loaded = ctx.store.loadVg(name);
       if (!loaded || !scanVgs(ctx, [loaded.vg]).length) {
         ctx.out.error(`Volume group "${name}" not found`);
