@@ -7,12 +7,13 @@ const txt = readFileSync(new URL('fixtures/golden/90-help.txt', root), 'utf8');
 for (const block of txt.split(/^\$ /m).slice(1)) {
   const lines = block.split('\n');
   const [name, flag] = lines[0].split(' ');
-  if (flag !== '--help') continue;
+  if (flag !== '--help' && flag !== '--longhelp') continue;
   const out = [];
   for (const l of lines.slice(1)) {
     if (l.startsWith('[exit')) break;
     if (l.startsWith('1| ')) out.push(l.slice(3));
     else if (l === '1|') out.push('');
   }
-  writeFileSync(new URL(`commands/help/${name}.txt`, root), out.join('\n') + '\n');
+  const suffix = flag === '--longhelp' ? '.long' : '';
+  writeFileSync(new URL(`commands/help/${name}${suffix}.txt`, root), out.join('\n') + '\n');
 }

@@ -50,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
     const parsed = getopt(cmd, rest, [...COMMON_OPTIONS, ...spec.options], spec.shortOverrides);
     const args = new Args(cmd, parsed, spec.negativeSizes);
     if (args.has('help') || args.has('longhelp')) {
-      out.raw(renderHelp(spec));
+      out.raw(renderHelp(spec, args.has('longhelp')));
       return 0;
     }
     if (args.has('version')) {

@@ -14,7 +14,9 @@ const COMMON = [
   '  Use --longhelp to show all options and advanced commands.',
 ];
 
-export function renderHelp(spec: CommandSpec): string {
+export function renderHelp(spec: CommandSpec, long = false): string {
+  const longFile = new URL(`../../commands/help/${spec.name}.long.txt`, import.meta.url);
+  if (long && existsSync(longFile)) return readFileSync(longFile, 'utf8');
   const file = new URL(`../../commands/help/${spec.name}.txt`, import.meta.url);
   if (existsSync(file)) return readFileSync(file, 'utf8');
   const body = [`${spec.name} - ${spec.summary}`, '', ...spec.usage, '\t[ COMMON_OPTIONS ]', ''].map((l) =>
