@@ -6,7 +6,7 @@ import type { CommandSpec } from '../src/cli/command-spec.js';
 import type { Context } from '../src/cli/context.js';
 import { CommandFailed, ECMD_FAILED, InvalidCommandLine } from '../src/cli/errors.js';
 import { noMatchingSyntaxLines } from '../src/cli/help.js';
-import { parseLvName, readVgForUpdate, vgNameArg } from '../src/cli/toollib.js';
+import { groupLvArgs, readVgForUpdate } from '../src/cli/toollib.js';
 import type { AllocPolicy, LogicalVolume, VolumeGroup } from '../src/model/types.js';
 import { findLv, isMirror, isMirrorImage, isMirrorLog, lvTree } from '../src/model/vg-query.js';
 import type { LoadedVg } from '../src/store/metadata-store.js';
@@ -129,24 +129,7 @@ async function changeOne(ctx: Context, args: Args, loaded: LoadedVg, lv: Logical
   return rc;
 }
 
-interface Target {
-  vg: string;
-  lvs: string[] | null;
-}
 
-function targets(ctx: Context, positionals: string[]): Target[] {
-  const out: Target[] = [];
-  for (const arg of positionals) {
-    const plain = vgNameArg(arg);
-    const t = plain.includes('/') ? parseLvName(ctx, arg) : null;
-    const vg = t ? t.vg : plain;
-    let e = out.find((x) => x.vg === vg);
-    if (!e) out.push((e = { vg, lvs: [] }));
-    if (!t) e.lvs = null;
-    else if (e.lvs && !e.lvs.includes(t.lv)) e.lvs.push(t.lv);
-  }
-  return out;
-}
 
 export const spec: CommandSpec = {
   name: 'lvchange',
@@ -165,7 +148,7 @@ export const spec: CommandSpec = {
     }
     const say = printer(ctx, args);
     let rc = 0;
-    for (const t of targets(ctx, args.positionals)) {
+    for (const t of groupLvArgs(ctx, args.positionals)) {
       try {
         const loaded = readVgForUpdate(ctx, t.vg);
         const names = t.lvs ?? loaded.vg.lvs.filter((l) => l.visible).map((l) => l.name);

@@ -5,31 +5,12 @@ import type { CommandSpec } from '../src/cli/command-spec.js';
 import type { Context } from '../src/cli/context.js';
 import { CommandFailed, ECMD_FAILED, InvalidCommandLine } from '../src/cli/errors.js';
 import { noMatchingSyntaxLines } from '../src/cli/help.js';
-import { commitVg, parseLvName, readVgForUpdate, vgNameArg } from '../src/cli/toollib.js';
+import { commitVg, groupLvArgs, readVgForUpdate, type LvArgGroup } from '../src/cli/toollib.js';
 import type { LogicalVolume, VolumeGroup } from '../src/model/types.js';
 import { findLv, isMirror, isMirrorImage, isMirrorLog, lvTree } from '../src/model/vg-query.js';
 import { displayLvName, knownOptions, optionalImport, printer } from '../src/lv/common.js';
 
-interface Target {
-  vg: string;
-  /** null: every visible LV of the VG. */
-  lvs: string[] | null;
-}
 
-/** Group the arguments by VG, keeping the order of first mention (process_each_lv). */
-function targets(ctx: Context, positionals: string[]): Target[] {
-  const out: Target[] = [];
-  for (const arg of positionals) {
-    const plain = vgNameArg(arg);
-    const t = plain.includes('/') ? parseLvName(ctx, arg) : null;
-    const vg = t ? t.vg : plain;
-    let entry = out.find((x) => x.vg === vg);
-    if (!entry) out.push((entry = { vg, lvs: [] }));
-    if (!t) entry.lvs = null;
-    else if (entry.lvs && !entry.lvs.includes(t.lv)) entry.lvs.push(t.lv);
-  }
-  return out;
-}
 
 /** lv_remove_single()'s refusals and the prompt for an active LV. */
 function checkRemovable(ctx: Context, vg: VolumeGroup, lv: LogicalVolume, prompt: boolean): void {
@@ -44,7 +25,7 @@ function checkRemovable(ctx: Context, vg: VolumeGroup, lv: LogicalVolume, prompt
 
 type ForgetModule = { forgetMirrorState(ctx: Context, vg: VolumeGroup, lv: LogicalVolume): unknown };
 
-async function removeInVg(ctx: Context, t: Target, prompt: boolean, say: (l: string) => void): Promise<number> {
+async function removeInVg(ctx: Context, t: LvArgGroup, prompt: boolean, say: (l: string) => void): Promise<number> {
   const loaded = readVgForUpdate(ctx, t.vg);
   const vg = loaded.vg;
   let rc = 0;
@@ -91,7 +72,7 @@ export const spec: CommandSpec = {
     const prompt = !args.has('force') && !args.has('yes');
     const say = printer(ctx, args);
     let rc = 0;
-    for (const t of targets(ctx, args.positionals)) {
+    for (const t of groupLvArgs(ctx, args.positionals)) {
       try {
         rc = Math.max(rc, await removeInVg(ctx, t, prompt, say));
       } catch (e) {

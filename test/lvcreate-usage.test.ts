@@ -28,13 +28,7 @@ function peek(dev: string, offset: number, len = 4096): Buffer {
   return b;
 }
 
-async function unchangedOnFailure(code: number, ...args: string[]): Promise<string> {
-  const before = lab.state();
-  const r = await lab.run(...args);
-  expect(r.exitCode, `${args.join(' ')}\n${r.stderr}`).toBe(code);
-  expect(lab.state()).toBe(before);
-  return r.stderr;
-}
+const unchangedOnFailure = (code: number, ...args: string[]) => lab.failsUnchanged(code, ...args);
 
 describe('lvcreate', () => {
   it('zeroes the first 4 KiB of a new active LV, and only that', async () => {

@@ -11,13 +11,7 @@ beforeEach(async () => {
 });
 afterEach(() => lab.cleanup());
 
-async function unchangedOnFailure(code: number, ...args: string[]): Promise<string> {
-  const before = lab.state();
-  const r = await lab.run(...args);
-  expect(r.exitCode, `${args.join(' ')}\n${r.stderr}`).toBe(code);
-  expect(lab.state()).toBe(before);
-  return r.stderr;
-}
+const unchangedOnFailure = (code: number, ...args: string[]) => lab.failsUnchanged(code, ...args);
 
 describe('lvremove', () => {
   it('removes inactive LVs without asking, every LV of a VG in metadata order', async () => {

@@ -77,3 +77,23 @@ export function requirePositionals(ctx: Context, args: { positionals: string[] }
     throw new InvalidCommandLine(`${what}`, `Run \`${ctx.cmd} --help' for more information.`);
   }
 }
+
+/** LV arguments grouped by VG, in order of first mention (process_each_lv); lvs null = every LV. */
+export interface LvArgGroup {
+  vg: string;
+  lvs: string[] | null;
+}
+
+export function groupLvArgs(ctx: Context, positionals: string[]): LvArgGroup[] {
+  const out: LvArgGroup[] = [];
+  for (const arg of positionals) {
+    const plain = vgNameArg(arg);
+    const t = plain.includes('/') ? parseLvName(ctx, arg) : null;
+    const vg = t ? t.vg : plain;
+    let entry = out.find((x) => x.vg === vg);
+    if (!entry) out.push((entry = { vg, lvs: [] }));
+    if (!t) entry.lvs = null;
+    else if (entry.lvs && !entry.lvs.includes(t.lv)) entry.lvs.push(t.lv);
+  }
+  return out;
+}

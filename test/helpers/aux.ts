@@ -2,6 +2,7 @@
 // image files under a temporary TSVM_DEV_DIR, the built binary run through execa, and dumps of
 // the metadata database and image bytes to prove that a failing command changed nothing.
 import { execa } from 'execa';
+import { expect } from 'vitest';
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
@@ -84,6 +85,18 @@ export class CliLab {
   /** Metadata and images, to compare before and after a command that must fail. */
   state(): string {
     return this.dbDump() + '\n' + this.imagesHash();
+  }
+
+  /**
+   * Run a command that must fail with `code` and prove it changed nothing: metadata and image
+   * bytes are the same before and after. Returns its stderr.
+   */
+  async failsUnchanged(code: number, ...args: string[]): Promise<string> {
+    const before = this.state();
+    const r = await this.run(...args);
+    expect(r.exitCode, `${args.join(' ')}\n${r.stderr}`).toBe(code);
+    expect(this.state(), `tsvm ${args.join(' ')} changed metadata or images`).toBe(before);
+    return r.stderr;
   }
 
   /** `get lv_field vg/lv field` */
