@@ -4,7 +4,9 @@
 // are committed with the new images out of sync; the copy follows (lvconvert-poll.ts).
 import { AllocError, allocate, buildParallelAreas } from '../src/alloc/index.js';
 import { CommandFailed } from '../src/cli/errors.js';
-import { commitVg } from '../src/cli/toollib.js';
+import { commitVg as commitOnce } from '../src/cli/toollib.js';
+import type { Context } from '../src/cli/context.js';
+import type { LoadedVg } from '../src/store/metadata-store.js';
 import { DevicePool } from '../src/device/device-pool.js';
 import { createPvList, findPvArg } from '../src/lv/pv-list.js';
 import type { AllocPolicy, LogicalVolume, VolumeGroup } from '../src/model/types.js';
@@ -13,7 +15,7 @@ import { displaySize } from '../src/model/units.js';
 import { isMirror, lvPvs } from '../src/model/vg-query.js';
 import {
   addImages, adjustedRegionSize, defaultRegionSize, logCount, makeMirror, MAX_MIRROR_IMAGES, mirrorCount, mirrorImages,
-  regionSizeError, removeImages, setLog, tmpLayer,
+  logTree, removeImagesDeep, setLog, tmpLayer, flatImages,
 } from '../src/mirror/layout.js';
 import { mirrorLogExtents } from '../src/mirror/log-format.js';
 import { dropCoreLog, prepareLog, readBitmaps } from '../src/mirror/log-init.js';
@@ -51,8 +53,6 @@ export async function convertMirror(c: ConvertCall): Promise<number> {
   let regionSize = mirrored ? lv.segments[0]!.regionSize : defaultRegionSize(ctx.config);
   const rArg = args.size('regionsize');
   if (rArg) {
-    const err = regionSizeError(rArg.sectors);
-    if (err) throw new CommandFailed(err, `Invalid argument for --regionsize: ${args.str('regionsize')}`);
     if (mirrored && args.has('mirrorlog') && rArg.sectors !== regionSize) throw new CommandFailed('Mirror log region size cannot be changed on an existing mirror.');
     if (!mirrored) regionSize = rArg.sectors;
   }
@@ -88,9 +88,8 @@ export async function convertMirror(c: ConvertCall): Promise<number> {
       return await finishUp(c, true);
     }
     if (images < oldImages) {
-      if (tmpLayer(vg, lv)) throw new CommandFailed(`${full} is already being converted.  Unable to start another conversion.`);
       downMirror(c, oldImages - images);
-      if (isMirror(lv) && newLog !== logCount(vg, lv)) changeLog(c, newLog, alloc, env);
+      if (isMirror(lv) && newLog !== oldLog) changeLog(c, newLog, alloc, env);
     } else {
       changeLog(c, newLog, alloc, env);
     }
@@ -167,27 +166,25 @@ function downMirror(c: ConvertCall, remove: number): void {
   const { ctx, loaded, lv } = c;
   const vg = loaded.vg;
   const full = `${vg.name}/${lv.name}`;
-  let imgs = mirrorImages(vg, lv);
+  let imgs = flatImages(vg, lv);
   if (c.pvArgs.length) {
-    const pvs = c.pvArgs.map((a) => {
-      const pv = findPvArg(ctx, vg, a.replace(/:.*$/, ''));
-      if (!pv) throw new CommandFailed(`Physical Volume "${a}" not found in Volume Group "${vg.name}".`);
-      return pv.uuid;
-    });
+    // _remove_mirror_images: images entirely on the PVs given move to the end; the rest of the
+    // count is then taken from the end anyway.
+    const pvs = c.pvArgs.map((a) => findPvArg(ctx, vg, a.replace(/:.*$/, ''))?.uuid);
     const removable = (img: LogicalVolume) => lvPvs(vg, img).every((p) => pvs.includes(p.uuid));
-    const hits = imgs.filter(removable);
-    if (!hits.length) throw new CommandFailed('No mirror images found using specified PVs.');
-    if (hits.length < remove) throw new CommandFailed(`${hits.length} images are removed out of requested ${remove}.`);
-    imgs = [...imgs.filter((i) => !removable(i)), ...hits];
+    const moved: LogicalVolume[] = [];
+    for (let i = imgs.length - 1; i >= 0 && moved.length < remove; i--) if (removable(imgs[i]!)) moved.unshift(imgs[i]!);
+    imgs = [...imgs.filter((i) => !moved.includes(i)), ...moved];
   }
   const gone = imgs.slice(imgs.length - remove);
-  const primary = mirrorImages(vg, lv)[0]!;
+  const primary = flatImages(vg, lv)[0]!;
   if (gone.includes(primary) && (mirrorPercent(ctx.systemDir, vg, lv) ?? 0) < 100 && !lv.flags.includes('NOTSYNCED')) {
     throw new CommandFailed(`Unable to remove primary mirror image while mirror volume ${full} is not in-sync.`);
   }
   withLvLock(ctx.systemDir, lv.uuid, () => {
-    removeImages(vg, lv, gone.map((g) => g.name));
+    const { collapsed } = removeImagesDeep(vg, lv, gone.map((g) => g.name));
     commitVg(ctx, loaded, `lvconvert -m -${remove} ${full}`);
+    if (collapsed) dropCoreLog(ctx.systemDir, lv);
     if (!isMirror(lv)) dropMirrorFiles(ctx.systemDir, lv.uuid);
   });
 }
@@ -197,6 +194,19 @@ export function changeLog(c: ConvertCall, newLog: number, alloc: AllocPolicy, en
   const { ctx, loaded, lv } = c;
   const vg = loaded.vg;
   const bits = readBitmaps(env, vg, lv);
+  const old = logCount(vg, lv);
+  if (old === 2 && newLog === 1) {
+    // mirrored -> disk: the log keeps its first copy (LVM2 removes the log's second image).
+    withLvLock(ctx.systemDir, lv.uuid, () => {
+      const log = logTree(vg, lv)[0]!;
+      const legs = mirrorImages(vg, log);
+      log.segments = legs[0]!.segments;
+      vg.lvs = vg.lvs.filter((l) => !legs.includes(l));
+      prepareLog(env, vg, lv, bits ? { sync: bits.sync, written: bits.written } : { sync: false, written: true });
+      commitVg(ctx, loaded, `lvconvert --mirrorlog disk ${vg.name}/${lv.name}`);
+    });
+    return;
+  }
   let logs: ReturnType<typeof allocate>['logs'] = [];
   if (newLog > 0) {
     const seg = lv.segments[0]!;
@@ -240,4 +250,11 @@ export function convertTo(c: ConvertCall, images: number, logs: number, alloc: A
   } finally {
     pool.closeAll();
   }
+}
+
+/** Commit, and make `loaded` the base of the next commit of the same command (several steps). */
+export function commitVg(ctx: Context, loaded: LoadedVg, description: string): void {
+  commitOnce(ctx, loaded, description);
+  loaded.readSeqno = loaded.vg.seqno;
+  loaded.snapshot = JSON.stringify(loaded.vg);
 }

@@ -4,7 +4,7 @@
 // replacements are allocated from free extents (never on the failed PVs) and resynced.
 import { AllocError } from '../src/alloc/index.js';
 import { CommandFailed, LvmError } from '../src/cli/errors.js';
-import { commitVg } from '../src/cli/toollib.js';
+import { commitVg } from './lvconvert-mirror.js';
 import { DevicePool } from '../src/device/device-pool.js';
 import type { AllocPolicy } from '../src/model/types.js';
 import { isMirror } from '../src/model/vg-query.js';

@@ -3,7 +3,7 @@
 // exactly the data of the split instant. The split happens under the mirror's I/O lock, so no write
 // is half-way when the layout changes. --trackchanges is raid1-only.
 import { CommandFailed, InvalidCommandLine } from '../src/cli/errors.js';
-import { commitVg } from '../src/cli/toollib.js';
+import { commitVg } from './lvconvert-mirror.js';
 import { DevicePool } from '../src/device/device-pool.js';
 import { findPvArg } from '../src/lv/pv-list.js';
 import { lvNameRestriction, nameError } from '../src/model/names.js';

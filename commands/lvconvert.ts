@@ -8,6 +8,9 @@ import { CommandFailed, InvalidCommandLine } from '../src/cli/errors.js';
 import { noMatchingSyntaxLines } from '../src/cli/help.js';
 import { parseLvName, readVgForUpdate, requireLv } from '../src/cli/toollib.js';
 import { knownOptions } from '../src/lv/common.js';
+import { findPvArg } from '../src/lv/pv-list.js';
+import { isMirror } from '../src/model/vg-query.js';
+import { regionSizeError } from '../src/mirror/layout.js';
 
 export const spec: CommandSpec = {
   name: 'lvconvert',
@@ -23,19 +26,26 @@ export const spec: CommandSpec = {
     if (args.has('mirrorlog') && args.has('corelog')) throw new InvalidCommandLine('--mirrorlog and --corelog are incompatible.');
     if (!pos.length) throw new InvalidCommandLine(...noMatchingSyntaxLines('lvconvert'));
     if (args.has('splitmirrors') && !args.has('name') && !args.has('trackchanges')) {
-      throw new InvalidCommandLine(
-        ...noMatchingSyntaxLines('lvconvert'),
-        'Nearest similar command has syntax:',
-        'lvconvert --splitmirrors Number -n|--name LV_new LV',
-        'Split images from a raid1 or mirror LV and use them to create a new LV.',
-      );
+      ctx.out.print('lvconvert --splitmirrors Number -n|--name LV_new LV');
+      ctx.out.print('Split images from a raid1 or mirror LV and use them to create a new LV.');
+      ctx.out.raw('\n');
+      throw new InvalidCommandLine(...noMatchingSyntaxLines('lvconvert'), 'Nearest similar command has syntax:');
     }
     if (args.has('splitmirrors') && (args.has('mirrors') || args.has('type'))) {
       throw new InvalidCommandLine(...noMatchingSyntaxLines('lvconvert'));
     }
+    const r = args.size('regionsize');
+    if (r) {
+      const err = regionSizeError(r.sectors);
+      if (err) throw new InvalidCommandLine(err, `Invalid argument for --regionsize: ${args.str('regionsize')}`, 'Error during parsing of command line.');
+    }
     const interval = args.int('interval') ?? ctx.config.num('activation/polling_interval', 15);
     const name = parseLvName(ctx, pos[0]!);
-    if (!name) throw new InvalidCommandLine(`Please specify a logical volume path.`, `Run \`lvconvert --help' for more information.`);
+    if (!name) {
+      // LVM2 reports the argument and carries on with nothing to process.
+      ctx.out.error(`"${pos[0]}": Invalid path for Logical Volume.`);
+      return 0;
+    }
     const type = args.str('type');
     if (type && !['mirror', 'linear'].includes(type)) {
       if (type === 'raid1') throw new CommandFailed(raid1Unavailable);
@@ -44,7 +54,20 @@ export const spec: CommandSpec = {
     const loaded = readVgForUpdate(ctx, name.vg);
     const lv = requireLv(loaded.vg, name.lv);
     const pvArgs = pos.slice(1);
+    for (const a of pvArgs) {
+      if (a.startsWith('@')) continue;
+      const dev = a.replace(/:.*$/, '');
+      if (!findPvArg(ctx, loaded.vg, dev)) throw new CommandFailed(`Physical Volume "${ctx.device(dev).name}" not found in Volume Group "${loaded.vg.name}".`);
+    }
+    const notPermitted = (what: string) =>
+      new CommandFailed(`Command on LV ${loaded.vg.name}/${lv.name} does not accept LV type ${what}.`, `Command not permitted on LV ${loaded.vg.name}/${lv.name}.`);
+    const kind = isMirror(lv) ? 'mirror' : lv.segments.every((s) => s.type === 'striped' && s.areas.length === 1) ? 'linear' : 'striped';
     const common = { ctx, args, loaded, lv, pvArgs, interval };
+    if ((args.has('repair') || args.has('splitmirrors')) && kind !== 'mirror') throw notPermitted(kind);
+    if (args.has('trackchanges')) throw notPermitted(kind);
+    if (args.has('regionsize') && !args.has('mirrors') && type === undefined && !args.has('mirrorlog') && !args.has('corelog') && kind === 'mirror') {
+      throw notPermitted(kind);
+    }
     if (args.has('repair')) return (await import('./lvconvert-repair.js')).repairMirror(common);
     if (args.has('splitmirrors')) return (await import('./lvconvert-split.js')).splitMirror(common);
     const mirrorOp = args.has('mirrors') || type !== undefined || args.has('mirrorlog') || args.has('corelog');

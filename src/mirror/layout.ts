@@ -45,7 +45,14 @@ export function generateName(vg: VolumeGroup, prefix: string): string {
   return `${prefix}${high + 1}`;
 }
 
-export function linearSegments(runs: AllocatedRun[]): LvSegment[] {
+export function linearSegments(runs0: AllocatedRun[]): LvSegment[] {
+  // Runs that continue each other on the same PV are one segment (LVM2 lv_merge_segments).
+  const runs: AllocatedRun[] = [];
+  for (const r of runs0) {
+    const last = runs[runs.length - 1];
+    if (last && last.pvUuid === r.pvUuid && last.pe + last.len === r.pe) last.len += r.len;
+    else runs.push({ ...r });
+  }
   let le = 0;
   return runs.map((r) => {
     const seg: LvSegment = {
@@ -192,6 +199,40 @@ export function collapseLayer(vg: VolumeGroup, lv: LogicalVolume): void {
   seg.areas = [...inner.areas, ...seg.areas.slice(1)];
   seg.mirrorLog = inner.mirrorLog;
   removeLvs(vg, [tmp.name]);
+}
+
+/**
+ * The images of a mirror as one list, the temporary layer's first (lv_mirror_count's view while an
+ * up-convert is in progress).
+ */
+export function flatImages(vg: VolumeGroup, lv: LogicalVolume): LogicalVolume[] {
+  const tmp = tmpLayer(vg, lv);
+  return mirrorImages(vg, lv).flatMap((i) => (i === tmp ? mirrorImages(vg, tmp) : [i]));
+}
+
+/**
+ * Remove images during an up-convert: the new images go first; when only the layer is left the LV
+ * takes the layer's place (segment and log), as LVM2's collapse does; then the rest as usual.
+ */
+export function removeImagesDeep(vg: VolumeGroup, lv: LogicalVolume, names: string[]): { collapsed: boolean } {
+  const tmp = tmpLayer(vg, lv);
+  if (!tmp) {
+    removeImages(vg, lv, names);
+    return { collapsed: false };
+  }
+  const seg = lv.segments[0]!;
+  const outer = names.filter((n) => seg.areas.some((a) => a.kind === 'lv' && a.lvName === n));
+  seg.areas = seg.areas.filter((a) => !(a.kind === 'lv' && outer.includes(a.lvName)));
+  removeLvs(vg, outer);
+  let collapsed = false;
+  if (seg.areas.length === 1) {
+    lv.segments = tmp.segments;
+    removeLvs(vg, [tmp.name]);
+    collapsed = true;
+  }
+  const inner = names.filter((n) => !outer.includes(n));
+  if (inner.length) removeImages(vg, collapsed ? lv : tmp, inner);
+  return { collapsed };
 }
 
 /** Log LVs (the log and its mirror legs). */

@@ -1,7 +1,8 @@
 // lvextend / lvreduce of a mirror (lib/metadata/lv_manip.c _lv_extend_layered_lv, lv_reduce): every
 // image grows or shrinks by the same extents ("Extending 2 mirror images."), the mirror segment
 // follows, the log is rewritten for the new region count (regions kept keep their state; new
-// regions were never written, so their sync copies nothing), and grown if it no longer fits.
+// regions were never written, so their sync copies nothing). The caller (src/lv/resize.ts) prints
+// LVM2's messages.
 import { AllocError, allocate, type PvRangeLimit } from '../alloc/index.js';
 import type { Args } from '../cli/args.js';
 import type { Context } from '../cli/context.js';
@@ -10,7 +11,6 @@ import { commitVg } from '../cli/toollib.js';
 import { DevicePool } from '../device/device-pool.js';
 import type { LogicalVolume, LvSegment } from '../model/types.js';
 import { SECTOR, lvExtents } from '../model/types.js';
-import { displaySize } from '../model/units.js';
 import type { LoadedVg } from '../store/metadata-store.js';
 import { ensureSyncing } from './daemon.js';
 import { linearSegments, logLvOf, mirrorImages, tmpLayer } from './layout.js';
@@ -39,12 +39,9 @@ export async function resizeMirrorLv(
   const pool = new DevicePool(ctx.systemDir);
   const env = { devices: pool, systemDir: ctx.systemDir };
   const bits = readBitmaps(env, vg, lv);
-  const say = (l: string) => {
-    if (args.count('quiet') < 2) ctx.out.print(l);
-  };
+  void args;
   try {
     if (newExtents > old) {
-      say(`Extending ${images.length} mirror images.`);
       let res;
       try {
         res = allocate({
@@ -80,14 +77,11 @@ export async function resizeMirrorLv(
     withLvLock(ctx.systemDir, lv.uuid, () => {
       seg.extentCount = newExtents;
       prepareLog(env, vg, lv, { sync, written });
-      const es = vg.extentSize;
-      say(`Size of logical volume ${full} changed from ${displaySize(old * es)} (${old} extents) to ${displaySize(newExtents * es)} (${newExtents} extents).`);
       commitVg(ctx, loaded, `lvresize ${full}`);
     });
   } finally {
     pool.closeAll();
   }
-  say(`Logical volume ${full} successfully resized.`);
   if (lv.active) ensureSyncing(ctx.systemDir, vg, lv);
   return 0;
 }
