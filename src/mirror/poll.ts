@@ -105,7 +105,7 @@ export function runSync(systemDir: string, store: MetadataStore, vgName: string,
       onProgress: (p) => onPercent?.((100 * p.inSync) / p.total),
       shouldStop: () => !(activeQ.get(cur.lv.uuid) as { active: number } | undefined)?.active,
     });
-    writeFileSync(lastSyncPath(systemDir, cur.lv.uuid), JSON.stringify({ ...stats, regionBytes: dev.regionBytes, at: Date.now() }) + '\n');
+    if (stats.regionsSynced) writeFileSync(lastSyncPath(systemDir, cur.lv.uuid), JSON.stringify({ ...stats, regionBytes: dev.regionBytes, at: Date.now() }) + '\n');
     return stats;
   } finally {
     dev.close();
