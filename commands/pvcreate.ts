@@ -7,6 +7,7 @@ import { takeGlobalLock } from '../src/cli/toollib.js';
 import { FileDevice } from '../src/device/file-device.js';
 import { writePvLabel } from '../src/device/pv-label.js';
 import { findSignatures, wipeSignature } from '../src/device/signatures.js';
+import { initWrittenMap } from '../src/device/written-map.js';
 import { newUuid } from '../src/model/uuid.js';
 import { DEFAULT_PE_START } from '../src/model/defaults.js';
 
@@ -70,6 +71,7 @@ export const spec: CommandSpec = {
             });
             writePvLabel(image, { uuid, devSize }, DEFAULT_PE_START * 512, false);
           });
+          initWrittenMap(ctx.systemDir, uuid, dev.path, devSize);
         } finally {
           image.close();
         }

@@ -6,6 +6,7 @@ import { CommandFailed } from './errors.js';
 import { deviceExists, deviceSize, pvOnDevice } from './pv-tools.js';
 import { FileDevice } from '../device/file-device.js';
 import { writePvLabel } from '../device/pv-label.js';
+import { initWrittenMap } from '../device/written-map.js';
 import { DEFAULT_PE_START } from '../model/defaults.js';
 import type { PhysicalVolume, VolumeGroup } from '../model/types.js';
 import { newUuid } from '../model/uuid.js';
@@ -50,6 +51,7 @@ export function pvsForVg(ctx: Context, args: string[]): PhysicalVolume[] {
       d.close();
     }
     ctx.store.putOrphanPv(pv);
+    initWrittenMap(ctx.systemDir, pv.uuid, pv.path, pv.devSize);
     ctx.out.print(`Physical volume "${pv.name}" successfully created.`);
   }
   return out;

@@ -6,6 +6,8 @@ import { FileDevice } from './file-device.js';
 import { FaultDevice } from './fault-device.js';
 import { loadFaults, ruleMatchesDevice, type FaultRule } from './faults.js';
 import type { PhysicalVolume } from '../model/types.js';
+import { TrackingDevice } from './tracking-device.js';
+import { WrittenMap } from './written-map.js';
 
 /** Cause of an open refused because metadata says the PV is missing. */
 export class MissingPvError extends Error {
@@ -34,11 +36,28 @@ export class DevicePool {
     if (pv.missing) throw new DeviceIoError(pv.path, 'open', 0, new MissingPvError(pv.name));
     const file = new FileDevice(pv.path, writable);
     const rules = this.faultRules().filter((r) => ruleMatchesDevice(r, pv.name, pv.path));
-    const device = rules.length ? new FaultDevice(file, rules) : file;
+    const faulty = rules.length ? new FaultDevice(file, rules) : file;
+    const device = new TrackingDevice(faulty, this.writtenMap(pv));
     // A read-only handle may still be held by an open LV: keep it until closeAll().
     if (cur) this.retired.push(cur.device);
     this.open.set(pv.path, { device, writable });
     return device;
+  }
+
+  /**
+   * Whether bytes [offset, offset+length) of the PV's image may ever have been written by tsvm
+   * (false means they still read as zeros).
+   */
+  everWritten(pv: PhysicalVolume, offset: number, length: number): boolean {
+    return this.writtenMap(pv).written(offset, length);
+  }
+
+  private readonly maps = new Map<string, WrittenMap>();
+
+  private writtenMap(pv: PhysicalVolume): WrittenMap {
+    let m = this.maps.get(pv.uuid);
+    if (!m) this.maps.set(pv.uuid, (m = WrittenMap.forPv(this.systemDir, pv.uuid)));
+    return m;
   }
 
   /** Every device opened so far. */

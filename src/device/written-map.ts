@@ -1,0 +1,107 @@
+// Which parts of a PV image were ever written by tsvm: one bit per 1 MiB chunk of the image, in
+// $TSVM_SYSTEM_DIR/written/<pv-uuid>. A chunk is marked durably *before* the first write into it,
+// so "never written" always means "still the zeros of a fresh sparse image". Mirror syncs use it to
+// skip regions that are zero on every leg (the images are sparse files and Node has no SEEK_DATA):
+// LVM2 copies every region; the result on the legs is the same bytes, without reading 20 GiB of holes.
+import { closeSync, fdatasyncSync, mkdirSync, openSync, readSync, writeSync, existsSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const WRITTEN_CHUNK = 1024 * 1024;
+
+export class WrittenMap {
+  private bits: Uint8Array;
+  private fd: number | null = null;
+
+  constructor(private readonly file: string) {
+    this.bits = new Uint8Array(0);
+    if (existsSync(file)) {
+      const fd = openSync(file, 'r');
+      try {
+        const buf = Buffer.alloc(1 << 16);
+        const parts: Buffer[] = [];
+        for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) parts.push(Buffer.from(buf.subarray(0, n)));
+        this.bits = new Uint8Array(Buffer.concat(parts));
+      } finally {
+        closeSync(fd);
+      }
+    }
+  }
+
+  static forPv(systemDir: string, pvUuid: string): WrittenMap {
+    return new WrittenMap(join(systemDir, 'written', pvUuid));
+  }
+
+  /** Forget everything (pvcreate gives an image a new identity and a new map). */
+  static drop(systemDir: string, pvUuid: string): void {
+    rmSync(join(systemDir, 'written', pvUuid), { force: true });
+  }
+
+  private bit(chunk: number): boolean {
+    const byte = chunk >> 3;
+    return byte < this.bits.length && (this.bits[byte]! & (1 << (chunk & 7))) !== 0;
+  }
+
+  /** Whether any byte of [offset, offset+length) may have been written. */
+  written(offset: number, length: number): boolean {
+    if (length <= 0) return false;
+    const first = Math.floor(offset / WRITTEN_CHUNK);
+    const last = Math.floor((offset + length - 1) / WRITTEN_CHUNK);
+    for (let c = first; c <= last; c++) if (this.bit(c)) return true;
+    return false;
+  }
+
+  /** Record a coming write; persists (and syncs) only when it touches chunks not yet marked. */
+  mark(offset: number, length: number): void {
+    if (length <= 0) return;
+    const first = Math.floor(offset / WRITTEN_CHUNK);
+    const last = Math.floor((offset + length - 1) / WRITTEN_CHUNK);
+    let lo = -1;
+    let hi = -1;
+    for (let c = first; c <= last; c++) {
+      if (this.bit(c)) continue;
+      const byte = c >> 3;
+      if (byte >= this.bits.length) {
+        const grown = new Uint8Array(Math.max(byte + 1, this.bits.length * 2));
+        grown.set(this.bits);
+        this.bits = grown;
+      }
+      this.bits[byte]! |= 1 << (c & 7);
+      if (lo < 0) lo = byte;
+      hi = byte;
+    }
+    if (lo < 0) return;
+    if (this.fd === null) {
+      mkdirSync(join(this.file, '..'), { recursive: true, mode: 0o700 });
+      this.fd = openSync(this.file, 'a+');
+      closeSync(this.fd);
+      this.fd = openSync(this.file, 'r+');
+    }
+    writeSync(this.fd, this.bits, lo, hi - lo + 1, lo);
+    fdatasyncSync(this.fd);
+  }
+
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+}
+
+/**
+ * A new PV's map: empty for a sparse image (nothing allocated past the label area), all written
+ * for an image or device that already holds data, so that "never written" stays a promise of zeros.
+ */
+export function initWrittenMap(systemDir: string, pvUuid: string, path: string, devSize: number): void {
+  WrittenMap.drop(systemDir, pvUuid);
+  let allocated = Infinity;
+  try {
+    const st = statSync(path);
+    if (st.isFile()) allocated = st.blocks * 512;
+  } catch {
+    /* unknown: assume data */
+  }
+  if (allocated > WRITTEN_CHUNK) {
+    const m = WrittenMap.forPv(systemDir, pvUuid);
+    m.mark(0, devSize);
+    m.close();
+  }
+}
