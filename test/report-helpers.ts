@@ -79,7 +79,10 @@ export async function runReportCmd(argv: string[], vgs: VolumeGroup[], orphans: 
     cmd,
     env: {},
     config,
-    out: { print: (l: string) => out.push('  ' + l), error: (l: string) => err.push('  ' + l), raw: (t: string) => out.push(t) },
+    out: {
+      print: (l: string) => out.push('  ' + l), error: (l: string) => err.push('  ' + l), warn: (l: string) => err.push('  ' + l),
+      raw: (t: string) => out.push(t),
+    },
     store: {
       loadAllVgs: () => sorted,
       loadVg: (n: string) => {
@@ -90,6 +93,8 @@ export async function runReportCmd(argv: string[], vgs: VolumeGroup[], orphans: 
       allPvs: () => [...sorted.flatMap((v) => v.pvs), ...orphans],
     },
     device: (a: string) => resolveDevice(a, '/devdir'),
+    // in-memory VGs have no images: a PV is present unless the test says it is missing
+    pvImagePresent: (pv: PhysicalVolume) => !pv.missing,
   };
   try {
     const args = new Args(cmd, getopt(cmd, rest, [...COMMON_OPTIONS, ...spec.options], spec.shortOverrides));

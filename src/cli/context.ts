@@ -10,6 +10,8 @@ import { openDb } from '../store/db.js';
 import { MetadataStore } from '../store/metadata-store.js';
 import { LockManager } from '../store/locks.js';
 import { InvalidCommandLine } from './errors.js';
+import { pvImagePresent } from './pv-tools.js';
+import type { PhysicalVolume } from '../model/types.js';
 
 export function defaultSystemDir(env: NodeJS.ProcessEnv): string {
   if (env.TSVM_SYSTEM_DIR) return env.TSVM_SYSTEM_DIR;
@@ -63,6 +65,11 @@ export class Context {
   /** Seconds since the epoch (lv_time, vg creation). */
   now(): number {
     return Math.floor(Date.now() / 1000);
+  }
+
+  /** Device scan: is the PV's image there with its label? (Tests of reports replace this.) */
+  pvImagePresent(pv: PhysicalVolume): boolean {
+    return pvImagePresent(pv);
   }
 
   device(arg: string): DeviceName {

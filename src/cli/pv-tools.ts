@@ -43,12 +43,17 @@ export function pvOnDevice(ctx: Context, dev: DeviceName): PhysicalVolume | null
   return { ...pv, name: dev.name, path: dev.path };
 }
 
-/** Flag the PVs of a VG whose image is gone or carries another label (returns those newly missing). */
-export function markMissingPvs(vg: VolumeGroup): PhysicalVolume[] {
+/** Whether the PV's image is there and still carries its label (not replaced, not re-initialised). */
+export function pvImagePresent(pv: PhysicalVolume): boolean {
+  const label = readLabel(pv.path);
+  return !!label && label.uuid === pv.uuid;
+}
+
+/** Flag the PVs of a VG whose image is gone or carries another label (returns those missing). */
+export function markMissingPvs(vg: VolumeGroup, present: (pv: PhysicalVolume) => boolean = pvImagePresent): PhysicalVolume[] {
   const missing: PhysicalVolume[] = [];
   for (const pv of vg.pvs) {
-    const label = readLabel(pv.path);
-    const gone = !label || label.uuid !== pv.uuid;
+    const gone = !present(pv);
     if (gone) missing.push(pv);
     pv.missing = gone || pv.missing;
   }
@@ -73,7 +78,7 @@ export function warnMissing(ctx: Context, vg: VolumeGroup): void {
 export function scanVgs(ctx: Context, vgs: VolumeGroup[]): VolumeGroup[] {
   const seen: VolumeGroup[] = [];
   for (const vg of vgs) {
-    markMissingPvs(vg);
+    markMissingPvs(vg, (pv) => ctx.pvImagePresent(pv));
     if (vg.pvs.length && vg.pvs.every((p) => p.missing)) continue;
     warnMissing(ctx, vg);
     seen.push(vg);
