@@ -116,6 +116,7 @@ export function fieldHelp(types: boolean): string[] {
 function compareValues(a: Value, b: Value): number {
   const x = a.v;
   const y = b.v;
+  if (typeof x === 'string' && typeof y === 'string') return x < y ? -1 : x > y ? 1 : 0;
   if (typeof x === 'number' && typeof y === 'number') {
     const xn = Number.isNaN(x) ? -Infinity : x;
     const yn = Number.isNaN(y) ? -Infinity : y;
@@ -128,16 +129,25 @@ function compareValues(a: Value, b: Value): number {
 
 /** Sort rows in place by the keys (stable, as the order rows were collected in breaks ties). */
 export function sortRows(rows: Row[], keys: SortKey[], env: Env): Row[] {
-  const vals = rows.map((r) => keys.map((k) => k.field.get(r, env)));
-  const idx = rows.map((_, i) => i);
+  const n = rows.length;
+  const nk = keys.length;
+  if (n < 2 || !nk) return rows.slice();
+  // Sort keys computed once per row, flat (row i's key k at i * nk + k).
+  const vals: Value[] = new Array(n * nk);
+  for (let i = 0; i < n; i++) for (let k = 0; k < nk; k++) vals[i * nk + k] = keys[k]!.field.get(rows[i]!, env);
+  const desc = keys.map((k) => k.desc);
+  const idx = new Array<number>(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
   idx.sort((i, j) => {
-    for (let k = 0; k < keys.length; k++) {
-      const c = compareValues(vals[i]![k]!, vals[j]![k]!);
-      if (c) return keys[k]!.desc ? -c : c;
+    for (let k = 0; k < nk; k++) {
+      const c = compareValues(vals[i * nk + k]!, vals[j * nk + k]!);
+      if (c) return desc[k] ? -c : c;
     }
     return i - j;
   });
-  return idx.map((i) => rows[i]!);
+  const out = new Array<Row>(n);
+  for (let i = 0; i < n; i++) out[i] = rows[idx[i]!]!;
+  return out;
 }
 
 function rightAligned(f: FieldDef): boolean {
@@ -146,7 +156,15 @@ function rightAligned(f: FieldDef): boolean {
 
 /** Render the report to lines (without LVM2's two-space log prefix). */
 export function renderReport(fields: FieldDef[], rows: Row[], env: Env, o: OutputOptions, jsonKey: string): string[] {
-  const cells = rows.map((r) => fields.map((f) => f.get(r, env).s));
+  const nf = fields.length;
+  const getters = fields.map((f) => f.get);
+  const cells: string[][] = new Array(rows.length);
+  for (let n = 0; n < rows.length; n++) {
+    const r = rows[n]!;
+    const c: string[] = new Array(nf);
+    for (let i = 0; i < nf; i++) c[i] = getters[i]!(r, env).s;
+    cells[n] = c;
+  }
   if (o.json) return renderJson(fields, cells, jsonKey);
   if (!rows.length) return [];
   const out: string[] = [];
@@ -170,23 +188,36 @@ export function renderReport(fields: FieldDef[], rows: Row[], env: Env, o: Outpu
     for (const c of cells) out.push(c.join(sep));
     return out;
   }
-  const widths = fields.map((f, i) => cells.reduce((w, c) => Math.max(w, c[i]!.length), f.width));
+  const widths = fields.map((f) => f.width);
+  for (const c of cells) {
+    for (let i = 0; i < nf; i++) if (c[i]!.length > widths[i]!) widths[i] = c[i]!.length;
+  }
+  const right = fields.map(rightAligned);
   if (o.headings) out.push(fields.map((f, i) => f.heading.slice(0, widths[i]).padEnd(widths[i]!)).join(sep));
   for (const c of cells) {
-    out.push(fields.map((f, i) => (rightAligned(f) ? c[i]!.padStart(widths[i]!) : c[i]!.padEnd(widths[i]!))).join(sep));
+    let line = '';
+    for (let i = 0; i < nf; i++) {
+      if (i) line += sep;
+      line += right[i] ? c[i]!.padStart(widths[i]!) : c[i]!.padEnd(widths[i]!);
+    }
+    out.push(line);
   }
   return out;
 }
 
 function jsonString(s: string): string {
+  if (!s.includes('\\') && !s.includes('"')) return '"' + s + '"';
   return '"' + s.replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"';
 }
 
 function renderJson(fields: FieldDef[], cells: string[][], key: string): string[] {
   const out = ['{', '    "report": [', '        {', `            "${key}": [`];
+  const keys = fields.map((f, i) => (i ? ', "' : '{"') + f.id + '":');
+  const last = cells.length - 1;
   cells.forEach((c, n) => {
-    const obj = '{' + fields.map((f, i) => `"${f.id}":${jsonString(c[i]!)}`).join(', ') + '}';
-    out.push('                ' + obj + (n < cells.length - 1 ? ',' : ''));
+    let obj = '                ';
+    for (let i = 0; i < keys.length; i++) obj += keys[i]! + jsonString(c[i]!);
+    out.push(obj + (keys.length ? '}' : '{}') + (n < last ? ',' : ''));
   });
   out.push('            ]', '        }', '    ]', '}');
   return out;

@@ -282,8 +282,9 @@ const GETTERS: Record<string, Getter> = {
 };
 
 function fallback(kind: FieldKind): Getter {
-  if (kind === 'SNUM') return () => num(-1);
-  return () => ({ s: '', v: kind === 'STR' || kind === 'STR_LIST' || kind === 'TIM' ? '' : NaN });
+  // One shared value per field: getters' results are read, never changed.
+  const value: Value = kind === 'SNUM' ? num(-1) : { s: '', v: kind === 'STR' || kind === 'STR_LIST' || kind === 'TIM' ? '' : NaN };
+  return () => value;
 }
 
 /** A row without the object a field describes (an LV field on a free PV segment) shows blank. */

@@ -30,19 +30,18 @@ function inMirror(info: VgInfo, lv: LogicalVolume): boolean {
 export function lvAttr(info: VgInfo, lv: LogicalVolume, status: LvStatusSource): string {
   const active = isActive(info, lv);
   const alloc = allocChar(lv.alloc);
-  const sub = !!parentOf(info, lv);
-  return [
-    typeChar(info, lv, status),
-    lv.writable ? 'w' : 'r',
-    lv.flags.includes('LOCKED') ? alloc.toUpperCase() : alloc,
-    '-',
-    active ? 'a' : '-',
-    active && sub ? 'o' : '-',
-    inMirror(info, lv) ? 'm' : '-',
-    '-',
-    isPartial(info, lv) ? 'p' : '-',
-    lv.flags.includes('ACTIVATION_SKIP') ? 'k' : '-',
-  ].join('');
+  const flags = lv.flags;
+  const noFlags = flags.length === 0;
+  return typeChar(info, lv, status) +
+    (lv.writable ? 'w' : 'r') +
+    (!noFlags && flags.includes('LOCKED') ? alloc.toUpperCase() : alloc) +
+    '-' +
+    (active ? 'a' : '-') +
+    (active && !!parentOf(info, lv) ? 'o' : '-') +
+    (inMirror(info, lv) ? 'm' : '-') +
+    '-' +
+    (isPartial(info, lv) ? 'p' : '-') +
+    (!noFlags && flags.includes('ACTIVATION_SKIP') ? 'k' : '-');
 }
 
 export function vgAttr(vg: VolumeGroup, missingPvs: number): string {

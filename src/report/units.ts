@@ -23,7 +23,18 @@ export function parseUnits(arg: string | undefined, nosuffix: boolean): ReportUn
   return { type: letter, nosuffix, custom: Number(m[1]) * unit };
 }
 
+/** Rendered sizes per units object: a report prints the same few sizes over and over. */
+const rendered = new WeakMap<ReportUnits, Map<number, string>>();
+
 export function formatUnits(sectors: number, units: ReportUnits): string {
+  let cache = rendered.get(units);
+  if (!cache) rendered.set(units, (cache = new Map()));
+  let s = cache.get(sectors);
+  if (s === undefined) cache.set(sectors, (s = render(sectors, units)));
+  return s;
+}
+
+function render(sectors: number, units: ReportUnits): string {
   if (!units.custom) return formatSize(sectors, units);
   return ((sectors * 512) / units.custom).toFixed(2) + (units.nosuffix ? '' : 'U');
 }
