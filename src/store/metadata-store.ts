@@ -2,6 +2,7 @@
 // transaction: it checks the seqno it read, archives the previous version in vg_history, bumps the
 // seqno and rewrites the VG's rows. Orphan PVs (in no VG) are rows with vg_uuid NULL.
 import type { Db } from './db.js';
+import type { Statement } from 'better-sqlite3';
 import type {
   AllocPolicy, LogicalVolume, LvSegment, LvStatusFlag, PhysicalVolume, SegmentType, VolumeGroup,
 } from '../model/types.js';
@@ -44,7 +45,40 @@ export interface LoadedVg {
   readSeqno: number;
   /** The name as read (history rows keep the name the archived version had). */
   readName: string;
+  /** JSON of the VG as read (the history row's metadata); assigning it says what is now stored. */
   snapshot: string;
+}
+
+/** The rows a VG was read from: enough to rebuild the VG exactly as read, at any later time. */
+interface VgRows {
+  vg: VgRow;
+  pvs: PvRow[];
+  lvs: LvTreeRow[];
+}
+
+/**
+ * A LoadedVg whose snapshot is made only when asked for (a commit), from the rows read: most
+ * reads (reports) never commit, and serialising 1,000 LVs is most of a report's own time.
+ */
+class LazyLoadedVg implements LoadedVg {
+  private text: string | undefined;
+
+  constructor(public vg: VolumeGroup, public readSeqno: number, public readName: string, private rows: VgRows | null) {}
+
+  get snapshot(): string {
+    if (this.text === undefined) this.text = JSON.stringify(this.readVersion());
+    return this.text;
+  }
+
+  set snapshot(text: string) {
+    this.text = text;
+    this.rows = null;
+  }
+
+  /** The VG as read (a fresh object, not the one the command changes). */
+  readVersion(): VolumeGroup {
+    return this.rows ? vgFromRows(this.rows) : (JSON.parse(this.snapshot) as VolumeGroup);
+  }
 }
 
 export class ConcurrentUpdateError extends Error {}
@@ -56,88 +90,109 @@ function pvFromRow(r: PvRow, vgName: string | null): PhysicalVolume {
   };
 }
 
+/** Build a VG from its rows (called again on the same rows for a snapshot: must not change them). */
+function vgFromRows({ vg: row, pvs: pvRows, lvs: rows }: VgRows): VolumeGroup {
+  const pvs = pvRows.map((r) => pvFromRow(r, row.name));
+  const lvs: LogicalVolume[] = [];
+  let lv: LogicalVolume | undefined;
+  let seg: LvSegment | undefined;
+  let segIndex = -1;
+  for (const r of rows) {
+    if (!lv || lv.uuid !== r[0]) {
+      lv = {
+        uuid: r[0], name: r[1], visible: !!r[2], writable: !!r[3], alloc: r[4] as AllocPolicy, active: !!r[5],
+        creationTime: r[6], creationHost: r[7], tags: parseList(r[8]) as string[],
+        readAhead: r[9] === 'auto' ? 'auto' : Number(r[9]), flags: parseList(r[10]) as LvStatusFlag[], segments: [],
+      };
+      lvs.push(lv);
+      seg = undefined;
+    }
+    if (r[11] === null) continue;
+    if (!seg || segIndex !== r[11]) {
+      seg = {
+        startLe: r[12]!, extentCount: r[13]!, type: r[14] as SegmentType, stripeSize: r[15]!, regionSize: r[16]!,
+        mirrorLog: r[17], areas: [],
+      };
+      segIndex = r[11];
+      lv.segments.push(seg);
+    }
+    if (r[18] === null) continue;
+    seg.areas.push(r[19] !== null ? { kind: 'pv', pvUuid: r[19], pe: r[21]! } : { kind: 'lv', lvName: r[20]!, le: r[21]! });
+  }
+  return {
+    uuid: row.uuid, name: row.name, extentSize: row.extent_size, seqno: row.seqno,
+    alloc: row.alloc as VolumeGroup['alloc'], maxLv: row.max_lv, maxPv: row.max_pv, resizeable: !!row.resizeable,
+    exported: !!row.exported, tags: parseList(row.tags) as string[], systemId: row.system_id,
+    creationTime: row.creation_time, creationHost: row.creation_host, pvs, lvs,
+  };
+}
+
 export class MetadataStore {
+  /** Prepared statements, by SQL text (preparing is a parse and plan each time). */
+  private readonly stmts = new Map<string, Statement>();
+
   constructor(readonly db: Db) {}
 
   vgNames(): string[] {
-    return (this.db.prepare('SELECT name FROM vg ORDER BY name').all() as { name: string }[]).map((r) => r.name);
+    return (this.stmt('SELECT name FROM vg ORDER BY name').all() as { name: string }[]).map((r) => r.name);
+  }
+
+  private stmt(sql: string): Statement {
+    let st = this.stmts.get(sql);
+    if (!st) this.stmts.set(sql, (st = this.db.prepare(sql)));
+    return st;
   }
 
   loadVg(name: string): LoadedVg | null {
-    const row = this.db.prepare('SELECT * FROM vg WHERE name = ?').get(name) as VgRow | undefined;
+    const row = this.stmt('SELECT * FROM vg WHERE name = ?').get(name) as VgRow | undefined;
     if (!row) return null;
-    const vg = this.vgFromRows(row);
-    return { vg, readSeqno: vg.seqno, readName: vg.name, snapshot: JSON.stringify(vg) };
+    const rows = this.vgRows(row);
+    const vg = vgFromRows(rows);
+    return new LazyLoadedVg(vg, vg.seqno, vg.name, rows);
   }
 
   loadAllVgs(): VolumeGroup[] {
-    const rows = this.db.prepare('SELECT * FROM vg ORDER BY name').all() as VgRow[];
-    return rows.map((r) => this.vgFromRows(r));
+    const rows = this.stmt('SELECT * FROM vg ORDER BY name').all() as VgRow[];
+    return rows.map((r) => vgFromRows(this.vgRows(r)));
   }
 
-  private vgFromRows(row: VgRow): VolumeGroup {
-    const pvs = (this.db.prepare('SELECT * FROM pv WHERE vg_uuid = ? ORDER BY vg_index').all(row.uuid) as PvRow[])
-      .map((r) => pvFromRow(r, row.name));
+  private vgRows(row: VgRow): VgRows {
+    const pvs = this.stmt('SELECT * FROM pv WHERE vg_uuid = ? ORDER BY vg_index').all(row.uuid) as PvRow[];
     // One query for LVs, segments and areas (start-up time: one statement and one row per area
     // instead of three statements and three sorts), read as arrays rather than objects.
-    const rows = this.db.prepare(LV_TREE_QUERY).raw().all(row.uuid) as LvTreeRow[];
-    const lvs: LogicalVolume[] = [];
-    let lv: LogicalVolume | undefined;
-    let seg: LvSegment | undefined;
-    let segIndex = -1;
-    for (const r of rows) {
-      if (!lv || lv.uuid !== r[0]) {
-        lv = {
-          uuid: r[0], name: r[1], visible: !!r[2], writable: !!r[3], alloc: r[4] as AllocPolicy, active: !!r[5],
-          creationTime: r[6], creationHost: r[7], tags: parseList(r[8]) as string[],
-          readAhead: r[9] === 'auto' ? 'auto' : Number(r[9]), flags: parseList(r[10]) as LvStatusFlag[], segments: [],
-        };
-        lvs.push(lv);
-        seg = undefined;
-      }
-      if (r[11] === null) continue;
-      if (!seg || segIndex !== r[11]) {
-        seg = {
-          startLe: r[12]!, extentCount: r[13]!, type: r[14] as SegmentType, stripeSize: r[15]!, regionSize: r[16]!,
-          mirrorLog: r[17], areas: [],
-        };
-        segIndex = r[11];
-        lv.segments.push(seg);
-      }
-      if (r[18] === null) continue;
-      seg.areas.push(r[19] !== null ? { kind: 'pv', pvUuid: r[19], pe: r[21]! } : { kind: 'lv', lvName: r[20]!, le: r[21]! });
-    }
-    return {
-      uuid: row.uuid, name: row.name, extentSize: row.extent_size, seqno: row.seqno,
-      alloc: row.alloc as VolumeGroup['alloc'], maxLv: row.max_lv, maxPv: row.max_pv, resizeable: !!row.resizeable,
-      exported: !!row.exported, tags: parseList(row.tags) as string[], systemId: row.system_id,
-      creationTime: row.creation_time, creationHost: row.creation_host, pvs, lvs,
-    };
+    const lvs = this.rawStmt(LV_TREE_QUERY).all(row.uuid) as LvTreeRow[];
+    return { vg: row, pvs, lvs };
+  }
+
+  private rawStmt(sql: string): Statement {
+    let st = this.stmts.get('raw:' + sql);
+    if (!st) this.stmts.set('raw:' + sql, (st = this.db.prepare(sql).raw()));
+    return st;
   }
 
   /** Orphan PVs (pvcreate'd, in no VG), by name. */
   orphanPvs(): PhysicalVolume[] {
-    return (this.db.prepare('SELECT * FROM pv WHERE vg_uuid IS NULL ORDER BY name').all() as PvRow[]).map((r) => pvFromRow(r, null));
+    return (this.stmt('SELECT * FROM pv WHERE vg_uuid IS NULL ORDER BY name').all() as PvRow[]).map((r) => pvFromRow(r, null));
   }
 
   /** Any PV (orphan or in a VG) by its display name or backing path. */
   findPv(nameOrPath: string): PhysicalVolume | null {
     // A device can be named by a missing PV of a VG and by a new PV at once (pvcreate -ff over a
     // VG member): the present one wins.
-    const r = this.db.prepare(`SELECT p.*, v.name AS vg_name FROM pv p LEFT JOIN vg v ON v.uuid = p.vg_uuid
+    const r = this.stmt(`SELECT p.*, v.name AS vg_name FROM pv p LEFT JOIN vg v ON v.uuid = p.vg_uuid
       WHERE p.name = ? OR p.path = ? ORDER BY p.missing, p.vg_uuid IS NULL`)
       .get(nameOrPath, nameOrPath) as (PvRow & { vg_name: string | null }) | undefined;
     return r ? pvFromRow(r, r.vg_name) : null;
   }
 
   pvByUuid(uuid: string): PhysicalVolume | null {
-    const r = this.db.prepare('SELECT p.*, v.name AS vg_name FROM pv p LEFT JOIN vg v ON v.uuid = p.vg_uuid WHERE p.uuid = ?')
+    const r = this.stmt('SELECT p.*, v.name AS vg_name FROM pv p LEFT JOIN vg v ON v.uuid = p.vg_uuid WHERE p.uuid = ?')
       .get(uuid) as (PvRow & { vg_name: string | null }) | undefined;
     return r ? pvFromRow(r, r.vg_name) : null;
   }
 
   allPvs(): PhysicalVolume[] {
-    const rows = this.db.prepare('SELECT p.*, v.name AS vg_name FROM pv p LEFT JOIN vg v ON v.uuid = p.vg_uuid ORDER BY p.name')
+    const rows = this.stmt('SELECT p.*, v.name AS vg_name FROM pv p LEFT JOIN vg v ON v.uuid = p.vg_uuid ORDER BY p.name')
       .all() as (PvRow & { vg_name: string | null })[];
     return rows.map((r) => pvFromRow(r, r.vg_name));
   }
@@ -148,12 +203,12 @@ export class MetadataStore {
   }
 
   putOrphanPv(pv: PhysicalVolume): void {
-    this.db.prepare(`INSERT OR REPLACE INTO pv (uuid, name, path, dev_size, pe_start, pe_count, allocatable, missing, tags, vg_uuid, vg_index)
+    this.stmt(`INSERT OR REPLACE INTO pv (uuid, name, path, dev_size, pe_start, pe_count, allocatable, missing, tags, vg_uuid, vg_index)
       VALUES (?, ?, ?, ?, ?, 0, 0, 0, ?, NULL, NULL)`).run(pv.uuid, pv.name, pv.path, pv.devSize, pv.peStart, JSON.stringify(pv.tags));
   }
 
   deletePv(uuid: string): void {
-    this.db.prepare('DELETE FROM pv WHERE uuid = ?').run(uuid);
+    this.stmt('DELETE FROM pv WHERE uuid = ?').run(uuid);
   }
 
   /**
@@ -162,10 +217,10 @@ export class MetadataStore {
    */
   commitVg(loaded: LoadedVg | null, vg: VolumeGroup, description: string, released: PhysicalVolume[] = []): void {
     this.transaction(() => {
-      const cur = this.db.prepare('SELECT seqno FROM vg WHERE uuid = ?').get(vg.uuid) as { seqno: number } | undefined;
+      const cur = this.stmt('SELECT seqno FROM vg WHERE uuid = ?').get(vg.uuid) as { seqno: number } | undefined;
       if (loaded) {
         if (!cur || cur.seqno !== loaded.readSeqno) throw new ConcurrentUpdateError(`VG ${vg.name} changed while being updated`);
-        this.db.prepare('INSERT INTO vg_history (vg_uuid, vg_name, seqno, saved_at, description, metadata) VALUES (?, ?, ?, ?, ?, ?)')
+        this.stmt('INSERT INTO vg_history (vg_uuid, vg_name, seqno, saved_at, description, metadata) VALUES (?, ?, ?, ?, ?, ?)')
           .run(vg.uuid, loaded.readName, loaded.readSeqno, Math.floor(Date.now() / 1000), description, loaded.snapshot);
         vg.seqno = loaded.readSeqno + 1;
       } else {
@@ -183,7 +238,7 @@ export class MetadataStore {
    * tsvm keeps it in the lv row, updated in place.
    */
   setLvActive(lvUuids: string[], active: boolean): void {
-    const st = this.db.prepare('UPDATE lv SET active = ? WHERE uuid = ?');
+    const st = this.stmt('UPDATE lv SET active = ? WHERE uuid = ?');
     this.transaction(() => {
       for (const u of lvUuids) st.run(+active, u);
     });
@@ -192,7 +247,7 @@ export class MetadataStore {
   removeVg(loaded: LoadedVg, description: string): void {
     const vg = loaded.vg;
     this.transaction(() => {
-      this.db.prepare('INSERT INTO vg_history (vg_uuid, vg_name, seqno, saved_at, description, metadata) VALUES (?, ?, ?, ?, ?, ?)')
+      this.stmt('INSERT INTO vg_history (vg_uuid, vg_name, seqno, saved_at, description, metadata) VALUES (?, ?, ?, ?, ?, ?)')
         .run(vg.uuid, vg.name, loaded.readSeqno, Math.floor(Date.now() / 1000), description, loaded.snapshot);
       const pvs = vg.pvs;
       this.deleteVgRows(vg.uuid);
@@ -201,28 +256,26 @@ export class MetadataStore {
   }
 
   private deleteVgRows(uuid: string): void {
-    const d = this.db;
-    d.prepare('DELETE FROM area WHERE lv_uuid IN (SELECT uuid FROM lv WHERE vg_uuid = ?)').run(uuid);
-    d.prepare('DELETE FROM seg WHERE lv_uuid IN (SELECT uuid FROM lv WHERE vg_uuid = ?)').run(uuid);
-    d.prepare('DELETE FROM lv WHERE vg_uuid = ?').run(uuid);
-    d.prepare('DELETE FROM pv WHERE vg_uuid = ?').run(uuid);
-    d.prepare('DELETE FROM vg WHERE uuid = ?').run(uuid);
+    this.stmt('DELETE FROM area WHERE lv_uuid IN (SELECT uuid FROM lv WHERE vg_uuid = ?)').run(uuid);
+    this.stmt('DELETE FROM seg WHERE lv_uuid IN (SELECT uuid FROM lv WHERE vg_uuid = ?)').run(uuid);
+    this.stmt('DELETE FROM lv WHERE vg_uuid = ?').run(uuid);
+    this.stmt('DELETE FROM pv WHERE vg_uuid = ?').run(uuid);
+    this.stmt('DELETE FROM vg WHERE uuid = ?').run(uuid);
   }
 
   private insertVgRows(vg: VolumeGroup): void {
-    const d = this.db;
-    d.prepare(`INSERT INTO vg (uuid, name, extent_size, seqno, alloc, max_lv, max_pv, resizeable, exported, tags, system_id, creation_time, creation_host)
+    this.stmt(`INSERT INTO vg (uuid, name, extent_size, seqno, alloc, max_lv, max_pv, resizeable, exported, tags, system_id, creation_time, creation_host)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(vg.uuid, vg.name, vg.extentSize, vg.seqno, vg.alloc, vg.maxLv, vg.maxPv,
       +vg.resizeable, +vg.exported, JSON.stringify(vg.tags), vg.systemId, vg.creationTime, vg.creationHost);
-    const pvIns = d.prepare(`INSERT OR REPLACE INTO pv (uuid, name, path, dev_size, pe_start, pe_count, allocatable, missing, tags, vg_uuid, vg_index)
+    const pvIns = this.stmt(`INSERT OR REPLACE INTO pv (uuid, name, path, dev_size, pe_start, pe_count, allocatable, missing, tags, vg_uuid, vg_index)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     vg.pvs.forEach((pv, i) => pvIns.run(pv.uuid, pv.name, pv.path, pv.devSize, pv.peStart, pv.peCount, +pv.allocatable, +pv.missing,
       JSON.stringify(pv.tags), vg.uuid, i));
-    const lvIns = d.prepare(`INSERT INTO lv (uuid, vg_uuid, vg_index, name, visible, writable, alloc, active, creation_time, creation_host, tags, read_ahead, flags)
+    const lvIns = this.stmt(`INSERT INTO lv (uuid, vg_uuid, vg_index, name, visible, writable, alloc, active, creation_time, creation_host, tags, read_ahead, flags)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    const segIns = d.prepare(`INSERT INTO seg (lv_uuid, seg_index, start_le, extent_count, type, stripe_size, region_size, mirror_log)
+    const segIns = this.stmt(`INSERT INTO seg (lv_uuid, seg_index, start_le, extent_count, type, stripe_size, region_size, mirror_log)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
-    const areaIns = d.prepare('INSERT INTO area (lv_uuid, seg_index, area_index, pv_uuid, lv_name, start) VALUES (?, ?, ?, ?, ?, ?)');
+    const areaIns = this.stmt('INSERT INTO area (lv_uuid, seg_index, area_index, pv_uuid, lv_name, start) VALUES (?, ?, ?, ?, ?, ?)');
     vg.lvs.forEach((lv, i) => {
       lvIns.run(lv.uuid, vg.uuid, i, lv.name, +lv.visible, +lv.writable, lv.alloc, +lv.active, lv.creationTime, lv.creationHost,
         JSON.stringify(lv.tags), String(lv.readAhead), JSON.stringify(lv.flags));
