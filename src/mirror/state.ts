@@ -2,7 +2,7 @@
 // (core logs: gone on deactivation, as a kernel core log is gone when the table is unloaded), the
 // failed-leg records under $TSVM_SYSTEM_DIR/mirror (they outlive deactivation, like a dead disk),
 // and the per-LV lock files (LockManager) that serialise writers, resyncs and layout changes.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LockManager } from '../store/locks.js';
 
@@ -65,13 +65,102 @@ export function dropMirrorFiles(systemDir: string, lvUuid: string): void {
   rmSync(failedPath(systemDir, lvUuid), { force: true });
 }
 
-const managers = new Map<string, LockManager>();
+/**
+ * A lock file that is never seen empty: the pid is written to a private file which is then
+ * hard-linked to the lock name (link fails if the lock exists), so a process killed at any instant
+ * leaves either no lock or one naming a dead pid, which the next taker breaks. (A lock taken by
+ * open(O_EXCL) and then written can be left empty by a kill -9 in between, and then looks held
+ * forever.) Re-entrant within a process.
+ */
+class PidLock {
+  private held = new Map<string, number>();
+  constructor(private readonly dir: string) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
 
-/** One lock manager per system dir and process: LV locks are re-entrant within a process. */
-function lvLocks(systemDir: string): LockManager {
-  let m = managers.get(systemDir);
-  if (!m) managers.set(systemDir, (m = new LockManager(systemDir, 600_000)));
-  return m;
+  tryLock(name: string): boolean {
+    const n = this.held.get(name);
+    if (n) {
+      this.held.set(name, n + 1);
+      return true;
+    }
+    const file = join(this.dir, name);
+    const mine = `${file}.${process.pid}.tmp`;
+    writeFileSync(mine, String(process.pid));
+    try {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+          linkSync(mine, file);
+          this.held.set(name, 1);
+          return true;
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        }
+        if (!breakIfStale(file)) return false;
+      }
+      return false;
+    } finally {
+      rmSync(mine, { force: true });
+    }
+  }
+
+  lock(name: string, timeoutMs = 600_000): void {
+    const deadline = Date.now() + timeoutMs;
+    for (let wait = 1; !this.tryLock(name); wait = Math.min(wait * 2, 20)) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${name}`);
+      Atomics.wait(sleeper, 0, 0, wait);
+    }
+  }
+
+  unlock(name: string): void {
+    const n = this.held.get(name);
+    if (!n) return;
+    if (n > 1) {
+      this.held.set(name, n - 1);
+      return;
+    }
+    this.held.delete(name);
+    rmSync(join(this.dir, name), { force: true });
+  }
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+function pidAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Remove a lock whose owner is dead; true if the lock is (now) free. */
+function breakIfStale(file: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(file, 'utf8'));
+  } catch {
+    return true;
+  }
+  if (pid && pidAlive(pid)) return false;
+  const aside = `${file}.stale.${process.pid}`;
+  try {
+    renameSync(file, aside);
+    if (Number(readFileSync(aside, 'utf8')) !== pid) renameSync(aside, file);
+    else rmSync(aside, { force: true });
+  } catch {
+    /* someone else broke it */
+  }
+  return true;
+}
+
+const locks = new Map<string, PidLock>();
+function pidLocks(systemDir: string): PidLock {
+  let l = locks.get(systemDir);
+  if (!l) locks.set(systemDir, (l = new PidLock(join(systemDir, 'locks'))));
+  return l;
 }
 
 export const lvLockName = (lvUuid: string) => `M_${lvUuid}`;
@@ -79,12 +168,12 @@ const syncerLockName = (lvUuid: string) => `S_${lvUuid}`;
 
 /** Run fn holding the mirror's I/O lock (writers, resync batches and layout changes take it). */
 export function withLvLock<T>(systemDir: string, lvUuid: string, fn: () => T): T {
-  const m = lvLocks(systemDir);
-  m.lock(lvLockName(lvUuid));
+  const l = pidLocks(systemDir);
+  l.lock(lvLockName(lvUuid));
   try {
     return fn();
   } finally {
-    m.unlock(lvLockName(lvUuid));
+    l.unlock(lvLockName(lvUuid));
   }
 }
 
@@ -93,36 +182,22 @@ export function withLvLock<T>(systemDir: string, lvUuid: string, fn: () => T): T
  * Held until releaseSyncer() or process exit (a stale lock of a killed process is taken over).
  */
 export function trySyncerLock(systemDir: string, lvUuid: string): boolean {
-  const m = new LockManager(systemDir, 0);
-  try {
-    m.lock(syncerLockName(lvUuid));
-  } catch {
-    return false;
-  }
-  syncerLocks.set(`${systemDir}\0${lvUuid}`, m);
-  return true;
+  return pidLocks(systemDir).tryLock(syncerLockName(lvUuid));
 }
 
-const syncerLocks = new Map<string, LockManager>();
-
 export function releaseSyncer(systemDir: string, lvUuid: string): void {
-  const k = `${systemDir}\0${lvUuid}`;
-  syncerLocks.get(k)?.releaseAll();
-  syncerLocks.delete(k);
+  pidLocks(systemDir).unlock(syncerLockName(lvUuid));
 }
 
 /** Is some live process resyncing this mirror? */
 export function syncerRunning(systemDir: string, lvUuid: string): boolean {
-  if (syncerLocks.has(`${systemDir}\0${lvUuid}`)) return true;
   const f = join(systemDir, 'locks', syncerLockName(lvUuid));
   if (!existsSync(f)) return false;
   try {
     const pid = Number(readFileSync(f, 'utf8'));
-    if (!pid) return true;
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    return !!pid && pidAlive(pid);
+  } catch {
+    return false;
   }
 }
 

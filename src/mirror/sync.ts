@@ -24,7 +24,7 @@ export interface SyncStats {
 }
 
 export interface SyncOptions {
-  /** Bytes copied per lock hold / log update (default 64 MiB). */
+  /** Bytes copied per lock hold / log update (default 16 MiB: the resume granularity after a kill). */
   batchBytes?: number;
   onProgress?: (p: SyncProgress) => void;
   /** Checked between batches: stop early (the log keeps what was done). */
@@ -54,7 +54,7 @@ export function resyncOne(m: MirrorDevice, opts: SyncOptions = {}): SyncStats {
     stats.complete = true;
     return stats;
   }
-  const perBatch = Math.max(1, Math.floor((opts.batchBytes ?? 64 * 1024 * 1024) / m.regionBytes));
+  const perBatch = Math.max(1, Math.floor((opts.batchBytes ?? 16 * 1024 * 1024) / m.regionBytes));
   let cursor = 0;
   for (;;) {
     if (opts.shouldStop?.()) return stats;
