@@ -33,6 +33,11 @@ export interface MirrorOpenOptions {
 
 export type LogKind = 'core' | 'disk' | 'none';
 
+/** Regions marked ahead of a write that needs a log update (see markBeforeWrite). */
+const MARK_AHEAD = 15;
+/** Regions a writer may keep marked out of sync before it flushes the legs and marks them clean. */
+const MAX_DIRTY = 256;
+
 export class MirrorDevice implements BlockDevice {
   readonly legs: Leg[];
   readonly regionBytes: number;
@@ -152,21 +157,37 @@ export class MirrorDevice implements BlockDevice {
         }
       }
       if (!wrote) throw new DeviceIoError(this.path, 'write', offset, new Error('no live mirror leg'));
+      // Bound what a crash can leave dirty: past MAX_DIRTY regions, flush and mark them clean.
+      if (this.myDirty.size >= MAX_DIRTY) this.flush();
     });
   }
 
-  /** Durable intent: regions about to change are marked out of sync (and written) before the data goes out. */
+  /**
+   * Durable intent: regions about to change are marked out of sync (and written) before the data
+   * goes out. When marking is needed, the next READ_AHEAD regions are marked in the same log write
+   * (a sequential writer then pays one synchronous log update per READ_AHEAD regions); regions
+   * marked but not written are put right at flush like any partly written region.
+   */
   private markBeforeWrite(offset: number, length: number): void {
     const log = this.log;
     if (!log) return;
     const rb = this.regionBytes;
     const r0 = Math.floor(offset / rb);
     const r1 = Math.floor((offset + length - 1) / rb);
-    const sync = log.readRange('sync', r0, r1);
-    const written = log.readRange('written', r0, r1);
+    let sync = log.readRange('sync', r0, r1);
+    let written = log.readRange('written', r0, r1);
+    let need = false;
+    for (let i = 0; i <= r1 - r0; i++) if (sync[i] || !written[i]) need = true;
+    // Only a large write looks like a sequential stream worth marking ahead for.
+    const ahead = need && length >= rb / 4;
+    const rEnd = ahead ? Math.min(this.nrRegions - 1, r1 + MARK_AHEAD) : r1;
+    if (rEnd > r1) {
+      sync = log.readRange('sync', r0, rEnd);
+      written = log.readRange('written', r0, rEnd);
+    }
     const syncCh = new Map<number, boolean>();
     const wrCh = new Map<number, boolean>();
-    for (let r = r0; r <= r1; r++) {
+    for (let r = r0; r <= rEnd; r++) {
       if (sync[r - r0]) {
         syncCh.set(r, false);
         this.myDirty.add(r);

@@ -24,7 +24,10 @@ export interface SyncStats {
 }
 
 export interface SyncOptions {
-  /** Bytes copied per lock hold / log update (default 16 MiB: the resume granularity after a kill). */
+  /**
+   * Bytes copied per lock hold / log update, i.e. the resume granularity after a kill. Default: a
+   * quarter of the mirror, between 16 and 256 MiB (each batch ends with an fdatasync of the legs).
+   */
   batchBytes?: number;
   onProgress?: (p: SyncProgress) => void;
   /** Checked between batches: stop early (the log keeps what was done). */
@@ -54,7 +57,9 @@ export function resyncOne(m: MirrorDevice, opts: SyncOptions = {}): SyncStats {
     stats.complete = true;
     return stats;
   }
-  const perBatch = Math.max(1, Math.floor((opts.batchBytes ?? 16 * 1024 * 1024) / m.regionBytes));
+  const MiB = 1024 * 1024;
+  const dflt = Math.min(256 * MiB, Math.max(16 * MiB, m.size() / 4));
+  const perBatch = Math.max(1, Math.floor((opts.batchBytes ?? dflt) / m.regionBytes));
   let cursor = 0;
   for (;;) {
     if (opts.shouldStop?.()) return stats;
