@@ -68,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
     if (process.env.TSVM_DEBUG) out.raw(String((e as Error).stack) + '\n');
     return ECMD_FAILED;
   } finally {
-    ctx.close();
+    ctx.close(false);
     out.flush();
   }
 }

@@ -227,10 +227,43 @@ export class MetadataStore {
         if (cur) throw new ConcurrentUpdateError(`VG ${vg.name} already exists`);
         vg.seqno = 1;
       }
-      this.deleteVgRows(vg.uuid);
-      this.insertVgRows(vg);
+      if (loaded) this.updateVgRows(JSON.parse(loaded.snapshot) as VolumeGroup, vg);
+      else this.insertVgRows(vg);
       for (const pv of released) this.putOrphanPv({ ...pv, vgName: null });
     });
+  }
+
+  /**
+   * Write only what changed since `old` was read: the VG and PV rows (few), and the LVs whose
+   * content differs; an LV that only moved in the list gets its index updated. At 1,000 LVs this
+   * turns a commit from ~6,000 row writes into a handful.
+   */
+  private updateVgRows(old: VolumeGroup, vg: VolumeGroup): void {
+    this.stmt(`UPDATE vg SET name = ?, extent_size = ?, seqno = ?, alloc = ?, max_lv = ?, max_pv = ?, resizeable = ?, exported = ?,
+      tags = ?, system_id = ?, creation_time = ?, creation_host = ? WHERE uuid = ?`).run(vg.name, vg.extentSize, vg.seqno, vg.alloc,
+      vg.maxLv, vg.maxPv, +vg.resizeable, +vg.exported, JSON.stringify(vg.tags), vg.systemId, vg.creationTime, vg.creationHost, vg.uuid);
+    this.stmt('DELETE FROM pv WHERE vg_uuid = ?').run(vg.uuid);
+    this.insertPvRows(vg);
+    const before = new Map<string, { json: string; index: number }>();
+    old.lvs.forEach((lv, index) => before.set(lv.uuid, { json: JSON.stringify(lv), index }));
+    const moveLv = this.stmt('UPDATE lv SET vg_index = ? WHERE uuid = ?');
+    vg.lvs.forEach((lv, i) => {
+      const prev = before.get(lv.uuid);
+      before.delete(lv.uuid);
+      if (prev && prev.json === JSON.stringify(lv)) {
+        if (prev.index !== i) moveLv.run(i, lv.uuid);
+        return;
+      }
+      if (prev) this.deleteLvRows(lv.uuid);
+      this.insertLvRows(vg, lv, i);
+    });
+    for (const gone of before.keys()) this.deleteLvRows(gone);
+  }
+
+  private deleteLvRows(lvUuid: string): void {
+    this.stmt('DELETE FROM area WHERE lv_uuid = ?').run(lvUuid);
+    this.stmt('DELETE FROM seg WHERE lv_uuid = ?').run(lvUuid);
+    this.stmt('DELETE FROM lv WHERE uuid = ?').run(lvUuid);
   }
 
   /**
@@ -264,27 +297,37 @@ export class MetadataStore {
   }
 
   private insertVgRows(vg: VolumeGroup): void {
+    this.insertVgRow(vg);
+    this.insertPvRows(vg);
+    vg.lvs.forEach((lv, i) => this.insertLvRows(vg, lv, i));
+  }
+
+  private insertVgRow(vg: VolumeGroup): void {
     this.stmt(`INSERT INTO vg (uuid, name, extent_size, seqno, alloc, max_lv, max_pv, resizeable, exported, tags, system_id, creation_time, creation_host)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(vg.uuid, vg.name, vg.extentSize, vg.seqno, vg.alloc, vg.maxLv, vg.maxPv,
       +vg.resizeable, +vg.exported, JSON.stringify(vg.tags), vg.systemId, vg.creationTime, vg.creationHost);
+  }
+
+  private insertPvRows(vg: VolumeGroup): void {
     const pvIns = this.stmt(`INSERT OR REPLACE INTO pv (uuid, name, path, dev_size, pe_start, pe_count, allocatable, missing, tags, vg_uuid, vg_index)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     vg.pvs.forEach((pv, i) => pvIns.run(pv.uuid, pv.name, pv.path, pv.devSize, pv.peStart, pv.peCount, +pv.allocatable, +pv.missing,
       JSON.stringify(pv.tags), vg.uuid, i));
+  }
+
+  private insertLvRows(vg: VolumeGroup, lv: LogicalVolume, i: number): void {
     const lvIns = this.stmt(`INSERT INTO lv (uuid, vg_uuid, vg_index, name, visible, writable, alloc, active, creation_time, creation_host, tags, read_ahead, flags)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     const segIns = this.stmt(`INSERT INTO seg (lv_uuid, seg_index, start_le, extent_count, type, stripe_size, region_size, mirror_log)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
     const areaIns = this.stmt('INSERT INTO area (lv_uuid, seg_index, area_index, pv_uuid, lv_name, start) VALUES (?, ?, ?, ?, ?, ?)');
-    vg.lvs.forEach((lv, i) => {
-      lvIns.run(lv.uuid, vg.uuid, i, lv.name, +lv.visible, +lv.writable, lv.alloc, +lv.active, lv.creationTime, lv.creationHost,
-        JSON.stringify(lv.tags), String(lv.readAhead), JSON.stringify(lv.flags));
-      lv.segments.forEach((s, si) => {
-        segIns.run(lv.uuid, si, s.startLe, s.extentCount, s.type, s.stripeSize, s.regionSize, s.mirrorLog);
-        s.areas.forEach((a, ai) => {
-          if (a.kind === 'pv') areaIns.run(lv.uuid, si, ai, a.pvUuid, null, a.pe);
-          else areaIns.run(lv.uuid, si, ai, null, a.lvName, a.le);
-        });
+    lvIns.run(lv.uuid, vg.uuid, i, lv.name, +lv.visible, +lv.writable, lv.alloc, +lv.active, lv.creationTime, lv.creationHost,
+      JSON.stringify(lv.tags), String(lv.readAhead), JSON.stringify(lv.flags));
+    lv.segments.forEach((s, si) => {
+      segIns.run(lv.uuid, si, s.startLe, s.extentCount, s.type, s.stripeSize, s.regionSize, s.mirrorLog);
+      s.areas.forEach((a, ai) => {
+        if (a.kind === 'pv') areaIns.run(lv.uuid, si, ai, a.pvUuid, null, a.pe);
+        else areaIns.run(lv.uuid, si, ai, null, a.lvName, a.le);
       });
     });
   }
