@@ -19,6 +19,7 @@ import {
 } from '../src/mirror/layout.js';
 import { mirrorLogExtents } from '../src/mirror/log-format.js';
 import { dropCoreLog, prepareLog, readBitmaps } from '../src/mirror/log-init.js';
+import { writtenFromImages } from '../src/mirror/ever-written.js';
 import { isLinearLv } from '../src/mirror/lv-device.js';
 import { mirrorPercent } from '../src/mirror/poll.js';
 import { dropMirrorFiles, withLvLock } from '../src/mirror/state.js';
@@ -138,8 +139,9 @@ function upFromLinear(c: ConvertCall, images: number, newLog: number, regionSize
     mirrorLogsRequireSeparatePvs: ctx.config.bool('allocation/mirror_logs_require_separate_pvs', false),
   }));
   makeMirror(vg, lv, res.areas, res.logs, regionSize, c.args.str('alloc') ? alloc : 'inherit');
-  // Durable intent: the log says "nothing in sync, all written" before the layout is committed.
-  prepareLog(env, vg, lv, { sync: false, written: true });
+  // Durable intent: the log says "nothing in sync" before the layout is committed; regions are
+  // "written" where any leg's extents ever held data (the rest are zeros on every leg).
+  prepareLog(env, vg, lv, { sync: false, written: writtenFromImages(env.devices, vg, lv) });
   commitVg(ctx, loaded, `lvconvert --type mirror ${vg.name}/${lv.name}`);
 }
 

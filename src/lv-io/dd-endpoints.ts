@@ -117,7 +117,9 @@ export class FdEndpoint implements DdSource, DdSink {
 
   constructor(readonly name: string, private readonly fd: number, private readonly owned: boolean, private readonly syncEach = false) {
     const st = fstatSync(fd);
-    this.pos = st.isFile() || st.isBlockDevice() ? 0 : null;
+    // An inherited stdin/stdout goes on from the shell's file offset (shared with the other
+    // commands of a script writing to the same file): sequential I/O, never positional from 0.
+    this.pos = owned && (st.isFile() || st.isBlockDevice()) ? 0 : null;
   }
 
   get seekable(): boolean {
