@@ -81,6 +81,7 @@ export class Args {
           continue;
         }
         if (def.type === 'alloc' && !valueOk(def.type, v)) bad(`Unrecognised allocation policy ${v}`);
+        if (def.type === 'mirrorlog' && !valueOk(def.type, v)) bad(`Mirror log type "${v}" is unknown.`);
         if (!valueOk(def.type, v)) bad();
       }
     }

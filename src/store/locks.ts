@@ -2,7 +2,7 @@
 // P_global, P_orphans). A lock file is created exclusively and holds the owner's pid; a lock whose
 // owner died (kill -9) is taken over. Locks are taken in a fixed order (global, then VGs by
 // name) so that concurrent commands cannot deadlock.
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -39,14 +39,19 @@ export class LockManager {
     const file = join(this.dir, name);
     const deadline = Date.now() + this.timeoutMs;
     for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
+      // The pid is written to a private file first and linked into place, so the lock file is
+      // never seen empty (a kill -9 between create and write would otherwise leave a lock that
+      // can never be judged stale).
+      const mine = `${file}.${process.pid}`;
       try {
-        const fd = openSync(file, 'wx', 0o600);
-        writeSync(fd, String(process.pid));
-        closeSync(fd);
+        writeFileSync(mine, String(process.pid), { mode: 0o600 });
+        linkSync(mine, file);
         this.held.set(name, 1);
         return;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      } finally {
+        rmSync(mine, { force: true });
       }
       this.breakIfStale(file);
       if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${name}`);
@@ -61,7 +66,6 @@ export class LockManager {
     } catch {
       return;
     }
-    // An empty file is a lock being written right now: not stale.
     if (!pid || alive(pid)) return;
     // Move it aside atomically so that only one waiter breaks it.
     const aside = `${file}.stale.${process.pid}`;
