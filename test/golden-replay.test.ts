@@ -100,7 +100,7 @@ for (const name of picked) {
       const title = `${String(i + 1).padStart(3, '0')} $ ${step.line}`;
       const why = divergences.get(`${name} ${i + 1}`);
       if (why) {
-        it(`${title} [differs on purpose: ${why}]`, () => {
+        it(`${title} [known difference: ${why}]`, () => {
           if (replayError) throw replayError;
           expect(results[i], `no result for step ${i + 1}`).toBeDefined();
           expect(results[i], 'now matches metadata-only LVM2: remove it from divergences.txt').not.toEqual(expectedResult(step));

@@ -1,6 +1,7 @@
 // Field getters (LVM2 lib/report/report.c _*_disp functions): each turns a report row into the
 // display string and a value used for sorting and selection. Fields tsvm cannot answer print
 // LVM2's value for an LV with no device-mapper state.
+import { statSync } from 'node:fs';
 import type { LogicalVolume, LvSegment, PhysicalVolume, VolumeGroup } from '../model/types.js';
 import type { PvExtentRun } from '../model/pv-map.js';
 import { FIELD_TABLE, type FieldEntry, type FieldKind, type FieldSection } from './field-table.js';
@@ -9,6 +10,17 @@ import type { LvStatusSource } from './status.js';
 import {
   convertLv, isActive, isMirrored, isMirrorImage, isMirrorLog, isPartial, parentOf, type VgInfo,
 } from './vg-info.js';
+
+/** DevSize is the device's real size now (PSize may differ after pvresize --setphysicalvolumesize). */
+function deviceBytes(pv: { path: string; devSize: number; missing: boolean }): number {
+  if (pv.missing) return pv.devSize;
+  try {
+    const st = statSync(pv.path);
+    return st.isFile() ? st.size : pv.devSize;
+  } catch {
+    return pv.devSize;
+  }
+}
 import { formatUnits, type ReportUnits } from './units.js';
 
 export interface Row {
@@ -206,7 +218,7 @@ const GETTERS: Record<string, Getter> = {
   // PV label and PV
   pv_fmt: (r) => str(r.pv!.uuid ? 'lvm2' : ''),
   pv_uuid: (r) => str(r.pv!.uuid),
-  dev_size: (r, e) => size(e, Math.floor(r.pv!.devSize / 512)),
+  dev_size: (r, e) => size(e, Math.floor(deviceBytes(r.pv!) / 512)),
   pv_name: (r) => str(pvDisplayName(r.pv)),
   pv_mda_free: (r, e) => size(e, r.vg ? MDA_FREE_IN_VG : MDA_FREE_ORPHAN),
   pv_mda_size: (_r, e) => size(e, MDA_SIZE),
