@@ -33,10 +33,10 @@ const all = readdirSync(goldenDir)
 const picked = only ? all.filter((n) => n === only || n.startsWith(only)) : all;
 
 // Steps where tsvm deliberately answers as LVM2 *with* device-mapper (or as tsvm documents), which
-// the metadata-only oracle cannot: fixtures/golden/divergences.txt, "<scenario> <step> <reason>".
+// the metadata-only oracle cannot: fixtures/golden/divergences.list, "<scenario> <step> <reason>".
 // Each is a test that passes only while tsvm still differs there, so the list cannot go stale.
 const divergences = new Map<string, string>();
-const divFile = path.join(goldenDir, 'divergences.txt');
+const divFile = path.join(goldenDir, 'divergences.list');
 if (existsSync(divFile)) {
   for (const line of readFileSync(divFile, 'utf8').split('\n')) {
     const m = /^(\S+)\s+(\d+)\s+(.+)$/.exec(line.trim());
@@ -103,7 +103,7 @@ for (const name of picked) {
         it(`${title} [known difference: ${why}]`, () => {
           if (replayError) throw replayError;
           expect(results[i], `no result for step ${i + 1}`).toBeDefined();
-          expect(results[i], 'now matches metadata-only LVM2: remove it from divergences.txt').not.toEqual(expectedResult(step));
+          expect(results[i], 'now matches metadata-only LVM2: remove it from divergences.list').not.toEqual(expectedResult(step));
         });
         return;
       }
