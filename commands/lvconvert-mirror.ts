@@ -141,8 +141,10 @@ function upFromLinear(c: ConvertCall, images: number, newLog: number, regionSize
   makeMirror(vg, lv, res.areas, res.logs, regionSize, c.args.str('alloc') ? alloc : 'inherit');
   // Durable intent: the log says "nothing in sync" before the layout is committed; regions are
   // "written" where any leg's extents ever held data (the rest are zeros on every leg).
-  prepareLog(env, vg, lv, { sync: false, written: writtenFromImages(env.devices, vg, lv) });
-  commitVg(ctx, loaded, `lvconvert --type mirror ${vg.name}/${lv.name}`);
+  withLvLock(ctx.systemDir, lv.uuid, () => {
+    prepareLog(env, vg, lv, { sync: false, written: writtenFromImages(env.devices, vg, lv) });
+    commitVg(ctx, loaded, `lvconvert --type mirror ${vg.name}/${lv.name}`);
+  });
 }
 
 /** m-way -> n-way: new images (avoiding every PV of the mirror), through the _mimagetmp layer for a disk log. */

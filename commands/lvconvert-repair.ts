@@ -11,6 +11,7 @@ import { isMirror } from '../src/model/vg-query.js';
 import { logCount, mirrorCount, tmpLayer } from '../src/mirror/layout.js';
 import { removeFailedParts } from '../src/mirror/remove-missing.js';
 import { mirrorFailures } from '../src/mirror/repair-plan.js';
+import { withLvLock } from '../src/mirror/state.js';
 import { waitForSync, type ConvertCall } from './lvconvert-poll.js';
 
 export async function repairMirror(c: ConvertCall): Promise<number> {
@@ -25,8 +26,12 @@ export async function repairMirror(c: ConvertCall): Promise<number> {
   if (tmpLayer(vg, lv)) throw new CommandFailed(`${full} is already being converted.  Unable to start another conversion.`);
   const origImages = mirrorCount(vg, lv);
   const origLogs = logCount(vg, lv);
-  if (removeFailedParts(ctx, vg, lv) === 'dead') throw new CommandFailed(`No usable images left in ${full}.`);
-  commitVg(ctx, loaded, `lvconvert --repair ${full}: failed parts removed`);
+  // Committed under the mirror's I/O lock: a writer with the old view finishes first, and any
+  // later write sees the new layout (watched-mirror.ts) before the old log's extents are reused.
+  withLvLock(ctx.systemDir, lv.uuid, () => {
+    if (removeFailedParts(ctx, vg, lv) === 'dead') throw new CommandFailed(`No usable images left in ${full}.`);
+    commitVg(ctx, loaded, `lvconvert --repair ${full}: failed parts removed`);
+  });
   if (f.images.length) ctx.out.print(`Mirror status: ${f.images.length} of ${origImages} images failed.`);
   if (f.logs.length) ctx.out.print(`Mirror log status: ${f.logs.length} of ${origLogs} images failed.`);
 

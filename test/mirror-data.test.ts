@@ -208,6 +208,9 @@ describe('lvconvert --splitmirrors', () => {
 });
 
 describe('failures and repair', () => {
+  // Manual repair: without dmeventd's automatic policies (activation/monitoring = 0, as LVM2's
+  // test suite runs); the policies themselves are tested in mirror-fault-policy.test.ts.
+  beforeEach(() => writeFileSync(join(lab.systemDir, 'lvm.conf'), 'activation {\n\tmonitoring = 0\n}\n'));
   it('a leg whose image disappears mid-life: writes go on, lvs shows partial, --repair replaces it', async () => {
     await lab.ok('lvcreate', '-L', '20m', '-n', 'lv', 'vg', '/dev/loop0');
     const data = randomBytes(20 * MiB);

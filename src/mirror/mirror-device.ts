@@ -29,6 +29,12 @@ export interface MirrorOpenOptions {
   noLog?: boolean;
   /** The top-level LV (failed legs are recorded against it). */
   top?: LogicalVolume;
+  /** Shared with sub-mirrors: counts legs and logs found failed (what dmeventd would be told). */
+  events?: FailureEvents;
+}
+
+export interface FailureEvents {
+  count: number;
 }
 
 export type LogKind = 'core' | 'disk' | 'none';
@@ -49,11 +55,13 @@ export class MirrorDevice implements BlockDevice {
   /** Regions first written by this process: byte intervals covered so far (relative to the region). */
   private readonly fresh = new Map<number, Array<[number, number]>>();
   private readonly top: LogicalVolume;
+  readonly events: FailureEvents;
 
   constructor(readonly env: MirrorIoEnv, readonly vg: VolumeGroup, readonly lv: LogicalVolume, readonly opts: MirrorOpenOptions) {
     const seg = lv.segments[0]!;
     if (!isMirror(lv) || lv.segments.length !== 1) throw new Error(`${vg.name}/${lv.name} is not a single-segment mirror`);
     this.top = opts.top ?? lv;
+    this.events = opts.events ?? { count: 0 };
     this.regionBytes = seg.regionSize * SECTOR;
     this.nrRegions = regionCount(this.size(), this.regionBytes);
     const recorded = new Map(loadFailedLegs(env.systemDir, this.top.uuid).map((l) => [l.lvName, l.reason]));
@@ -62,12 +70,16 @@ export class MirrorDevice implements BlockDevice {
       const sub = findLv(vg, a.lvName);
       if (!sub) throw new Error(`Internal error: ${vg.name}/${a.lvName} not found`);
       const why = recorded.get(sub.name);
-      if (why) return { lv: sub, dev: null, failed: why };
+      if (why) {
+        this.events.count++;
+        return { lv: sub, dev: null, failed: why };
+      }
       try {
-        return { lv: sub, dev: openSubLv(env, vg, sub, opts.writable, this.top), failed: null };
+        return { lv: sub, dev: openSubLv(env, vg, sub, opts.writable, this.top, this.events), failed: null };
       } catch (e) {
         if (!(e instanceof DeviceIoError)) throw e;
         const leg: Leg = { lv: sub, dev: null, failed: e.message };
+        this.events.count++;
         noteLegFailure(env, vg, this.top, sub, e);
         return leg;
       }
@@ -85,7 +97,7 @@ export class MirrorDevice implements BlockDevice {
       if (!logLv) throw new Error(`Internal error: log ${vg.name}/${logName} not found`);
       try {
         const dev: BlockDevice = isMirror(logLv)
-          ? new MirrorDevice(env, vg, logLv, { writable: this.opts.writable, noLog: true, top: this.top })
+          ? new MirrorDevice(env, vg, logLv, { writable: this.opts.writable, noLog: true, top: this.top, events: this.events })
           : new LinearDevice(env, vg, logLv, this.opts.writable, this.opts.writable);
         const log = RegionLog.open(dev, { nrRegions: this.nrRegions, owner: logLv.uuid });
         if (log || !this.opts.writable) return log;
@@ -96,6 +108,7 @@ export class MirrorDevice implements BlockDevice {
         }, { sync: false, written: true });
       } catch (e) {
         if (!(e instanceof DeviceIoError)) throw e;
+        this.events.count++;
         noteLegFailure(env, vg, this.top, logLv, e);
       }
     }
@@ -123,6 +136,7 @@ export class MirrorDevice implements BlockDevice {
     if (leg.failed) return;
     leg.failed = (e as Error).message ?? String(e);
     leg.dev = null;
+    this.events.count++;
     recordFailedLeg(this.env.systemDir, this.top.uuid, { lvName: leg.lv.name, reason: leg.failed });
     if (e instanceof DeviceIoError) noteLegFailure(this.env, this.vg, this.top, leg.lv, e);
   }
@@ -296,6 +310,23 @@ export class MirrorDevice implements BlockDevice {
     }
   }
 
+  /**
+   * Stop using this view of the mirror because its layout was changed by another process (split,
+   * down-convert, repair): what was written is flushed to the legs, but the log is left as the
+   * command that changed the layout wrote it (regions this view dirtied stay out of sync there if
+   * the log is kept, which only costs a recopy; a log that went away must not be written).
+   */
+  abandon(): void {
+    try {
+      this.flushLegs();
+    } finally {
+      this.myDirty.clear();
+      this.fresh.clear();
+      for (const m of this.subMirrors()) m.myDirty.clear(), m.fresh.clear();
+      this.close();
+    }
+  }
+
   /** Sub-mirrors below this one (the _mimagetmp layer), deepest first. */
   subMirrors(): MirrorDevice[] {
     const out: MirrorDevice[] = [];
@@ -317,8 +348,8 @@ function addInterval(list: Array<[number, number]>, s: number, e: number): void 
 }
 
 /** A sub-LV of a mirror as a device: linear, or itself a mirror (the _mimagetmp layer). */
-export function openSubLv(env: MirrorIoEnv, vg: VolumeGroup, lv: LogicalVolume, writable: boolean, top: LogicalVolume): BlockDevice {
-  if (isMirror(lv)) return new MirrorDevice(env, vg, lv, { writable, top });
+export function openSubLv(env: MirrorIoEnv, vg: VolumeGroup, lv: LogicalVolume, writable: boolean, top: LogicalVolume, events?: FailureEvents): BlockDevice {
+  if (isMirror(lv)) return new MirrorDevice(env, vg, lv, { writable, top, events });
   return new LinearDevice(env, vg, lv, writable);
 }
 
