@@ -29,34 +29,48 @@ export class LockManager {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
   }
 
-  /** Take the named lock (re-entrant within this process). */
-  lock(name: string): void {
-    const count = this.held.get(name);
-    if (count) {
-      this.held.set(name, count + 1);
-      return;
-    }
-    const file = join(this.dir, name);
-    const deadline = Date.now() + this.timeoutMs;
-    for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
-      // The pid is written to a private file first and linked into place, so the lock file is
-      // never seen empty (a kill -9 between create and write would otherwise leave a lock that
-      // can never be judged stale).
-      const mine = `${file}.${process.pid}`;
-      try {
-        writeFileSync(mine, String(process.pid), { mode: 0o600 });
-        linkSync(mine, file);
-        this.held.set(name, 1);
-        return;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      } finally {
-        rmSync(mine, { force: true });
-      }
-      this.breakIfStale(file);
+  /** Take the named lock (re-entrant within this process), waiting up to the timeout. */
+  lock(name: string, timeoutMs = this.timeoutMs): void {
+    const deadline = Date.now() + timeoutMs;
+    for (let wait = 1; !this.tryLock(name); wait = Math.min(wait * 2, 50)) {
       if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${name}`);
       sleepMs(wait);
     }
+  }
+
+  /** Take the named lock if it is free (or held by a dead process); never waits. */
+  tryLock(name: string): boolean {
+    const count = this.held.get(name);
+    if (count) {
+      this.held.set(name, count + 1);
+      return true;
+    }
+    const file = join(this.dir, name);
+    // The pid is written to a private file first and linked into place, so the lock file is
+    // never seen empty (a kill -9 between create and write would otherwise leave a lock that
+    // can never be judged stale).
+    const mine = `${file}.${process.pid}`;
+    writeFileSync(mine, String(process.pid), { mode: 0o600 });
+    try {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+          linkSync(mine, file);
+          this.held.set(name, 1);
+          return true;
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        }
+        this.breakIfStale(file);
+      }
+      return false;
+    } finally {
+      rmSync(mine, { force: true });
+    }
+  }
+
+  /** Whether this process holds the lock. */
+  holds(name: string): boolean {
+    return this.held.has(name);
   }
 
   private breakIfStale(file: string): void {
