@@ -3,7 +3,7 @@ import type { CommandSpec } from '../src/cli/command-spec.js';
 import { CommandFailed, ECMD_FAILED, InvalidCommandLine } from '../src/cli/errors.js';
 import { noMatchingSyntaxLines } from '../src/cli/help.js';
 import { commitVg, readVgForUpdate, takeGlobalLock, vgNameArg } from '../src/cli/toollib.js';
-import { deviceExists, markMissingPvs } from '../src/cli/pv-tools.js';
+import { deviceExists, markMissingPvs, warnMissing } from '../src/cli/pv-tools.js';
 import { pvAllocatedExtents } from '../src/model/pv-map.js';
 import type { PhysicalVolume } from '../src/model/types.js';
 
@@ -18,6 +18,8 @@ export const spec: CommandSpec = {
     if (!pos.length || (pos.length < 2 && !args.has('all') && !removeMissing)) {
       throw new InvalidCommandLine(...noMatchingSyntaxLines('vgreduce'));
     }
+    if (args.has('mirrorsonly') && !removeMissing) throw new InvalidCommandLine('--mirrorsonly requires --removemissing.');
+    if (removeMissing && pos.length > 1) throw new InvalidCommandLine('Please only specify the volume group.');
     const name = vgNameArg(pos[0]!);
     takeGlobalLock(ctx);
     if (removeMissing) {
@@ -27,12 +29,13 @@ export const spec: CommandSpec = {
         ctx.out.print(`Volume group "${name}" is already consistent.`);
         return 0;
       }
+      warnMissing(ctx, loaded.vg);
       // The mirror engine knows how to mend LVs that lose a leg or log with the PV.
       const modPath = '../src/mirror/remove-missing.js';
       const { removeMissing: remove } = (await import(modPath)) as {
-        removeMissing: (c: typeof ctx, l: typeof loaded, force: boolean) => void;
+        removeMissing: (c: typeof ctx, l: typeof loaded, force: boolean, mirrorsOnly: boolean) => void;
       };
-      remove(ctx, loaded, args.has('force'));
+      remove(ctx, loaded, args.has('force'), args.has('mirrorsonly'));
       return 0;
     }
     let loaded;

@@ -43,19 +43,37 @@ function isPartial(vg: VolumeGroup, lv: LogicalVolume): boolean {
   return lvPvs(vg, lv).some((p) => p.missing);
 }
 
-export function removeMissing(ctx: Context, loaded: LoadedVg, force: boolean): void {
+/**
+ * vgreduce --removemissing (tools/vgreduce.c _vgreduce_repair_single). Without --force
+ * (_consolidate_vg) nothing is mended: every partial LV, hidden ones included, gets LVM2's warning,
+ * no PV is removed while any LV is partial, the VG is written back as read (LVM2 writes it too)
+ * and the command fails. With --force (_make_vg_consistent) mirrors lose their failed images and
+ * logs, other partial visible LVs are removed (with --mirrorsonly they are reported and kept),
+ * then the missing PVs go.
+ */
+export function removeMissing(ctx: Context, loaded: LoadedVg, force: boolean, mirrorsOnly = false): void {
   const vg = loaded.vg;
+  const warnDevices = () => {
+    for (const pv of vg.pvs.filter((p) => p.missing)) ctx.out.warn(`WARNING: Couldn't find device with uuid ${pv.uuid}.`);
+  };
+  warnDevices();
   if (force) {
-    // _make_vg_consistent: mend mirrors, remove other partial visible LVs.
+    const refused = new Set<string>();
     for (let again = true; again; ) {
       again = false;
       for (const lv of vg.lvs) {
-        if (!lv.visible || !isPartial(vg, lv)) continue;
+        if (!isPartial(vg, lv) || refused.has(lv.name)) continue;
         if (isMirror(lv) && removeFailedParts(ctx, vg, lv) === 'ok') {
           if (isPartial(vg, lv)) continue;
           again = true;
           break;
         }
+        if (mirrorsOnly && !isMirror(lv) && !parentLv(vg, lv)) {
+          ctx.out.error(`Non-mirror-image LV ${lv.name} found: can't remove.`);
+          refused.add(lv.name);
+          continue;
+        }
+        if (!lv.visible) continue;
         if (isMirror(lv)) ctx.out.error(`No usable images left in ${vg.name}/${lv.name}.`);
         else ctx.out.warn(`WARNING: Removing partial LV ${vg.name}/${lv.name}.`);
         const tree = new Set(lvTree(vg, lv).map((l) => l.name));
@@ -67,18 +85,19 @@ export function removeMissing(ctx: Context, loaded: LoadedVg, force: boolean): v
       }
     }
   }
-  const partial = vg.lvs.filter((lv) => isPartial(vg, lv) && !parentLv(vg, lv));
-  let fixed = true;
-  if (partial.length) {
+  // _consolidate_vg: every partial LV, hidden ones too, in LVM2's metadata order (visible LVs
+  // first: export.c writes them before the hidden ones).
+  const ordered = [...vg.lvs.filter((l) => l.visible), ...vg.lvs.filter((l) => !l.visible)];
+  const partial = ordered.filter((lv) => isPartial(vg, lv));
+  const consistent = !partial.length;
+  if (!consistent) {
     for (const lv of partial) ctx.out.warn(`WARNING: Partial LV ${lv.name} needs to be repaired or removed. `);
     ctx.out.error(`There are still partial LVs in VG ${vg.name}.`);
     ctx.out.error('To remove them unconditionally use: vgreduce --removemissing --force.');
     ctx.out.error('To remove them unconditionally from mirror LVs use: vgreduce --removemissing --mirrorsonly --force.');
     ctx.out.warn('WARNING: Proceeding to remove empty missing PVs.');
-    fixed = false;
-  }
-  const released: PhysicalVolume[] = [];
-  if (fixed) {
+  } else {
+    const released: PhysicalVolume[] = [];
     for (const pv of vg.pvs.filter((p) => p.missing)) {
       if (vg.pvs.length - released.length === 1) throw new CommandFailed('Volume Groups must always contain at least one PV.');
       if (lvsOn(vg, pv)) throw new CommandFailed(`LVs still present on PV with UUID ${pv.uuid}: Can't remove from VG ${vg.name}.`);
@@ -86,8 +105,10 @@ export function removeMissing(ctx: Context, loaded: LoadedVg, force: boolean): v
     }
     vg.pvs = vg.pvs.filter((p) => !released.includes(p));
   }
+  if (!consistent) warnDevices();
   commitVg(ctx, loaded, `vgreduce --removemissing ${vg.name}`);
-  if (fixed) ctx.out.print(`Wrote out consistent volume group ${vg.name}.`);
+  // With --force the VG counts as fixed even if partial LVs were kept (--mirrorsonly).
+  if (force || consistent) ctx.out.print(`Wrote out consistent volume group ${vg.name}.`);
   else throw new CommandFailed();
 }
 
