@@ -75,6 +75,15 @@ export async function runReportCmd(argv: string[], vgs: VolumeGroup[], orphans: 
   const config = new Config();
   if (conf) config.merge(conf);
   const sorted = [...vgs].sort((a, b) => (a.name < b.name ? -1 : 1));
+  const store = {
+    loadAllVgs: () => sorted,
+    loadVg: (n: string) => {
+      const v = sorted.find((x) => x.name === n);
+      return v ? { vg: v, readSeqno: v.seqno, snapshot: '' } : null;
+    },
+    orphanPvs: () => orphans,
+    allPvs: () => [...sorted.flatMap((v) => v.pvs), ...orphans],
+  };
   const ctx = {
     cmd,
     env: {},
@@ -83,15 +92,8 @@ export async function runReportCmd(argv: string[], vgs: VolumeGroup[], orphans: 
       print: (l: string) => out.push('  ' + l), error: (l: string) => err.push('  ' + l), warn: (l: string) => err.push('  ' + l),
       raw: (t: string) => out.push(t),
     },
-    store: {
-      loadAllVgs: () => sorted,
-      loadVg: (n: string) => {
-        const v = sorted.find((x) => x.name === n);
-        return v ? { vg: v, readSeqno: v.seqno, snapshot: '' } : null;
-      },
-      orphanPvs: () => orphans,
-      allPvs: () => [...sorted.flatMap((v) => v.pvs), ...orphans],
-    },
+    store,
+    reader: store,
     device: (a: string) => resolveDevice(a, '/devdir'),
     // in-memory VGs have no images: a PV is present unless the test says it is missing
     pvImagePresent: (pv: PhysicalVolume) => !pv.missing,

@@ -8,7 +8,9 @@ import { Config } from '../model/config.js';
 import { resolveDevice, type DeviceName } from '../device/resolve.js';
 import { openDb } from '../store/db.js';
 import { MetadataStore } from '../store/metadata-store.js';
-import { LockManager } from '../store/locks.js';
+import { ReadCache } from '../store/read-cache.js';
+import { CachedReader, type MetadataReader } from '../store/metadata-reader.js';
+import { GLOBAL_LOCK, LockManager } from '../store/locks.js';
 import { InvalidCommandLine } from './errors.js';
 import { pvImagePresent } from './pv-tools.js';
 import type { PhysicalVolume } from '../model/types.js';
@@ -34,7 +36,17 @@ export class Context {
   }
 
   get store(): MetadataStore {
-    return (this._store ??= new MetadataStore(openDb(this.systemDir)));
+    return (this._store ??= new MetadataStore(openDb(this.systemDir), this.readCache, () => this.locks.tryLock(GLOBAL_LOCK)));
+  }
+
+  private _readCache?: ReadCache;
+  private get readCache(): ReadCache {
+    return (this._readCache ??= new ReadCache(this.systemDir));
+  }
+
+  /** For reports: the read cache, falling back to the store (which it opens only then). */
+  get reader(): MetadataReader {
+    return new CachedReader(this.readCache, () => this.store);
   }
 
   get locks(): LockManager {

@@ -15,11 +15,11 @@ import { vgInfo, type VgInfo } from './vg-info.js';
 
 function allPvEntries(ctx: Context): PvscanEntry[] {
   const out: PvscanEntry[] = [];
-  for (const vg of scanVgs(ctx, ctx.store.loadAllVgs())) {
+  for (const vg of scanVgs(ctx, ctx.reader.loadAllVgs())) {
     const info = vgInfo(vg);
     for (const pv of vg.pvs) out.push({ pv, info });
   }
-  for (const pv of ctx.store.orphanPvs()) out.push({ pv, info: null });
+  for (const pv of ctx.reader.orphanPvs()) out.push({ pv, info: null });
   return out;
 }
 
@@ -55,11 +55,11 @@ export async function pvdisplay(ctx: Context, args: Args): Promise<number> {
 }
 
 function loadVgs(ctx: Context, names: string[]): { vgs: VolumeGroup[]; code: number } {
-  if (!names.length) return { vgs: scanVgs(ctx, ctx.store.loadAllVgs()), code: 0 };
+  if (!names.length) return { vgs: scanVgs(ctx, ctx.reader.loadAllVgs()), code: 0 };
   const vgs: VolumeGroup[] = [];
   let code = 0;
   for (const n of [...new Set(names)].sort()) {
-    const l = ctx.store.loadVg(n);
+    const l = ctx.reader.loadVg(n);
     if (l && scanVgs(ctx, [l.vg]).length) vgs.push(l.vg);
     else {
       ctx.out.error(`Volume group "${n}" not found`);

@@ -198,7 +198,7 @@ function collectVgRows(ctx: Context, args: Args, cmd: ReportCommand, rowType: Ro
     : { vgs: args.positionals.length ? args.positionals.map(vgNameArg) : null, lvs: new Map() };
   let code = 0;
   let vgs: VolumeGroup[];
-  if (targets.vgs === null) vgs = scanVgs(ctx, ctx.store.loadAllVgs());
+  if (targets.vgs === null) vgs = scanVgs(ctx, ctx.reader.loadAllVgs());
   else {
     vgs = [];
     for (const name of [...targets.vgs].sort()) {
@@ -208,7 +208,7 @@ function collectVgRows(ctx: Context, args: Args, cmd: ReportCommand, rowType: Ro
         code = 5;
         continue;
       }
-      const loaded = ctx.store.loadVg(name);
+      const loaded = ctx.reader.loadVg(name);
       if (!loaded || !scanVgs(ctx, [loaded.vg]).length) {
         ctx.out.error(`Volume group "${name}" not found`);
         ctx.out.error(`Cannot process volume group ${name}`);
@@ -250,11 +250,11 @@ function otherDevices(devDir: string, known: Row[]): Row[] {
 }
 
 function collectPvRows(ctx: Context, args: Args, rowType: RowType, rows: Row[]): number {
-  const vgs = scanVgs(ctx, ctx.store.loadAllVgs());
+  const vgs = scanVgs(ctx, ctx.reader.loadAllVgs());
   const infos = new Map(vgs.map((vg) => [vg.name, vgInfo(vg)]));
   const all: Row[] = [];
   for (const info of infos.values()) for (const pv of info.vg.pvs) all.push({ vg: info.vg, info, pv });
-  for (const pv of ctx.store.orphanPvs()) all.push({ vg: null, info: null, pv });
+  for (const pv of ctx.reader.orphanPvs()) all.push({ vg: null, info: null, pv });
   if (args.has('all') && ctx.devDir) all.push(...otherDevices(ctx.devDir, all));
   let code = 0;
   let chosen = all;

@@ -2,6 +2,8 @@
 // transaction: it checks the seqno it read, archives the previous version in vg_history, bumps the
 // seqno and rewrites the VG's rows. Orphan PVs (in no VG) are rows with vg_uuid NULL.
 import type { Db } from './db.js';
+import { ReadCache } from './read-cache.js';
+import { dirname } from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import type {
   AllocPolicy, LogicalVolume, LvSegment, LvStatusFlag, PhysicalVolume, SegmentType, VolumeGroup,
@@ -131,7 +133,56 @@ export class MetadataStore {
   /** Prepared statements, by SQL text (preparing is a parse and plan each time). */
   private readonly stmts = new Map<string, Statement>();
 
-  constructor(readonly db: Db) {}
+  /**
+   * `mayWriteIndex` is asked before (re)building a missing cache index: it must take the global
+   * lock without waiting, because only holders of that lock change what the index lists.
+   */
+  private readonly cache: ReadCache | null;
+
+  /**
+   * Every store on a database keeps that database's read cache (beside it, read-cache.ts) up to
+   * date, whoever opened it: a writer that did not would leave reports reading stale metadata.
+   */
+  constructor(readonly db: Db, cache?: ReadCache | null, private readonly mayWriteIndex: () => boolean = () => false) {
+    this.cache = cache !== undefined ? cache : db.memory ? null : new ReadCache(dirname(db.name));
+  }
+
+  // ---- the read cache (read-cache.ts): dropped before a write, published after the outermost commit
+  private depth = 0;
+  private dirtyVgs = new Map<string, VolumeGroup | null>();
+  private indexDirty = false;
+
+  private touchVg(uuid: string, vg: VolumeGroup | null): void {
+    if (!this.cache) return;
+    this.cache.dropVg(uuid);
+    this.dirtyVgs.set(uuid, vg);
+  }
+
+  private touchIndex(): void {
+    if (!this.cache) return;
+    this.cache.dropIndex();
+    this.indexDirty = true;
+  }
+
+  private publish(): void {
+    const cache = this.cache;
+    if (!cache) return;
+    const vgs = [...this.dirtyVgs];
+    const index = this.indexDirty;
+    this.dirtyVgs.clear();
+    this.indexDirty = false;
+    for (const [uuid, obj] of vgs) {
+      const row = this.stmt('SELECT * FROM vg WHERE uuid = ?').get(uuid) as VgRow | undefined;
+      if (!row) continue;
+      // the committed object as the command left it, or (activation) a fresh read
+      const vg = obj && obj.seqno === row.seqno ? obj : vgFromRows(this.vgRows(row));
+      cache.publishVg(vg);
+    }
+    if (index || (!cache.index() && this.mayWriteIndex())) {
+      const names = this.stmt('SELECT name, uuid FROM vg').all() as { name: string; uuid: string }[];
+      cache.publishIndex({ vgs: Object.fromEntries(names.map((n) => [n.name, n.uuid])), orphans: this.orphanPvs() });
+    }
+  }
 
   vgNames(): string[] {
     return (this.stmt('SELECT name FROM vg ORDER BY name').all() as { name: string }[]).map((r) => r.name);
@@ -199,15 +250,31 @@ export class MetadataStore {
 
   /** Run `fn` in one write transaction (BEGIN IMMEDIATE: writers queue on SQLite's lock too). */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    this.depth++;
+    let ok = false;
+    try {
+      const r = this.db.transaction(fn).immediate();
+      ok = true;
+      return r;
+    } finally {
+      if (--this.depth === 0) {
+        if (ok) this.publish();
+        else {
+          this.dirtyVgs.clear();
+          this.indexDirty = false;
+        }
+      }
+    }
   }
 
   putOrphanPv(pv: PhysicalVolume): void {
+    this.touchIndex();
     this.stmt(`INSERT OR REPLACE INTO pv (uuid, name, path, dev_size, pe_start, pe_count, allocatable, missing, tags, vg_uuid, vg_index)
       VALUES (?, ?, ?, ?, ?, 0, 0, 0, ?, NULL, NULL)`).run(pv.uuid, pv.name, pv.path, pv.devSize, pv.peStart, JSON.stringify(pv.tags));
   }
 
   deletePv(uuid: string): void {
+    this.touchIndex();
     this.stmt('DELETE FROM pv WHERE uuid = ?').run(uuid);
   }
 
@@ -216,6 +283,11 @@ export class MetadataStore {
    * left the VG must be passed in `released` to become orphans again.
    */
   commitVg(loaded: LoadedVg | null, vg: VolumeGroup, description: string, released: PhysicalVolume[] = []): void {
+    const old = loaded ? (JSON.parse(loaded.snapshot) as VolumeGroup) : null;
+    this.touchVg(vg.uuid, vg);
+    // The index lists VG names and the orphan PVs: PVs joining or leaving a VG change it too.
+    const pvSet = (v: VolumeGroup) => v.pvs.map((p) => p.uuid).sort().join();
+    if (!old || old.name !== vg.name || released.length || pvSet(old) !== pvSet(vg)) this.touchIndex();
     this.transaction(() => {
       const cur = this.stmt('SELECT seqno FROM vg WHERE uuid = ?').get(vg.uuid) as { seqno: number } | undefined;
       if (loaded) {
@@ -227,7 +299,7 @@ export class MetadataStore {
         if (cur) throw new ConcurrentUpdateError(`VG ${vg.name} already exists`);
         vg.seqno = 1;
       }
-      if (loaded) this.updateVgRows(JSON.parse(loaded.snapshot) as VolumeGroup, vg);
+      if (old) this.updateVgRows(old, vg);
       else this.insertVgRows(vg);
       for (const pv of released) this.putOrphanPv({ ...pv, vgName: null });
     });
@@ -272,6 +344,11 @@ export class MetadataStore {
    */
   setLvActive(lvUuids: string[], active: boolean): void {
     const st = this.stmt('UPDATE lv SET active = ? WHERE uuid = ?');
+    const vgOf = this.stmt('SELECT vg_uuid FROM lv WHERE uuid = ?');
+    for (const u of lvUuids) {
+      const r = vgOf.get(u) as { vg_uuid: string } | undefined;
+      if (r) this.touchVg(r.vg_uuid, null);
+    }
     this.transaction(() => {
       for (const u of lvUuids) st.run(+active, u);
     });
@@ -279,6 +356,8 @@ export class MetadataStore {
 
   removeVg(loaded: LoadedVg, description: string): void {
     const vg = loaded.vg;
+    this.touchVg(vg.uuid, null);
+    this.touchIndex();
     this.transaction(() => {
       this.stmt('INSERT INTO vg_history (vg_uuid, vg_name, seqno, saved_at, description, metadata) VALUES (?, ?, ?, ?, ?, ?)')
         .run(vg.uuid, vg.name, loaded.readSeqno, Math.floor(Date.now() / 1000), description, loaded.snapshot);

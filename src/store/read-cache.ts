@@ -1,0 +1,97 @@
+// A read cache of the metadata for the report commands, in $TSVM_SYSTEM_DIR/cache: opening SQLite
+// (loading better-sqlite3, the query, building objects) costs a report at 1,000 LVs about as much
+// as everything else it does, and reports are what lab scripts run most.
+//   index.json            VG names -> uuids, and the orphan PVs
+//   vg-<uuid>.<seqno>.json one committed version of a VG
+// Writers (MetadataStore) drop what a transaction will change *before* it commits, and publish
+// the new versions only after the outermost commit, holding the VG lock (or the global lock for
+// the index). A reader that finds a file missing falls back to SQLite; among several versions of
+// a VG it takes the highest seqno, so a late publisher can never make a reader go back in time.
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PhysicalVolume, VolumeGroup } from '../model/types.js';
+
+export interface CacheIndex {
+  vgs: Record<string, string>;
+  orphans: PhysicalVolume[];
+}
+
+export class ReadCache {
+  readonly dir: string;
+  private files: string[] | null = null;
+
+  constructor(systemDir: string) {
+    this.dir = join(systemDir, 'cache');
+  }
+
+  // ---- readers -------------------------------------------------------------------------------
+
+  index(): CacheIndex | null {
+    return this.readJson<CacheIndex>('index.json');
+  }
+
+  /** The newest cached version of a VG, or null. */
+  vg(uuid: string): VolumeGroup | null {
+    const prefix = `vg-${uuid}.`;
+    let best = -1;
+    for (const f of this.listing()) {
+      if (!f.startsWith(prefix) || !f.endsWith('.json')) continue;
+      const seq = Number(f.slice(prefix.length, -5));
+      if (Number.isInteger(seq) && seq > best) best = seq;
+    }
+    return best < 0 ? null : this.readJson<VolumeGroup>(`${prefix}${best}.json`);
+  }
+
+  private listing(): string[] {
+    if (this.files) return this.files;
+    try {
+      this.files = readdirSync(this.dir);
+    } catch {
+      this.files = [];
+    }
+    return this.files;
+  }
+
+  private readJson<T>(name: string): T | null {
+    try {
+      return JSON.parse(readFileSync(join(this.dir, name), 'utf8')) as T;
+    } catch {
+      return null;
+    }
+  }
+
+  // ---- writers -------------------------------------------------------------------------------
+
+  dropIndex(): void {
+    rmSync(join(this.dir, 'index.json'), { force: true });
+  }
+
+  /** Drop every cached version of a VG. */
+  dropVg(uuid: string): void {
+    this.files = null;
+    for (const f of this.listing()) if (f.startsWith(`vg-${uuid}.`)) rmSync(join(this.dir, f), { force: true });
+    this.files = null;
+  }
+
+  publishVg(vg: VolumeGroup): void {
+    this.write(`vg-${vg.uuid}.${vg.seqno}.json`, JSON.stringify(vg));
+    // older versions are dead weight (a reader would skip them anyway)
+    this.files = null;
+    for (const f of this.listing()) {
+      const m = /^vg-(.+)\.(\d+)\.json$/.exec(f);
+      if (m && m[1] === vg.uuid && Number(m[2]) < vg.seqno) rmSync(join(this.dir, f), { force: true });
+    }
+    this.files = null;
+  }
+
+  publishIndex(index: CacheIndex): void {
+    this.write('index.json', JSON.stringify(index));
+  }
+
+  private write(name: string, text: string): void {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const tmp = join(this.dir, `.${name}.${process.pid}`);
+    writeFileSync(tmp, text);
+    renameSync(tmp, join(this.dir, name));
+  }
+}

@@ -1,0 +1,54 @@
+// The read cache of report commands never answers differently from SQLite: after each command of
+// a session, lvs/pvs/vgs print the same with the cache and with it thrown away.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { CliLab } from './helpers/aux.js';
+
+let lab: CliLab;
+beforeAll(() => {
+  lab = new CliLab('tsvm-cache-');
+  lab.prepareDevs(4, 64);
+});
+afterAll(() => lab.cleanup());
+
+const steps: string[][] = [
+  ['pvcreate', '/dev/loop0', '/dev/loop1'],
+  ['vgcreate', 'vg', '/dev/loop0', '/dev/loop1'],
+  ['lvcreate', '-an', '-L', '8m', '-n', 'a', 'vg'],
+  ['lvcreate', '-L', '8m', '-n', 'b', 'vg'],
+  ['vgchange', '-an', 'vg'],
+  ['lvrename', 'vg', 'a', 'c'],
+  ['vgextend', 'vg', '/dev/loop2'],
+  ['lvconvert', '-y', '--type', 'mirror', '-m', '1', 'vg/c'],
+  ['lvchange', '-ay', 'vg/c'],
+  ['vgrename', 'vg', 'vg2'],
+  ['lvremove', '-y', 'vg2/b'],
+  ['vgcreate', 'other', '/dev/loop3'],
+  ['vgremove', '-f', 'other'],
+];
+
+async function reports(): Promise<string> {
+  const out: string[] = [];
+  for (const cmd of [['lvs', '-a', '-o', '+devices,seg_pe_ranges,lv_uuid'], ['pvs', '-o', '+pv_uuid'], ['vgs', '-o', '+vg_seqno,vg_uuid']]) {
+    const r = await lab.run(...cmd);
+    out.push(r.stdout, r.stderr, String(r.exitCode));
+  }
+  return out.join('\n');
+}
+
+describe('read cache', () => {
+  it('gives the answers SQLite gives, after every kind of change', async () => {
+    const cacheDir = join(lab.systemDir, 'cache');
+    for (const s of steps) {
+      await lab.ok(...s);
+      // the cache was thrown away after the previous step: this write rebuilt it (the index needs
+      // the global lock, which a writer takes without waiting when it is free)
+      expect(existsSync(join(cacheDir, 'index.json')), `index after ${s.join(' ')}`).toBe(true);
+      const cached = await reports();
+      rmSync(cacheDir, { recursive: true, force: true });
+      const fresh = await reports();
+      expect(cached, `after ${s.join(' ')}`).toBe(fresh);
+    }
+  }, 600_000);
+});
