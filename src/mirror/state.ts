@@ -85,6 +85,9 @@ class PidLock {
       return true;
     }
     const file = join(this.dir, name);
+    // Someone else is queued for this lock (lock() below): let them have it first, so a writer
+    // that re-takes the lock at once after each write cannot starve a layout change.
+    if (!this.wanting.has(name) && queuedOther(`${file}.want`)) return false;
     const mine = `${file}.${process.pid}.tmp`;
     writeFileSync(mine, String(process.pid));
     try {
@@ -104,11 +107,21 @@ class PidLock {
     }
   }
 
+  private readonly wanting = new Set<string>();
+
   lock(name: string, timeoutMs = 600_000): void {
+    if (this.tryLock(name)) return;
+    const want = join(this.dir, `${name}.want`);
     const deadline = Date.now() + timeoutMs;
-    for (let wait = 1; !this.tryLock(name); wait = Math.min(wait * 2, 20)) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${name}`);
-      Atomics.wait(sleeper, 0, 0, wait);
+    try {
+      for (let wait = 1; ; wait = Math.min(wait * 2, 20)) {
+        if (!this.wanting.has(name) && linkPid(want)) this.wanting.add(name);
+        if (this.tryLock(name)) return;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${name}`);
+        Atomics.wait(sleeper, 0, 0, wait);
+      }
+    } finally {
+      if (this.wanting.delete(name)) rmSync(want, { force: true });
     }
   }
 
@@ -125,6 +138,37 @@ class PidLock {
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/** Create `file` holding our pid, atomically (link); false if it exists and names a live process. */
+function linkPid(file: string): boolean {
+  const mine = `${file}.${process.pid}.tmp`;
+  writeFileSync(mine, String(process.pid));
+  try {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        linkSync(mine, file);
+        return true;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+      if (!breakIfStale(file)) return false;
+    }
+    return false;
+  } finally {
+    rmSync(mine, { force: true });
+  }
+}
+
+/** Does a live process other than this one hold the queue marker `file`? */
+function queuedOther(file: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(file, 'utf8'));
+  } catch {
+    return false;
+  }
+  return !!pid && pid !== process.pid && pidAlive(pid);
+}
 
 function pidAlive(pid: number): boolean {
   if (pid === process.pid) return true;
