@@ -5,8 +5,8 @@
 import { basename } from 'node:path';
 import { Output } from './cli/output.js';
 import { Context } from './cli/context.js';
-import { LvmError, ECMD_FAILED, ENO_SUCH_CMD } from './cli/errors.js';
-import { COMMAND_NAMES, isCommand, loadCommand } from './cli/registry.js';
+import { LvmError, ECMD_FAILED } from './cli/errors.js';
+import { isCommand, loadCommand } from './cli/registry.js';
 import { getopt } from './cli/getopt.js';
 import { Args } from './cli/args.js';
 import { COMMON_OPTIONS } from './cli/options.js';
@@ -26,23 +26,11 @@ async function main(argv: string[]): Promise<number> {
     cmd = argv[2];
     rest = argv.slice(3);
   }
-  if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') {
-    out.raw(topLevelHelp());
+  if (!cmd || !isCommand(cmd)) {
+    // tsvm's own words (help, links, completion, version) or an unknown command
     out.flush();
-    return 0;
-  }
-  if (cmd === 'links') {
-    return makeLinks(out, rest[0], argv[1] ?? '');
-  }
-  if (cmd === 'version' || cmd === '--version') {
-    out.raw(`  tsvm version: ${VERSION}\n  LVM compatibility: 2.03.16\n`);
-    out.flush();
-    return 0;
-  }
-  if (!isCommand(cmd)) {
-    out.error(`No such command '${cmd}'.  Try 'tsvm help'.`);
-    out.flush();
-    return ENO_SUCH_CMD;
+    const { runTopLevel } = await import('./cli/toplevel.js');
+    return runTopLevel(argv.slice(2), argv[1] ?? '', VERSION);
   }
   const ctx = new Context(cmd, out, process.env);
   try {
@@ -71,42 +59,6 @@ async function main(argv: string[]): Promise<number> {
     ctx.close(false);
     out.flush();
   }
-}
-
-/** `tsvm links DIR`: a folder of links named after the LVM commands, to put first on PATH. */
-async function makeLinks(out: Output, dir: string | undefined, self: string): Promise<number> {
-  if (!dir) {
-    out.error('Usage: tsvm links DIR');
-    out.flush();
-    return 3;
-  }
-  const { mkdirSync, symlinkSync, rmSync, realpathSync } = await import('node:fs');
-  const { join } = await import('node:path');
-  mkdirSync(dir, { recursive: true });
-  const target = realpathSync(self);
-  for (const c of COMMAND_NAMES) {
-    if (c === 'dd' || c === 'fault') continue;
-    rmSync(join(dir, c), { force: true });
-    symlinkSync(target, join(dir, c));
-  }
-  out.print(`Linked ${COMMAND_NAMES.length - 2} LVM commands in ${dir}`);
-  out.flush();
-  return 0;
-}
-
-function topLevelHelp(): string {
-  const lines = [
-    'tsvm: LVM2 over image files.',
-    '',
-    'Usage: tsvm COMMAND [ARGS]   (or run a link named after the command: lvs, lvcreate, ...)',
-    '',
-    'Commands:',
-    ...COMMAND_NAMES.map((c) => `  ${c}`),
-    '',
-    "Run 'tsvm COMMAND --help' for a command's options.",
-    "Run 'tsvm links DIR' to make DIR/lvs, DIR/lvcreate, ... for lab scripts (put DIR first on PATH).",
-  ];
-  return lines.map((l) => (l ? '  ' + l : '')).join('\n') + '\n';
 }
 
 main(process.argv).then(
