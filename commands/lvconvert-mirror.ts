@@ -22,7 +22,7 @@ import { dropCoreLog, prepareLog, readBitmaps } from '../src/mirror/log-init.js'
 import { writtenFromImages } from '../src/mirror/ever-written.js';
 import { isLinearLv } from '../src/mirror/lv-device.js';
 import { mirrorPercent } from '../src/mirror/poll.js';
-import { dropMirrorFiles, withLvLock } from '../src/mirror/state.js';
+import { addNewLegs, dropMirrorFiles, withLvLock } from '../src/mirror/state.js';
 import { raid1Unavailable } from './lvconvert.js';
 import { waitForSync, type ConvertCall } from './lvconvert-poll.js';
 
@@ -143,6 +143,8 @@ function upFromLinear(c: ConvertCall, images: number, newLog: number, regionSize
   // "written" where any leg's extents ever held data (the rest are zeros on every leg).
   withLvLock(ctx.systemDir, lv.uuid, () => {
     prepareLog(env, vg, lv, { sync: false, written: writtenFromImages(env.devices, vg, lv) });
+    // The images after the first are copies still to be made: valid only where the log is in sync.
+    addNewLegs(ctx.systemDir, lv.uuid, mirrorImages(vg, lv).slice(1).map((i) => i.name));
     commitVg(ctx, loaded, `lvconvert --type mirror ${vg.name}/${lv.name}`);
   });
 }
@@ -158,9 +160,11 @@ function upMirror(c: ConvertCall, add: number, alloc: AllocPolicy, env: Env): vo
     parallelAreas: buildParallelAreas(vg, lv.name),
   }));
   withLvLock(ctx.systemDir, lv.uuid, () => {
+    const had = new Set(mirrorImages(vg, lv).map((i) => i.name));
     const layer = addImages(vg, lv, res.areas);
     // The LV's (core) log now tracks the new images: nothing in sync; written as before.
     prepareLog(env, vg, lv, { sync: false, written: before?.written ?? true });
+    addNewLegs(ctx.systemDir, lv.uuid, mirrorImages(vg, lv).map((i) => i.name).filter((n) => !had.has(n) && n !== layer));
     commitVg(ctx, loaded, `lvconvert -m +${add} ${vg.name}/${lv.name}${layer ? ` (layer ${layer})` : ''}`);
   });
 }

@@ -4,6 +4,12 @@
 // legs were flushed (flush/close). Reads come from the first live leg (the primary: the in-sync
 // source of every copy). A leg that cannot be opened, is too short, or fails an I/O is marked failed
 // and dropped; I/O goes on with the others.
+//
+// Legs added by an up-convert and not yet copied (state.ts loadNewLegs) hold valid data only for
+// regions the log has in sync or that were never written (dm-raid1: a region out of sync is read
+// from, and recovered from, the default leg only). When the original legs are all gone, such a
+// region has no valid source: reads of it fail (EIO), the resync leaves it out of sync, and a write
+// makes it valid again only once this process has written the whole region.
 import { existsSync } from 'node:fs';
 import { FileDevice } from '../device/file-device.js';
 import { DeviceIoError, type BlockDevice } from '../device/block-device.js';
@@ -13,7 +19,7 @@ import { findLv, isMirror } from '../model/vg-query.js';
 import { LinearDevice, type MirrorIoEnv } from './lv-device.js';
 import { RegionLog, type LogInit } from './region-log.js';
 import { regionCount, writtenSectorFor } from './log-format.js';
-import { coreLogPath, loadFailedLegs, recordFailedLeg, withLvLock } from './state.js';
+import { coreLogPath, loadFailedLegs, loadNewLegs, recordFailedLeg, withLvLock } from './state.js';
 import { noteLegFailure } from './failures.js';
 
 export interface Leg {
@@ -56,6 +62,12 @@ export class MirrorDevice implements BlockDevice {
   private readonly fresh = new Map<number, Array<[number, number]>>();
   private readonly top: LogicalVolume;
   readonly events: FailureEvents;
+  /** Legs not yet copied (valid only for regions in sync or never written). */
+  readonly newLegs: ReadonlySet<string>;
+  /** Out-of-sync regions written while only not-yet-copied legs are live: bytes covered so far. */
+  private readonly rewrite = new Map<number, Array<[number, number]>>();
+  /** Regions made valid again on the live legs (to be marked in sync after the next flush). */
+  private readonly healed = new Set<number>();
 
   constructor(readonly env: MirrorIoEnv, readonly vg: VolumeGroup, readonly lv: LogicalVolume, readonly opts: MirrorOpenOptions) {
     const seg = lv.segments[0]!;
@@ -65,6 +77,8 @@ export class MirrorDevice implements BlockDevice {
     this.regionBytes = seg.regionSize * SECTOR;
     this.nrRegions = regionCount(this.size(), this.regionBytes);
     const recorded = new Map(loadFailedLegs(env.systemDir, this.top.uuid).map((l) => [l.lvName, l.reason]));
+    const names = new Set(seg.areas.map((a) => (a.kind === 'lv' ? a.lvName : '')));
+    this.newLegs = new Set(loadNewLegs(env.systemDir, lv.uuid).filter((n) => names.has(n)));
     this.legs = seg.areas.map((a) => {
       if (a.kind !== 'lv') throw new Error(`${vg.name}/${lv.name}: mirror area on a PV is not supported`);
       const sub = findLv(vg, a.lvName);
@@ -141,7 +155,60 @@ export class MirrorDevice implements BlockDevice {
     if (e instanceof DeviceIoError) noteLegFailure(this.env, this.vg, this.top, leg.lv, e);
   }
 
+  /** Is every live leg one not yet copied (so out-of-sync written regions have no valid source)? */
+  onlyNewLive(): boolean {
+    if (!this.newLegs.size) return false;
+    const live = this.liveLegs();
+    return live.length > 0 && live.every((l) => this.newLegs.has(l.lv.name));
+  }
+
+  /** The first live leg whose content of region r is valid (see the header). */
+  sourceFor(r: number, sync?: boolean, written?: boolean): Leg | undefined {
+    const p = this.primary();
+    if (!p || !this.newLegs.has(p.lv.name)) return p;
+    if (sync === undefined) sync = this.log ? this.log.readRange('sync', r, r)[0]! : false;
+    if (written === undefined) written = this.log ? this.log.readRange('written', r, r)[0]! : true;
+    if (sync || !written) return p;
+    return this.liveLegs().find((l) => !this.newLegs.has(l.lv.name));
+  }
+
   readAt(buf: Uint8Array, offset: number): void {
+    if (!buf.length) return;
+    const p = this.primary();
+    if (p && this.newLegs.has(p.lv.name)) {
+      this.readPerRegion(buf, offset);
+      return;
+    }
+    this.readAny(buf, offset);
+  }
+
+  /** Read region by region, each from a leg valid for it; EIO for a region no live leg holds. */
+  private readPerRegion(buf: Uint8Array, offset: number): void {
+    const rb = this.regionBytes;
+    const r0 = Math.floor(offset / rb);
+    const r1 = Math.floor((offset + buf.length - 1) / rb);
+    const last = Math.min(r1, this.nrRegions - 1);
+    const sync = this.log ? this.log.readRange('sync', r0, last) : [];
+    const written = this.log ? this.log.readRange('written', r0, last) : [];
+    for (let r = r0; r <= r1; r++) {
+      const s = Math.max(offset, r * rb);
+      const e = Math.min(offset + buf.length, (r + 1) * rb);
+      const part = buf.subarray(s - offset, e - offset);
+      for (;;) {
+        const leg = this.sourceFor(r, sync[r - r0] ?? false, written[r - r0] ?? true);
+        if (!leg) throw new DeviceIoError(this.path, 'read', s, new Error('region not in sync on any live mirror leg'));
+        try {
+          leg.dev!.readAt(part, s);
+          break;
+        } catch (e) {
+          if (!(e instanceof DeviceIoError)) throw e;
+          this.failLeg(leg, e);
+        }
+      }
+    }
+  }
+
+  private readAny(buf: Uint8Array, offset: number): void {
     for (const leg of this.legs) {
       if (leg.failed) continue;
       try {
@@ -201,6 +268,19 @@ export class MirrorDevice implements BlockDevice {
     }
     const syncCh = new Map<number, boolean>();
     const wrCh = new Map<number, boolean>();
+    if (this.onlyNewLive()) {
+      // Out-of-sync regions with no valid source: valid again once wholly rewritten.
+      for (let r = r0; r <= r1; r++) {
+        if (sync[r - r0] || !written[r - r0]) continue;
+        let cov = this.rewrite.get(r);
+        if (!cov) this.rewrite.set(r, (cov = []));
+        addInterval(cov, Math.max(offset, r * rb) - r * rb, Math.min(offset + length, (r + 1) * rb) - r * rb);
+        if (cov.length === 1 && cov[0]![0] === 0 && cov[0]![1] >= this.regionLen(r)) {
+          this.rewrite.delete(r);
+          this.healed.add(r);
+        }
+      }
+    }
     for (let r = r0; r <= rEnd; r++) {
       if (sync[r - r0]) {
         syncCh.set(r, false);
@@ -234,13 +314,20 @@ export class MirrorDevice implements BlockDevice {
       this.flushLegs();
       // A region written for the first time but only in part: its other bytes were never written
       // and may differ between legs; give them the primary's content so the legs agree.
-      for (const r of this.fresh.keys()) this.copyRegion(r, true);
+      // (Never written before: any leg's content of it is as good as another's.)
+      const degraded = this.onlyNewLive();
+      for (const r of this.fresh.keys()) {
+        this.copyRegion(r, true, true);
+        if (degraded) this.healed.add(r);
+      }
       if (this.fresh.size) this.flushLegs();
       this.fresh.clear();
-      if (this.log && this.myDirty.size) {
-        this.log.update('sync', new Map([...this.myDirty].map((r) => [r, true])), true);
+      const clean = new Set([...this.myDirty, ...this.healed]);
+      if (this.log && clean.size) {
+        this.log.update('sync', new Map([...clean].map((r) => [r, true])), true);
       }
       this.myDirty.clear();
+      this.healed.clear();
     });
   }
 
@@ -261,11 +348,14 @@ export class MirrorDevice implements BlockDevice {
 
   /**
    * Copy region r from the primary to every other live leg (caller holds the LV lock). When
-   * `skipZero`, a region that reads as zeros on both sides is not written. Returns bytes written.
+   * `skipZero`, a region that reads as zeros on both sides is not written. The source is a leg valid
+   * for r (any live leg when `anySource`); returns -1, copying nothing, when there is none.
+   * Otherwise returns bytes written.
    */
-  copyRegion(r: number, skipZero: boolean): number {
-    const src = this.primary();
-    if (!src) throw new DeviceIoError(this.path, 'read', r * this.regionBytes, new Error('no live mirror leg'));
+  copyRegion(r: number, skipZero: boolean, anySource = false): number {
+    if (!this.primary()) throw new DeviceIoError(this.path, 'read', r * this.regionBytes, new Error('no live mirror leg'));
+    const src = anySource ? this.primary() : this.sourceFor(r);
+    if (!src) return -1;
     const targets = this.liveLegs().filter((l) => l !== src);
     if (!targets.length) return 0;
     const len = this.regionLen(r);
@@ -276,7 +366,7 @@ export class MirrorDevice implements BlockDevice {
     } catch (e) {
       if (!(e instanceof DeviceIoError)) throw e;
       this.failLeg(src, e);
-      return this.copyRegion(r, skipZero);
+      return this.copyRegion(r, skipZero, anySource);
     }
     const zero = (this.zeroBuf ??= Buffer.alloc(this.regionBytes)).subarray(0, len);
     const srcZero = skipZero && buf.equals(zero);
@@ -303,7 +393,7 @@ export class MirrorDevice implements BlockDevice {
 
   close(): void {
     try {
-      if (this.opts.writable && (this.myDirty.size || this.fresh.size)) this.flush();
+      if (this.opts.writable && (this.myDirty.size || this.fresh.size || this.healed.size)) this.flush();
     } finally {
       for (const leg of this.legs) leg.dev?.close();
       this.log?.close();
@@ -322,7 +412,9 @@ export class MirrorDevice implements BlockDevice {
     } finally {
       this.myDirty.clear();
       this.fresh.clear();
-      for (const m of this.subMirrors()) m.myDirty.clear(), m.fresh.clear();
+      this.healed.clear();
+      this.rewrite.clear();
+      for (const m of this.subMirrors()) m.myDirty.clear(), m.fresh.clear(), m.healed.clear(), m.rewrite.clear();
       this.close();
     }
   }

@@ -74,7 +74,8 @@ export async function pollMirror(systemDir: string, vgName: string, lvName: stri
             report(100, true);
             return;
           }
-          if (!stats) return;
+          // Regions no live leg holds valid data for (mirror-device.ts): the copy cannot finish.
+          if (!stats || stats.stuck) return;
         } finally {
           releaseSyncer(systemDir, cur.lv.uuid);
         }

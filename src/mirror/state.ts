@@ -1,8 +1,9 @@
 // Where the mirror engine keeps what is not metadata: runtime files under $TSVM_SYSTEM_DIR/run
 // (core logs: gone on deactivation, as a kernel core log is gone when the table is unloaded), the
-// failed-leg records under $TSVM_SYSTEM_DIR/mirror (they outlive deactivation, like a dead disk),
+// failed-leg records and the not-yet-copied legs under $TSVM_SYSTEM_DIR/mirror (they outlive
+// deactivation, like a dead disk or a log's state),
 // and the per-LV lock files (LockManager) that serialise writers, resyncs and layout changes.
-import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { LockManager } from '../store/locks.js';
 
@@ -63,6 +64,54 @@ export function recordFailedLeg(systemDir: string, topUuid: string, leg: FailedL
 export function dropMirrorFiles(systemDir: string, lvUuid: string): void {
   rmSync(coreLogPath(systemDir, lvUuid), { force: true });
   rmSync(failedPath(systemDir, lvUuid), { force: true });
+  rmSync(newLegsPath(systemDir, lvUuid), { force: true });
+}
+
+// Newly added legs not yet copied (dm-raid1's "a leg is in sync for region r only when r is in
+// sync", which the kernel gets from the log state of the legs it added): the names of a mirror's
+// legs whose content is valid only for regions its log has in sync (or never written). Written,
+// durably, before the layout that adds the legs is committed; dropped when a resync completes.
+// A stale entry (a kill between this file and the commit) names no leg of the mirror: harmless.
+function newLegsPath(systemDir: string, mirrorUuid: string): string {
+  return join(stateDir(systemDir), `${mirrorUuid}.newlegs.json`);
+}
+
+export function loadNewLegs(systemDir: string, mirrorUuid: string): string[] {
+  const f = newLegsPath(systemDir, mirrorUuid);
+  if (!existsSync(f)) return [];
+  try {
+    const v = JSON.parse(readFileSync(f, 'utf8')) as unknown;
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Add legs to the mirror's not-yet-copied list (durable: fsync'd file, then rename, then dir fsync). */
+export function addNewLegs(systemDir: string, mirrorUuid: string, names: string[]): void {
+  if (!names.length) return;
+  const all = [...new Set([...loadNewLegs(systemDir, mirrorUuid), ...names])];
+  const f = newLegsPath(systemDir, mirrorUuid);
+  const tmp = `${f}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    writeSync(fd, JSON.stringify(all) + '\n');
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, f);
+  const d = openSync(stateDir(systemDir), 'r');
+  try {
+    fsyncSync(d);
+  } finally {
+    closeSync(d);
+  }
+}
+
+/** Every leg of the mirror now has all its regions copied. */
+export function clearNewLegs(systemDir: string, mirrorUuid: string): void {
+  rmSync(newLegsPath(systemDir, mirrorUuid), { force: true });
 }
 
 /**

@@ -3,9 +3,12 @@
 // the batch is marked in sync in the log, so an interrupted resync (Ctrl-C, kill -9) resumes where it
 // stopped. Regions never written need no copy (see region-log.ts). The same loop recovers after a
 // crash: regions left marked out of sync by a killed writer are recopied from the primary.
+// A written region whose only live legs are legs not yet copied (mirror-device.ts) has no valid
+// source: it is left out of sync ("stuck"), and the resync is then not complete. When a resync
+// completes, the mirror's not-yet-copied legs are copied: their record is dropped.
 import { getBit } from './log-format.js';
 import type { MirrorDevice } from './mirror-device.js';
-import { withLvLock } from './state.js';
+import { clearNewLegs, withLvLock } from './state.js';
 
 export interface SyncProgress {
   /** Regions in sync in the mirror being reported (the top level). */
@@ -20,6 +23,8 @@ export interface SyncStats {
   regionsSynced: number;
   /** Of those, regions whose data had to be read and compared or copied. */
   regionsCopied: number;
+  /** Regions left out of sync because no live leg holds valid data for them. */
+  stuck: number;
   complete: boolean;
 }
 
@@ -36,12 +41,13 @@ export interface SyncOptions {
 
 /** Sync the mirror and every mirror layer below it (deepest first). */
 export function resyncTree(top: MirrorDevice, opts: SyncOptions = {}): SyncStats {
-  const total: SyncStats = { copiedBytes: 0, regionsSynced: 0, regionsCopied: 0, complete: true };
+  const total: SyncStats = { copiedBytes: 0, regionsSynced: 0, regionsCopied: 0, stuck: 0, complete: true };
   for (const m of [...top.subMirrors(), top]) {
     const s = resyncOne(m, m === top ? opts : { ...opts, onProgress: undefined });
     total.copiedBytes += s.copiedBytes;
     total.regionsSynced += s.regionsSynced;
     total.regionsCopied += s.regionsCopied;
+    total.stuck += s.stuck;
     if (!s.complete) {
       total.complete = false;
       break;
@@ -51,8 +57,9 @@ export function resyncTree(top: MirrorDevice, opts: SyncOptions = {}): SyncStats
 }
 
 export function resyncOne(m: MirrorDevice, opts: SyncOptions = {}): SyncStats {
-  const stats: SyncStats = { copiedBytes: 0, regionsSynced: 0, regionsCopied: 0, complete: false };
+  const stats: SyncStats = { copiedBytes: 0, regionsSynced: 0, regionsCopied: 0, stuck: 0, complete: false };
   const log = m.log;
+  const stuck = new Set<number>();
   if (!log) {
     stats.complete = true;
     return stats;
@@ -70,26 +77,38 @@ export function resyncOne(m: MirrorDevice, opts: SyncOptions = {}): SyncStats {
       // Continue after the last batch, then wrap around for regions dirtied behind the cursor.
       for (let pass = 0; pass < 2 && batch.length === 0; pass++) {
         for (let r = pass === 0 ? cursor : 0; r < m.nrRegions && batch.length < perBatch; r++) {
-          if (!getBit(sync, r)) batch.push(r);
+          if (!getBit(sync, r) && !stuck.has(r)) batch.push(r);
         }
       }
       if (!batch.length) return true;
       let touched = false;
+      const synced: number[] = [];
       for (const r of batch) {
-        if (!getBit(written, r)) continue;
-        stats.copiedBytes += m.copyRegion(r, true);
-        stats.regionsCopied++;
-        touched = true;
+        if (getBit(written, r)) {
+          const n = m.copyRegion(r, true);
+          if (n < 0) {
+            stuck.add(r);
+            continue;
+          }
+          stats.copiedBytes += n;
+          stats.regionsCopied++;
+          touched = true;
+        }
+        synced.push(r);
       }
       if (touched) m.flushLegs();
-      log.update('sync', new Map(batch.map((r) => [r, true])), true);
-      stats.regionsSynced += batch.length;
+      log.update('sync', new Map(synced.map((r) => [r, true])), true);
+      stats.regionsSynced += synced.length;
       cursor = batch[batch.length - 1]! + 1;
       return false;
     });
     if (opts.onProgress) opts.onProgress({ inSync: log.syncCount(), total: m.nrRegions });
     if (done) {
-      stats.complete = true;
+      stats.stuck = stuck.size;
+      stats.complete = stuck.size === 0;
+      if (stats.complete && m.newLegs.size) withLvLock(m.env.systemDir, m.lv.uuid, () => {
+        if (log.syncCount() === m.nrRegions) clearNewLegs(m.env.systemDir, m.lv.uuid);
+      });
       return stats;
     }
   }

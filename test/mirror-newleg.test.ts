@@ -1,0 +1,100 @@
+// A leg added by an up-convert holds valid data only where the copy reached (dm-raid1: an
+// out-of-sync region is read from and recovered from the original leg only). When the original leg
+// disappears before the copy finished, the regions not yet copied must not be read from the new leg
+// nor marked in sync by a resync: reads fail with EIO, Cpy%Sync stays below 100; copied regions
+// still read right, and a write of a whole region makes it valid again (a partial one does not).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BIN, CliLab } from './helpers/aux.js';
+
+const MiB = 1024 * 1024;
+let lab: CliLab;
+let env: Record<string, string>;
+
+async function run(...args: string[]) {
+  const r = await execa('node', [BIN, ...args], { env, input: '', reject: false });
+  return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode ?? -1 };
+}
+async function ok(...args: string[]) {
+  const r = await run(...args);
+  if (r.exitCode !== 0) throw new Error(`tsvm ${args.join(' ')} failed (${r.exitCode}):\n${r.stdout}\n${r.stderr}`);
+  return r;
+}
+async function pct(): Promise<number> {
+  return Number((await run('lvs', '--noheadings', '-o', 'copy_percent', 'vg/lv')).stdout.trim()) || 0;
+}
+async function readMiB(at: number) {
+  const out = join(lab.dir, `r${at}`);
+  const r = await run('dd', 'if=/dev/vg/lv', `of=${out}`, 'bs=1M', `skip=${at}`, 'count=1', 'status=none');
+  return { ...r, data: r.exitCode === 0 ? readFileSync(out) : null };
+}
+
+beforeAll(() => {
+  lab = new CliLab('tsvm-newleg-');
+  lab.prepareDevs(3, 200);
+  env = { ...lab.env, TSVM_NO_AUTOSYNC: '1' };
+});
+afterAll(() => lab.cleanup());
+
+describe('original leg lost while a new leg is being copied', () => {
+  it('uncopied regions fail with EIO, copied ones read right, no resync blesses them', async () => {
+    await ok('pvcreate', '/dev/loop0', '/dev/loop1', '/dev/loop2');
+    await ok('vgcreate', 'vg', '/dev/loop0', '/dev/loop1', '/dev/loop2');
+    await ok('lvcreate', '-L', '64m', '-n', 'lv', 'vg', '/dev/loop0');
+    const data = randomBytes(64 * MiB);
+    writeFileSync(join(lab.dir, 'd'), data);
+    await ok('dd', `if=${join(lab.dir, 'd')}`, 'of=/dev/vg/lv', 'bs=1M', 'conv=fsync', 'status=none');
+    // A slow new leg; the copy is killed part way (2 MiB regions, copied from the start).
+    await ok('fault', 'add', '/dev/loop1', '--write', '--delay', '50');
+    const p = execa('node', [BIN, 'lvconvert', '-y', '-i', '0', '--type', 'mirror', '-m', '1', 'vg/lv', '/dev/loop1', '/dev/loop2'],
+      { env, reject: false });
+    let before = 0;
+    for (let i = 0; i < 400 && before < 10; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      before = await pct();
+    }
+    p.kill('SIGKILL');
+    await p;
+    await ok('fault', 'clear');
+    before = await pct();
+    expect(before).toBeGreaterThan(0);
+    expect(before).toBeLessThan(50);
+    const uuid = (await ok('lvs', '--noheadings', '-o', 'lv_uuid', 'vg/lv')).stdout.trim();
+    expect(existsSync(join(lab.systemDir, 'mirror', `${uuid}.newlegs.json`))).toBe(true);
+
+    // The original leg's image disappears.
+    renameSync(join(lab.devDir, 'loop0'), join(lab.dir, 'loop0.gone'));
+
+    const copied = await readMiB(0);
+    expect(copied.exitCode).toBe(0);
+    expect(copied.data!.equals(data.subarray(0, MiB))).toBe(true);
+    const stale = await readMiB(63);
+    expect(stale.exitCode).not.toBe(0);
+    expect(stale.stderr).toContain('Input/output error');
+
+    // A resync finds no valid source for those regions: they stay out of sync.
+    await run('lvconvert', '-i', '0', 'vg/lv');
+    const after = await pct();
+    expect(after).toBeLessThan(100);
+    expect((await run('lvs', '--noheadings', '-o', 'copy_percent', 'vg/lv')).stdout).not.toContain('100.00');
+    expect((await run('lvs', '--noheadings', '-o', 'lv_attr', 'vg/lv')).stdout.trim()).toMatch(/^.{8}p/);
+    expect((await readMiB(63)).exitCode).not.toBe(0);
+    expect((await readMiB(0)).data!.equals(data.subarray(0, MiB))).toBe(true);
+
+    // A partial write of a stale region leaves it failed; a whole-region write makes it valid.
+    const fresh = randomBytes(2 * MiB);
+    writeFileSync(join(lab.dir, 'f'), fresh);
+    await ok('dd', `if=${join(lab.dir, 'f')}`, 'of=/dev/vg/lv', 'bs=1M', 'seek=60', 'count=1', 'conv=notrunc,fsync', 'status=none');
+    expect((await readMiB(61)).exitCode).not.toBe(0);
+    expect((await readMiB(60)).exitCode).not.toBe(0);
+    await ok('dd', `if=${join(lab.dir, 'f')}`, 'of=/dev/vg/lv', 'bs=1M', 'seek=62', 'count=2', 'conv=notrunc,fsync', 'status=none');
+    expect((await readMiB(62)).data!.equals(fresh.subarray(0, MiB))).toBe(true);
+    expect((await readMiB(63)).data!.equals(fresh.subarray(MiB))).toBe(true);
+    expect(await pct()).toBeGreaterThan(after);
+    expect(await pct()).toBeLessThan(100);
+    expect(readdirSync(join(lab.systemDir, 'mirror')).some((f) => f.endsWith('.newlegs.json'))).toBe(true);
+  }, 120_000);
+});
