@@ -97,4 +97,44 @@ describe('original leg lost while a new leg is being copied', () => {
     expect(await pct()).toBeLessThan(100);
     expect(readdirSync(join(lab.systemDir, 'mirror')).some((f) => f.endsWith('.newlegs.json'))).toBe(true);
   }, 120_000);
+
+  it('-m +1 through the temporary layer: both original legs lost, uncopied regions of the new leg fail', async () => {
+    const l2 = new CliLab('tsvm-newleg3-');
+    const saved = { lab, env };
+    try {
+      lab = l2;
+      env = { ...l2.env, TSVM_NO_AUTOSYNC: '1' };
+      l2.prepareDevs(4, 200);
+      await ok('pvcreate', '/dev/loop0', '/dev/loop1', '/dev/loop2', '/dev/loop3');
+      await ok('vgcreate', 'vg', '/dev/loop0', '/dev/loop1', '/dev/loop2', '/dev/loop3');
+      await ok('lvcreate', '-y', '--type', 'mirror', '-m', '1', '-L', '64m', '-n', 'lv', 'vg', '/dev/loop0', '/dev/loop1', '/dev/loop3');
+      const data = randomBytes(64 * MiB);
+      writeFileSync(join(l2.dir, 'd'), data);
+      await ok('dd', `if=${join(l2.dir, 'd')}`, 'of=/dev/vg/lv', 'bs=1M', 'conv=fsync', 'status=none');
+      await ok('lvconvert', '-i', '0', 'vg/lv');
+      await ok('fault', 'add', '/dev/loop2', '--write', '--delay', '50');
+      const p = execa('node', [BIN, 'lvconvert', '-y', '-i', '0', '-m', '+1', 'vg/lv', '/dev/loop2'], { env, reject: false });
+      let before = 0;
+      for (let i = 0; i < 400 && before < 10; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        before = await pct();
+      }
+      p.kill('SIGKILL');
+      await p;
+      await ok('fault', 'clear');
+      expect(await pct()).toBeLessThan(50);
+      renameSync(join(l2.devDir, 'loop0'), join(l2.dir, 'loop0.gone'));
+      renameSync(join(l2.devDir, 'loop1'), join(l2.dir, 'loop1.gone'));
+      const stale = await readMiB(63);
+      expect(stale.exitCode).not.toBe(0);
+      expect(stale.stderr).toContain('Input/output error');
+      expect((await readMiB(0)).data!.equals(data.subarray(0, MiB))).toBe(true);
+      await run('lvconvert', '-i', '0', 'vg/lv');
+      expect(await pct()).toBeLessThan(50);
+      expect((await readMiB(63)).exitCode).not.toBe(0);
+    } finally {
+      ({ lab, env } = saved);
+      l2.cleanup();
+    }
+  }, 120_000);
 });

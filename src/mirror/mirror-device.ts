@@ -174,12 +174,22 @@ export class MirrorDevice implements BlockDevice {
 
   readAt(buf: Uint8Array, offset: number): void {
     if (!buf.length) return;
-    const p = this.primary();
-    if (p && this.newLegs.has(p.lv.name)) {
-      this.readPerRegion(buf, offset);
-      return;
+    // From the first live leg; once that is a not-yet-copied one, region by region.
+    for (;;) {
+      const p = this.primary();
+      if (!p) throw new DeviceIoError(this.path, 'read', offset, new Error('no live mirror leg'));
+      if (this.newLegs.has(p.lv.name)) {
+        this.readPerRegion(buf, offset);
+        return;
+      }
+      try {
+        p.dev!.readAt(buf, offset);
+        return;
+      } catch (e) {
+        if (!(e instanceof DeviceIoError)) throw e;
+        this.failLeg(p, e);
+      }
     }
-    this.readAny(buf, offset);
   }
 
   /** Read region by region, each from a leg valid for it; EIO for a region no live leg holds. */
@@ -206,20 +216,6 @@ export class MirrorDevice implements BlockDevice {
         }
       }
     }
-  }
-
-  private readAny(buf: Uint8Array, offset: number): void {
-    for (const leg of this.legs) {
-      if (leg.failed) continue;
-      try {
-        leg.dev!.readAt(buf, offset);
-        return;
-      } catch (e) {
-        if (!(e instanceof DeviceIoError)) throw e;
-        this.failLeg(leg, e);
-      }
-    }
-    throw new DeviceIoError(this.path, 'read', offset, new Error('no live mirror leg'));
   }
 
   writeAt(buf: Uint8Array, offset: number): void {
