@@ -52,6 +52,11 @@ export class DevicePool {
     return this.writtenMap(pv).written(offset, length);
   }
 
+  /** A private device on a PV (not shared through the pool) whose writes still fill its written map. */
+  tracked(pv: PhysicalVolume, device: BlockDevice): BlockDevice {
+    return new TrackingDevice(device, this.writtenMap(pv));
+  }
+
   private readonly maps = new Map<string, WrittenMap>();
 
   private writtenMap(pv: PhysicalVolume): WrittenMap {

@@ -5,9 +5,10 @@ import { DeviceIoError, type BlockDevice } from './block-device.js';
 export class FileDevice implements BlockDevice {
   private fd: number;
 
-  constructor(readonly path: string, writable = true) {
+  /** `extraFlags`: e.g. O_DSYNC for a descriptor whose every write is durable by itself. */
+  constructor(readonly path: string, writable = true, extraFlags = 0) {
     try {
-      this.fd = openSync(path, writable ? constants.O_RDWR : constants.O_RDONLY);
+      this.fd = openSync(path, (writable ? constants.O_RDWR : constants.O_RDONLY) | extraFlags);
     } catch (e) {
       throw new DeviceIoError(path, 'open', 0, e);
     }

@@ -2,8 +2,9 @@
 // space through its segments onto PV image files (pe_start + PE * extent size); a mirror sub-LV (the
 // _mimagetmp layer, a mirrored log) is itself a MirrorDevice. This is the mirror engine's own view of
 // its legs; the PV images come from the shared DevicePool, so fault rules (tsvm fault) apply.
-import { closeSync, constants, fdatasyncSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { constants } from 'node:fs';
 import { DeviceIoError, type BlockDevice } from '../device/block-device.js';
+import { FileDevice } from '../device/file-device.js';
 import type { DevicePool } from '../device/device-pool.js';
 import type { LogicalVolume, PhysicalVolume, VolumeGroup } from '../model/types.js';
 import { SECTOR, lvExtents } from '../model/types.js';
@@ -42,9 +43,11 @@ export function linearPieces(vg: VolumeGroup, lv: LogicalVolume): Piece[] {
 /** A linear LV as a BlockDevice. Opening fails (DeviceIoError 'open') when an image is missing or too short. */
 export class LinearDevice implements BlockDevice {
   private readonly devs: BlockDevice[];
-  private readonly ownFds: number[] = [];
+  private readonly own: BlockDevice[] = [];
+  private readonly env: MirrorIoEnv;
 
   constructor(env: MirrorIoEnv, readonly vg: VolumeGroup, readonly lv: LogicalVolume, writable: boolean, dsync = false) {
+    this.env = env;
     this.pieces = linearPieces(vg, lv);
     this.devs = this.pieces.map((p) => {
       const dev = dsync ? this.openDsync(p.pv) : env.devices.get(p.pv, writable);
@@ -72,14 +75,11 @@ export class LinearDevice implements BlockDevice {
    */
   private openDsync(pv: PhysicalVolume): BlockDevice {
     if (pv.missing) throw new DeviceIoError(pv.path, 'open', 0, new Error(`PV ${pv.name} is missing`));
-    let fd: number;
-    try {
-      fd = openSync(pv.path, constants.O_RDWR | constants.O_DSYNC);
-    } catch (e) {
-      throw new DeviceIoError(pv.path, 'open', 0, e);
-    }
-    this.ownFds.push(fd);
-    return new FdDevice(pv.path, fd);
+    // Its writes go to the PV's written map too: a later leg on these extents must not be
+    // taken for never-written zeros.
+    const dev = this.env.devices.tracked(pv, new FileDevice(pv.path, true, constants.O_DSYNC));
+    this.own.push(dev);
+    return dev;
   }
 
   size(): number {
@@ -113,49 +113,11 @@ export class LinearDevice implements BlockDevice {
 
   /** Pool devices stay open (shared); only private descriptors are closed. */
   close(): void {
-    for (const fd of this.ownFds) closeSync(fd);
-    this.ownFds.length = 0;
+    for (const d of this.own) d.close();
+    this.own.length = 0;
   }
 }
 
-/** Minimal positional I/O over a descriptor opened with O_DSYNC (flush is implied by each write). */
-class FdDevice implements BlockDevice {
-  constructor(readonly path: string, private readonly fd: number) {}
-  size(): number {
-    return fstatSync(this.fd).size;
-  }
-  readAt(buf: Uint8Array, offset: number): void {
-    let done = 0;
-    try {
-      while (done < buf.length) {
-        const n = readSync(this.fd, buf, done, buf.length - done, offset + done);
-        if (n === 0) {
-          buf.fill(0, done);
-          return;
-        }
-        done += n;
-      }
-    } catch (e) {
-      throw new DeviceIoError(this.path, 'read', offset + done, e);
-    }
-  }
-  writeAt(buf: Uint8Array, offset: number): void {
-    let done = 0;
-    try {
-      while (done < buf.length) done += writeSync(this.fd, buf, done, buf.length - done, offset + done);
-    } catch (e) {
-      throw new DeviceIoError(this.path, 'write', offset + done, e);
-    }
-  }
-  flush(): void {
-    try {
-      fdatasyncSync(this.fd);
-    } catch (e) {
-      throw new DeviceIoError(this.path, 'flush', 0, e);
-    }
-  }
-  close(): void {}
-}
 
 /** Whether every segment of the LV is a linear piece on a PV. */
 export function isLinearLv(lv: LogicalVolume): boolean {
