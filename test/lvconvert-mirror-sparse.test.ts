@@ -53,3 +53,31 @@ describe('lvconvert --type mirror over sparse images', () => {
   }, 300_000);
 });
 
+
+describe('extents that held a mirror log', () => {
+  it('are not taken for never-written zeros when a new leg lands on them', async () => {
+    const l = new CliLab('tsvm-sparse-log-');
+    try {
+      l.prepareDevs(3, 256);
+      await l.ok('vgcreate', 'vg', '/dev/loop0', '/dev/loop1', '/dev/loop2');
+      // a mirror whose disk log sits at loop2(0); its bitmap bytes are written there
+      await l.ok('lvcreate', '-y', '--type', 'mirror', '-m', '1', '-L', '64m', '-n', 'm', 'vg', '/dev/loop0', '/dev/loop1', '/dev/loop2');
+      expect((await l.ok('lvs', '--noheadings', '-a', '-o', 'lv_name,devices', 'vg')).stdout).toMatch(/\[m_mlog\]\s+\/dev\/loop2\(0\)/);
+      await l.ok('lvremove', '-y', 'vg/m');
+      // a linear LV on extents nothing ever wrote (not zeroed either), then a mirror leg placed
+      // on loop2 from extent 0: where the log was
+      await l.ok('lvcreate', '-Zn', '-L', '64m', '-n', 'lv', 'vg', '/dev/loop1:30-45');
+      await l.ok('lvconvert', '-y', '--type', 'mirror', '-m', '1', '--mirrorlog', 'core', 'vg/lv', '/dev/loop2');
+      expect((await l.ok('lvs', '--noheadings', '-a', '-o', 'lv_name,devices', 'vg')).stdout).toMatch(/\[lv_mimage_1\]\s+\/dev\/loop2\(0\)/);
+      await l.ok('lvconvert', '--splitmirrors', '1', '--name', 'copy', 'vg/lv');
+      const read = async (lv: string) => {
+        const out = join(l.dir, lv.replace('/', '_'));
+        await l.ok('dd', `if=/dev/${lv}`, `of=${out}`, 'bs=1M', 'status=none');
+        return readFileSync(out);
+      };
+      expect((await read('vg/copy')).equals(await read('vg/lv'))).toBe(true);
+    } finally {
+      l.cleanup();
+    }
+  }, 300_000);
+});
