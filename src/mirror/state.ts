@@ -2,9 +2,10 @@
 // (core logs: gone on deactivation, as a kernel core log is gone when the table is unloaded), the
 // failed-leg records and the not-yet-copied legs under $TSVM_SYSTEM_DIR/mirror (they outlive
 // deactivation, like a dead disk or a log's state),
-// and the per-LV lock files (LockManager) that serialise writers, resyncs and layout changes.
-import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+// and the per-LV lock files (pid files, store/pid-file.ts) that serialise writers, resyncs and layout changes.
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { linkPid, pidAlive } from '../store/pid-file.js';
 import { LockManager } from '../store/locks.js';
 
 export function runDir(systemDir: string): string {
@@ -137,23 +138,9 @@ class PidLock {
     // Someone else is queued for this lock (lock() below): let them have it first, so a writer
     // that re-takes the lock at once after each write cannot starve a layout change.
     if (!this.wanting.has(name) && queuedOther(`${file}.want`)) return false;
-    const mine = `${file}.${process.pid}.tmp`;
-    writeFileSync(mine, String(process.pid));
-    try {
-      for (let attempt = 0; attempt < 2; attempt++) {
-        try {
-          linkSync(mine, file);
-          this.held.set(name, 1);
-          return true;
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        }
-        if (!breakIfStale(file)) return false;
-      }
-      return false;
-    } finally {
-      rmSync(mine, { force: true });
-    }
+    if (!linkPid(file)) return false;
+    this.held.set(name, 1);
+    return true;
   }
 
   private readonly wanting = new Set<string>();
@@ -188,25 +175,6 @@ class PidLock {
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
-/** Create `file` holding our pid, atomically (link); false if it exists and names a live process. */
-function linkPid(file: string): boolean {
-  const mine = `${file}.${process.pid}.tmp`;
-  writeFileSync(mine, String(process.pid));
-  try {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        linkSync(mine, file);
-        return true;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      }
-      if (!breakIfStale(file)) return false;
-    }
-    return false;
-  } finally {
-    rmSync(mine, { force: true });
-  }
-}
 
 /** Does a live process other than this one hold the queue marker `file`? */
 function queuedOther(file: string): boolean {
@@ -219,35 +187,7 @@ function queuedOther(file: string): boolean {
   return !!pid && pid !== process.pid && pidAlive(pid);
 }
 
-function pidAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
-/** Remove a lock whose owner is dead; true if the lock is (now) free. */
-function breakIfStale(file: string): boolean {
-  let pid: number;
-  try {
-    pid = Number(readFileSync(file, 'utf8'));
-  } catch {
-    return true;
-  }
-  if (pid && pidAlive(pid)) return false;
-  const aside = `${file}.stale.${process.pid}`;
-  try {
-    renameSync(file, aside);
-    if (Number(readFileSync(aside, 'utf8')) !== pid) renameSync(aside, file);
-    else rmSync(aside, { force: true });
-  } catch {
-    /* someone else broke it */
-  }
-  return true;
-}
 
 const locks = new Map<string, PidLock>();
 function pidLocks(systemDir: string): PidLock {

@@ -1,24 +1,16 @@
 // Per-VG and global lock files in TSVM_SYSTEM_DIR/locks, named as LVM2's file locks (V_<vg>,
 // P_global, P_orphans). A lock file is created exclusively and holds the owner's pid; a lock whose
-// owner died (kill -9) is taken over. Locks are taken in a fixed order (global, then VGs by
+// owner died (kill -9) is taken over (pid-file.ts). Locks are taken in a fixed order (global, then VGs by
 // name) so that concurrent commands cannot deadlock.
-import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { linkPid } from './pid-file.js';
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 function sleepMs(ms: number): void {
   Atomics.wait(sleeper, 0, 0, ms);
 }
 
-function alive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export class LockManager {
   private held = new Map<string, number>();
@@ -45,52 +37,14 @@ export class LockManager {
       this.held.set(name, count + 1);
       return true;
     }
-    const file = join(this.dir, name);
-    // The pid is written to a private file first and linked into place, so the lock file is
-    // never seen empty (a kill -9 between create and write would otherwise leave a lock that
-    // can never be judged stale).
-    const mine = `${file}.${process.pid}`;
-    writeFileSync(mine, String(process.pid), { mode: 0o600 });
-    try {
-      for (let attempt = 0; attempt < 2; attempt++) {
-        try {
-          linkSync(mine, file);
-          this.held.set(name, 1);
-          return true;
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        }
-        this.breakIfStale(file);
-      }
-      return false;
-    } finally {
-      rmSync(mine, { force: true });
-    }
+    if (!linkPid(join(this.dir, name))) return false;
+    this.held.set(name, 1);
+    return true;
   }
 
   /** Whether this process holds the lock. */
   holds(name: string): boolean {
     return this.held.has(name);
-  }
-
-  private breakIfStale(file: string): void {
-    let pid: number;
-    try {
-      pid = Number(readFileSync(file, 'utf8'));
-    } catch {
-      return;
-    }
-    if (!pid || alive(pid)) return;
-    // Move it aside atomically so that only one waiter breaks it.
-    const aside = `${file}.stale.${process.pid}`;
-    try {
-      renameSync(file, aside);
-      const again = Number(readFileSync(aside, 'utf8'));
-      if (again !== pid) renameSync(aside, file); // not the one we judged: put it back
-      else unlinkSync(aside);
-    } catch {
-      /* someone else broke it */
-    }
   }
 
   unlock(name: string): void {
