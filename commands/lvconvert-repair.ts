@@ -8,11 +8,10 @@ import { commitVg } from './lvconvert-mirror.js';
 import { DevicePool } from '../src/device/device-pool.js';
 import type { AllocPolicy } from '../src/model/types.js';
 import { isMirror } from '../src/model/vg-query.js';
-import { flatImages, logCount, mirrorCount, tmpLayer } from '../src/mirror/layout.js';
-import { mirrorPercent } from '../src/mirror/poll.js';
+import { logCount, mirrorCount, tmpLayer } from '../src/mirror/layout.js';
 import { removeFailedParts } from '../src/mirror/remove-missing.js';
 import { mirrorFailures } from '../src/mirror/repair-plan.js';
-import { loadNewLegs, withLvLock } from '../src/mirror/state.js';
+import { withLvLock } from '../src/mirror/state.js';
 import { waitForSync, type ConvertCall } from './lvconvert-poll.js';
 
 export async function repairMirror(c: ConvertCall): Promise<number> {
@@ -25,15 +24,9 @@ export async function repairMirror(c: ConvertCall): Promise<number> {
     return 0;
   }
   if (tmpLayer(vg, lv)) throw new CommandFailed(`${full} is already being converted.  Unable to start another conversion.`);
-  // What survives would be only images added by an up-convert and not yet fully copied: removing
-  // the failed ones would make their stale regions the LV's data. Leave the mirror partial (its
-  // uncopied regions read as I/O errors, mirror-device.ts) for the user to restore the device.
-  const uncopied = new Set(loadNewLegs(ctx.systemDir, lv.uuid));
-  const survivors = isMirror(lv) ? flatImages(vg, lv).filter((i) => !f.images.includes(i)) : [];
-  if (uncopied.size && survivors.length && survivors.every((i) => uncopied.has(i.name)) && (mirrorPercent(ctx.systemDir, vg, lv) ?? 0) < 100) {
-    throw new CommandFailed(`Unable to repair ${full}: its remaining images were never fully copied from the failed ones.`,
-      'Restore the failed device(s), or remove the LV.');
-  }
+  // When only images added by an up-convert and not yet fully copied survive, removing the failed
+  // ones hands the regions the copy had not reached to the LV's lost-region record (stale.ts):
+  // they keep failing reads after the repair, instead of serving stale bytes.
   const origImages = mirrorCount(vg, lv);
   const origLogs = logCount(vg, lv);
   // Committed under the mirror's I/O lock: a writer with the old view finishes first, and any

@@ -12,7 +12,8 @@ import { findLv, isMirror, lvPvs } from '../src/model/vg-query.js';
 import { mirrorCount, mirrorImages, splitImages, tmpLayer } from '../src/mirror/layout.js';
 import { prepareLog } from '../src/mirror/log-init.js';
 import { mirrorPercent } from '../src/mirror/poll.js';
-import { dropMirrorFiles, withLvLock } from '../src/mirror/state.js';
+import { dropMirrorFiles, loadNewLegs, withLvLock } from '../src/mirror/state.js';
+import { copyLost } from '../src/lv-io/lost-regions.js';
 import type { ConvertCall } from './lvconvert-poll.js';
 
 export async function splitMirror(c: ConvertCall): Promise<number> {
@@ -42,7 +43,10 @@ export async function splitMirror(c: ConvertCall): Promise<number> {
   const pool = new DevicePool(ctx.systemDir);
   try {
     withLvLock(ctx.systemDir, lv.uuid, () => {
-      if (!lv.flags.includes('NOTSYNCED') && (!lv.active || (mirrorPercent(ctx.systemDir, vg, lv) ?? 0) < 100)) {
+      // An image added by an up-convert is a copy only once the copy is done (state.ts loadNewLegs),
+      // whatever the log or the NOTSYNCED flag say.
+      const uncopied = loadNewLegs(ctx.systemDir, lv.uuid).some((n) => imgs.some((i) => i.name === n));
+      if (uncopied || (!lv.flags.includes('NOTSYNCED') && (!lv.active || (mirrorPercent(ctx.systemDir, vg, lv) ?? 0) < 100))) {
         if (!lv.active) ctx.out.error(`Unable to determine mirror sync status of ${full}.`);
         throw new CommandFailed(`Unable to split mirror ${full} that is not in-sync.`);
       }
@@ -52,6 +56,8 @@ export async function splitMirror(c: ConvertCall): Promise<number> {
       fresh.flags = [];
       // A new mirror of several split images gets a core log, marked in sync (its legs are identical).
       if (isMirror(fresh)) prepareLog({ devices: pool, systemDir: ctx.systemDir }, vg, fresh, { sync: true, written: true });
+      // Regions lost before (lv-io/lost-regions.ts) are lost in the copy too.
+      copyLost(ctx.systemDir, lv.uuid, fresh.uuid);
       commitVg(ctx, loaded, `lvconvert --splitmirrors ${n} --name ${newName} ${full}`);
       if (!isMirror(lv)) dropMirrorFiles(ctx.systemDir, lv.uuid);
     });

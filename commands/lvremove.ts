@@ -1,6 +1,7 @@
 // lvremove: remove LVs, or every LV of a VG (tools/lvremove.c, toollib.c lvremove_single,
 // lib/metadata/lv_manip.c lv_remove_single). A mirror goes with its images and log; its sub-LVs
 // cannot be removed on their own. One commit per VG; messages follow the commit, as in LVM2.
+import { dropLost } from '../src/lv-io/lost-regions.js';
 import type { CommandSpec } from '../src/cli/command-spec.js';
 import type { Context } from '../src/cli/context.js';
 import { CommandFailed, ECMD_FAILED, InvalidCommandLine } from '../src/cli/errors.js';
@@ -53,6 +54,7 @@ async function removeInVg(ctx: Context, t: LvArgGroup, prompt: boolean, say: (l:
     const mod = await optionalImport<ForgetModule>('../mirror/forget.js');
     for (const lv of mirrors) await mod?.forgetMirrorState(ctx, before, lv);
   }
+  for (const lv of chosen) dropLost(ctx.systemDir, lv.uuid);
   for (const lv of chosen) say(`Logical volume "${lv.name}" successfully removed.`);
   return rc;
 }

@@ -13,6 +13,8 @@ import { findLv, findPvByUuid } from '../model/vg-query.js';
 import { extentBytes, pvByteOffset, segmentSlices, stripePieces } from './extent-map.js';
 import { LvIoError, type IoEnv } from './io-env.js';
 import { loadSegmentIo, segmentIoFactory, type SegmentIo } from './segment-io.js';
+import { LostRegionsDevice, lostPath } from './lost-regions.js';
+import { existsSync } from 'node:fs';
 
 export interface OpenLvOptions {
   writable: boolean;
@@ -157,14 +159,20 @@ function checkOpen(vg: VolumeGroup, lv: LogicalVolume, opts: OpenLvOptions): voi
  */
 export function openLv(env: IoEnv, vg: VolumeGroup, lv: LogicalVolume, opts: OpenLvOptions): LvDevice {
   checkOpen(vg, lv, opts);
-  return new LvDeviceImpl(env, vg, lv, opts.writable);
+  return withLost(env, lv, opts, new LvDeviceImpl(env, vg, lv, opts.writable));
 }
 
 /** openLv, loading the mirror engine first when the LV (or a sub-LV) has mirror segments. */
 export async function openLvAsync(env: IoEnv, vg: VolumeGroup, lv: LogicalVolume, opts: OpenLvOptions): Promise<LvDevice> {
   checkOpen(vg, lv, opts);
   if (usesSegmentType(vg, lv, 'mirror')) await loadSegmentIo('mirror');
-  return new LvDeviceImpl(env, vg, lv, opts.writable);
+  return withLost(env, lv, opts, new LvDeviceImpl(env, vg, lv, opts.writable));
+}
+
+/** A user's open of an LV with lost regions (lost-regions.ts) gets them refused. */
+function withLost(env: IoEnv, lv: LogicalVolume, opts: OpenLvOptions, dev: LvDevice): LvDevice {
+  if (opts.ignoreActivation || !existsSync(lostPath(env.systemDir, lv.uuid))) return dev;
+  return new LostRegionsDevice(dev, env.systemDir);
 }
 
 /**

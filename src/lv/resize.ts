@@ -2,6 +2,7 @@
 // _lvresize_adjust_size, _lvresize_extents_from_percent, _lvresize_adjust_extents,
 // _request_confirmation, _lvresize_volume). Linear and striped LVs are resized here; the new
 // extents come from the allocator, which clings to the LV's previous segments as LVM2 does.
+import { trimLost } from '../lv-io/lost-regions.js';
 import type { Args } from '../cli/args.js';
 import type { Context } from '../cli/context.js';
 import { CommandFailed, InvalidCommandLine } from '../cli/errors.js';
@@ -285,6 +286,8 @@ export async function resizeCommand(ctx: Context, args: Args, mode: ResizeMode):
     else extendSegments(vg, lv, pl, (args.str('alloc') as AllocPolicy | undefined) ?? lv.alloc, list?.limits);
     commitVg(ctx, loaded, `${ctx.cmd} ${displayLvName(vg, lv)}`);
   }
+  // Lost regions (lv-io/lost-regions.ts) past the new end are gone with the extents under them.
+  if (reduce) trimLost(ctx.systemDir, lv.uuid, pl.newExtents * vg.extentSize * 512);
   say(`Size of logical volume ${displayLvName(vg, lv)} changed from ${before} to ${after}.`);
   say(`Logical volume ${displayLvName(vg, lv)} successfully resized.`);
   return 0;

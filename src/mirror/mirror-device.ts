@@ -21,6 +21,8 @@ import { RegionLog, type LogInit } from './region-log.js';
 import { regionCount, writtenSectorFor } from './log-format.js';
 import { coreLogPath, loadFailedLegs, loadNewLegs, recordFailedLeg, withLvLock } from './state.js';
 import { noteLegFailure } from './failures.js';
+import { publishLiveDirty } from './live-dirty.js';
+import { addInterval, covers } from '../lv-io/intervals.js';
 
 export interface Leg {
   lv: LogicalVolume;
@@ -271,7 +273,7 @@ export class MirrorDevice implements BlockDevice {
         let cov = this.rewrite.get(r);
         if (!cov) this.rewrite.set(r, (cov = []));
         addInterval(cov, Math.max(offset, r * rb) - r * rb, Math.min(offset + length, (r + 1) * rb) - r * rb);
-        if (cov.length === 1 && cov[0]![0] === 0 && cov[0]![1] >= this.regionLen(r)) {
+        if (covers(cov, this.regionLen(r))) {
           this.rewrite.delete(r);
           this.healed.add(r);
         }
@@ -287,6 +289,8 @@ export class MirrorDevice implements BlockDevice {
         if (!this.fresh.has(r)) this.fresh.set(r, []);
       }
     }
+    // Published before the log says "out of sync": a split looking meanwhile still sees it in sync.
+    if (syncCh.size) publishLiveDirty(this.env.systemDir, this.lv.uuid, this.myDirty);
     log.update('written', wrCh, false);
     log.update('sync', syncCh, false);
     if (syncCh.size || wrCh.size) log.flush();
@@ -296,7 +300,7 @@ export class MirrorDevice implements BlockDevice {
       const s = Math.max(offset, r * rb) - r * rb;
       const e = Math.min(offset + length, (r + 1) * rb) - r * rb;
       addInterval(cov, s, e);
-      if (cov.length === 1 && cov[0]![0] === 0 && cov[0]![1] >= this.regionLen(r)) this.fresh.delete(r);
+      if (covers(cov, this.regionLen(r))) this.fresh.delete(r);
     }
   }
 
@@ -322,6 +326,7 @@ export class MirrorDevice implements BlockDevice {
       if (this.log && clean.size) {
         this.log.update('sync', new Map([...clean].map((r) => [r, true])), true);
       }
+      if (this.myDirty.size) publishLiveDirty(this.env.systemDir, this.lv.uuid, new Set());
       this.myDirty.clear();
       this.healed.clear();
     });
@@ -406,11 +411,11 @@ export class MirrorDevice implements BlockDevice {
     try {
       this.flushLegs();
     } finally {
-      this.myDirty.clear();
-      this.fresh.clear();
-      this.healed.clear();
-      this.rewrite.clear();
-      for (const m of this.subMirrors()) m.myDirty.clear(), m.fresh.clear(), m.healed.clear(), m.rewrite.clear();
+      // Left out of sync in the log: no longer this live writer's, a resync copies them again.
+      for (const m of [this, ...this.subMirrors()]) {
+        if (m.myDirty.size) publishLiveDirty(m.env.systemDir, m.lv.uuid, new Set());
+        m.myDirty.clear(), m.fresh.clear(), m.healed.clear(), m.rewrite.clear();
+      }
       this.close();
     }
   }
@@ -421,18 +426,6 @@ export class MirrorDevice implements BlockDevice {
     for (const leg of this.legs) if (leg.dev instanceof MirrorDevice) out.push(...leg.dev.subMirrors(), leg.dev);
     return out;
   }
-}
-
-function addInterval(list: Array<[number, number]>, s: number, e: number): void {
-  list.push([s, e]);
-  list.sort((a, b) => a[0] - b[0]);
-  const merged: Array<[number, number]> = [];
-  for (const iv of list) {
-    const last = merged[merged.length - 1];
-    if (last && iv[0] <= last[1]) last[1] = Math.max(last[1], iv[1]);
-    else merged.push([iv[0], iv[1]]);
-  }
-  list.splice(0, list.length, ...merged);
 }
 
 /** A sub-LV of a mirror as a device: linear, or itself a mirror (the _mimagetmp layer). */

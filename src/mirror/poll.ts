@@ -11,6 +11,8 @@ import { MetadataStore } from '../store/metadata-store.js';
 import { collapseLayer, tmpLayer } from './layout.js';
 import { dropCoreLog } from './log-init.js';
 import { MirrorDevice } from './mirror-device.js';
+import { liveDirtyRegions } from './live-dirty.js';
+import { getBit } from './log-format.js';
 import { resyncTree, type SyncStats } from './sync.js';
 import { lastSyncPath, releaseSyncer, trySyncerLock, withLvLock, withVgLock } from './state.js';
 
@@ -36,7 +38,14 @@ export function mirrorPercent(systemDir: string, vg: VolumeGroup, lv: LogicalVol
   try {
     dev = new MirrorDevice({ devices: pool, systemDir }, vg, lv, { writable: false });
     if (!dev.log) return 0;
-    return (100 * dev.log.syncCount()) / dev.nrRegions;
+    let n = dev.log.syncCount();
+    // Regions live writers marked only as intent to write are in sync (live-dirty.ts).
+    const live = n < dev.nrRegions ? liveDirtyRegions(systemDir, lv.uuid) : new Set<number>();
+    if (live.size) {
+      const sync = dev.log.readAll('sync');
+      for (const r of live) if (r < dev.nrRegions && !getBit(sync, r)) n++;
+    }
+    return (100 * n) / dev.nrRegions;
   } catch {
     return undefined;
   } finally {

@@ -12,17 +12,21 @@ import type { LoadedVg } from '../store/metadata-store.js';
 import { mirrorImages, removeImages, setLog } from './layout.js';
 import { prepareLog } from './log-init.js';
 import { mirrorFailures } from './repair-plan.js';
+import { lostWarning, retireNewLegs } from './stale.js';
 import { dropMirrorFiles, loadFailedLegs, saveFailedLegs, withLvLock } from './state.js';
 
 export type RemoveResult = 'ok' | 'dead';
 
 /** Remove the failed images and log of one mirror (metadata and log files; the caller commits). */
-export function removeFailedParts(ctx: Pick<Context, 'systemDir'>, vg: VolumeGroup, lv: LogicalVolume): RemoveResult {
+export function removeFailedParts(ctx: Pick<Context, 'systemDir'> & { out?: Context['out'] }, vg: VolumeGroup, lv: LogicalVolume): RemoveResult {
   const f = mirrorFailures(ctx.systemDir, vg, lv);
   if (f.images.length >= mirrorImages(vg, lv).length) return 'dead';
   const pool = new DevicePool(ctx.systemDir);
   try {
     withLvLock(ctx.systemDir, lv.uuid, () => {
+      // Only images not yet copied survive: what the copy had not reached is lost (stale.ts).
+      const lost = f.images.length ? retireNewLegs({ devices: pool, systemDir: ctx.systemDir }, vg, lv) : 0;
+      if (lost) ctx.out?.warn(lostWarning(vg, lv, lost));
       if (f.images.length) removeImages(vg, lv, f.images.map((i) => i.name));
       if (isMirror(lv) && f.logs.length) {
         setLog(vg, lv, [], 'inherit');

@@ -11,6 +11,7 @@ import { vgLockName } from '../store/locks.js';
 import type { LoadedVg } from '../store/metadata-store.js';
 import { spawnSyncer } from './daemon.js';
 import { prepareLog } from './log-init.js';
+import { lostWarning, retireNewLegs } from './stale.js';
 import { withLvLock } from './state.js';
 
 export async function lvchangeResync(ctx: Context, loaded: LoadedVg, lv: LogicalVolume, args: Args): Promise<number> {
@@ -24,6 +25,10 @@ export async function lvchangeResync(ctx: Context, loaded: LoadedVg, lv: Logical
   try {
     withLvLock(ctx.systemDir, lv.uuid, () => {
       lv.flags = lv.flags.filter((f) => f !== 'NOTSYNCED');
+      // Copying everything again from an image that was never fully copied (its originals lost)
+      // must not make its stale regions readable: they become lost regions of the LV (stale.ts).
+      const lost = retireNewLegs({ devices: pool, systemDir: ctx.systemDir }, vg, lv);
+      if (lost) ctx.out.warn(lostWarning(vg, lv, lost));
       // Every region is copied again: the content of the images is not trusted (written = all).
       prepareLog({ devices: pool, systemDir: ctx.systemDir }, vg, lv, { sync: false, written: true });
       commitVg(ctx, loaded, `lvchange --resync ${full}`);
