@@ -150,7 +150,7 @@ export const spec: CommandSpec = {
     let rc = 0;
     for (const t of groupLvArgs(ctx, args.positionals)) {
       try {
-        const loaded = readVgForUpdate(ctx, t.vg);
+        const loaded = readVgForUpdate(ctx, t.vg, { handlesMissingPvs: !args.has('resync') });
         const names = t.lvs ?? loaded.vg.lvs.filter((l) => l.visible).map((l) => l.name);
         for (const name of names) {
           const lv = findLv(loaded.vg, name);

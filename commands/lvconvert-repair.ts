@@ -4,6 +4,7 @@
 // replacements are allocated from free extents (never on the failed PVs) and resynced.
 import { AllocError } from '../src/alloc/index.js';
 import { CommandFailed, LvmError } from '../src/cli/errors.js';
+import { vgMissingPvs, warnPvDevices } from '../src/cli/pv-tools.js';
 import { commitVg } from './lvconvert-mirror.js';
 import { DevicePool } from '../src/device/device-pool.js';
 import type { AllocPolicy } from '../src/model/types.js';
@@ -35,6 +36,8 @@ export async function repairMirror(c: ConvertCall): Promise<number> {
     if (removeFailedParts(ctx, vg, lv) === 'dead') throw new CommandFailed(`No usable images left in ${full}.`);
     commitVg(ctx, loaded, `lvconvert --repair ${full}: failed parts removed`);
   });
+  // LVM2 reads the VG four times more here (mirror status, reload): the missing devices' lines come again.
+  if (vgMissingPvs(vg)) for (let i = 0; i < 4; i++) warnPvDevices(ctx, vg);
   if (f.images.length) ctx.out.print(`Mirror status: ${f.images.length} of ${origImages} images failed.`);
   if (f.logs.length) ctx.out.print(`Mirror log status: ${f.logs.length} of ${origLogs} images failed.`);
 

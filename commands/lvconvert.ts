@@ -51,7 +51,10 @@ export const spec: CommandSpec = {
       if (type === 'raid1') throw new CommandFailed(raid1Unavailable);
       throw new CommandFailed(`Conversion using --type ${type} is not supported by tsvm (only mirror and linear are).`);
     }
-    const loaded = readVgForUpdate(ctx, name.vg);
+    const mirrorOp = args.has('mirrors') || type !== undefined || args.has('mirrorlog') || args.has('corelog');
+    // --repair and a bare poll may run with PVs missing; other conversions may not (lvconvert.c).
+    const handlesMissingPvs = args.has('repair') || (!args.has('splitmirrors') && !mirrorOp);
+    const loaded = readVgForUpdate(ctx, name.vg, { handlesMissingPvs });
     const lv = requireLv(loaded.vg, name.lv);
     const pvArgs = pos.slice(1);
     for (const a of pvArgs) {
@@ -70,7 +73,6 @@ export const spec: CommandSpec = {
     }
     if (args.has('repair')) return (await import('./lvconvert-repair.js')).repairMirror(common);
     if (args.has('splitmirrors')) return (await import('./lvconvert-split.js')).splitMirror(common);
-    const mirrorOp = args.has('mirrors') || type !== undefined || args.has('mirrorlog') || args.has('corelog');
     if (!mirrorOp) return (await import('./lvconvert-poll.js')).pollOnly(common);
     return (await import('./lvconvert-mirror.js')).convertMirror(common);
   },

@@ -27,7 +27,7 @@ function checkRemovable(ctx: Context, vg: VolumeGroup, lv: LogicalVolume, prompt
 type ForgetModule = { forgetMirrorState(ctx: Context, vg: VolumeGroup, lv: LogicalVolume): unknown };
 
 async function removeInVg(ctx: Context, t: LvArgGroup, prompt: boolean, say: (l: string) => void): Promise<number> {
-  const loaded = readVgForUpdate(ctx, t.vg);
+  const loaded = readVgForUpdate(ctx, t.vg, { handlesMissingPvs: true });
   const vg = loaded.vg;
   let rc = 0;
   const chosen: LogicalVolume[] = [];

@@ -1,6 +1,6 @@
 // pvchange: PV attributes (tools/pvchange.c): allocatability, tags, a new UUID.
 import type { CommandSpec } from '../src/cli/command-spec.js';
-import { ECMD_FAILED, InvalidCommandLine } from '../src/cli/errors.js';
+import { CommandFailed, ECMD_FAILED, InvalidCommandLine } from '../src/cli/errors.js';
 import { noMatchingSyntaxLines } from '../src/cli/help.js';
 import { deviceExists, pvOnDevice } from '../src/cli/pv-tools.js';
 import { commitVg, readVgForUpdate, takeGlobalLock } from '../src/cli/toollib.js';
@@ -50,7 +50,16 @@ export const spec: CommandSpec = {
         }
       }
       if (!t.pv.vgName) continue;
-      const loaded = readVgForUpdate(ctx, t.pv.vgName);
+      let loaded;
+      try {
+        loaded = readVgForUpdate(ctx, t.pv.vgName);
+      } catch (e) {
+        // The VG cannot be processed (PVs missing): LVM2 then does not find the PV either.
+        if (!(e instanceof CommandFailed)) throw e;
+        for (const l of [...e.lines, `Failed to find physical volume "${t.name}".`]) ctx.out.error(l);
+        rc = ECMD_FAILED;
+        continue;
+      }
       const pv = loaded.vg.pvs.find((p) => p.uuid === t.pv!.uuid)!;
       if (alloc !== undefined) {
         const want = alloc === 'y';

@@ -20,7 +20,9 @@ export const spec: CommandSpec = {
     let rc = 0;
     for (const name of names) {
       try {
-        const loaded = readVgForUpdate(ctx, name);
+        // Activation and tags may go on with PVs missing; the other changes may not (vgchange.c).
+        const unsafe = ['alloc', 'resizeable', 'maxlogicalvolumes', 'maxphysicalvolumes'].some((o) => args.has(o));
+        const loaded = readVgForUpdate(ctx, name, { handlesMissingPvs: args.has('activate') || !unsafe });
         const vg = loaded.vg;
         if (args.has('activate')) {
           const on = args.str('activate')!.endsWith('y');

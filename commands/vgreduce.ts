@@ -23,7 +23,7 @@ export const spec: CommandSpec = {
     const name = vgNameArg(pos[0]!);
     takeGlobalLock(ctx);
     if (removeMissing) {
-      const loaded = readVgForUpdate(ctx, name);
+      const loaded = readVgForUpdate(ctx, name, { ownScan: true });
       markMissingPvs(loaded.vg);
       if (!loaded.vg.pvs.some((p) => p.missing)) {
         ctx.out.print(`Volume group "${name}" is already consistent.`);
@@ -40,7 +40,7 @@ export const spec: CommandSpec = {
     }
     let loaded;
     try {
-      loaded = readVgForUpdate(ctx, name);
+      loaded = readVgForUpdate(ctx, name, { ownScan: true });
     } catch (e) {
       // LVM2 still reports each PV it was asked about.
       if (!(e instanceof CommandFailed)) throw e;

@@ -24,7 +24,7 @@ export const spec: CommandSpec = {
     for (const arg of args.positionals) {
       const name = vgNameArg(arg);
       try {
-        const loaded = readVgForUpdate(ctx, name);
+        const loaded = readVgForUpdate(ctx, name, { ownScan: true });
         const vg = loaded.vg;
         const visible = visibleLvCount(vg);
         if (visible > 0 && !args.has('force')) {

@@ -83,6 +83,7 @@ const defs: OptionDef[] = [
   { long: 'activate', short: 'a', type: 'activation' },
   { long: 'resizeable', short: 'x', type: 'yn' },
   { long: 'removemissing', type: 'none' },
+  { long: 'restoremissing', type: 'none' },
   { long: 'mirrorsonly', type: 'none' },
   { long: 'autobackup', short: 'A', type: 'yn' },
   { long: 'vgmetadatacopies', type: 'string' },

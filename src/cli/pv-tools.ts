@@ -49,25 +49,81 @@ export function pvImagePresent(pv: PhysicalVolume): boolean {
   return !!label && label.uuid === pv.uuid;
 }
 
-/** Flag the PVs of a VG whose image is gone or carries another label (returns those missing). */
+/**
+ * What the scan of a VG found for each PV (LVM2 keeps it in pv->dev and pv->status): `absent`, no
+ * device carries its label now; `flagged`, the metadata says MISSING_PV (it was written while the
+ * PV was absent: LVM2 then records no device hint, hence "last written to [unknown]").
+ */
+interface PvScan {
+  absent: boolean;
+  flagged: boolean;
+  used: boolean;
+}
+const scans = new WeakMap<PhysicalVolume, PvScan>();
+
+function pvUsed(vg: VolumeGroup, pv: PhysicalVolume): boolean {
+  return vg.lvs.some((lv) => lv.segments.some((s) => s.areas.some((a) => a.kind === 'pv' && a.pvUuid === pv.uuid)));
+}
+
+/**
+ * Flag the PVs of a VG whose image is gone or carries another label (returns those missing). As
+ * LVM2's vg_read, a PV flagged missing in the metadata that reappeared stays missing while LVs use
+ * it (until vgextend --restoremissing) and loses the flag when unused.
+ */
 export function markMissingPvs(vg: VolumeGroup, present: (pv: PhysicalVolume) => boolean = pvImagePresent): PhysicalVolume[] {
   const missing: PhysicalVolume[] = [];
   for (const pv of vg.pvs) {
-    const gone = !present(pv);
-    if (gone) missing.push(pv);
-    pv.missing = gone || pv.missing;
+    let st = scans.get(pv);
+    if (!st) {
+      st = { absent: !present(pv), flagged: pv.missing, used: pvUsed(vg, pv) };
+      scans.set(pv, st);
+      pv.missing = st.absent || (st.flagged && st.used);
+      pv.absent = st.absent;
+    }
+    if (st.absent) missing.push(pv);
   }
   return missing;
 }
 
-/** LVM2's warnings for a VG with missing PVs (lib/metadata/metadata.c, lib/cache). */
+/** Is the VG missing PVs in LVM2's sense (missing_pv_dev + missing_pv_flag)? */
+export function vgMissingPvs(vg: VolumeGroup): boolean {
+  return vg.pvs.some((p) => p.missing);
+}
+
+/** _set_pv_device's lines for every PV: an absent one is not found, a reappeared one was written without it. */
+export function warnPvDevices(ctx: Context, vg: VolumeGroup): void {
+  for (const pv of vg.pvs) {
+    const st = scans.get(pv) ?? { absent: pv.missing, flagged: false, used: true };
+    if (st.absent) ctx.out.warn(`WARNING: Couldn't find device with uuid ${pv.uuid}.`);
+    else if (st.flagged) ctx.out.warn(`WARNING: VG ${vg.name} was previously updated while PV ${pv.name} was missing.`);
+  }
+}
+
+/** LVM2's warnings for a VG with missing PVs (lib/metadata/metadata.c _set_pv_device, vg_read). */
 export function warnMissing(ctx: Context, vg: VolumeGroup): void {
-  for (const pv of vg.pvs.filter((p) => p.missing)) {
-    ctx.out.warn(`WARNING: Couldn't find device with uuid ${pv.uuid}.`);
+  warnPvDevices(ctx, vg);
+  for (const pv of vg.pvs) {
+    const st = scans.get(pv) ?? { absent: pv.missing, flagged: false, used: true };
+    if (st.absent) {
+      ctx.out.warn(`WARNING: VG ${vg.name} is missing PV ${pv.uuid} (last written to ${st.flagged ? '[unknown]' : pv.name}).`);
+    } else if (st.flagged && st.used) {
+      ctx.out.warn(`WARNING: VG ${vg.name} was missing PV ${pv.name} ${pv.uuid}.`);
+    } else if (st.flagged) {
+      ctx.out.warn(`WARNING: VG ${vg.name} has unused reappeared PV ${pv.name} ${pv.uuid}.`);
+    }
   }
-  for (const pv of vg.pvs.filter((p) => p.missing)) {
-    ctx.out.warn(`WARNING: VG ${vg.name} is missing PV ${pv.uuid} (last written to ${pv.name}).`);
-  }
+}
+
+/** A reappeared PV whose MISSING flag vgextend --restoremissing may clear (LVM2 _restore_pv). */
+export function pvScan(pv: PhysicalVolume): Readonly<PvScan> | undefined {
+  return scans.get(pv);
+}
+
+/** After a commit: its re-reads print _set_pv_device's lines again (twice, as LVM2 2.03.16 does). */
+export function warnAfterCommit(ctx: Context, vg: VolumeGroup): void {
+  if (!vg.pvs.some((p) => scans.get(p)?.absent)) return;
+  warnPvDevices(ctx, vg);
+  warnPvDevices(ctx, vg);
 }
 
 /**
@@ -79,7 +135,7 @@ export function scanVgs(ctx: Context, vgs: VolumeGroup[]): VolumeGroup[] {
   const seen: VolumeGroup[] = [];
   for (const vg of vgs) {
     markMissingPvs(vg, (pv) => ctx.pvImagePresent(pv));
-    if (vg.pvs.length && vg.pvs.every((p) => p.missing)) continue;
+    if (vg.pvs.length && vg.pvs.every((p) => scans.get(p)?.absent)) continue;
     warnMissing(ctx, vg);
     seen.push(vg);
   }

@@ -6,6 +6,7 @@ import type { LoadedVg } from '../store/metadata-store.js';
 import type { LogicalVolume, PhysicalVolume, VolumeGroup } from '../model/types.js';
 import { findLv } from '../model/vg-query.js';
 import { vgLockName, GLOBAL_LOCK } from '../store/locks.js';
+import { markMissingPvs, vgMissingPvs, warnAfterCommit, warnMissing } from './pv-tools.js';
 
 export interface LvName {
   vg: string;
@@ -42,11 +43,37 @@ export function vgNotFound(name: string): CommandFailed {
   return new CommandFailed(`Volume group "${name}" not found`, `Cannot process volume group ${name}`);
 }
 
-/** Lock and read a VG for a change. The lock is held until the command ends. */
-export function readVgForUpdate(ctx: Context, name: string): LoadedVg {
+export interface UpdateReadOptions {
+  /**
+   * LVM2's cmd->handles_missing_pvs: the command may change a VG that is missing PVs (lvremove,
+   * lvchange except --resync, lvconvert --repair, vgchange, vgextend, vgreduce). Others are refused.
+   */
+  handlesMissingPvs?: boolean;
+  /** The command scans for missing PVs and warns itself (vgreduce, vgremove). */
+  ownScan?: boolean;
+}
+
+/**
+ * Lock and read a VG for a change (vg_read for update): PVs whose image is gone are flagged, with
+ * LVM2's warnings, and a command that does not handle missing PVs is refused. The lock is held
+ * until the command ends.
+ */
+export function readVgForUpdate(ctx: Context, name: string, opts: UpdateReadOptions = {}): LoadedVg {
   ctx.locks.lock(vgLockName(name));
   const loaded = ctx.store.loadVg(name);
   if (!loaded) throw vgNotFound(name);
+  if (opts.ownScan) return loaded;
+  const vg = loaded.vg;
+  const absent = markMissingPvs(vg, (pv) => ctx.pvImagePresent(pv));
+  // No PV of it found: LVM2, whose metadata lives on the PVs, does not see the VG at all.
+  if (vg.pvs.length && absent.length === vg.pvs.length) throw vgNotFound(name);
+  if (vgMissingPvs(vg)) {
+    warnMissing(ctx, vg);
+    if (!opts.handlesMissingPvs) {
+      throw new CommandFailed(`Cannot change VG ${name} while PVs are missing.`, 'See vgreduce --removemissing and vgextend --restoremissing.',
+        `Cannot process volume group ${name}`);
+    }
+  }
   return loaded;
 }
 
@@ -68,8 +95,10 @@ export function takeGlobalLock(ctx: Context): void {
 }
 
 /** Commit a changed VG (vg_write + vg_commit). */
-export function commitVg(ctx: Context, loaded: LoadedVg, description: string, released: PhysicalVolume[] = []): void {
+export function commitVg(ctx: Context, loaded: LoadedVg, description: string, released: PhysicalVolume[] = [], deviceLines = true): void {
   ctx.store.commitVg(loaded, loaded.vg, description, released);
+  // (vgreduce --removemissing prints its own, differently.)
+  if (deviceLines) warnAfterCommit(ctx, loaded.vg);
 }
 
 export function requirePositionals(ctx: Context, args: { positionals: string[] }, min: number, what: string): void {

@@ -62,6 +62,7 @@ export function removeMissing(ctx: Context, loaded: LoadedVg, force: boolean, mi
   };
   warnDevices();
   if (force) {
+    let removedPartial = false;
     const refused = new Set<string>();
     for (let again = true; again; ) {
       again = false;
@@ -83,11 +84,14 @@ export function removeMissing(ctx: Context, loaded: LoadedVg, force: boolean, mi
         const tree = new Set(lvTree(vg, lv).map((l) => l.name));
         for (const l of lvTree(vg, lv)) dropMirrorFiles(ctx.systemDir, l.uuid);
         vg.lvs = vg.lvs.filter((l) => !tree.has(l.name));
+        removedPartial = true;
         ctx.out.print(`Logical volume "${lv.name}" successfully removed.`);
         again = true;
         break;
       }
     }
+    // Removing a partial LV writes the VG (still with its missing PVs): the devices are looked up again.
+    if (removedPartial) warnDevices();
   }
   // _consolidate_vg: every partial LV, hidden ones too, in LVM2's metadata order (visible LVs
   // first: export.c writes them before the hidden ones).
@@ -110,7 +114,7 @@ export function removeMissing(ctx: Context, loaded: LoadedVg, force: boolean, mi
     vg.pvs = vg.pvs.filter((p) => !released.includes(p));
   }
   if (!consistent) warnDevices();
-  commitVg(ctx, loaded, `vgreduce --removemissing ${vg.name}`);
+  commitVg(ctx, loaded, `vgreduce --removemissing ${vg.name}`, [], false);
   // With --force the VG counts as fixed even if partial LVs were kept (--mirrorsonly).
   if (force || consistent) ctx.out.print(`Wrote out consistent volume group ${vg.name}.`);
   else throw new CommandFailed();

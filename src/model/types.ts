@@ -21,6 +21,12 @@ export interface PhysicalVolume {
   allocatable: boolean;
   /** MISSING_PV: the image could not be opened when the VG was last read or written. */
   missing: boolean;
+  /**
+   * Set by a command's device scan (cli/pv-tools.ts markMissingPvs), never stored: no device carries
+   * the PV's label now. A PV flagged missing whose device came back is `missing` but not `absent`:
+   * LVM2 then shows it by its device name.
+   */
+  absent?: boolean;
   tags: string[];
   vgName: string | null;
 }

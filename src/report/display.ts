@@ -12,7 +12,7 @@ export function pvdisplayFull(pv: PhysicalVolume, vg: VgInfo | null, maps: boole
   const peSize = vg ? vg.vg.extentSize : 0;
   if (!vg) out.push(`"${pv.name}" is a new physical volume of "${displaySize(devSectors(pv))}"`);
   out.push(`--- ${peSize ? '' : 'NEW '}Physical volume ---`);
-  out.push(`PV Name               ${pv.missing ? '[unknown]' : pv.name}`);
+  out.push(`PV Name               ${(pv.absent ?? pv.missing) ? '[unknown]' : pv.name}`);
   out.push(`VG Name               ${vg ? vg.vg.name : ''}${vg?.vg.exported ? ' (exported)' : ''}`);
   const data = pv.peCount * peSize;
   const size = devSectors(pv);
@@ -67,7 +67,7 @@ export function pvdisplayShort(pv: PhysicalVolume, vg: VgInfo | null): string {
 function pvShortBlock(pv: PhysicalVolume, info: VgInfo): string[] {
   const alloc = info.pvAlloc.get(pv.uuid) ?? 0;
   return [
-    `PV Name               ${pv.missing ? '[unknown]' : pv.name}     `,
+    `PV Name               ${(pv.absent ?? pv.missing) ? '[unknown]' : pv.name}     `,
     `PV UUID               ${pv.uuid}`,
     `PV Status             ${pv.allocatable ? '' : 'NOT '}allocatable`,
     `Total PE / Free PE    ${pv.peCount} / ${pv.peCount - alloc}`,
@@ -179,7 +179,7 @@ function stripeLines(info: VgInfo, seg: LvSegment, s: number, pre: string): stri
   if (a.kind === 'pv') {
     const pv = info.pvByUuid.get(a.pvUuid);
     if (!pv) return [`${pre}Physical volume\tMissing`];
-    return [`${pre}Physical volume\t${pv.missing ? '[unknown]' : pv.name}`, `${pre}Physical extents\t${a.pe} to ${a.pe + len - 1}`];
+    return [`${pre}Physical volume\t${(pv.absent ?? pv.missing) ? '[unknown]' : pv.name}`, `${pre}Physical extents\t${a.pe} to ${a.pe + len - 1}`];
   }
   return [`${pre}Logical volume\t${a.lvName}`, `${pre}Logical extents\t${a.le} to ${a.le + len - 1}`];
 }

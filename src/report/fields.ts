@@ -75,7 +75,7 @@ export function lvDisplayName(lv: LogicalVolume, e: Env): string {
 }
 
 function pvDisplayName(pv: PhysicalVolume | undefined): string {
-  return !pv || pv.missing ? '[unknown]' : pv.name;
+  return !pv || (pv.absent ?? pv.missing) ? '[unknown]' : pv.name;
 }
 
 const lvNameValue = (lv: LogicalVolume, e: Env): Value => ({ s: lvDisplayName(lv, e), v: lv.name });

@@ -74,7 +74,8 @@ export class ReadCache {
   }
 
   publishVg(vg: VolumeGroup): void {
-    this.write(`vg-${vg.uuid}.${vg.seqno}.json`, JSON.stringify(vg));
+    // (A PV's `absent` is what this command's scan saw, not metadata.)
+    this.write(`vg-${vg.uuid}.${vg.seqno}.json`, JSON.stringify(vg, (k, v) => (k === 'absent' ? undefined : v)));
     // older versions are dead weight (a reader would skip them anyway)
     this.files = null;
     for (const f of this.listing()) {
