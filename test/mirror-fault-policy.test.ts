@@ -130,8 +130,7 @@ describe('mirror_image_fault_policy', () => {
 });
 
 describe('mirror_log_fault_policy', () => {
-  // (Log writes use private O_DSYNC descriptors that tsvm fault rules do not reach; a log whose PV
-  // is gone is the failure tested here.)
+  // (A log whose PV is gone; an I/O error on the log's own writes: mirror-log-fault.test.ts.)
   it('allocate (the default): a log whose PV is gone is replaced on another PV; the legs stay', async () => {
     rmSync(join(lab.devDir, 'loop2'));
     const more = randomBytes(4 * MiB);

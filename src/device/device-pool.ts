@@ -34,10 +34,7 @@ export class DevicePool {
     const cur = this.open.get(pv.path);
     if (cur && (cur.writable || !writable)) return cur.device;
     if (pv.missing) throw new DeviceIoError(pv.path, 'open', 0, new MissingPvError(pv.name));
-    const file = new FileDevice(pv.path, writable);
-    const rules = this.faultRules().filter((r) => ruleMatchesDevice(r, pv.name, pv.path));
-    const faulty = rules.length ? new FaultDevice(file, rules) : file;
-    const device = new TrackingDevice(faulty, this.writtenMap(pv));
+    const device = new TrackingDevice(this.withFaults(pv, new FileDevice(pv.path, writable)), this.writtenMap(pv));
     // A read-only handle may still be held by an open LV: keep it until closeAll().
     if (cur) this.retired.push(cur.device);
     this.open.set(pv.path, { device, writable });
@@ -55,6 +52,21 @@ export class DevicePool {
   /** A private device on a PV (not shared through the pool) whose writes still fill its written map. */
   tracked(pv: PhysicalVolume, device: BlockDevice): BlockDevice {
     return new TrackingDevice(device, this.writtenMap(pv));
+  }
+
+  /**
+   * A private read-write descriptor on a PV's image, opened with `extraFlags` (O_DSYNC for a mirror
+   * log): not shared through the pool, but fault rules apply and its writes fill the written map,
+   * as for the pool's own devices. The caller closes it.
+   */
+  openPrivate(pv: PhysicalVolume, extraFlags: number): BlockDevice {
+    if (pv.missing) throw new DeviceIoError(pv.path, 'open', 0, new MissingPvError(pv.name));
+    return this.tracked(pv, this.withFaults(pv, new FileDevice(pv.path, true, extraFlags)));
+  }
+
+  private withFaults(pv: PhysicalVolume, file: BlockDevice): BlockDevice {
+    const rules = this.faultRules().filter((r) => ruleMatchesDevice(r, pv.name, pv.path));
+    return rules.length ? new FaultDevice(file, rules) : file;
   }
 
   private readonly maps = new Map<string, WrittenMap>();

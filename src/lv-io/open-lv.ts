@@ -12,7 +12,7 @@ import { lvExtents, type LogicalVolume, type LvSegment, type VolumeGroup } from 
 import { findLv, findPvByUuid } from '../model/vg-query.js';
 import { extentBytes, pvByteOffset, segmentSlices, stripePieces } from './extent-map.js';
 import { LvIoError, type IoEnv } from './io-env.js';
-import { loadSegmentIo, segmentIoFactory, type SegmentIo } from './segment-io.js';
+import { loadSegmentIo, lvWatcherFactory, segmentIoFactory, type SegmentIo } from './segment-io.js';
 import { LostRegionsDevice, lostPath } from './lost-regions.js';
 import { existsSync } from 'node:fs';
 
@@ -69,11 +69,15 @@ class LvDeviceImpl implements LvDevice {
   private readonly segIo: SegmentIo[];
   private readonly touched = new Set<BlockDevice>();
   private closed = false;
+  /** One SegmentIo for the whole LV (offsets from the LV start): a watched linear LV. */
+  private readonly whole: boolean;
 
-  constructor(env: IoEnv, readonly vg: VolumeGroup, readonly lv: LogicalVolume, readonly writable: boolean) {
+  constructor(env: IoEnv, readonly vg: VolumeGroup, readonly lv: LogicalVolume, readonly writable: boolean, whole?: SegmentIo) {
     this.path = `/dev/${vg.name}/${lv.name}`;
     this.bytes = lvExtents(lv) * extentBytes(vg);
-    this.segIo = [];
+    this.segIo = whole ? [whole] : [];
+    this.whole = !!whole;
+    if (whole) return;
     try {
       for (const seg of lv.segments) this.segIo.push(this.openSegment(env, seg));
     } catch (e) {
@@ -110,6 +114,7 @@ class LvDeviceImpl implements LvDevice {
 
   readAt(buf: Uint8Array, offset: number): void {
     this.check(offset, buf.length, 'read');
+    if (this.whole) return this.segIo[0]!.read(buf, offset);
     for (const s of segmentSlices(this.vg, this.lv, offset, buf.length)) {
       this.segIo[s.segIndex]!.read(buf.subarray(s.bufOffset, s.bufOffset + s.length), s.segOffset);
     }
@@ -118,6 +123,7 @@ class LvDeviceImpl implements LvDevice {
   writeAt(buf: Uint8Array, offset: number): void {
     if (!this.writable) throw new LvIoError('EROFS', `${this.path} is open read-only`);
     this.check(offset, buf.length, 'write');
+    if (this.whole) return this.segIo[0]!.write(buf, offset);
     for (const s of segmentSlices(this.vg, this.lv, offset, buf.length)) {
       this.segIo[s.segIndex]!.write(buf.subarray(s.bufOffset, s.bufOffset + s.length), s.segOffset);
     }
@@ -162,10 +168,17 @@ export function openLv(env: IoEnv, vg: VolumeGroup, lv: LogicalVolume, opts: Ope
   return withLost(env, lv, opts, new LvDeviceImpl(env, vg, lv, opts.writable));
 }
 
-/** openLv, loading the mirror engine first when the LV (or a sub-LV) has mirror segments. */
+/**
+ * openLv, loading the mirror engine first when the LV (or a sub-LV) has mirror segments. A linear
+ * LV opened for writing is watched by the mirror engine (segment-io.ts registerLvWatcher): when
+ * another process converts it to a mirror while it is open, later writes reach every leg.
+ */
 export async function openLvAsync(env: IoEnv, vg: VolumeGroup, lv: LogicalVolume, opts: OpenLvOptions): Promise<LvDevice> {
   checkOpen(vg, lv, opts);
-  if (usesSegmentType(vg, lv, 'mirror')) await loadSegmentIo('mirror');
+  const watch = opts.writable && !opts.ignoreActivation && isLinear(lv);
+  if (watch || usesSegmentType(vg, lv, 'mirror')) await loadSegmentIo('mirror');
+  const watcher = watch ? lvWatcherFactory() : undefined;
+  if (watcher) return withLost(env, lv, opts, new LvDeviceImpl(env, vg, lv, true, watcher(env, vg, lv)));
   return withLost(env, lv, opts, new LvDeviceImpl(env, vg, lv, opts.writable));
 }
 
@@ -173,6 +186,11 @@ export async function openLvAsync(env: IoEnv, vg: VolumeGroup, lv: LogicalVolume
 function withLost(env: IoEnv, lv: LogicalVolume, opts: OpenLvOptions, dev: LvDevice): LvDevice {
   if (opts.ignoreActivation || !existsSync(lostPath(env.systemDir, lv.uuid))) return dev;
   return new LostRegionsDevice(dev, env.systemDir);
+}
+
+/** One area on a PV per segment: what lvconvert --type mirror can turn into a mirror image. */
+function isLinear(lv: LogicalVolume): boolean {
+  return lv.segments.length > 0 && lv.segments.every((s) => s.type === 'striped' && s.areas.length === 1 && s.areas[0]!.kind === 'pv');
 }
 
 /**

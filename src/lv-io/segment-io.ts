@@ -24,6 +24,23 @@ export function segmentIoFactory(type: SegmentIoType): SegmentIoFactory | undefi
   return factories.get(type);
 }
 
+/**
+ * A whole-LV watcher (offsets from the LV start) for a linear LV opened for writing: the mirror
+ * engine registers one that follows layout changes made by other processes while the LV is open
+ * (an lvconvert to mirror), so the writer goes on through the new layout.
+ */
+export type LvWatcherFactory = (env: IoEnv, vg: VolumeGroup, lv: LogicalVolume) => SegmentIo;
+
+let watcher: LvWatcherFactory | undefined;
+
+export function registerLvWatcher(factory: LvWatcherFactory): void {
+  watcher = factory;
+}
+
+export function lvWatcherFactory(): LvWatcherFactory | undefined {
+  return watcher;
+}
+
 /** Load the module that registers `type` (the mirror engine), unless something already did. */
 export async function loadSegmentIo(type: SegmentIoType): Promise<void> {
   if (factories.has(type)) return;

@@ -4,7 +4,6 @@
 // its legs; the PV images come from the shared DevicePool, so fault rules (tsvm fault) apply.
 import { constants } from 'node:fs';
 import { DeviceIoError, type BlockDevice } from '../device/block-device.js';
-import { FileDevice } from '../device/file-device.js';
 import type { DevicePool } from '../device/device-pool.js';
 import type { LogicalVolume, PhysicalVolume, VolumeGroup } from '../model/types.js';
 import { SECTOR, lvExtents } from '../model/types.js';
@@ -72,12 +71,11 @@ export class LinearDevice implements BlockDevice {
   /**
    * A private O_DSYNC descriptor: log updates become durable with the write itself and only for the
    * sectors written, instead of an fdatasync that would also flush the data legs sharing the image.
+   * Fault rules (tsvm fault) apply to it, and its writes go to the PV's written map (a later leg on
+   * these extents must not be taken for never-written zeros).
    */
   private openDsync(pv: PhysicalVolume): BlockDevice {
-    if (pv.missing) throw new DeviceIoError(pv.path, 'open', 0, new Error(`PV ${pv.name} is missing`));
-    // Its writes go to the PV's written map too: a later leg on these extents must not be
-    // taken for never-written zeros.
-    const dev = this.env.devices.tracked(pv, new FileDevice(pv.path, true, constants.O_DSYNC));
+    const dev = this.env.devices.openPrivate(pv, constants.O_DSYNC);
     this.own.push(dev);
     return dev;
   }

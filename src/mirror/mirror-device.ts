@@ -23,6 +23,7 @@ import { coreLogPath, loadFailedLegs, loadNewLegs, recordFailedLeg, withLvLock }
 import { noteLegFailure } from './failures.js';
 import { publishLiveDirty } from './live-dirty.js';
 import { addInterval, covers } from '../lv-io/intervals.js';
+import { FailoverLogDevice, armed } from './log-failover.js';
 
 export interface Leg {
   lv: LogicalVolume;
@@ -112,16 +113,20 @@ export class MirrorDevice implements BlockDevice {
       const logLv = findLv(vg, logName);
       if (!logLv) throw new Error(`Internal error: log ${vg.name}/${logName} not found`);
       try {
-        const dev: BlockDevice = isMirror(logLv)
+        const dev = new FailoverLogDevice(isMirror(logLv)
           ? new MirrorDevice(env, vg, logLv, { writable: this.opts.writable, noLog: true, top: this.top, events: this.events })
-          : new LinearDevice(env, vg, logLv, this.opts.writable, this.opts.writable);
+          : new LinearDevice(env, vg, logLv, this.opts.writable, this.opts.writable), (e) => {
+          this.events.count++;
+          noteLegFailure(env, vg, this.top, logLv, e);
+        });
         const log = RegionLog.open(dev, { nrRegions: this.nrRegions, owner: logLv.uuid });
+        if (log) dev.arm(log.header);
         if (log || !this.opts.writable) return log;
         // Unknown content (a crash before the log was written): everything out of sync, everything written.
-        return RegionLog.format(dev, {
+        return armed(dev, RegionLog.format(dev, {
           nrRegions: this.nrRegions, regionSize, owner: logLv.uuid,
           writtenSector: writtenSectorFor(this.nrRegions, lvExtents(logLv) * vg.extentSize * SECTOR),
-        }, { sync: false, written: true });
+        }, { sync: false, written: true }));
       } catch (e) {
         if (!(e instanceof DeviceIoError)) throw e;
         this.events.count++;

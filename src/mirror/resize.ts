@@ -1,20 +1,21 @@
 // lvextend / lvreduce of a mirror (lib/metadata/lv_manip.c _lv_extend_layered_lv, lv_reduce): every
 // image grows or shrinks by the same extents ("Extending 2 mirror images."), the mirror segment
 // follows, the log is rewritten for the new region count (regions kept keep their state; new
-// regions were never written, so their sync copies nothing). The caller (src/lv/resize.ts) prints
-// LVM2's messages.
+// regions were never written, so their sync copies nothing). The log LV itself is never extended,
+// as in LVM2 (see logTooSmall). The caller (src/lv/resize.ts) prints LVM2's messages.
 import { AllocError, allocate, type PvRangeLimit } from '../alloc/index.js';
 import type { Args } from '../cli/args.js';
 import type { Context } from '../cli/context.js';
 import { CommandFailed } from '../cli/errors.js';
 import { commitVg } from '../cli/toollib.js';
 import { DevicePool } from '../device/device-pool.js';
-import type { LogicalVolume, LvSegment } from '../model/types.js';
+import type { LogicalVolume, LvSegment, VolumeGroup } from '../model/types.js';
+import { displaySize } from '../model/units.js';
 import { SECTOR, lvExtents } from '../model/types.js';
 import type { LoadedVg } from '../store/metadata-store.js';
 import { ensureSyncing } from './daemon.js';
 import { linearSegments, logLvOf, mirrorImages, tmpLayer } from './layout.js';
-import { getBit, mirrorLogExtents, regionCount, setBit } from './log-format.js';
+import { getBit, LOG_OFFSET_SECTORS, mirrorLogExtents, regionCount, setBit } from './log-format.js';
 import { prepareLog, readBitmaps } from './log-init.js';
 import { withLvLock } from './state.js';
 
@@ -57,9 +58,7 @@ export async function resizeMirrorLv(
         img.segments = mergeLinear([...img.segments, ...more]);
       });
       const log = logLvOf(vg, lv);
-      if (log && mirrorLogExtents(seg.regionSize, vg.extentSize, newExtents) > lvExtents(log)) {
-        throw new CommandFailed(`Unable to extend the log of ${full}: tsvm does not grow mirror logs yet.`);
-      }
+      if (log && mirrorLogExtents(seg.regionSize, vg.extentSize, newExtents) > lvExtents(log)) throw logTooSmall(vg, lv, log, newExtents);
     } else {
       for (const img of images) img.segments = trim(img.segments, newExtents);
     }
@@ -84,6 +83,23 @@ export async function resizeMirrorLv(
   }
   if (lv.active) ensureSyncing(ctx.systemDir, vg, lv);
   return 0;
+}
+
+/**
+ * LVM2 never extends the log of an existing mirror (lv_extend allocates with log_count 0: "FIXME
+ * log_count should be 1 for mirrors"), and the kernel then refuses the mirror table (dm-log.c: "log
+ * device %s too small: need %llu bytes", EINVAL), so LVM2 cannot resize an active mirror past what
+ * its log can hold. tsvm refuses before committing anything, and says how to get a bigger log.
+ */
+function logTooSmall(vg: VolumeGroup, lv: LogicalVolume, log: LogicalVolume, newExtents: number): CommandFailed {
+  const regions = regionCount(newExtents * vg.extentSize * SECTOR, lv.segments[0]!.regionSize * SECTOR);
+  const need = Math.ceil((LOG_OFFSET_SECTORS * SECTOR + Math.ceil(regions / 32) * 4) / SECTOR);
+  const full = `${vg.name}/${lv.name}`;
+  return new CommandFailed(
+    `Mirror log ${vg.name}/${log.name} of ${displaySize(lvExtents(log) * vg.extentSize)} is too small for the ${regions} regions of ${full} `
+      + `(${displaySize(need)} needed); lvextend does not extend mirror logs.`,
+    `Convert to a core log (lvconvert --mirrorlog core ${full}) before extending, and back (lvconvert --mirrorlog disk ${full}) after.`,
+  );
 }
 
 function mergeLinear(segs: LvSegment[]): LvSegment[] {

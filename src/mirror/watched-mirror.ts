@@ -7,6 +7,8 @@
 // gets a new MirrorDevice, an LV that became linear a LinearDevice over its own segments. An LV
 // that was removed or shrank below a request fails that I/O (EIO), as a removed dm device would.
 // Reads check the seqno too (without the lock: a read racing a commit sees one layout or the other).
+// A linear LV opened for writing is watched the same way (register.ts), so that a writer goes on
+// through the mirror when `lvconvert --type mirror` converts the LV under it.
 //
 // It is also where a failure met by I/O turns into the fault policy (fault-policy.ts), run with no
 // lock held, once per set of failed parts.

@@ -3,6 +3,7 @@
 // it exists), so a lock file is never seen empty after a kill -9, and one naming a dead process is
 // broken by the next taker.
 import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 export function pidAlive(pid: number): boolean {
   if (pid === process.pid) return true;
@@ -37,20 +38,39 @@ export function breakIfStale(file: string): boolean {
 
 /** Create `file` holding our pid, atomically; false if it exists and names a live process. */
 export function linkPid(file: string): boolean {
-  const mine = `${file}.${process.pid}.tmp`;
-  writeFileSync(mine, String(process.pid), { mode: 0o600 });
-  try {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        linkSync(mine, file);
-        return true;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      linkSync(ownPidFile(dirname(file)), file);
+      return true;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      // Our pid file was removed (the directory was cleaned): write it again.
+      if (code === 'ENOENT') {
+        ownPidFiles.delete(dirname(file));
+        continue;
       }
-      if (!breakIfStale(file)) return false;
+      if (code !== 'EEXIST') throw e;
     }
-    return false;
-  } finally {
-    rmSync(mine, { force: true });
+    if (!breakIfStale(file)) return false;
   }
+  return false;
+}
+
+/**
+ * This process's pid file in a lock directory, written once and hard-linked to every lock it takes
+ * there (writing a fresh one per lock costs most of a lock's time: the mirror engine takes its
+ * per-LV lock around every write). Removed when the process exits; one left by a kill -9 is inert.
+ */
+const ownPidFiles = new Map<string, string>();
+
+function ownPidFile(dir: string): string {
+  let f = ownPidFiles.get(dir);
+  if (f) return f;
+  f = join(dir, `.pid.${process.pid}`);
+  writeFileSync(f, String(process.pid), { mode: 0o600 });
+  if (!ownPidFiles.size) process.once('exit', () => {
+    for (const x of ownPidFiles.values()) rmSync(x, { force: true });
+  });
+  ownPidFiles.set(dir, f);
+  return f;
 }
