@@ -12,11 +12,28 @@ export interface BlockDevice {
   writeAt(buf: Uint8Array, offset: number): void;
   /** Make previous writes durable (fdatasync). */
   flush(): void;
+  /**
+   * flush() on a libuv worker thread, so that the caller can go on writing other ranges meanwhile
+   * (the resync overlaps the copy of one batch with the flush of the previous one). Optional:
+   * flushAsyncOf() falls back to flush().
+   */
+  flushAsync?(): Promise<void>;
   close(): void;
 }
 
 export class DeviceIoError extends Error {
   constructor(readonly path: string, readonly op: 'read' | 'write' | 'open' | 'flush', readonly offset: number, cause?: unknown) {
     super(`${op} error on ${path} at offset ${offset}${cause ? `: ${(cause as Error).message ?? cause}` : ''}`, { cause });
+  }
+}
+
+/** dev.flushAsync(), or dev.flush() for a device that has no background flush. */
+export function flushAsyncOf(dev: BlockDevice): Promise<void> {
+  if (dev.flushAsync) return dev.flushAsync();
+  try {
+    dev.flush();
+    return Promise.resolve();
+  } catch (e) {
+    return Promise.reject(e);
   }
 }

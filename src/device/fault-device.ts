@@ -1,7 +1,7 @@
 // A BlockDevice wrapper that applies fault rules (faults.ts): an I/O overlapping an error rule's
 // range fails with an EIO DeviceIoError and transfers nothing (like dm-error failing the whole bio);
 // a delay rule sleeps before the I/O is done (like dm-delay).
-import { DeviceIoError, type BlockDevice } from './block-device.js';
+import { DeviceIoError, flushAsyncOf, type BlockDevice } from './block-device.js';
 import { ruleMatchesIo, type FaultRule } from './faults.js';
 
 /** An errno-style cause, shaped like the errors Node's fs raises. */
@@ -46,6 +46,10 @@ export class FaultDevice implements BlockDevice {
 
   flush(): void {
     this.inner.flush();
+  }
+
+  flushAsync(): Promise<void> {
+    return flushAsyncOf(this.inner);
   }
 
   close(): void {

@@ -1,5 +1,5 @@
 // BlockDevice over an image file (or a block device node) with positional I/O.
-import { closeSync, fdatasyncSync, fstatSync, openSync, readSync, writeSync, constants } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, openSync, readSync, writeSync, constants } from 'node:fs';
 import { DeviceIoError, type BlockDevice } from './block-device.js';
 
 export class FileDevice implements BlockDevice {
@@ -55,6 +55,12 @@ export class FileDevice implements BlockDevice {
     } catch (e) {
       throw new DeviceIoError(this.path, 'flush', 0, e);
     }
+  }
+
+  flushAsync(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      fdatasync(this.fd, (e) => (e ? reject(new DeviceIoError(this.path, 'flush', 0, e)) : resolve()));
+    });
   }
 
   close(): void {

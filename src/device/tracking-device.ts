@@ -1,5 +1,5 @@
 // A BlockDevice that records, in the PV's WrittenMap, every range about to be written.
-import type { BlockDevice } from './block-device.js';
+import { flushAsyncOf, type BlockDevice } from './block-device.js';
 import type { WrittenMap } from './written-map.js';
 
 export class TrackingDevice implements BlockDevice {
@@ -24,6 +24,10 @@ export class TrackingDevice implements BlockDevice {
 
   flush(): void {
     this.inner.flush();
+  }
+
+  flushAsync(): Promise<void> {
+    return flushAsyncOf(this.inner);
   }
 
   close(): void {

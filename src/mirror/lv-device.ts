@@ -3,7 +3,7 @@
 // _mimagetmp layer, a mirrored log) is itself a MirrorDevice. This is the mirror engine's own view of
 // its legs; the PV images come from the shared DevicePool, so fault rules (tsvm fault) apply.
 import { constants } from 'node:fs';
-import { DeviceIoError, type BlockDevice } from '../device/block-device.js';
+import { DeviceIoError, flushAsyncOf, type BlockDevice } from '../device/block-device.js';
 import type { DevicePool } from '../device/device-pool.js';
 import type { LogicalVolume, PhysicalVolume, VolumeGroup } from '../model/types.js';
 import { SECTOR, lvExtents } from '../model/types.js';
@@ -107,6 +107,10 @@ export class LinearDevice implements BlockDevice {
 
   flush(): void {
     for (const d of new Set(this.devs)) d.flush();
+  }
+
+  async flushAsync(): Promise<void> {
+    await Promise.all([...new Set(this.devs)].map(flushAsyncOf));
   }
 
   /** Pool devices stay open (shared); only private descriptors are closed. */

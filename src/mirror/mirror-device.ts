@@ -12,7 +12,7 @@
 // makes it valid again only once this process has written the whole region.
 import { existsSync } from 'node:fs';
 import { FileDevice } from '../device/file-device.js';
-import { DeviceIoError, type BlockDevice } from '../device/block-device.js';
+import { DeviceIoError, flushAsyncOf, type BlockDevice } from '../device/block-device.js';
 import type { LogicalVolume, VolumeGroup } from '../model/types.js';
 import { SECTOR, lvExtents } from '../model/types.js';
 import { findLv, isMirror } from '../model/vg-query.js';
@@ -347,6 +347,14 @@ export class MirrorDevice implements BlockDevice {
         this.failLeg(leg, e);
       }
     }
+  }
+
+  /** flushLegs() on worker threads: a leg whose flush fails is dropped, as there. */
+  async flushLegsAsync(): Promise<void> {
+    await Promise.all(this.legs.filter((l) => !l.failed).map((leg) => flushAsyncOf(leg.dev!).catch((e: unknown) => {
+      if (!(e instanceof DeviceIoError)) throw e;
+      this.failLeg(leg, e);
+    })));
   }
 
   private copyBuf?: Buffer;

@@ -77,7 +77,7 @@ export async function pollMirror(systemDir: string, vgName: string, lvName: stri
       if (first) report(mirrorPercent(systemDir, cur.vg, cur.lv) ?? 0, true);
       if (trySyncerLock(systemDir, cur.lv.uuid)) {
         try {
-          const stats = runSync(systemDir, store, vgName, lvName, (p) => report(p));
+          const stats = await runSync(systemDir, store, vgName, lvName, (p) => report(p));
           if (stats?.complete) {
             finishConversion(systemDir, vgName, lvName);
             report(100, true);
@@ -104,14 +104,14 @@ export async function pollMirror(systemDir: string, vgName: string, lvName: stri
 }
 
 /** One resync pass of vg/lv as the syncer; stops if the LV is deactivated. Null if it is gone. */
-export function runSync(systemDir: string, store: MetadataStore, vgName: string, lvName: string, onPercent?: (pct: number) => void): SyncStats | null {
+export async function runSync(systemDir: string, store: MetadataStore, vgName: string, lvName: string, onPercent?: (pct: number) => void): Promise<SyncStats | null> {
   const cur = load(store, vgName, lvName);
   if (!cur || !isMirror(cur.lv)) return null;
   const pool = new DevicePool(systemDir);
   const dev = new MirrorDevice({ devices: pool, systemDir }, cur.vg, cur.lv, { writable: true });
   const activeQ = store.db.prepare('SELECT active FROM lv WHERE uuid = ?');
   try {
-    const stats = resyncTree(dev, {
+    const stats = await resyncTree(dev, {
       onProgress: (p) => onPercent?.((100 * p.inSync) / p.total),
       shouldStop: () => !(activeQ.get(cur.lv.uuid) as { active: number } | undefined)?.active,
     });

@@ -210,6 +210,17 @@ export function withLvLock<T>(systemDir: string, lvUuid: string, fn: () => T): T
   }
 }
 
+/** withLvLock for an async fn (the lock is held across its awaits). */
+export async function withLvLockAsync<T>(systemDir: string, lvUuid: string, fn: () => Promise<T>): Promise<T> {
+  const l = pidLocks(systemDir);
+  l.lock(lvLockName(lvUuid));
+  try {
+    return await fn();
+  } finally {
+    l.unlock(lvLockName(lvUuid));
+  }
+}
+
 /**
  * Become the one process that resyncs this mirror; false if another live process already is.
  * Held until releaseSyncer() or process exit (a stale lock of a killed process is taken over).

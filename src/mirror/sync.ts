@@ -8,7 +8,7 @@
 // completes, the mirror's not-yet-copied legs are copied: their record is dropped.
 import { getBit } from './log-format.js';
 import type { MirrorDevice } from './mirror-device.js';
-import { clearNewLegs, withLvLock } from './state.js';
+import { clearNewLegs, withLvLock, withLvLockAsync } from './state.js';
 
 export interface SyncProgress {
   /** Regions in sync in the mirror being reported (the top level). */
@@ -40,10 +40,10 @@ export interface SyncOptions {
 }
 
 /** Sync the mirror and every mirror layer below it (deepest first). */
-export function resyncTree(top: MirrorDevice, opts: SyncOptions = {}): SyncStats {
+export async function resyncTree(top: MirrorDevice, opts: SyncOptions = {}): Promise<SyncStats> {
   const total: SyncStats = { copiedBytes: 0, regionsSynced: 0, regionsCopied: 0, stuck: 0, complete: true };
   for (const m of [...top.subMirrors(), top]) {
-    const s = resyncOne(m, m === top ? opts : { ...opts, onProgress: undefined });
+    const s = await resyncOne(m, m === top ? opts : { ...opts, onProgress: undefined });
     total.copiedBytes += s.copiedBytes;
     total.regionsSynced += s.regionsSynced;
     total.regionsCopied += s.regionsCopied;
@@ -56,7 +56,14 @@ export function resyncTree(top: MirrorDevice, opts: SyncOptions = {}): SyncStats
   return total;
 }
 
-export function resyncOne(m: MirrorDevice, opts: SyncOptions = {}): SyncStats {
+/**
+ * Bytes copied before the legs are flushed and the regions marked in sync. Within one lock hold
+ * (a batch), the copy of the next part overlaps the flush of the previous one (flushLegsAsync, on
+ * libuv's threads): the disk writes back one part while the next is read and written.
+ */
+const PART_BYTES = 64 * 1024 * 1024;
+
+export async function resyncOne(m: MirrorDevice, opts: SyncOptions = {}): Promise<SyncStats> {
   const stats: SyncStats = { copiedBytes: 0, regionsSynced: 0, regionsCopied: 0, stuck: 0, complete: false };
   const log = m.log;
   const stuck = new Set<number>();
@@ -67,10 +74,13 @@ export function resyncOne(m: MirrorDevice, opts: SyncOptions = {}): SyncStats {
   const MiB = 1024 * 1024;
   const dflt = Math.min(256 * MiB, Math.max(16 * MiB, m.size() / 4));
   const perBatch = Math.max(1, Math.floor((opts.batchBytes ?? dflt) / m.regionBytes));
+  const perPart = Math.max(1, Math.floor(PART_BYTES / m.regionBytes));
   let cursor = 0;
   for (;;) {
     if (opts.shouldStop?.()) return stats;
-    const done = withLvLock(m.env.systemDir, m.lv.uuid, () => {
+    // The whole batch (copies, flushes, log updates) under the LV lock: no write interleaves between
+    // a region's copy and its being marked in sync.
+    const done = await withLvLockAsync(m.env.systemDir, m.lv.uuid, async () => {
       const sync = log.readAll('sync');
       const written = log.readAll('written');
       const batch: number[] = [];
@@ -81,24 +91,33 @@ export function resyncOne(m: MirrorDevice, opts: SyncOptions = {}): SyncStats {
         }
       }
       if (!batch.length) return true;
-      let touched = false;
-      const synced: number[] = [];
-      for (const r of batch) {
-        if (getBit(written, r)) {
-          const n = m.copyRegion(r, true);
-          if (n < 0) {
-            stuck.add(r);
-            continue;
+      let pending: { flushed: Promise<void>; synced: number[] } | null = null;
+      const markSynced = async (p: { flushed: Promise<void>; synced: number[] }) => {
+        await p.flushed;
+        log.update('sync', new Map(p.synced.map((r) => [r, true])), true);
+        stats.regionsSynced += p.synced.length;
+      };
+      for (let i = 0; i < batch.length; i += perPart) {
+        let touched = false;
+        const synced: number[] = [];
+        for (const r of batch.slice(i, i + perPart)) {
+          if (getBit(written, r)) {
+            const n = m.copyRegion(r, true);
+            if (n < 0) {
+              stuck.add(r);
+              continue;
+            }
+            stats.copiedBytes += n;
+            stats.regionsCopied++;
+            touched = true;
           }
-          stats.copiedBytes += n;
-          stats.regionsCopied++;
-          touched = true;
+          synced.push(r);
         }
-        synced.push(r);
+        const part = { flushed: touched ? m.flushLegsAsync() : Promise.resolve(), synced };
+        if (pending) await markSynced(pending);
+        pending = part;
       }
-      if (touched) m.flushLegs();
-      log.update('sync', new Map(synced.map((r) => [r, true])), true);
-      stats.regionsSynced += synced.length;
+      if (pending) await markSynced(pending);
       cursor = batch[batch.length - 1]! + 1;
       return false;
     });
