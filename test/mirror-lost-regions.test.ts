@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, CliLab } from './helpers/aux.js';
+import { convertKilledMidCopy } from './helpers/mid-copy.js';
 
 const MiB = 1024 * 1024;
 let lab: CliLab;
@@ -44,24 +45,7 @@ async function originalLostMidCopy(how: 'missing' | 'failing' = 'missing'): Prom
   env = { ...lab.env, TSVM_NO_AUTOSYNC: '1' };
   await ok('pvcreate', '/dev/loop0', '/dev/loop1', '/dev/loop2', '/dev/loop3');
   await ok('vgcreate', 'vg', '/dev/loop0', '/dev/loop1', '/dev/loop2', '/dev/loop3');
-  await ok('lvcreate', '-L', '64m', '-n', 'lv', 'vg', '/dev/loop0');
-  const data = randomBytes(64 * MiB);
-  writeFileSync(join(lab.dir, 'd'), data);
-  await ok('dd', `if=${join(lab.dir, 'd')}`, 'of=/dev/vg/lv', 'bs=1M', 'conv=fsync', 'status=none');
-  await ok('fault', 'add', '/dev/loop1', '--write', '--delay', '50');
-  const p = execa('node', [BIN, 'lvconvert', '-y', '-i', '0', '--type', 'mirror', '-m', '1', 'vg/lv', '/dev/loop1', '/dev/loop2'],
-    { env, reject: false });
-  let before = 0;
-  for (let i = 0; i < 1800 && before < 10; i++) {
-    await new Promise((r) => setTimeout(r, 50));
-    before = await pct();
-  }
-  p.kill('SIGKILL');
-  await p;
-  expect(before, 'the copy never reached 10%').toBeGreaterThanOrEqual(10);
-  await ok('fault', 'clear');
-  const now = await pct();
-  expect(now).toBeLessThan(50);
+  const { data, percent: now } = await convertKilledMidCopy(lab, env);
   // Regions of 2 MiB copied from the start: the first MiBs are on loop1, the last are not.
   const copiedMiB = Math.floor((now / 100) * 32) * 2;
   if (how === 'missing') renameSync(join(lab.devDir, 'loop0'), join(lab.dir, 'loop0.gone'));

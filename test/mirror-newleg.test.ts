@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, CliLab } from './helpers/aux.js';
+import { convertKilledMidCopy } from './helpers/mid-copy.js';
 
 const MiB = 1024 * 1024;
 let lab: CliLab;
@@ -47,26 +48,7 @@ describe('original leg lost while a new leg is being copied', () => {
     writeFileSync(join(lab.systemDir, 'lvm.conf'), 'activation {\n\tmonitoring = 0\n}\n');
     await ok('pvcreate', '/dev/loop0', '/dev/loop1', '/dev/loop2');
     await ok('vgcreate', 'vg', '/dev/loop0', '/dev/loop1', '/dev/loop2');
-    await ok('lvcreate', '-L', '64m', '-n', 'lv', 'vg', '/dev/loop0');
-    const data = randomBytes(64 * MiB);
-    writeFileSync(join(lab.dir, 'd'), data);
-    await ok('dd', `if=${join(lab.dir, 'd')}`, 'of=/dev/vg/lv', 'bs=1M', 'conv=fsync', 'status=none');
-    // A slow new leg; the copy is killed part way (2 MiB regions, copied from the start).
-    await ok('fault', 'add', '/dev/loop1', '--write', '--delay', '50');
-    const p = execa('node', [BIN, 'lvconvert', '-y', '-i', '0', '--type', 'mirror', '-m', '1', 'vg/lv', '/dev/loop1', '/dev/loop2'],
-      { env, reject: false });
-    let before = 0;
-    for (let i = 0; i < 1800 && before < 10; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      before = await pct();
-    }
-    p.kill('SIGKILL');
-    await p;
-    expect(before, 'the copy never reached 10%').toBeGreaterThanOrEqual(10);
-    await ok('fault', 'clear');
-    before = await pct();
-    expect(before).toBeGreaterThan(0);
-    expect(before).toBeLessThan(50);
+    const { data, percent: before } = await convertKilledMidCopy(lab, env);
     const uuid = (await ok('lvs', '--noheadings', '-o', 'lv_uuid', 'vg/lv')).stdout.trim();
     expect(existsSync(join(lab.systemDir, 'mirror', `${uuid}.newlegs.json`))).toBe(true);
 
