@@ -10,10 +10,10 @@ export type Db = Database.Database;
 // Start-up cost: better-sqlite3 is CommonJS. Loaded with require() rather than `import`, Node does
 // not run its CommonJS export scanner over the package's sources; and naming the addon file directly
 // (nativeBinding) skips the `bindings` package's search of candidate paths. Falls back to the
-// package's own lookup when the addon is not where a normal build puts it.
-const require = createRequire(import.meta.url);
-
+// package's own lookup when the addon is not where a normal build puts it. The require function is
+// made when the database is opened, not at module load (the start-up snapshot, src/snapshot.ts).
 function sqlite(): { Database: typeof Database; nativeBinding: string | undefined } {
+  const require = createRequire(import.meta.url);
   const main = require.resolve('better-sqlite3');
   const addon = join(dirname(main), '..', 'build', 'Release', 'better_sqlite3.node');
   return { Database: require(main) as typeof Database, nativeBinding: existsSync(addon) ? addon : undefined };
