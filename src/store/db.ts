@@ -12,11 +12,23 @@ export type Db = Database.Database;
 // (nativeBinding) skips the `bindings` package's search of candidate paths. Falls back to the
 // package's own lookup when the addon is not where a normal build puts it. The require function is
 // made when the database is opened, not at module load (the start-up snapshot, src/snapshot.ts).
-function sqlite(): { Database: typeof Database; nativeBinding: string | undefined } {
+let bundled: typeof Database | undefined;
+
+/**
+ * The start-up snapshot carries better-sqlite3's JavaScript (src/snapshot.ts hands it over here);
+ * only the native addon is then loaded from node_modules, when a command opens the database.
+ */
+export function useBundledSqlite(database: typeof Database): void {
+  bundled = database;
+}
+
+function sqlite(): { Database: typeof Database; nativeBinding: string | object | undefined } {
   const require = createRequire(import.meta.url);
   const main = require.resolve('better-sqlite3');
   const addon = join(dirname(main), '..', 'build', 'Release', 'better_sqlite3.node');
-  return { Database: require(main) as typeof Database, nativeBinding: existsSync(addon) ? addon : undefined };
+  if (!existsSync(addon)) return { Database: require(main) as typeof Database, nativeBinding: undefined };
+  if (bundled) return { Database: bundled, nativeBinding: require(addon) as object };
+  return { Database: require(main) as typeof Database, nativeBinding: addon };
 }
 
 export function openDb(systemDir: string): Db {
@@ -24,7 +36,8 @@ export function openDb(systemDir: string): Db {
   const file = join(systemDir, 'tsvm.db');
   const fresh = !existsSync(file);
   const { Database, nativeBinding } = sqlite();
-  const db = new Database(file, nativeBinding ? { nativeBinding } : {});
+  // (better-sqlite3 takes the loaded addon object too, lib/database.js; its types say string only)
+  const db = new Database(file, nativeBinding ? { nativeBinding: nativeBinding as string } : {});
   if (fresh) chmodSync(file, 0o600);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
