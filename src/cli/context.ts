@@ -127,10 +127,11 @@ export class Context {
   }
 
   /**
-   * End of a command. `closeDb` false (the CLI, which exits right after) leaves the database to
-   * the process exit: closing the last connection checkpoints the WAL into the database file
-   * with an fsync, which was the largest single cost of a mutating command. Committed
-   * transactions are in the WAL either way; SQLite's automatic checkpoint folds them in later.
+   * End of a command. `closeDb` false (the CLI, which exits right after) leaves the database
+   * open: closing the last connection checkpoints the WAL into the database file with fsyncs,
+   * which was the largest single cost of a mutating command, and src/start.ts exits with
+   * process.exit(), which does not close it either. Committed transactions are in the WAL either
+   * way; SQLite's automatic checkpoint folds them in later.
    */
   close(closeDb = true): void {
     this._locks?.releaseAll();
