@@ -7,9 +7,22 @@
 // JavaScript is in the snapshot too (it loads its addon only when a database is opened, and db.ts
 // hands it the addon from node_modules then).
 import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { startupSnapshot } from 'node:v8';
 import { useBundledSqlite } from './store/db.js';
 import { start } from './start.js';
 
-useBundledSqlite(Database);
+// The addon of the package whose JavaScript is bundled, found while the snapshot is built; loaded
+// as Node's require would load it, without the module resolution (db.ts checks that it exists).
+const addon = join(dirname(createRequire(import.meta.url).resolve('better-sqlite3')), '..', 'build', 'Release', 'better_sqlite3.node');
+useBundledSqlite({
+  Database,
+  addon,
+  load() {
+    const module = { exports: {} };
+    process.dlopen(module, addon);
+    return module.exports;
+  },
+});
 startupSnapshot.setDeserializeMainFunction(() => start());

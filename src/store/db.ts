@@ -1,6 +1,6 @@
 // Opening the metadata database in TSVM_SYSTEM_DIR and bringing its schema up to date.
 import type Database from 'better-sqlite3';
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
@@ -12,23 +12,28 @@ export type Db = Database.Database;
 // (nativeBinding) skips the `bindings` package's search of candidate paths. Falls back to the
 // package's own lookup when the addon is not where a normal build puts it. The require function is
 // made when the database is opened, not at module load (the start-up snapshot, src/snapshot.ts).
-let bundled: typeof Database | undefined;
+interface BundledSqlite {
+  Database: typeof Database;
+  /** Where the addon that goes with this JavaScript is, and how to load it. */
+  addon: string;
+  load(): object;
+}
+let bundled: BundledSqlite | undefined;
 
 /**
  * The start-up snapshot carries better-sqlite3's JavaScript (src/snapshot.ts hands it over here);
  * only the native addon is then loaded from node_modules, when a command opens the database.
  */
-export function useBundledSqlite(database: typeof Database): void {
-  bundled = database;
+export function useBundledSqlite(sqlite: BundledSqlite): void {
+  bundled = sqlite;
 }
 
 function sqlite(): { Database: typeof Database; nativeBinding: string | object | undefined } {
+  if (bundled && existsSync(bundled.addon)) return { Database: bundled.Database, nativeBinding: bundled.load() };
   const require = createRequire(import.meta.url);
   const main = require.resolve('better-sqlite3');
   const addon = join(dirname(main), '..', 'build', 'Release', 'better_sqlite3.node');
-  if (!existsSync(addon)) return { Database: require(main) as typeof Database, nativeBinding: undefined };
-  if (bundled) return { Database: bundled, nativeBinding: require(addon) as object };
-  return { Database: require(main) as typeof Database, nativeBinding: addon };
+  return { Database: require(main) as typeof Database, nativeBinding: existsSync(addon) ? addon : undefined };
 }
 
 export function openDb(systemDir: string): Db {
@@ -44,6 +49,26 @@ export function openDb(systemDir: string): Db {
   db.pragma('busy_timeout = 30000');
   migrate(db);
   return db;
+}
+
+/** SQLite's automatic checkpoint threshold (wal_autocheckpoint's default, 1,000 pages of 4 KiB). */
+const WAL_LIMIT = 1000 * 4096;
+
+/**
+ * For a process that exits without closing the database (src/start.ts): closing would checkpoint
+ * the WAL into the database and delete it, with four fsyncs, at every command. Left open, the WAL
+ * stays for the next process, which must read it whole when it opens the database (it rebuilds
+ * the WAL index, and with it forgets what was already copied back): so it must stay small. Once
+ * it has grown past SQLite's own checkpoint threshold (every ~10 commits of a VG of 1,000 LVs),
+ * fold it in and truncate it to zero (a TRUNCATE checkpoint); otherwise leave it. A checkpoint
+ * that fails (busy) changes nothing: the next command tries again.
+ */
+export function settleWal(db: Db): void {
+  try {
+    if (statSync(`${db.name}-wal`).size > WAL_LIMIT) db.pragma('wal_checkpoint(TRUNCATE)');
+  } catch {
+    // no WAL, or the checkpoint could not run now
+  }
 }
 
 function migrate(db: Db): void {
