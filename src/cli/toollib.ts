@@ -45,7 +45,7 @@ export function vgNotFound(name: string): CommandFailed {
 /** Lock and read a VG for a change. The lock is held until the command ends. */
 export function readVgForUpdate(ctx: Context, name: string): LoadedVg {
   ctx.locks.lock(vgLockName(name));
-  const loaded = ctx.store.loadVg(name);
+  const loaded = ctx.store.loadVgForUpdate(name);
   if (!loaded) throw vgNotFound(name);
   return loaded;
 }
