@@ -197,7 +197,7 @@ fi
 echo
 echo "$LVS LVs; medians of $RUNS runs after $WARM warm-up runs; $(node --version), $(nproc) CPUs"
 if [ "$TSVM" = "$here/dist/tsvm" ]; then
-  if grep -q -- '--snapshot-blob' <(head -1 "$here/dist/tsvm"); then echo "tsvm: dist/tsvm (start-up snapshot)"; else echo "tsvm: dist/tsvm (plain build: no snapshot)"; fi
+  if grep -q -- '--snapshot-blob' <(head -2 "$here/dist/tsvm"); then echo "tsvm: dist/tsvm (start-up snapshot)"; else echo "tsvm: dist/tsvm (plain build: no snapshot)"; fi
 else
   echo "tsvm: $TSVM"
 fi

@@ -21,5 +21,4 @@ if (process.env.TSVM_NO_SNAPSHOT) {
     console.error(`post-build: no start-up snapshot (${e.message.trim()})`);
   }
 }
-const kind = installLauncher(fileURLToPath(new URL('tsvm', dist)), blob);
-if (kind !== 'snapshot') console.error(`post-build: dist/tsvm runs the plain build (${kind})`);
+if (installLauncher(fileURLToPath(new URL('tsvm', dist)), blob) !== 'snapshot') console.error('post-build: dist/tsvm runs the plain build');

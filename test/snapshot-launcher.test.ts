@@ -11,6 +11,9 @@ import { BIN, CliLab } from './helpers/aux.js';
 
 const MAIN = resolve(__dirname, '../dist/src/main.js');
 
+/** The launcher's shell lines (scripts/launcher.mjs). */
+const head = (file: string) => readFileSync(file, 'utf8').split('\n').slice(0, 2).join('\n');
+
 interface Run {
   stdout: string;
   stderr: string;
@@ -59,7 +62,7 @@ const CASES = [
 
 describe('dist/tsvm', () => {
   it.skipIf(!!process.env.TSVM_NO_SNAPSHOT)('starts node on the start-up snapshot of the build', () => {
-    expect(readFileSync(BIN, 'utf8').split('\n')[0]).toContain('--snapshot-blob');
+    expect(head(BIN)).toContain('--snapshot-blob');
   });
 
   it('prints what the plain build prints, with the same exit codes', async () => {
@@ -102,7 +105,7 @@ describe('launcher (scripts/launcher.mjs)', () => {
     const launcher = join(dir, 'tsvm');
     expect(installLauncher(launcher, blob, (l: string) => refusals.push(l))).toBe('plain');
     expect(refusals.join('\n')).toMatch(/snapshot not used/);
-    expect(readFileSync(launcher, 'utf8').split('\n')[0]).not.toContain('--snapshot-blob');
+    expect(head(launcher)).not.toContain('--snapshot-blob');
     expect(await run(launcher, ['lvs', '-a'])).toEqual(await run(MAIN, ['lvs', '-a']));
   }, 60_000);
 
@@ -114,7 +117,7 @@ describe('launcher (scripts/launcher.mjs)', () => {
     const blob = await buildSnapshot({ bundle: join(dir, 'tsvm.cjs'), blob: join(dir, 'tsvm.blob') });
     const launcher = join(dir, 'tsvm');
     expect(installLauncher(launcher, blob, () => {})).toBe('snapshot');
-    expect(readFileSync(launcher, 'utf8').split('\n')[0]).toContain(`--snapshot-blob ${blob}`);
+    expect(head(launcher)).toContain(`b='${blob}'`);
     symlinkSync(launcher, join(dir, 'vgs'));
     expect(await run(join(dir, 'vgs'), ['vg'])).toEqual(await run(MAIN, ['vgs', 'vg']));
   }, 120_000);
