@@ -1,9 +1,9 @@
 // After tsc: the help texts, the start-up snapshot (build-snapshot.mjs) and the `tsvm` launcher
 // (launcher.mjs). If the snapshot cannot be made or does not behave as the plain build, tsvm runs
 // the plain build: nothing breaks, it is only slower to start. TSVM_NO_SNAPSHOT=1 skips it.
-import { chmodSync, cpSync } from 'node:fs';
+import { chmodSync, cpSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { buildSnapshot } from './build-snapshot.mjs';
+import { BLOB, buildSnapshot } from './build-snapshot.mjs';
 import { installLauncher } from './launcher.mjs';
 
 const dist = new URL('../dist/', import.meta.url);
@@ -14,6 +14,7 @@ cpSync(new URL('../commands/help', import.meta.url), new URL('commands/help', di
 let blob = null;
 if (process.env.TSVM_NO_SNAPSHOT) {
   console.error('post-build: TSVM_NO_SNAPSHOT set: no start-up snapshot');
+  rmSync(BLOB, { force: true });
 } else {
   try {
     blob = await buildSnapshot();
