@@ -10,7 +10,7 @@ import { groupLvArgs, readVgForUpdate } from '../src/cli/toollib.js';
 import type { AllocPolicy, LogicalVolume, VolumeGroup } from '../src/model/types.js';
 import { findLv, isMirror, isMirrorImage, isMirrorLog, lvTree } from '../src/model/vg-query.js';
 import type { LoadedVg } from '../src/store/metadata-store.js';
-import { commitAndKeep, displayLvName, knownOptions, optionalImport, printer } from '../src/lv/common.js';
+import { commitAndKeep, displayLvName, knownOptions, printer } from '../src/lv/common.js';
 
 const PAGE_SECTORS = 8;
 const PROPERTY_OPTIONS = ['permission', 'alloc', 'contiguous', 'readahead', 'addtag', 'deltag', 'setactivationskip'];
@@ -107,8 +107,8 @@ async function changeActivation(ctx: Context, args: Args, loaded: LoadedVg, lv: 
   for (const l of tree) l.active = active;
   commitAndKeep(ctx, loaded, `lvchange -a${active ? 'y' : 'n'} ${displayLvName(loaded.vg, lv)}`);
   if (isMirror(lv)) {
-    const mod = await optionalImport<ActivationModule>('../mirror/activation.js');
-    await mod?.mirrorActivationChanged(ctx, loaded.vg, lv, active);
+    const mod: ActivationModule = await import('../src/mirror/activation.js');
+    await mod.mirrorActivationChanged(ctx, loaded.vg, lv, active);
   }
 }
 
@@ -121,8 +121,7 @@ async function changeOne(ctx: Context, args: Args, loaded: LoadedVg, lv: Logical
   let rc = 0;
   if (PROPERTY_OPTIONS.some((o) => args.has(o)) && !changeProperties(ctx, args, loaded, lv, say)) rc = ECMD_FAILED;
   if (args.has('resync')) {
-    const mod = await optionalImport<ResyncModule>('../mirror/resync.js');
-    if (!mod) throw new CommandFailed(`Unable to resync ${displayLvName(loaded.vg, lv)}: the mirror engine is not available.`);
+    const mod: ResyncModule = await import('../src/mirror/resync.js');
     rc = Math.max(rc, await mod.lvchangeResync(ctx, loaded, lv, args));
   }
   if (args.has('activate')) await changeActivation(ctx, args, loaded, lv);

@@ -9,7 +9,7 @@ import { noMatchingSyntaxLines } from '../src/cli/help.js';
 import { commitVg, groupLvArgs, readVgForUpdate, type LvArgGroup } from '../src/cli/toollib.js';
 import type { LogicalVolume, VolumeGroup } from '../src/model/types.js';
 import { findLv, isMirror, isMirrorImage, isMirrorLog, lvTree } from '../src/model/vg-query.js';
-import { displayLvName, knownOptions, optionalImport, printer } from '../src/lv/common.js';
+import { displayLvName, knownOptions, printer } from '../src/lv/common.js';
 
 
 
@@ -51,8 +51,8 @@ async function removeInVg(ctx: Context, t: LvArgGroup, prompt: boolean, say: (l:
   vg.lvs = vg.lvs.filter((l) => !gone.has(l.uuid));
   commitVg(ctx, loaded, `lvremove ${chosen.map((l) => displayLvName(vg, l)).join(' ')}`);
   if (mirrors.length) {
-    const mod = await optionalImport<ForgetModule>('../mirror/forget.js');
-    for (const lv of mirrors) await mod?.forgetMirrorState(ctx, before, lv);
+    const mod: ForgetModule = await import('../src/mirror/forget.js');
+    for (const lv of mirrors) await mod.forgetMirrorState(ctx, before, lv);
   }
   for (const lv of chosen) dropLost(ctx.systemDir, lv.uuid);
   for (const lv of chosen) say(`Logical volume "${lv.name}" successfully removed.`);

@@ -74,8 +74,7 @@ async function activate(
   if (all.length) store(all);
   for (const lv of changed) {
     if (lv.segments[0]?.type !== 'mirror') continue;
-    const modPath = '../src/mirror/activation.js';
-    const mod = (await import(modPath)) as {
+    const mod = (await import('../src/mirror/activation.js')) as {
       mirrorActivationChanged: (c: typeof ctx, v: VolumeGroup, l: LogicalVolume, a: boolean) => void;
     };
     mod.mirrorActivationChanged(ctx, vg, lv, on);

@@ -31,8 +31,7 @@ export const spec: CommandSpec = {
       }
       warnMissing(ctx, loaded.vg);
       // The mirror engine knows how to mend LVs that lose a leg or log with the PV.
-      const modPath = '../src/mirror/remove-missing.js';
-      const { removeMissing: remove } = (await import(modPath)) as {
+      const { removeMissing: remove } = (await import('../src/mirror/remove-missing.js')) as {
         removeMissing: (c: typeof ctx, l: typeof loaded, force: boolean, mirrorsOnly: boolean) => void;
       };
       remove(ctx, loaded, args.has('force'), args.has('mirrorsonly'));

@@ -38,10 +38,9 @@ export const spec: CommandSpec = {
           }
         }
         for (const lv of vg.lvs.filter((l) => l.visible && isMirror(l))) {
-          const modPath = '../src/mirror/forget.js';
-          const mod = (await import(modPath).catch(() => null)) as
-            | { forgetMirrorState: (c: typeof ctx, v: typeof vg, l: typeof lv) => void } | null;
-          mod?.forgetMirrorState(ctx, vg, lv);
+          const mod = (await import('../src/mirror/forget.js')) as
+            { forgetMirrorState: (c: typeof ctx, v: typeof vg, l: typeof lv) => void };
+          mod.forgetMirrorState(ctx, vg, lv);
         }
         markMissingPvs(vg);
         ctx.store.removeVg(loaded, `vgremove ${name}`);

@@ -5,7 +5,9 @@
 #   bash scripts/bench-metadata.sh                 # tsvm only (LVM2 part skipped: needs root)
 #
 # Environment: LVS=1000 (LVs in the VG), RUNS=15 (timed runs per command, after 3 warm-up runs),
-# TSVM="node /path/to/dist/src/main.js" (the tsvm command line; default: this checkout's build).
+# TSVM="/path/to/dist/tsvm" (the tsvm command line; default: this checkout's bin, dist/tsvm, what users
+# run: the start-up snapshot of the build when `npm run build` could make one, see scripts/post-build.mjs;
+# TSVM="node $PWD/dist/src/main.js" times the plain build).
 #
 # What it does:
 #  (a) LVM2: a sparse 100G image on a loop device, a private lvm.conf (LVM_SYSTEM_DIR) whose filter
@@ -18,7 +20,8 @@
 #      because $LVS separate lvcreate processes would take minutes. The rows are the ones lvcreate
 #      writes (one striped segment of one area per LV, LVs packed from PE 0).
 # Then it times, medians over $RUNS runs (bash $EPOCHREALTIME around each process, no subshells):
-#  `node -e 0`, `lvs`, `lvs -a -o +devices`, `lvcreate -L 4m -n x` / `lvremove -y bench/x`,
+#  `node -e 0` (and, when NODE_EXTRA_CA_CERTS is set, `node -e 0` without it: dist/tsvm unsets it,
+#  see post-build.mjs), `lvs`, `lvs -a -o +devices`, `lvcreate -L 4m -n x` / `lvremove -y bench/x`,
 #  `lvrename bench lv1 x` / back; peak RSS (/usr/bin/time -v) of tsvm lvs and lvcreate; and checks
 #  that tsvm's `lvs` prints what LVM2's does (attr characters 5-6, activation, masked: without
 #  device-mapper LVM2 cannot know whether an LV is active).
@@ -28,10 +31,10 @@ RUNS=${RUNS:-15}
 WARM=3
 VG=bench
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-TSVM=${TSVM:-node $here/dist/src/main.js}
+TSVM=${TSVM:-$here/dist/tsvm}
 read -r -a tsvm_cmd <<<"$TSVM"
 
-[ -f "$here/dist/src/main.js" ] || { echo "bench: no build; run: npm run build" >&2; exit 2; }
+[ -f "$here/dist/src/main.js" ] && [ -x "$here/dist/tsvm" ] || { echo "bench: no build; run: npm run build" >&2; exit 2; }
 if [ -z "${EPOCHREALTIME:-}" ]; then echo "bench: needs bash >= 5 (EPOCHREALTIME)" >&2; exit 2; fi
 
 work=$(mktemp -d /tmp/bench-metadata.XXXXXX)
@@ -193,6 +196,11 @@ fi
 # ---- timings ----------------------------------------------------------------------------------------
 echo
 echo "$LVS LVs; medians of $RUNS runs after $WARM warm-up runs; $(node --version), $(nproc) CPUs"
+if [ "$TSVM" = "$here/dist/tsvm" ]; then
+  if grep -q -- '--snapshot-blob' <(head -2 "$here/dist/tsvm"); then echo "tsvm: dist/tsvm (start-up snapshot)"; else echo "tsvm: dist/tsvm (plain build: no snapshot)"; fi
+else
+  echo "tsvm: $TSVM"
+fi
 printf '%-34s %10s %10s %8s\n' "command" "LVM2 ms" "tsvm ms" "ratio"
 row() { # row LABEL LVM2_US TSVM_US
   local r="-"
@@ -201,6 +209,12 @@ row() { # row LABEL LVM2_US TSVM_US
 }
 base=$(bench_one node -e 0)
 printf '%-34s %10s %10s\n' "node -e 0 (baseline)" "" "$(ms "$base")"
+# what tsvm's own start-up compares with (dist/tsvm unsets NODE_EXTRA_CA_CERTS)
+bare=$base bare_label="node -e 0"
+if [ -n "${NODE_EXTRA_CA_CERTS:-}" ]; then
+  bare=$(bench_one env -u NODE_EXTRA_CA_CERTS node -e 0) bare_label="node -e 0 (no CAs)"
+  printf '%-34s %10s %10s\n' "node -e 0, NODE_EXTRA_CA_CERTS unset" "" "$(ms "$bare")"
+fi
 
 lvm_lvs=- lvm_dev=- lvm_cr=- lvm_rm=- lvm_ren=- lvm_back=-
 if ((lvm2_ok)); then
@@ -220,7 +234,7 @@ row "lvcreate -an -Zn -L 4m -n x $VG" "$lvm_cr" "$ts_cr"
 row "lvremove -y $VG/x" "$lvm_rm" "$ts_rm"
 row "lvrename $VG lv1 x" "$lvm_ren" "$ts_ren"
 row "lvrename $VG x lv1" "$lvm_back" "$ts_back"
-printf '%-34s %10s %10s\n' "tsvm lvs minus node -e 0" "" "$(ms $((ts_lvs - base)))"
+printf '%-34s %10s %10s\n' "tsvm lvs minus $bare_label" "" "$(ms $((ts_lvs - bare)))"
 
 echo
 echo "peak RSS (MiB)"

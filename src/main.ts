@@ -1,72 +1,7 @@
 #!/usr/bin/env node
-// tsvm entry point: picks the command (from argv[2], or from the program name when invoked through
-// a link named after an LVM command, like LVM2's multi-call `lvm` binary), parses with getopt
-// rules, runs the handler and turns errors into LVM2's exit codes. The only module touching process.
-import { basename } from 'node:path';
-import { Output } from './cli/output.js';
-import { Context } from './cli/context.js';
-import { LvmError, ECMD_FAILED } from './cli/errors.js';
-import { isCommand, loadCommand } from './cli/registry.js';
-import { getopt } from './cli/getopt.js';
-import { Args } from './cli/args.js';
-import { COMMON_OPTIONS } from './cli/options.js';
-import { renderHelp } from './cli/help.js';
+// tsvm entry point (plain build): see start.ts. What users run, dist/tsvm, is the start-up snapshot
+// of the same code (src/snapshot.ts) when the build could make one; `node dist/src/main.js` and the
+// processes tsvm spawns (mirror repair) run this file.
+import { start } from './start.js';
 
-const VERSION = '0.1.0';
-
-async function main(argv: string[]): Promise<number> {
-  const out = new Output();
-  const self = basename(argv[1] ?? 'tsvm').replace(/\.js$/, '');
-  let cmd: string | undefined;
-  let rest: string[];
-  if (isCommand(self)) {
-    cmd = self;
-    rest = argv.slice(2);
-  } else {
-    cmd = argv[2];
-    rest = argv.slice(3);
-  }
-  if (!cmd || !isCommand(cmd)) {
-    // tsvm's own words (help, links, completion, version) or an unknown command
-    out.flush();
-    const { runTopLevel } = await import('./cli/toplevel.js');
-    return runTopLevel(argv.slice(2), argv[1] ?? '', VERSION);
-  }
-  const ctx = new Context(cmd, out, process.env);
-  try {
-    const spec = await loadCommand(cmd);
-    const parsed = getopt(cmd, rest, [...COMMON_OPTIONS, ...spec.options], spec.shortOverrides);
-    const args = new Args(cmd, parsed, spec.negativeSizes);
-    if (args.has('help') || args.has('longhelp')) {
-      out.raw(renderHelp(spec, args.has('longhelp')));
-      return 0;
-    }
-    if (args.has('version')) {
-      out.raw(`  tsvm version: ${VERSION}\n`);
-      return 0;
-    }
-    ctx.configOverride = args.all('config').join('\n');
-    return await spec.run(ctx, args);
-  } catch (e) {
-    if (e instanceof LvmError) {
-      e.lines.forEach((line, i) => (i < e.unprefixed ? out.rawErr(line + '\n') : out.error(line)));
-      return e.exitCode;
-    }
-    out.error(`Internal error: ${(e as Error).message ?? String(e)}`);
-    if (process.env.TSVM_DEBUG) out.raw(String((e as Error).stack) + '\n');
-    return ECMD_FAILED;
-  } finally {
-    ctx.close(false);
-    out.flush();
-  }
-}
-
-main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e) => {
-    process.stderr.write(`  Internal error: ${String(e)}\n`);
-    process.exitCode = ECMD_FAILED;
-  },
-);
+start();

@@ -3,6 +3,7 @@
 // and GNU dd's exact statistics lines (compared with the system's dd on the same operands).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
+import { BIN } from './helpers/aux.js';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDb } from '../src/store/db.js';
@@ -30,7 +31,7 @@ beforeEach(() => {
 });
 afterEach(() => lab.cleanup());
 
-const dd = (args: string[], input?: Uint8Array | string) => execa('node', ['dist/src/main.js', 'dd', ...args], {
+const dd = (args: string[], input?: Uint8Array | string) => execa(BIN, ['dd', ...args], {
   reject: false, encoding: 'buffer', input, env: { TSVM_SYSTEM_DIR: lab.systemDir, TSVM_DEV_DIR: lab.devDir },
 });
 const errLines = (r: { stderr: unknown }) => Buffer.from(r.stderr as Uint8Array).toString().split('\n').filter(Boolean);

@@ -3,6 +3,7 @@
 // N I/Os through; rules reach LV I/O through faults.json and DevicePool; the tsvm fault command.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
+import { BIN } from './helpers/aux.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeviceIoError } from '../src/device/block-device.js';
@@ -90,7 +91,7 @@ describe('faults.json through DevicePool and LV I/O', () => {
 });
 
 describe('tsvm fault', () => {
-  const tsvm = (...args: string[]) => execa('node', ['dist/src/main.js', 'fault', ...args], {
+  const tsvm = (...args: string[]) => execa(BIN, ['fault', ...args], {
     reject: false, env: { TSVM_SYSTEM_DIR: lab.systemDir, TSVM_DEV_DIR: lab.devDir },
   });
 

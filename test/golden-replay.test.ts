@@ -19,7 +19,7 @@ import {
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const goldenDir = path.join(root, 'fixtures', 'golden');
-const bin = path.join(root, 'dist', 'src', 'main.js');
+const bin = path.join(root, 'dist', 'tsvm');
 const only = process.env.GOLDEN_ONLY?.replace(/\.(txt|scn)$/, '');
 const keep = !!process.env.GOLDEN_KEEP;
 

@@ -18,7 +18,7 @@ describe('parallel lvcreate', () => {
   it('8 processes creating 3 LVs each lose nothing and overlap nothing', async () => {
     const workers = Array.from({ length: 8 }, async (_, w) => {
       for (let i = 0; i < 3; i++) {
-        const r = await execa('node', [BIN, 'lvcreate', '-an', '-L', '4m', '-n', `lv_${w}_${i}`, 'vg'], { env: lab.env, reject: false });
+        const r = await execa(BIN, ['lvcreate', '-an', '-L', '4m', '-n', `lv_${w}_${i}`, 'vg'], { env: lab.env, reject: false });
         expect(r.exitCode, r.stderr).toBe(0);
       }
     });

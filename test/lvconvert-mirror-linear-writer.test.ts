@@ -43,7 +43,7 @@ it('a dd into a linear LV converted to a mirror mid-way: both legs end byte-iden
   await lab.ok('dd', `if=${join(lab.dir, 'a')}`, 'of=/dev/vg/lv', 'bs=1M', 'conv=notrunc', 'status=none');
   // Slow every write to the linear LV's PV: the dd takes about N x 150 ms.
   await lab.ok('fault', 'add', '/dev/loop0', '--delay', '150', '--write');
-  const dd = execa('node', [BIN, 'dd', `if=${join(lab.dir, 'b')}`, 'of=/dev/vg/lv', 'bs=1M', 'conv=notrunc'], { env: lab.env, reject: false });
+  const dd = execa(BIN, ['dd', `if=${join(lab.dir, 'b')}`, 'of=/dev/vg/lv', 'bs=1M', 'conv=notrunc'], { env: lab.env, reject: false });
   await new Promise((r) => setTimeout(r, 1200));
   const conv = await lab.run('lvconvert', '-y', '--type', 'mirror', '-m', '1', 'vg/lv', '/dev/loop1', '/dev/loop2');
   expect(conv.exitCode, conv.stderr).toBe(0);

@@ -41,7 +41,7 @@ const CONVERT = ['lvconvert', '-y', '--type', 'mirror', '-m', '1', '-i', '1', 'v
 it('on a terminal: the progress bar is drawn, ends full at 100.00%, is erased; the Converted lines are printed', async () => {
   expect(haveScript(), 'util-linux `script` is needed (apt-get install bsdutils)').toBe(true);
   // script -e: exit with the command's status; -f: flush at once; -q: no "Script started" lines.
-  const r = await execa('script', ['-qfec', ['node', BIN, ...CONVERT].join(' '), '/dev/null'], {
+  const r = await execa('script', ['-qfec', [BIN, ...CONVERT].join(' '), '/dev/null'], {
     env: { ...lab.env, NO_COLOR: '1' }, stdin: 'ignore', reject: false,
   });
   expect(r.exitCode, r.stdout).toBe(0);

@@ -18,7 +18,7 @@ class MirrorLab extends CliLab {
     return { ...super.env, ...this.extraEnv };
   }
   override async run(...args: string[]) {
-    const r = await execa('node', [BIN, ...args], { env: this.env, input: '', reject: false });
+    const r = await execa(BIN, [...args], { env: this.env, input: '', reject: false });
     return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode ?? -1 };
   }
   file(name: string): string {

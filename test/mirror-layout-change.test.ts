@@ -41,7 +41,7 @@ it('lvconvert -m -1 while a dd writes: the removed leg stops at the change, late
   expect(await lab.lvField('vg/lv_mimage_2', 'devices', '-a')).toBe('/dev/loop2(0)');
   // Slow every write to the first leg: the dd takes about N x 150 ms.
   await lab.ok('fault', 'add', '/dev/loop0', '--delay', '150', '--write');
-  const dd = execa('node', [BIN, 'dd', `if=${join(lab.dir, 'b')}`, 'of=/dev/vg/lv', 'bs=1M', 'conv=notrunc'], { env: lab.env, reject: false });
+  const dd = execa(BIN, ['dd', `if=${join(lab.dir, 'b')}`, 'of=/dev/vg/lv', 'bs=1M', 'conv=notrunc'], { env: lab.env, reject: false });
   await new Promise((r) => setTimeout(r, 1200));
   const conv = await lab.run('lvconvert', '-y', '-m', '-1', 'vg/lv');
   expect(conv.exitCode, conv.stderr).toBe(0);

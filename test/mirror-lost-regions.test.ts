@@ -18,7 +18,7 @@ let lab: CliLab;
 let env: Record<string, string>;
 
 async function run(...args: string[]) {
-  const r = await execa('node', [BIN, ...args], { env, input: '', reject: false });
+  const r = await execa(BIN, [...args], { env, input: '', reject: false });
   return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode ?? -1 };
 }
 async function ok(...args: string[]) {

@@ -16,7 +16,7 @@ let lab: CliLab;
 let env: Record<string, string>;
 
 async function run(...args: string[]) {
-  const r = await execa('node', [BIN, ...args], { env, input: '', reject: false });
+  const r = await execa(BIN, [...args], { env, input: '', reject: false });
   return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode ?? -1 };
 }
 async function ok(...args: string[]) {
@@ -100,7 +100,7 @@ describe('original leg lost while a new leg is being copied', () => {
       await ok('dd', `if=${join(l2.dir, 'd')}`, 'of=/dev/vg/lv', 'bs=1M', 'conv=fsync', 'status=none');
       await ok('lvconvert', '-i', '0', 'vg/lv');
       await ok('fault', 'add', '/dev/loop2', '--write', '--delay', '50');
-      const p = execa('node', [BIN, 'lvconvert', '-y', '-i', '0', '-m', '+1', 'vg/lv', '/dev/loop2'], { env, reject: false });
+      const p = execa(BIN, ['lvconvert', '-y', '-i', '0', '-m', '+1', 'vg/lv', '/dev/loop2'], { env, reject: false });
       let before = 0;
       // wait (on a slow or busy machine too) until the conversion has put its temporary layer in
       // place (before that, the old 2-way mirror reads 100.00) and copied its first regions

@@ -48,7 +48,7 @@ describe('a mirror being written', () => {
     // Slow writes to the second leg: the dd takes several seconds.
     await lab.ok('fault', 'add', '/dev/loop1', '--write', '--delay', '60');
     let done = false;
-    const dd = execa('node', [BIN, 'dd', `if=${join(lab.dir, 'd')}`, 'of=/dev/vg/lv', 'bs=1M', 'oflag=direct', 'status=none'],
+    const dd = execa(BIN, ['dd', `if=${join(lab.dir, 'd')}`, 'of=/dev/vg/lv', 'bs=1M', 'oflag=direct', 'status=none'],
       { env: lab.env, reject: false }).finally(() => (done = true));
     // Wait until a few MiB reached the first leg (lv_mimage_0 is /dev/loop0 from PE 0; pe_start 1 MiB).
     for (let i = 0; i < 600 && !imageBytes('loop0', MiB + 4 * MiB, MiB).equals(data.subarray(4 * MiB, 5 * MiB)); i++) {

@@ -5,9 +5,17 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliLab } from './helpers/aux.js';
 
+// No background syncer: a resync progressing between the two reports (activation starts one) would
+// look like a stale cache.
+class Lab extends CliLab {
+  override get env(): Record<string, string> {
+    return { ...super.env, TSVM_NO_AUTOSYNC: '1' };
+  }
+}
+
 let lab: CliLab;
 beforeAll(() => {
-  lab = new CliLab('tsvm-cache-');
+  lab = new Lab('tsvm-cache-');
   lab.prepareDevs(4, 64);
 });
 afterAll(() => lab.cleanup());

@@ -29,13 +29,24 @@ const lab = new CliLab('tsvm-torture-');
 const run = (...args: string[]) => lab.run(...args);
 const ok = (...args: string[]) => lab.ok(...args);
 
-/** Start a tsvm command and SIGKILL it after `ms`; true if it finished with exit 0 before. */
-async function killAfter(ms: number, ...args: string[]): Promise<boolean> {
-  const p = execa('node', [BIN, ...args], { env: lab.env, input: '', reject: false });
+/**
+ * How long the last complete run of each kind of command took (ms): the kills are aimed at a
+ * random moment between 40% and 95% of it (past the start-up, into the command's work), whatever
+ * the machine's and the build's speed. The first run of a kind is aimed as if it took 400 ms.
+ */
+const took = new Map<string, number>();
+
+/** Start a tsvm command and SIGKILL it at a random moment; true if it finished with exit 0 before. */
+async function killAfter(kind: string, ...args: string[]): Promise<boolean> {
+  const ms = Math.round((took.get(kind) ?? 400) * (0.4 + rnd(550) / 1000));
+  const t0 = performance.now();
+  const p = execa(BIN, [...args], { env: lab.env, input: '', reject: false });
   const t = setTimeout(() => p.kill('SIGKILL'), ms);
   const r = await p;
   clearTimeout(t);
-  return r.exitCode === 0 && !r.signal;
+  const done = r.exitCode === 0 && !r.signal;
+  if (done) took.set(kind, performance.now() - t0);
+  return done;
 }
 
 interface Seg {
@@ -132,7 +143,6 @@ describe(`torture: SIGKILL during writes, conversions and resyncs (seed ${SEED0}
     const counts = { write: 0, convert: 0, resync: 0, killed: 0 };
     for (let round = 0; round < ROUNDS; round++) {
       const what = rnd(10);
-      const delay = 60 + rnd(400);
       let done: boolean;
       const mirrored = !(await snapshot()).devices.startsWith('/dev/');
       if (what < 6 || !mirrored) {
@@ -142,7 +152,7 @@ describe(`torture: SIGKILL during writes, conversions and resyncs (seed ${SEED0}
         const data = bytes(n * MiB);
         const f = join(lab.dir, 'w');
         writeFileSync(f, data);
-        done = await killAfter(delay, 'dd', `if=${f}`, 'of=/dev/vg/lv', 'bs=1M', `seek=${off}`, 'conv=notrunc,fsync', 'status=none');
+        done = await killAfter('write', 'dd', `if=${f}`, 'of=/dev/vg/lv', 'bs=1M', `seek=${off}`, 'conv=notrunc,fsync', 'status=none');
         for (let b = 0; b < n; b++) {
           const blk = data.subarray(b * MiB, (b + 1) * MiB);
           if (done) blk.copy(model, (off + b) * MiB);
@@ -153,11 +163,11 @@ describe(`torture: SIGKILL during writes, conversions and resyncs (seed ${SEED0}
         counts.convert++;
         // down to linear, then up again with the copy killed at a random moment
         await ok('lvconvert', '-y', '-m', '0', 'vg/lv');
-        done = await killAfter(delay, 'lvconvert', '-y', '-i', '0', '--type', 'mirror', '-m', '1', 'vg/lv');
+        done = await killAfter('convert', 'lvconvert', '-y', '-i', '0', '--type', 'mirror', '-m', '1', 'vg/lv');
       } else {
         counts.resync++;
-        done = await killAfter(delay, 'lvchange', '-y', '--resync', 'vg/lv');
-        if (done) done = await killAfter(delay, 'lvconvert', '-i', '0', 'vg/lv');
+        done = await killAfter('resync', 'lvchange', '-y', '--resync', 'vg/lv');
+        if (done) done = await killAfter('poll', 'lvconvert', '-i', '0', 'vg/lv');
       }
       if (!done) counts.killed++;
       await recoverAndCheck(`round ${round} (seed ${SEED0})`);
@@ -165,7 +175,7 @@ describe(`torture: SIGKILL during writes, conversions and resyncs (seed ${SEED0}
     rmSync(join(lab.dir, 'w'), { force: true });
     // Enough of the rounds must really have been interrupted.
     expect(counts.killed).toBeGreaterThan(ROUNDS / 5);
-    console.log(`torture seed ${SEED0}:`, counts);
+    console.log(`torture seed ${SEED0} (last complete runs, ms: ${JSON.stringify(Object.fromEntries(took))}):`, counts);
   }, 280_000);
 });
 
@@ -182,7 +192,7 @@ describe('an interrupted conversion resumes where it stopped', () => {
       await o('dd', `if=${join(l2.dir, 'd')}`, 'of=/dev/vg/lv', 'bs=1M', 'status=none');
       // Slow the new leg down so the copy is still running when it is killed.
       await o('fault', 'add', '/dev/loop1', '--delay', '40', '--write');
-      const p = execa('node', [BIN, 'lvconvert', '-y', '-i', '0', '--type', 'mirror', '-m', '1', 'vg/lv', '/dev/loop1', '/dev/loop2'],
+      const p = execa(BIN, ['lvconvert', '-y', '-i', '0', '--type', 'mirror', '-m', '1', 'vg/lv', '/dev/loop1', '/dev/loop2'],
         { env: { ...l2.env, TSVM_NO_AUTOSYNC: '1' }, reject: false });
       let pct = 0;
       for (let i = 0; i < 200 && pct < 20; i++) {

@@ -81,7 +81,7 @@ describe('vgextend, vgreduce, vgrename, vgremove', () => {
     await lab.ok('vgcreate', 'vg', '/dev/loop0');
     await lab.ok('lvcreate', '-an', '-l', '2', '-n', 'lv', 'vg');
     const { execa } = await import('execa');
-    const r = await execa('node', [(await import('./helpers/aux.js')).BIN, 'vgremove', 'vg'], { env: lab.env, input: 'y\n', reject: false });
+    const r = await execa((await import('./helpers/aux.js')).BIN, ['vgremove', 'vg'], { env: lab.env, input: 'y\n', reject: false });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('Volume group "vg" successfully removed');
   });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Output } from './output.js';
 import { Config } from '../model/config.js';
 import { resolveDevice, type DeviceName } from '../device/resolve.js';
-import { openDb } from '../store/db.js';
+import { openDb, settleWal } from '../store/db.js';
 import { MetadataStore } from '../store/metadata-store.js';
 import { ReadCache } from '../store/read-cache.js';
 import { CachedReader, type MetadataReader } from '../store/metadata-reader.js';
@@ -127,13 +127,21 @@ export class Context {
   }
 
   /**
-   * End of a command. `closeDb` false (the CLI, which exits right after) leaves the database to
-   * the process exit: closing the last connection checkpoints the WAL into the database file
-   * with an fsync, which was the largest single cost of a mutating command. Committed
-   * transactions are in the WAL either way; SQLite's automatic checkpoint folds them in later.
+   * End of a command. `closeDb` false (the CLI, which exits right after) leaves the database
+   * open: closing the last connection checkpoints the WAL into the database file with fsyncs,
+   * which was the largest single cost of a mutating command, and src/start.ts exits with
+   * process.exit(), which does not close it either. Committed transactions are in the WAL either
+   * way; settleWal folds them in once the WAL has grown (before the locks go, so that the next
+   * writer of this VG finds it small).
    */
   close(closeDb = true): void {
-    this._locks?.releaseAll();
-    if (closeDb) this._store?.db.close();
+    try {
+      if (this._store) {
+        if (closeDb) this._store.db.close();
+        else settleWal(this._store.db);
+      }
+    } finally {
+      this._locks?.releaseAll();
+    }
   }
 }

@@ -60,7 +60,7 @@ export interface UpdateReadOptions {
  */
 export function readVgForUpdate(ctx: Context, name: string, opts: UpdateReadOptions = {}): LoadedVg {
   ctx.locks.lock(vgLockName(name));
-  const loaded = ctx.store.loadVg(name);
+  const loaded = ctx.store.loadVgForUpdate(name);
   if (!loaded) throw vgNotFound(name);
   if (opts.ownScan) return loaded;
   const vg = loaded.vg;

@@ -13,10 +13,11 @@ export class EioError extends Error {
   }
 }
 
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
+// Made on first use: a start-up snapshot (src/snapshot.ts) has no SharedArrayBuffer while it is built.
+let sleeper: Int32Array | undefined;
 
 function sleepMs(ms: number): void {
-  if (ms > 0) Atomics.wait(sleeper, 0, 0, ms);
+  if (ms > 0) Atomics.wait((sleeper ??= new Int32Array(new SharedArrayBuffer(4))), 0, 0, ms);
 }
 
 export class FaultDevice implements BlockDevice {

@@ -44,11 +44,7 @@ export function lvWatcherFactory(): LvWatcherFactory | undefined {
 /** Load the module that registers `type` (the mirror engine), unless something already did. */
 export async function loadSegmentIo(type: SegmentIoType): Promise<void> {
   if (factories.has(type)) return;
-  // A variable specifier: the mirror engine is built separately and may not exist yet.
-  const modules: Record<SegmentIoType, string> = { mirror: '../mirror/register.js' };
-  try {
-    await import(modules[type]);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw e;
-  }
+  // A literal specifier, so that a bundler (scripts/build-snapshot.mjs) sees the module.
+  const loaders: Record<SegmentIoType, () => Promise<unknown>> = { mirror: () => import('../mirror/register.js') };
+  await loaders[type]();
 }

@@ -43,16 +43,6 @@ export function knownOptions(names: string[]): string[] {
   return names.filter((n) => OPTIONS.has(n));
 }
 
-/** Import an optional module of another layer; null when it is not there (yet). */
-export async function optionalImport<T>(spec: string): Promise<T | null> {
-  try {
-    return (await import(spec)) as T;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes(spec.replace(/^.*\//, ''))) return null;
-    throw e;
-  }
-}
 
 /** vg_write+vg_commit that leaves `loaded` ready for a further commit in the same command. */
 export function commitAndKeep(ctx: Context, loaded: LoadedVg, description: string): void {

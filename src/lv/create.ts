@@ -155,12 +155,8 @@ function revert(ctx: Context, vg: VolumeGroup, lv: LogicalVolume): void {
   commitVg(ctx, again, `lvcreate: revert ${vg.name}/${lv.name}`);
 }
 
-interface MirrorCreateModule {
-  createMirrorLv(ctx: Context, loaded: LoadedVg, opts: Record<string, unknown>): Promise<number> | number;
-}
-
 async function createMirror(ctx: Context, loaded: LoadedVg, p: CreateParams, sized: Sized, zero: boolean): Promise<number> {
-  const { createMirrorLv } = (await import('../mirror/create.js' as string)) as MirrorCreateModule;
+  const { createMirrorLv } = await import('../mirror/create.js');
   return createMirrorLv(ctx, loaded, {
     name: p.lvName, extents: sized.extents, mirrors: p.mirrors, log: p.mirrorLog, regionSize: p.regionSize,
     nosync: p.nosync, alloc: p.alloc, allowedPvs: sized.allowed, activate: p.activate, zero,

@@ -15,7 +15,7 @@ import { findLv, isMirror } from '../model/vg-query.js';
 import { vgExtentCount, vgFreeExtents } from '../model/pv-map.js';
 import { DEFAULT_STRIPE_SIZE } from '../model/defaults.js';
 import type { LoadedVg } from '../store/metadata-store.js';
-import { checkNotRepeated, displayLvName, optionalImport, printer, usageError } from './common.js';
+import { checkNotRepeated, displayLvName, printer, usageError } from './common.js';
 import { displaySizeR, percentOfExtents } from './extents-arg.js';
 import { createPvList, pvListFreeExtents } from './pv-list.js';
 import { mergeSegments, segmentsFromRuns, truncateSegments } from './segments.js';
@@ -277,8 +277,7 @@ export async function resizeCommand(ctx: Context, args: Args, mode: ResizeMode):
   const before = `${displaySizeR(cur * vg.extentSize)} (${cur} extents)`;
   const after = `${displaySizeR(pl.newExtents * vg.extentSize)} (${pl.newExtents} extents)`;
   if (isMirror(lv)) {
-    const mod = (await optionalImport<MirrorResize>('../mirror/resize.js'));
-    if (!mod) throw new CommandFailed(`Resizing mirror ${displayLvName(vg, lv)} is not available in this build.`);
+    const mod: MirrorResize = await import('../mirror/resize.js');
     const rc = await mod.resizeMirrorLv(ctx, loaded, lv, pl.newExtents, list?.limits, args);
     if (rc) return rc;
   } else {

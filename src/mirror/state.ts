@@ -154,7 +154,7 @@ class PidLock {
         if (!this.wanting.has(name) && linkPid(want)) this.wanting.add(name);
         if (this.tryLock(name)) return;
         if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${name}`);
-        Atomics.wait(sleeper, 0, 0, wait);
+        Atomics.wait((sleeper ??= new Int32Array(new SharedArrayBuffer(4))), 0, 0, wait);
       }
     } finally {
       if (this.wanting.delete(name)) rmSync(want, { force: true });
@@ -173,7 +173,8 @@ class PidLock {
   }
 }
 
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
+// Made on first use: a start-up snapshot (src/snapshot.ts) has no SharedArrayBuffer while it is built.
+let sleeper: Int32Array | undefined;
 
 
 /** Does a live process other than this one hold the queue marker `file`? */

@@ -45,8 +45,8 @@ export function setStatusSource(fn: SourceFactory): void {
 }
 
 /**
- * The status source for this command: loads src/mirror/status.js once if it exists (that module
- * registers itself with setStatusSource when imported), else the default. With `mirrors` false
+ * The status source for this command: loads src/mirror/status.js once (that module registers
+ * itself with setStatusSource when imported). With `mirrors` false
  * (no mirror segment in what is reported) the default answers exactly what the engine would:
  * no Cpy%Sync and no mirror image, so the engine's modules are not loaded at all.
  */
@@ -54,13 +54,7 @@ export async function loadStatusSource(ctx: Context, mirrors = true): Promise<Lv
   if (!mirrors && !probed) return defaultStatusSource;
   if (!probed) {
     probed = true;
-    try {
-      await import('../mirror/status.js' as string);
-    } catch (e) {
-      // Only the absence of the module itself is expected; a broken import inside it is a bug.
-      const err = e as NodeJS.ErrnoException;
-      if (err.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes('mirror/status')) throw e;
-    }
+    await import('../mirror/status.js');
   }
   return factory(ctx);
 }

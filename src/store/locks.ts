@@ -6,9 +6,10 @@ import { mkdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { linkPid } from './pid-file.js';
 
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
+// Made on first use: a start-up snapshot (src/snapshot.ts) has no SharedArrayBuffer while it is built.
+let sleeper: Int32Array | undefined;
 function sleepMs(ms: number): void {
-  Atomics.wait(sleeper, 0, 0, ms);
+  Atomics.wait((sleeper ??= new Int32Array(new SharedArrayBuffer(4))), 0, 0, ms);
 }
 
 

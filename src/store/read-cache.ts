@@ -42,6 +42,18 @@ export class ReadCache {
     return best < 0 ? null : this.readJson<VolumeGroup>(`${prefix}${best}.json`);
   }
 
+  /**
+   * The text of one version of a VG, or null: what a writer holding the VG's lock reads instead of
+   * SQLite when that version is the one SQLite has (MetadataStore.loadVgForUpdate).
+   */
+  vgText(uuid: string, seqno: number): string | null {
+    try {
+      return readFileSync(join(this.dir, `vg-${uuid}.${seqno}.json`), 'utf8');
+    } catch {
+      return null;
+    }
+  }
+
   private listing(): string[] {
     if (this.files) return this.files;
     try {

@@ -9,7 +9,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync,
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-export const BIN = resolve(__dirname, '../../dist/src/main.js');
+/** What users run: the package's bin (the start-up snapshot of the build when it could make one). */
+export const BIN = resolve(__dirname, '../../dist/tsvm');
 
 export interface Result {
   stdout: string;
@@ -46,7 +47,7 @@ export class CliLab {
   }
 
   async run(...args: string[]): Promise<Result> {
-    const r = await execa('node', [BIN, ...args], { env: this.env, input: '', reject: false });
+    const r = await execa(BIN, [...args], { env: this.env, input: '', reject: false });
     return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode ?? -1 };
   }
 

@@ -222,7 +222,7 @@ export function expectedResult(step: GoldenStep): StepResult {
 }
 
 export interface ReplayOptions {
-  /** Absolute path of the built entry point (dist/src/main.js). */
+  /** Absolute path of the built program (dist/tsvm, what users run). */
   bin: string;
   disks: OracleOptions;
   /** Per-command timeout in milliseconds. */
@@ -256,7 +256,7 @@ export async function runStep(line: string, t: GoldenTranscript, env: NodeJS.Pro
   if (words.length === 0) throw new Error(`empty command line ${JSON.stringify(line)}`);
   const [cmd, ...rest] = words;
   const args = cmd === 'lvcreate' ? [...LVCREATE_EXTRA, ...rest] : rest;
-  const r = await execa(process.execPath, [o.bin, cmd, ...args], {
+  const r = await execa(o.bin, [cmd, ...args], {
     env,
     extendEnv: false,
     input: '',

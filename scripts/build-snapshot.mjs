@@ -1,0 +1,50 @@
+// The start-up snapshot of tsvm (called by post-build.mjs after tsc): node's own start-up is most of
+// a command's time, and loading and compiling ~150 ES modules was most of the rest. So:
+//   1. esbuild bundles dist/src/snapshot.js (and, lazily, every command: dynamic imports become
+//      functions in the same file) into dist/tsvm.cjs, with better-sqlite3's JavaScript; its native
+//      addon is required from node_modules when a command opens the database (src/store/db.ts).
+//   2. `node --snapshot-blob dist/tsvm.blob --build-snapshot dist/tsvm.cjs` runs it and saves the
+//      heap; `node --snapshot-blob dist/tsvm.blob ARGS` deserializes it and runs src/start.ts.
+// `import.meta.url` has no meaning in a CommonJS bundle: each module's own file URL is written in
+// its place, so paths relative to a module (help texts, the sync daemon's script, node_modules) stay
+// what they are in the plain build. The blob is tied to this node binary and to this folder.
+// Exported for post-build.mjs; throws (with node's output) when something fails.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const dist = fileURLToPath(new URL('../dist/', import.meta.url));
+export const BUNDLE = `${dist}tsvm.cjs`;
+export const BLOB = `${dist}tsvm.blob`;
+
+const importMetaUrl = {
+  name: 'import-meta-url',
+  setup(build) {
+    build.onLoad({ filter: /\.(m?js|cjs)$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      if (!text.includes('import.meta.url')) return undefined;
+      return { contents: text.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)), loader: 'js' };
+    });
+  },
+};
+
+export async function buildSnapshot({ bundle = BUNDLE, blob = BLOB } = {}) {
+  rmSync(blob, { force: true });
+  const { build } = await import('esbuild');
+  await build({
+    entryPoints: [`${dist}src/snapshot.js`],
+    outfile: bundle,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    plugins: [importMetaUrl],
+    logLevel: 'error',
+  });
+  const r = spawnSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', bundle], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    rmSync(blob, { force: true });
+    throw new Error(`node --build-snapshot failed (${r.status ?? r.signal}):\n${r.stdout}${r.stderr}`);
+  }
+  return blob;
+}
