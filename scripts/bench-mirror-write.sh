@@ -8,8 +8,9 @@ set -euo pipefail
 RUNS=${1:-3}
 COUNT=${2:-1024}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-TSVM="node $ROOT/dist/src/main.js"
-[ -f "$ROOT/dist/src/main.js" ] || { echo "build first: npm run build" >&2; exit 1; }
+# What users run: the launcher (the start-up snapshot when the build made one).
+TSVM=${TSVM:-$ROOT/dist/tsvm}
+[ -x "$ROOT/dist/tsvm" ] || { echo "build first: npm run build" >&2; exit 1; }
 
 WORK=$(mktemp -d "${BENCH_DIR:-$ROOT}/.bench-mw.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT

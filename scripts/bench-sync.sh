@@ -12,8 +12,9 @@ set -euo pipefail
 
 COUNT=${1:-1024}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-TSVM="node $ROOT/dist/src/main.js"
-[ -f "$ROOT/dist/src/main.js" ] || { echo "build first: npm run build" >&2; exit 1; }
+# What users run: the launcher (the start-up snapshot when the build made one).
+TSVM=${TSVM:-$ROOT/dist/tsvm}
+[ -x "$ROOT/dist/tsvm" ] || { echo "build first: npm run build" >&2; exit 1; }
 
 WORK=$(mktemp -d "${BENCH_DIR:-$ROOT}/.bench-sync.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT

@@ -8,7 +8,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/tsvm-demo.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 export TSVM_SYSTEM_DIR="$work/system" TSVM_DEV_DIR="$work/dev"
 mkdir -p "$TSVM_DEV_DIR"
-tsvm() { node "$here/dist/src/main.js" "$@"; }
+tsvm() { "$here/dist/tsvm" "$@"; }
 run() { printf '\n$ %s\n' "$*"; "$@" || printf '[exit %d]\n' "$?"; }
 
 for d in nvme0n2 nvme0n3 nvme0n4 nvme0n5; do truncate -s 20G "$TSVM_DEV_DIR/$d"; done
