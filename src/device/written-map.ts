@@ -7,6 +7,8 @@ import { closeSync, fdatasyncSync, mkdirSync, openSync, readSync, writeSync, exi
 import { join } from 'node:path';
 
 export const WRITTEN_CHUNK = 1024 * 1024;
+/** Chunks marked ahead of a streaming write (see mark). */
+const MARK_AHEAD = 31;
 
 export class WrittenMap {
   private bits: Uint8Array;
@@ -50,11 +52,23 @@ export class WrittenMap {
     return false;
   }
 
-  /** Record a coming write; persists (and syncs) only when it touches chunks not yet marked. */
+  /**
+   * Record a coming write; persists (and syncs) only when it touches chunks not yet marked. A write
+   * of a whole chunk or more looks like a stream (dd bs=1M, a resync): the next MARK_AHEAD chunks
+   * are marked with it, so that a stream pays one fdatasync of the map per 32 MiB, not per MiB.
+   * Marking chunks that are then not written only costs a later copy reading them (a region that
+   * reads as zeros on both sides is not written: mirror-device.ts copyRegion).
+   */
   mark(offset: number, length: number): void {
     if (length <= 0) return;
     const first = Math.floor(offset / WRITTEN_CHUNK);
-    const last = Math.floor((offset + length - 1) / WRITTEN_CHUNK);
+    const end = Math.floor((offset + length - 1) / WRITTEN_CHUNK);
+    if (this.bit(first) && this.bit(end)) {
+      let all = true;
+      for (let c = first + 1; c < end && all; c++) all = this.bit(c);
+      if (all) return;
+    }
+    const last = length >= WRITTEN_CHUNK ? end + MARK_AHEAD : end;
     let lo = -1;
     let hi = -1;
     for (let c = first; c <= last; c++) {
