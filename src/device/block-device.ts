@@ -18,6 +18,12 @@ export interface BlockDevice {
    * flushAsyncOf() falls back to flush().
    */
   flushAsync?(): Promise<void>;
+  /**
+   * Say that [offset, offset+length) is about to be written (a resync batch), so that whatever is
+   * recorded ahead of writes (the PV's written map, device-pool.ts) is recorded once for the whole
+   * range instead of write by write. Optional; a no-op where nothing is recorded.
+   */
+  willWrite?(offset: number, length: number): void;
   close(): void;
 }
 

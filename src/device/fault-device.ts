@@ -49,6 +49,10 @@ export class FaultDevice implements BlockDevice {
     this.inner.flush();
   }
 
+  willWrite(offset: number, length: number): void {
+    this.inner.willWrite?.(offset, length);
+  }
+
   flushAsync(): Promise<void> {
     return flushAsyncOf(this.inner);
   }

@@ -26,6 +26,10 @@ export class TrackingDevice implements BlockDevice {
     this.inner.flush();
   }
 
+  willWrite(offset: number, length: number): void {
+    this.map.mark(offset, length);
+  }
+
   flushAsync(): Promise<void> {
     return flushAsyncOf(this.inner);
   }

@@ -45,7 +45,7 @@ export class LinearDevice implements BlockDevice {
   private readonly own: BlockDevice[] = [];
   private readonly env: MirrorIoEnv;
 
-  constructor(env: MirrorIoEnv, readonly vg: VolumeGroup, readonly lv: LogicalVolume, writable: boolean, dsync = false) {
+  constructor(env: MirrorIoEnv, readonly vg: VolumeGroup, readonly lv: LogicalVolume, writable: boolean, private readonly dsync = false) {
     this.env = env;
     this.pieces = linearPieces(vg, lv);
     this.devs = this.pieces.map((p) => {
@@ -105,11 +105,22 @@ export class LinearDevice implements BlockDevice {
     this.each(offset, buf.length, (dev, devOff, bo, n) => dev.writeAt(buf.subarray(bo, bo + n), devOff));
   }
 
+  /**
+   * fdatasync of the PV images under the LV. Not for the O_DSYNC descriptors of a log: each write
+   * was durable on return, and an fdatasync would flush every dirty page of the image, the data of
+   * legs that share it included.
+   */
   flush(): void {
+    if (this.dsync) return;
     for (const d of new Set(this.devs)) d.flush();
   }
 
+  willWrite(offset: number, length: number): void {
+    this.each(offset, length, (dev, devOff, _bo, n) => dev.willWrite?.(devOff, n));
+  }
+
   async flushAsync(): Promise<void> {
+    if (this.dsync) return;
     await Promise.all([...new Set(this.devs)].map(flushAsyncOf));
   }
 

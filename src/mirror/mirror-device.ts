@@ -349,6 +349,13 @@ export class MirrorDevice implements BlockDevice {
     }
   }
 
+  /** Regions r0..r1 are about to be copied to the live legs (BlockDevice.willWrite). */
+  willCopy(r0: number, r1: number): void {
+    const off = r0 * this.regionBytes;
+    const len = Math.min(this.size(), (r1 + 1) * this.regionBytes) - off;
+    for (const leg of this.liveLegs()) leg.dev!.willWrite?.(off, len);
+  }
+
   /** flushLegs() on worker threads: a leg whose flush fails is dropped, as there. */
   async flushLegsAsync(): Promise<void> {
     await Promise.all(this.legs.filter((l) => !l.failed).map((leg) => flushAsyncOf(leg.dev!).catch((e: unknown) => {

@@ -91,6 +91,13 @@ export async function resyncOne(m: MirrorDevice, opts: SyncOptions = {}): Promis
         }
       }
       if (!batch.length) return true;
+      // Record the coming copies in the written maps once per run of regions, not region by region.
+      for (let i = 0; i < batch.length; ) {
+        let j = i;
+        while (j + 1 < batch.length && batch[j + 1] === batch[j]! + 1 && getBit(written, batch[j + 1]!)) j++;
+        if (getBit(written, batch[i]!)) m.willCopy(batch[i]!, batch[j]!);
+        i = j + 1;
+      }
       let pending: { flushed: Promise<void>; synced: number[] } | null = null;
       const markSynced = async (p: { flushed: Promise<void>; synced: number[] }) => {
         await p.flushed;
