@@ -108,6 +108,7 @@ function copy(o: DdOperands, src: DdSource, dst: DdSink, c: Counters, fail: (m: 
     const want = Math.min(o.ibs, limit - inBytes);
     let n = 0;
     try {
+      if (src.mayBlock) dst.idle?.();
       n = readBlock(src, ibuf.subarray(0, want), o.iflag.has('fullblock'));
       if (n === 0) break;
       inBytes += n;

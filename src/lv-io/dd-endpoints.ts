@@ -38,6 +38,8 @@ export interface DdSource {
   read(buf: Uint8Array): number;
   /** Skip `bytes` of input (skip=); returns the bytes that could not be skipped (past the end). */
   skip(bytes: number): number;
+  /** A read may wait indefinitely (a pipe, a terminal, a socket). */
+  readonly mayBlock?: boolean;
   close(): void;
 }
 
@@ -50,6 +52,8 @@ export interface DdSink {
   sync(dataOnly: boolean): void;
   /** After the copy: extend a regular file that ended with a sparse seek. */
   finish(): void;
+  /** The copy is about to wait on its input (LvSink: let other processes have the LV's lock). */
+  idle?(): void;
   close(): void;
 }
 
@@ -105,6 +109,10 @@ export class LvSink implements DdSink {
 
   finish(): void {}
 
+  idle(): void {
+    this.dev.idle?.();
+  }
+
   close(): void {
     this.dev.close();
   }
@@ -120,7 +128,10 @@ export class FdEndpoint implements DdSource, DdSink {
     // An inherited stdin/stdout goes on from the shell's file offset (shared with the other
     // commands of a script writing to the same file): sequential I/O, never positional from 0.
     this.pos = owned && (st.isFile() || st.isBlockDevice()) ? 0 : null;
+    this.mayBlock = !st.isFile() && !st.isBlockDevice();
   }
+
+  readonly mayBlock: boolean;
 
   get seekable(): boolean {
     return this.pos !== null;

@@ -188,6 +188,10 @@ export class LostRegionsDevice implements LvDevice {
     this.reload();
   }
 
+  idle(): void {
+    this.inner.idle?.();
+  }
+
   flush(): void {
     this.inner.flush();
   }

@@ -26,6 +26,8 @@ export interface LvDevice extends BlockDevice {
   readonly vg: VolumeGroup;
   readonly lv: LogicalVolume;
   readonly writable: boolean;
+  /** The caller may block for a while (dd reading a pipe): locks held across writes are let go. */
+  idle?(): void;
 }
 
 /** A target an area maps to: a PV device or a sub-LV, with the byte offset of the area start. */
@@ -127,6 +129,10 @@ class LvDeviceImpl implements LvDevice {
     for (const s of segmentSlices(this.vg, this.lv, offset, buf.length)) {
       this.segIo[s.segIndex]!.write(buf.subarray(s.bufOffset, s.bufOffset + s.length), s.segOffset);
     }
+  }
+
+  idle(): void {
+    for (const s of this.segIo) s.idle?.();
   }
 
   /** fdatasync every PV device this LV wrote to, and every segment's own devices. */

@@ -9,6 +9,8 @@ export interface SegmentIo {
   write(buf: Uint8Array, segOffset: number): void;
   flush(): void;
   close(): void;
+  /** The user may now block for a while (dd waiting on a pipe): give up what other processes may wait for. */
+  idle?(): void;
 }
 
 export type SegmentIoType = 'mirror';

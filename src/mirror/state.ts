@@ -161,6 +161,12 @@ class PidLock {
     }
   }
 
+  /** Has another live process queued for `name` (lock() below, waiting)? */
+  wantedByOther(name: string): boolean {
+    const want = join(this.dir, `${name}.want`);
+    return existsSync(want) && queuedOther(want);
+  }
+
   unlock(name: string): void {
     const n = this.held.get(name);
     if (!n) return;
@@ -208,6 +214,37 @@ export function withLvLock<T>(systemDir: string, lvUuid: string, fn: () => T): T
     return fn();
   } finally {
     l.unlock(lvLockName(lvUuid));
+  }
+}
+
+/**
+ * A writer's hold on an LV's I/O lock across its writes (watched-mirror.ts): taken by the first
+ * write, kept while no other process wants it, given up as soon as one queues for it (lock() leaves
+ * a .want file naming it), before the writer may block on its input (release(), from dd), before a
+ * fault policy runs, and on close. A write then costs a stat, not a lock and an unlock.
+ */
+export class LvLease {
+  private held = false;
+  constructor(private readonly systemDir: string, private readonly lvUuid: string) {}
+
+  run<T>(fn: () => T): T {
+    const l = pidLocks(this.systemDir);
+    const name = lvLockName(this.lvUuid);
+    if (!this.held) {
+      l.lock(name);
+      this.held = true;
+    }
+    try {
+      return fn();
+    } finally {
+      if (l.wantedByOther(name)) this.release();
+    }
+  }
+
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    pidLocks(this.systemDir).unlock(lvLockName(this.lvUuid));
   }
 }
 

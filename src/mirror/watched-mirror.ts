@@ -24,7 +24,7 @@ import { logTree, mirrorImages } from './layout.js';
 import { LinearDevice, type MirrorIoEnv } from './lv-device.js';
 import { MirrorDevice } from './mirror-device.js';
 import { mirrorFailures } from './repair-plan.js';
-import { withLvLock } from './state.js';
+import { LvLease, withLvLock } from './state.js';
 
 /** What this LV's I/O depends on: its sub-LV tree with segments, areas and the PVs' missing flags. */
 function layoutKey(vg: VolumeGroup, lv: LogicalVolume): string {
@@ -44,10 +44,13 @@ export class WatchedMirror {
   private readonly handled = new Set<string>();
   private gone: string | null = null;
 
+  private readonly lease: LvLease;
+
   constructor(private readonly env: MirrorIoEnv, vg: VolumeGroup, lv: LogicalVolume) {
     this.vg = vg;
     this.lv = lv;
     this.key = layoutKey(vg, lv);
+    this.lease = new LvLease(env.systemDir, lv.uuid);
     this.dev = this.open();
     this.afterIo();
   }
@@ -122,7 +125,7 @@ export class WatchedMirror {
 
   write(buf: Uint8Array, offset: number): void {
     try {
-      withLvLock(this.env.systemDir, this.lv.uuid, () => {
+      this.lease.run(() => {
         this.refresh();
         this.checkRange(offset, buf.length, 'write');
         this.dev.writeAt(buf, offset);
@@ -130,6 +133,11 @@ export class WatchedMirror {
     } finally {
       this.afterIo();
     }
+  }
+
+  /** The writer may block (on its input): let other processes have the LV's lock meanwhile. */
+  idle(): void {
+    this.lease.release();
   }
 
   flush(): void {
@@ -140,6 +148,7 @@ export class WatchedMirror {
     try {
       this.dev.close();
     } finally {
+      this.lease.release();
       this.db?.close();
       this.db = null;
     }
@@ -149,6 +158,8 @@ export class WatchedMirror {
   private afterIo(): void {
     const dev = this.dev;
     if (!(dev instanceof MirrorDevice) || !dev.events.count) return;
+    // The policy runs other commands' steps, maybe in other processes: no lock held.
+    this.lease.release();
     dev.events.count = 0;
     if (!monitoringEnabled(this.env.systemDir)) return;
     this.refreshQuietly();
