@@ -7,34 +7,13 @@ set -euo pipefail
 
 RUNS=${1:-3}
 COUNT=${2:-1024}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-# What users run: the launcher (the start-up snapshot when the build made one).
-TSVM=${TSVM:-$ROOT/dist/tsvm}
-[ -x "$ROOT/dist/tsvm" ] || { echo "build first: npm run build" >&2; exit 1; }
-
-WORK=$(mktemp -d "${BENCH_DIR:-$ROOT}/.bench-mw.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
-export TSVM_SYSTEM_DIR=$WORK/sys TSVM_DEV_DIR=$WORK/dev
-mkdir -p "$TSVM_DEV_DIR"
-for d in mwa mwb mwc; do truncate -s $((COUNT + 64))M "$TSVM_DEV_DIR/$d"; done
-$TSVM pvcreate -q /dev/mwa /dev/mwb /dev/mwc >/dev/null
-$TSVM vgcreate -q mwvg /dev/mwa /dev/mwb /dev/mwc >/dev/null
+# shellcheck source=scripts/bench-lib.sh
+. "$(dirname "$0")/bench-lib.sh"
+bench_lab mw $((COUNT + 64)) mwvg mwa mwb mwc
 # A new mirror: never written, so its initial sync copies nothing.
 $TSVM lvcreate -q --type mirror -m 1 -L "${COUNT}M" -n m mwvg >/dev/null 2>&1
 $TSVM lvconvert -i 0 mwvg/m >/dev/null
-
-SRC=$WORK/src
-head -c $((COUNT * 1024 * 1024)) /dev/urandom >"$SRC"
-cat "$SRC" >/dev/null
-
-elapsed() {
-  local t0 t1
-  t0=$(date +%s.%N)
-  "$@" 2>/dev/null
-  t1=$(date +%s.%N)
-  echo "$t1 - $t0" | bc -l
-}
-median() { sort -g | awk '{ a[NR] = $1 } END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.3f\n", m }'; }
+bench_source "$COUNT"
 
 plain=() tsvm=()
 for ((i = 1; i <= RUNS; i++)); do

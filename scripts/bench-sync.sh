@@ -11,37 +11,20 @@
 set -euo pipefail
 
 COUNT=${1:-1024}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-# What users run: the launcher (the start-up snapshot when the build made one).
-TSVM=${TSVM:-$ROOT/dist/tsvm}
-[ -x "$ROOT/dist/tsvm" ] || { echo "build first: npm run build" >&2; exit 1; }
-
-WORK=$(mktemp -d "${BENCH_DIR:-$ROOT}/.bench-sync.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
-export TSVM_SYSTEM_DIR=$WORK/sys TSVM_DEV_DIR=$WORK/dev
-mkdir -p "$TSVM_DEV_DIR"
-for d in sya syb syc; do truncate -s $((2 * COUNT + 64))M "$TSVM_DEV_DIR/$d"; done
-$TSVM pvcreate -q /dev/sya /dev/syb /dev/syc >/dev/null
-$TSVM vgcreate -q syvg /dev/sya /dev/syb /dev/syc >/dev/null
+# shellcheck source=scripts/bench-lib.sh
+. "$(dirname "$0")/bench-lib.sh"
+bench_lab sync $((2 * COUNT + 64)) syvg sya syb syc
 $TSVM lvcreate -q -L "${COUNT}M" -n data syvg /dev/sya >/dev/null
-
-SRC=$WORK/src
-head -c $((COUNT * 1024 * 1024)) /dev/urandom >"$SRC"
+bench_source "$COUNT"
 $TSVM dd if="$SRC" of=/dev/syvg/data bs=1M conv=fsync status=none
 
-elapsed() {
-  local t0 t1
-  t0=$(date +%s.%N)
-  "$@" >/dev/null 2>&1
-  t1=$(date +%s.%N)
-  echo "$t1 - $t0" | bc -l
+lastsync_file() { # lv -> where the last sync of it left its stats
+  echo "$TSVM_SYSTEM_DIR/run/mirror-$($TSVM lvs --noheadings -o lv_uuid "syvg/$1" | tr -d ' ').lastsync.json"
 }
-lastsync() { # lv -> the last sync's stats file
-  local uuid
-  uuid=$($TSVM lvs --noheadings -o lv_uuid "syvg/$1" | tr -d ' ')
-  cat "$TSVM_SYSTEM_DIR/run/mirror-$uuid.lastsync.json"
+lastsync() { # lv -> the last sync's stats ({} when no sync ran)
+  cat "$(lastsync_file "$1")" 2>/dev/null || echo '{}'
 }
-field() { node -e "const s=JSON.parse(require('fs').readFileSync(0,'utf8'));console.log(s['$1'])"; }
+field() { node -e "const s=JSON.parse(require('fs').readFileSync(0,'utf8'));console.log(s['$1'] ?? 0)"; }
 
 sync
 p=$(elapsed dd if="$SRC" of="$WORK/copy" bs=1M conv=fsync)
@@ -60,6 +43,7 @@ echo "2. sync of a never-written ${COUNT} MiB mirror: ${t2} s (lvcreate + wait),
 
 # 3. crash mid-write: dd into the synced mirror, SIGKILL after a while, then recover.
 $TSVM lvremove -q -f syvg/fresh >/dev/null
+rm -f "$(lastsync_file data)"   # (a dd that ends before the kill leaves nothing to recopy)
 TSVM_NO_AUTOSYNC=1 $TSVM dd if="$SRC" of=/dev/syvg/data bs=1M status=none &
 pid=$!
 sleep "${CRASH_AFTER:-1.0}"
