@@ -2,10 +2,10 @@
 // (core logs: gone on deactivation, as a kernel core log is gone when the table is unloaded), the
 // failed-leg records and the not-yet-copied legs under $TSVM_SYSTEM_DIR/mirror (they outlive
 // deactivation, like a dead disk or a log's state),
-// and the per-LV lock files (pid files, store/pid-file.ts) that serialise writers, resyncs and layout changes.
+// and the per-LV locks (store/locks.ts) that serialise writers, resyncs and layout changes.
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { linkPid, pidAlive } from '../store/pid-file.js';
+import { pidAlive } from '../store/pid-file.js';
 import { LockManager } from '../store/locks.js';
 
 export function runDir(systemDir: string): string {
@@ -115,91 +115,12 @@ export function clearNewLegs(systemDir: string, mirrorUuid: string): void {
   rmSync(newLegsPath(systemDir, mirrorUuid), { force: true });
 }
 
-/**
- * A lock file that is never seen empty: the pid is written to a private file which is then
- * hard-linked to the lock name (link fails if the lock exists), so a process killed at any instant
- * leaves either no lock or one naming a dead pid, which the next taker breaks. (A lock taken by
- * open(O_EXCL) and then written can be left empty by a kill -9 in between, and then looks held
- * forever.) Re-entrant within a process.
- */
-class PidLock {
-  private held = new Map<string, number>();
-  constructor(private readonly dir: string) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-  }
-
-  tryLock(name: string): boolean {
-    const n = this.held.get(name);
-    if (n) {
-      this.held.set(name, n + 1);
-      return true;
-    }
-    const file = join(this.dir, name);
-    // Someone else is queued for this lock (lock() below): let them have it first, so a writer
-    // that re-takes the lock at once after each write cannot starve a layout change.
-    if (!this.wanting.has(name) && queuedOther(`${file}.want`)) return false;
-    if (!linkPid(file)) return false;
-    this.held.set(name, 1);
-    return true;
-  }
-
-  private readonly wanting = new Set<string>();
-
-  lock(name: string, timeoutMs = 600_000): void {
-    if (this.tryLock(name)) return;
-    const want = join(this.dir, `${name}.want`);
-    const deadline = Date.now() + timeoutMs;
-    try {
-      for (let wait = 1; ; wait = Math.min(wait * 2, 20)) {
-        if (!this.wanting.has(name) && linkPid(want)) this.wanting.add(name);
-        if (this.tryLock(name)) return;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${name}`);
-        Atomics.wait((sleeper ??= new Int32Array(new SharedArrayBuffer(4))), 0, 0, wait);
-      }
-    } finally {
-      if (this.wanting.delete(name)) rmSync(want, { force: true });
-    }
-  }
-
-  /** Has another live process queued for `name` (lock() below, waiting)? */
-  wantedByOther(name: string): boolean {
-    const want = join(this.dir, `${name}.want`);
-    return existsSync(want) && queuedOther(want);
-  }
-
-  unlock(name: string): void {
-    const n = this.held.get(name);
-    if (!n) return;
-    if (n > 1) {
-      this.held.set(name, n - 1);
-      return;
-    }
-    this.held.delete(name);
-    rmSync(join(this.dir, name), { force: true });
-  }
-}
-
-// Made on first use: a start-up snapshot (src/snapshot.ts) has no SharedArrayBuffer while it is built.
-let sleeper: Int32Array | undefined;
-
-
-/** Does a live process other than this one hold the queue marker `file`? */
-function queuedOther(file: string): boolean {
-  let pid: number;
-  try {
-    pid = Number(readFileSync(file, 'utf8'));
-  } catch {
-    return false;
-  }
-  return !!pid && pid !== process.pid && pidAlive(pid);
-}
-
-
-
-const locks = new Map<string, PidLock>();
-function pidLocks(systemDir: string): PidLock {
+// The mirror engine's locks (per-LV I/O, syncer), one manager per system directory, waiting up to
+// ten minutes (a writer may hold an LV's lock across a long flush).
+const locks = new Map<string, LockManager>();
+function pidLocks(systemDir: string): LockManager {
   let l = locks.get(systemDir);
-  if (!l) locks.set(systemDir, (l = new PidLock(join(systemDir, 'locks'))));
+  if (!l) locks.set(systemDir, (l = new LockManager(systemDir, 600_000)));
   return l;
 }
 

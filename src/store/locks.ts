@@ -1,10 +1,14 @@
-// Per-VG and global lock files in TSVM_SYSTEM_DIR/locks, named as LVM2's file locks (V_<vg>,
-// P_global, P_orphans). A lock file is created exclusively and holds the owner's pid; a lock whose
-// owner died (kill -9) is taken over (pid-file.ts). Locks are taken in a fixed order (global, then VGs by
-// name) so that concurrent commands cannot deadlock.
-import { mkdirSync, unlinkSync } from 'node:fs';
+// Lock files in TSVM_SYSTEM_DIR/locks: the per-VG and global locks, named as LVM2's file locks
+// (V_<vg>, P_global, P_orphans), and the mirror engine's per-LV I/O and syncer locks
+// (src/mirror/state.ts). A lock file holds the owner's pid, linked into place so that it is never
+// seen empty; a lock whose owner died (kill -9) is taken over (pid-file.ts). Locks are taken in a
+// fixed order (global, then VGs by name, then LVs) so that concurrent commands cannot deadlock.
+// A process that waits for a lock leaves a queue marker (<name>.want naming it): a holder that
+// re-takes the lock at once after each use (a writer, write after write) lets it go first, and a
+// holder that keeps it across uses (LvLease) gives it up when it sees the marker.
+import { existsSync, mkdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { linkPid } from './pid-file.js';
+import { linkPid, pidAlive } from './pid-file.js';
 
 // Made on first use: a start-up snapshot (src/snapshot.ts) has no SharedArrayBuffer while it is built.
 let sleeper: Int32Array | undefined;
@@ -22,25 +26,47 @@ export class LockManager {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
   }
 
-  /** Take the named lock (re-entrant within this process), waiting up to the timeout. */
+  /** Lock names this process is queued for (its marker is in place). */
+  private readonly wanting = new Set<string>();
+
+  /** Take the named lock (re-entrant within this process), waiting up to the timeout, queued. */
   lock(name: string, timeoutMs = this.timeoutMs): void {
+    if (this.tryLock(name)) return;
+    const want = join(this.dir, `${name}.want`);
     const deadline = Date.now() + timeoutMs;
-    for (let wait = 1; !this.tryLock(name); wait = Math.min(wait * 2, 50)) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${name}`);
-      sleepMs(wait);
+    try {
+      for (let wait = 1; ; wait = Math.min(wait * 2, 20)) {
+        if (!this.wanting.has(name) && linkPid(want)) this.wanting.add(name);
+        if (this.tryLock(name)) return;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${name}`);
+        sleepMs(wait);
+      }
+    } finally {
+      if (this.wanting.delete(name)) rmSync(want, { force: true });
     }
   }
 
-  /** Take the named lock if it is free (or held by a dead process); never waits. */
+  /**
+   * Take the named lock if it is free (or held by a dead process) and no other process is queued
+   * for it; never waits.
+   */
   tryLock(name: string): boolean {
     const count = this.held.get(name);
     if (count) {
       this.held.set(name, count + 1);
       return true;
     }
-    if (!linkPid(join(this.dir, name))) return false;
+    const file = join(this.dir, name);
+    if (!this.wanting.has(name) && this.wantedByOther(name)) return false;
+    if (!linkPid(file)) return false;
     this.held.set(name, 1);
     return true;
+  }
+
+  /** Has another live process queued for `name`? */
+  wantedByOther(name: string): boolean {
+    const want = join(this.dir, `${name}.want`);
+    return existsSync(want) && queuedOther(want);
   }
 
   /** Whether this process holds the lock. */
@@ -69,6 +95,17 @@ export class LockManager {
       this.unlock(name);
     }
   }
+}
+
+/** Does a live process other than this one hold the queue marker `file`? */
+function queuedOther(file: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(file, 'utf8'));
+  } catch {
+    return false;
+  }
+  return !!pid && pid !== process.pid && pidAlive(pid);
 }
 
 export const vgLockName = (vg: string) => `V_${vg}`;
