@@ -12,7 +12,7 @@ import { findLv, isMirror, lvPvs } from '../src/model/vg-query.js';
 import { mirrorCount, mirrorImages, splitImages, tmpLayer } from '../src/mirror/layout.js';
 import { prepareLog } from '../src/mirror/log-init.js';
 import { mirrorPercent } from '../src/mirror/poll.js';
-import { dropMirrorFiles, loadNewLegs, withLvLock } from '../src/mirror/state.js';
+import { dropMirrorFiles, loadFailedLegs, loadNewLegs, withLvLock } from '../src/mirror/state.js';
 import { copyLost } from '../src/lv-io/lost-regions.js';
 import type { ConvertCall } from './lvconvert-poll.js';
 
@@ -46,7 +46,10 @@ export async function splitMirror(c: ConvertCall): Promise<number> {
       // An image added by an up-convert is a copy only once the copy is done (state.ts loadNewLegs),
       // whatever the log or the NOTSYNCED flag say.
       const uncopied = loadNewLegs(ctx.systemDir, lv.uuid).some((n) => imgs.some((i) => i.name === n));
-      if (uncopied || (!lv.flags.includes('NOTSYNCED') && (!lv.active || (mirrorPercent(ctx.systemDir, vg, lv) ?? 0) < 100))) {
+      // An image that failed I/O holds old data wherever the mirror was written since (dm-raid1
+      // keeps such regions out of sync until the image is repaired or removed).
+      const failedImage = loadFailedLegs(ctx.systemDir, lv.uuid).length > 0;
+      if (uncopied || failedImage || (!lv.flags.includes('NOTSYNCED') && (!lv.active || (mirrorPercent(ctx.systemDir, vg, lv) ?? 0) < 100))) {
         if (!lv.active) ctx.out.error(`Unable to determine mirror sync status of ${full}.`);
         throw new CommandFailed(`Unable to split mirror ${full} that is not in-sync.`);
       }

@@ -32,6 +32,33 @@ describe('WrittenMap', () => {
     expect(again.written(41 * WRITTEN_CHUNK, 10 * WRITTEN_CHUNK)).toBe(false);
   });
 
+  it('two processes marking chunks of one PV keep each other\'s marks (merged with the bytes on disk)', () => {
+    const d = tmp();
+    const a = WrittenMap.forPv(d, 'pv1');
+    a.mark(2 * WRITTEN_CHUNK, 1); // a's copy of the map now has byte 0
+    const b = WrittenMap.forPv(d, 'pv1'); // another process, loaded now
+    b.mark(9 * WRITTEN_CHUNK, 1);
+    b.close();
+    a.mark(10 * WRITTEN_CHUNK, 1); // same byte 1 as chunk 9: a's stale copy must not erase it
+    a.close();
+    const again = WrittenMap.forPv(d, 'pv1');
+    expect(again.written(2 * WRITTEN_CHUNK, 1)).toBe(true);
+    expect(again.written(9 * WRITTEN_CHUNK, 1)).toBe(true);
+    expect(again.written(10 * WRITTEN_CHUNK, 1)).toBe(true);
+    expect(again.written(11 * WRITTEN_CHUNK, 1)).toBe(false);
+  });
+
+  it('a write of a whole chunk or more marks the next 31 chunks with it (one map sync per 32 MiB of a stream)', () => {
+    const d = tmp();
+    const m = WrittenMap.forPv(d, 'pv1');
+    m.mark(4 * WRITTEN_CHUNK, WRITTEN_CHUNK);
+    m.close();
+    const again = WrittenMap.forPv(d, 'pv1');
+    expect(again.written(35 * WRITTEN_CHUNK, 1)).toBe(true);
+    expect(again.written(36 * WRITTEN_CHUNK, 1)).toBe(false);
+    expect(again.written(3 * WRITTEN_CHUNK, 1)).toBe(false);
+  });
+
   it('starts empty for a sparse image and full for one that holds data', () => {
     const d = tmp();
     const sparse = join(d, 'sparse');

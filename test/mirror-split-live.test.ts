@@ -80,3 +80,34 @@ describe('a mirror being written', () => {
     expect(readdirSync(run).filter((f) => f.includes('.live.'))).toEqual([]);
   }, 120_000);
 });
+
+describe('a write that fails on one leg', () => {
+  it('leaves its regions out of sync (the legs differ there), as dm-raid1 marks them nosync', async () => {
+    const l = new CliLab('tsvm-legfail-');
+    try {
+      l.prepareDevs(3, 100);
+      await l.ok('pvcreate', '/dev/loop0', '/dev/loop1', '/dev/loop2');
+      await l.ok('vgcreate', 'vg', '/dev/loop0', '/dev/loop1', '/dev/loop2');
+      writeFileSync(join(l.systemDir, 'lvm.conf'), 'activation {\n\tmonitoring = 0\n}\n');
+      await l.ok('lvcreate', '-L', '16m', '-n', 'lv', 'vg', '/dev/loop0');
+      await l.ok('lvconvert', '-y', '-i', '0', '--type', 'mirror', '-m', '1', 'vg/lv', '/dev/loop1', '/dev/loop2');
+      expect(await l.lvField('vg/lv', 'copy_percent')).toBe('100.00');
+      // Writes to the second leg's extents fail (lv_mimage_1 is /dev/loop1 from PE 0; pe_start 1 MiB).
+      await l.ok('fault', 'add', '/dev/loop1', '--write', '--error', '--offset', '1M', '--length', '16M');
+      writeFileSync(join(l.dir, 'd'), randomBytes(MiB));
+      const r = await l.run('dd', `if=${join(l.dir, 'd')}`, 'of=/dev/vg/lv', 'bs=1M', 'seek=4', 'conv=notrunc,fsync', 'status=none');
+      expect(r.exitCode, r.stderr).toBe(0);
+      await l.ok('fault', 'clear');
+      // 8 regions of 2 MiB: the one written (MiB 4-5, region 2) stays out of sync (no syncer yet).
+      const pct = await execa(BIN, ['lvs', '--noheadings', '-o', 'copy_percent', 'vg/lv'], { env: { ...l.env, TSVM_NO_AUTOSYNC: '1' } });
+      expect(pct.stdout.trim()).toBe('87.50');
+      // Even once the live leg is resynced, the failed image is not split off as a copy.
+      await l.ok('lvconvert', '-i', '0', 'vg/lv');
+      const s = await l.run('lvconvert', '--splitmirrors', '1', '--name', 'copy', 'vg/lv', '/dev/loop1');
+      expect(s.exitCode).toBe(5);
+      expect(s.stderr).toContain('Unable to split mirror vg/lv that is not in-sync.');
+    } finally {
+      l.cleanup();
+    }
+  }, 60_000);
+});

@@ -4,7 +4,8 @@
 // skip regions that are zero on every leg (the images are sparse files and Node has no SEEK_DATA):
 // LVM2 copies every region; the result on the legs is the same bytes, without reading 20 GiB of holes.
 import { closeSync, fdatasyncSync, mkdirSync, openSync, readSync, writeSync, existsSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { withLock } from '../store/locks.js';
 
 export const WRITTEN_CHUNK = 1024 * 1024;
 /** Chunks marked ahead of a streaming write (see mark). */
@@ -69,29 +70,32 @@ export class WrittenMap {
       if (all) return;
     }
     const last = length >= WRITTEN_CHUNK ? end + MARK_AHEAD : end;
-    let lo = -1;
-    let hi = -1;
-    for (let c = first; c <= last; c++) {
-      if (this.bit(c)) continue;
-      const byte = c >> 3;
-      if (byte >= this.bits.length) {
-        const grown = new Uint8Array(Math.max(byte + 1, this.bits.length * 2));
+    const add: number[] = [];
+    for (let c = first; c <= last; c++) if (!this.bit(c)) add.push(c);
+    if (!add.length) return;
+    const lo = add[0]! >> 3;
+    const hi = add[add.length - 1]! >> 3;
+    // Other processes mark chunks of the same PV: merge with the bytes on disk, under the map's
+    // lock, rather than writing back this process's (maybe older) copy of them.
+    withLock(join(this.file, '..', '..'), `W_${basename(this.file)}`, () => {
+      if (this.fd === null) {
+        mkdirSync(join(this.file, '..'), { recursive: true, mode: 0o700 });
+        closeSync(openSync(this.file, 'a+'));
+        this.fd = openSync(this.file, 'r+');
+      }
+      const bytes = Buffer.alloc(hi - lo + 1);
+      readSync(this.fd, bytes, 0, bytes.length, lo);
+      for (const c of add) bytes[(c >> 3) - lo] |= 1 << (c & 7);
+      writeSync(this.fd, bytes, 0, bytes.length, lo);
+      fdatasyncSync(this.fd);
+      // Only once durable does this process take the chunks as marked.
+      if (hi >= this.bits.length) {
+        const grown = new Uint8Array(Math.max(hi + 1, this.bits.length * 2));
         grown.set(this.bits);
         this.bits = grown;
       }
-      this.bits[byte]! |= 1 << (c & 7);
-      if (lo < 0) lo = byte;
-      hi = byte;
-    }
-    if (lo < 0) return;
-    if (this.fd === null) {
-      mkdirSync(join(this.file, '..'), { recursive: true, mode: 0o700 });
-      this.fd = openSync(this.file, 'a+');
-      closeSync(this.fd);
-      this.fd = openSync(this.file, 'r+');
-    }
-    writeSync(this.fd, this.bits, lo, hi - lo + 1, lo);
-    fdatasyncSync(this.fd);
+      for (let k = 0; k < bytes.length; k++) this.bits[lo + k]! |= bytes[k]!;
+    });
   }
 
   close(): void {

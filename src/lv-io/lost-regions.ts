@@ -7,9 +7,10 @@
 // the closest is dm-dust's list of bad blocks, which a write clears too.
 //
 // The record lives in $TSVM_SYSTEM_DIR/lost/<lv-uuid>.json: {"regionBytes": N, "regions": [...]}.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeviceIoError } from '../device/block-device.js';
+import { withLock } from '../store/locks.js';
 import { addInterval, covers } from './intervals.js';
 import type { LvDevice } from './open-lv.js';
 
@@ -59,14 +60,25 @@ export function saveLost(systemDir: string, lvUuid: string, rec: LostRecord | nu
   }
 }
 
+// The record is read, changed and written back by several processes (a command adding regions, a
+// writer healing some): each change holds the record's lock file (L_<uuid>), or one could put back
+// what the other just removed, or drop what it added.
+function withRecordLock<T>(systemDir: string, lvUuid: string, fn: () => T): T {
+  return withLock(systemDir, `L_${lvUuid}`, fn);
+}
+
 /**
  * Add lost byte ranges of an LV, given as regions of `regionBytes`. An existing record with another
  * region size is converted: every region of the new size that overlaps a lost one is lost.
  */
 export function addLost(systemDir: string, lvUuid: string, regionBytes: number, regions: Iterable<number>): void {
-  const cur = loadLost(systemDir, lvUuid);
   const add = [...regions];
   if (!add.length) return;
+  withRecordLock(systemDir, lvUuid, () => addLostLocked(systemDir, lvUuid, regionBytes, add));
+}
+
+function addLostLocked(systemDir: string, lvUuid: string, regionBytes: number, add: number[]): void {
+  const cur = loadLost(systemDir, lvUuid);
   if (!cur) return saveLost(systemDir, lvUuid, { regionBytes, regions: add });
   const out = new Set(add);
   for (const r of cur.regions) {
@@ -79,10 +91,13 @@ export function addLost(systemDir: string, lvUuid: string, regionBytes: number, 
 
 /** The LV now has `bytes` bytes (lvreduce): regions past its end are dropped from the record. */
 export function trimLost(systemDir: string, lvUuid: string, bytes: number): void {
-  const cur = loadLost(systemDir, lvUuid);
-  if (!cur) return;
-  const keep = cur.regions.filter((r) => r * cur.regionBytes < bytes);
-  if (keep.length !== cur.regions.length) saveLost(systemDir, lvUuid, { ...cur, regions: keep });
+  if (!existsSync(lostPath(systemDir, lvUuid))) return;
+  withRecordLock(systemDir, lvUuid, () => {
+    const cur = loadLost(systemDir, lvUuid);
+    if (!cur) return;
+    const keep = cur.regions.filter((r) => r * cur.regionBytes < bytes);
+    if (keep.length !== cur.regions.length) saveLost(systemDir, lvUuid, { ...cur, regions: keep });
+  });
 }
 
 /** A split-off copy (lvconvert --splitmirrors) holds the same lost regions as its origin. */
@@ -178,8 +193,10 @@ export class LostRegionsDevice implements LvDevice {
     if (!healed.length) return;
     // The new bytes reach the images before the record says the region is readable again.
     this.inner.flush();
-    const now = loadLost(this.systemDir, this.lv.uuid);
-    if (now) saveLost(this.systemDir, this.lv.uuid, { ...now, regions: now.regions.filter((r) => now.regionBytes !== rb || !healed.includes(r)) });
+    withRecordLock(this.systemDir, this.lv.uuid, () => {
+      const now = loadLost(this.systemDir, this.lv.uuid);
+      if (now) saveLost(this.systemDir, this.lv.uuid, { ...now, regions: now.regions.filter((r) => now.regionBytes !== rb || !healed.includes(r)) });
+    });
     for (const r of healed) {
       this.lost.delete(r);
       this.cover.delete(r);

@@ -21,8 +21,7 @@ function isGone(e: DeviceIoError): boolean {
 export function noteLegFailure(env: MirrorIoEnv, vg: VolumeGroup, top: LogicalVolume, sub: LogicalVolume, e: DeviceIoError): void {
   const pv = vg.pvs.find((p) => p.path === e.path);
   if (pv && isGone(e)) {
-    if (!pv.missing) markPvMissing(env.systemDir, vg, pv.uuid);
-    return;
+    if (pv.missing || markPvMissing(env.systemDir, vg, pv.uuid)) return;
   }
   recordFailedLeg(env.systemDir, top.uuid, { lvName: sub.name, reason: e.message });
 }
@@ -30,23 +29,27 @@ export function noteLegFailure(env: MirrorIoEnv, vg: VolumeGroup, top: LogicalVo
 /**
  * Flag a PV missing: in the caller's VG object, and committed to the store unless this process
  * already holds the VG lock (then the command that holds it commits the flag with its own change).
+ * Never waits for the VG lock: the caller may hold an LV's I/O lock, which a command holding the VG
+ * lock may be waiting for (locks go VG, then LV). If the VG lock is busy, false: the caller records
+ * the failed leg instead, and the command holding the lock finds the PV missing by its own scan.
  */
-export function markPvMissing(systemDir: string, vg: VolumeGroup, pvUuid: string): void {
+export function markPvMissing(systemDir: string, vg: VolumeGroup, pvUuid: string): boolean {
   const pv = vg.pvs.find((p) => p.uuid === pvUuid);
   if (pv) pv.missing = true;
   const lockName = vgLockName(vg.name);
-  if (lockHeldByUs(systemDir, lockName)) return;
+  if (lockHeldByUs(systemDir, lockName)) return true;
   const locks = new LockManager(systemDir);
-  locks.lock(lockName);
+  if (!locks.tryLock(lockName)) return false;
   const db = openDb(systemDir);
   try {
     const store = new MetadataStore(db);
     const loaded = store.loadVg(vg.name);
     const target = loaded?.vg.pvs.find((p) => p.uuid === pvUuid);
-    if (!loaded || !target || target.missing) return;
+    if (!loaded || !target || target.missing) return true;
     target.missing = true;
     store.commitVg(loaded, loaded.vg, `mirror: PV ${target.name} is missing`);
     vg.seqno = loaded.vg.seqno;
+    return true;
   } finally {
     db.close();
     locks.releaseAll();

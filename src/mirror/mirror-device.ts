@@ -230,6 +230,7 @@ export class MirrorDevice implements BlockDevice {
     withLvLock(this.env.systemDir, this.lv.uuid, () => {
       this.markBeforeWrite(offset, buf.length);
       let wrote = 0;
+      let failed = false;
       for (const leg of this.legs) {
         if (leg.failed) continue;
         try {
@@ -238,7 +239,15 @@ export class MirrorDevice implements BlockDevice {
         } catch (e) {
           if (!(e instanceof DeviceIoError)) throw e;
           this.failLeg(leg, e);
+          failed = true;
         }
+      }
+      // The legs now differ in these regions (dm-raid1 marks them nosync on a write error): they stay
+      // out of sync in the log, no longer this writer's to mark clean (live-dirty.ts).
+      if (failed) {
+        const rb = this.regionBytes;
+        for (let r = Math.floor(offset / rb); r <= Math.floor((offset + buf.length - 1) / rb); r++) this.myDirty.delete(r);
+        publishLiveDirty(this.env.systemDir, this.lv.uuid, this.myDirty);
       }
       if (!wrote) throw new DeviceIoError(this.path, 'write', offset, new Error('no live mirror leg'));
       // Bound what a crash can leave dirty: past MAX_DIRTY regions, flush and mark them clean.

@@ -148,7 +148,8 @@ export class LvLease {
   private held = false;
   constructor(private readonly systemDir: string, private readonly lvUuid: string) {}
 
-  run<T>(fn: () => T): T {
+  /** fn holding the lock; `beforeRelease` runs (lock held) when the lock is then given up. */
+  run<T>(fn: () => T, beforeRelease?: () => void): T {
     const l = pidLocks(this.systemDir);
     const name = lvLockName(this.lvUuid);
     if (!this.held) {
@@ -158,7 +159,13 @@ export class LvLease {
     try {
       return fn();
     } finally {
-      if (l.wantedByOther(name)) this.release();
+      if (l.wantedByOther(name)) {
+        try {
+          beforeRelease?.();
+        } finally {
+          this.release();
+        }
+      }
     }
   }
 

@@ -129,9 +129,22 @@ export class WatchedMirror {
         this.refresh();
         this.checkRange(offset, buf.length, 'write');
         this.dev.writeAt(buf, offset);
-      });
+      }, () => this.flushForOthers());
     } finally {
       this.afterIo();
+    }
+  }
+
+  /**
+   * Before another process gets the LV's lock: what was written is flushed and its regions marked in
+   * sync, so the other process sees the mirror as a suspended dm device would leave it (and not
+   * this writer's published dirty regions, which a resync or a new log would not know about).
+   */
+  private flushForOthers(): void {
+    try {
+      this.dev.flush();
+    } catch (e) {
+      if (!(e instanceof DeviceIoError)) throw e;
     }
   }
 

@@ -108,5 +108,23 @@ function queuedOther(file: string): boolean {
   return !!pid && pid !== process.pid && pidAlive(pid);
 }
 
+const shared = new Map<string, LockManager>();
+
+/**
+ * fn holding lock `name` of systemDir: a short critical section around a read-modify-write of a
+ * file several processes change (lost-region records, PV written maps). One manager per system
+ * directory and process, so the lock is re-entrant within the process.
+ */
+export function withLock<T>(systemDir: string, name: string, fn: () => T): T {
+  let m = shared.get(systemDir);
+  if (!m) shared.set(systemDir, (m = new LockManager(systemDir)));
+  m.lock(name);
+  try {
+    return fn();
+  } finally {
+    m.unlock(name);
+  }
+}
+
 export const vgLockName = (vg: string) => `V_${vg}`;
 export const GLOBAL_LOCK = 'P_global';
