@@ -107,6 +107,7 @@ export class CliLab {
   }
 
   cleanup(): void {
-    rmSync(this.dir, { recursive: true, force: true });
+    // A background syncer of the lab may still be writing its last files: retry (ENOTEMPTY).
+    rmSync(this.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
   }
 }
