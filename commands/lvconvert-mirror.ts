@@ -12,7 +12,7 @@ import { createPvList, findPvArg } from '../src/lv/pv-list.js';
 import type { AllocPolicy, LogicalVolume, VolumeGroup } from '../src/model/types.js';
 import { lvExtents } from '../src/model/types.js';
 import { displaySize } from '../src/model/units.js';
-import { isMirror, lvPvs } from '../src/model/vg-query.js';
+import { isLinearLv, isMirror, lvPvs } from '../src/model/vg-query.js';
 import {
   addImages, adjustedRegionSize, defaultRegionSize, logCount, makeMirror, MAX_MIRROR_IMAGES, mirrorCount, mirrorImages,
   logTree, removeImagesDeep, setLog, tmpLayer, flatImages,
@@ -20,7 +20,6 @@ import {
 import { mirrorLogExtents } from '../src/mirror/log-format.js';
 import { dropCoreLog, prepareLog, readBitmaps } from '../src/mirror/log-init.js';
 import { writtenFromImages } from '../src/mirror/ever-written.js';
-import { isLinearLv } from '../src/mirror/lv-device.js';
 import { mirrorPercent } from '../src/mirror/poll.js';
 import { addNewLegs, dropMirrorFiles, withLvLock } from '../src/mirror/state.js';
 import { raid1Unavailable } from './lvconvert.js';

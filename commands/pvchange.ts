@@ -3,7 +3,7 @@ import type { CommandSpec } from '../src/cli/command-spec.js';
 import { CommandFailed, ECMD_FAILED, InvalidCommandLine } from '../src/cli/errors.js';
 import { noMatchingSyntaxLines } from '../src/cli/help.js';
 import { deviceExists, pvOnDevice } from '../src/cli/pv-tools.js';
-import { commitVg, readVgForUpdate, takeGlobalLock } from '../src/cli/toollib.js';
+import { commitVg, readPvVgForUpdate, takeGlobalLock } from '../src/cli/toollib.js';
 import type { PhysicalVolume } from '../src/model/types.js';
 
 export const spec: CommandSpec = {
@@ -52,11 +52,10 @@ export const spec: CommandSpec = {
       if (!t.pv.vgName) continue;
       let loaded;
       try {
-        loaded = readVgForUpdate(ctx, t.pv.vgName);
+        loaded = readPvVgForUpdate(ctx, t.pv.vgName, t.name);
       } catch (e) {
-        // The VG cannot be processed (PVs missing): LVM2 then does not find the PV either.
         if (!(e instanceof CommandFailed)) throw e;
-        for (const l of [...e.lines, `Failed to find physical volume "${t.name}".`]) ctx.out.error(l);
+        for (const l of e.lines) ctx.out.error(l);
         rc = ECMD_FAILED;
         continue;
       }

@@ -4,7 +4,7 @@ import type { CommandSpec } from '../src/cli/command-spec.js';
 import { CommandFailed, ECMD_FAILED, InvalidCommandLine } from '../src/cli/errors.js';
 import { noMatchingSyntaxLines } from '../src/cli/help.js';
 import { deviceExists, deviceSize, pvOnDevice } from '../src/cli/pv-tools.js';
-import { commitVg, readVgForUpdate, takeGlobalLock } from '../src/cli/toollib.js';
+import { commitVg, readPvVgForUpdate, takeGlobalLock } from '../src/cli/toollib.js';
 import { displaySize } from '../src/model/units.js';
 import { pvUsedRuns } from '../src/model/pv-map.js';
 import { FileDevice } from '../src/device/file-device.js';
@@ -46,7 +46,7 @@ export const spec: CommandSpec = {
           if (size !== real) ctx.out.warn(`WARNING: ${dev.name}: Pretending size is ${set.sectors} not ${real / 512} sectors.`);
         }
         if (found.vgName) {
-          const loaded = readVgOf(ctx, found.vgName, dev.name);
+          const loaded = readPvVgForUpdate(ctx, found.vgName, dev.name);
           const vg = loaded.vg;
           const pv = vg.pvs.find((p) => p.uuid === found.uuid)!;
           const newCount = Math.max(0, Math.floor((size - pv.peStart * 512) / (vg.extentSize * 512)));
@@ -79,13 +79,3 @@ export const spec: CommandSpec = {
     return rc;
   },
 };
-
-/** The PV's VG for update; when it cannot be processed (PVs missing), LVM2 does not find the PV either. */
-function readVgOf(ctx: Parameters<CommandSpec['run']>[0], vgName: string, devName: string) {
-  try {
-    return readVgForUpdate(ctx, vgName);
-  } catch (e) {
-    if (!(e instanceof CommandFailed)) throw e;
-    throw new CommandFailed(...e.lines, `Failed to find physical volume "${devName}".`);
-  }
-}

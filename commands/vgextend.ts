@@ -2,7 +2,7 @@
 import type { CommandSpec } from '../src/cli/command-spec.js';
 import { CommandFailed, InvalidCommandLine } from '../src/cli/errors.js';
 import type { Context } from '../src/cli/context.js';
-import { pvScan, vgMissingPvs, warnPvDevices } from '../src/cli/pv-tools.js';
+import { pvFlaggedMissing, vgMissingPvs, warnPvDevices } from '../src/cli/pv-tools.js';
 import { noMatchingSyntaxLines } from '../src/cli/help.js';
 import { pvsForVg, joinVg } from '../src/cli/vg-tools.js';
 import { commitVg, readVgForUpdate, takeGlobalLock, vgNameArg } from '../src/cli/toollib.js';
@@ -45,10 +45,9 @@ function restoreMissing(ctx: Context, name: string, devs: string[]): number {
   for (const arg of devs) {
     const dev = ctx.device(arg);
     const pv = vg.pvs.find((p) => p.path === dev.path || p.name === dev.name);
-    const scan = pv && pvScan(pv);
     if (!pv) ctx.out.warn(`WARNING: PV ${dev.name} not found in VG ${vg.name}`);
-    else if (scan?.absent) ctx.out.warn(`WARNING: The PV ${dev.name} is still missing.`);
-    else if (pv.missing || scan?.flagged) {
+    else if (pv.absent) ctx.out.warn(`WARNING: The PV ${dev.name} is still missing.`);
+    else if (pv.missing || pvFlaggedMissing(pv)) {
       pv.missing = false;
       fixed++;
     } else ctx.out.warn(`WARNING: PV ${dev.name} was not missing in VG ${vg.name}`);

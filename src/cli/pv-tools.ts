@@ -50,16 +50,21 @@ export function pvImagePresent(pv: PhysicalVolume): boolean {
 }
 
 /**
- * What the scan of a VG found for each PV (LVM2 keeps it in pv->dev and pv->status): `absent`, no
- * device carries its label now; `flagged`, the metadata says MISSING_PV (it was written while the
- * PV was absent: LVM2 then records no device hint, hence "last written to [unknown]").
+ * What the scan of a VG found for each PV besides pv.absent (no device carries its label now, LVM2's
+ * pv->dev): `flagged`, the metadata says MISSING_PV (it was written while the PV was absent: LVM2
+ * then records no device hint, hence "last written to [unknown]"); `used`, LVs have extents on it.
  */
 interface PvScan {
-  absent: boolean;
   flagged: boolean;
   used: boolean;
 }
 const scans = new WeakMap<PhysicalVolume, PvScan>();
+
+/** A PV no scan has looked at (a caller that marked it missing itself): treated as absent. */
+function scanOf(pv: PhysicalVolume): PvScan & { absent: boolean } {
+  const st = scans.get(pv);
+  return st ? { ...st, absent: !!pv.absent } : { absent: pv.missing, flagged: false, used: true };
+}
 
 function pvUsed(vg: VolumeGroup, pv: PhysicalVolume): boolean {
   return vg.lvs.some((lv) => lv.segments.some((s) => s.areas.some((a) => a.kind === 'pv' && a.pvUuid === pv.uuid)));
@@ -73,14 +78,13 @@ function pvUsed(vg: VolumeGroup, pv: PhysicalVolume): boolean {
 export function markMissingPvs(vg: VolumeGroup, present: (pv: PhysicalVolume) => boolean = pvImagePresent): PhysicalVolume[] {
   const missing: PhysicalVolume[] = [];
   for (const pv of vg.pvs) {
-    let st = scans.get(pv);
-    if (!st) {
-      st = { absent: !present(pv), flagged: pv.missing, used: pvUsed(vg, pv) };
+    if (!scans.has(pv)) {
+      const st = { flagged: pv.missing, used: pvUsed(vg, pv) };
       scans.set(pv, st);
-      pv.missing = st.absent || (st.flagged && st.used);
-      pv.absent = st.absent;
+      pv.absent = !present(pv);
+      pv.missing = pv.absent || (st.flagged && st.used);
     }
-    if (st.absent) missing.push(pv);
+    if (pv.absent) missing.push(pv);
   }
   return missing;
 }
@@ -93,7 +97,7 @@ export function vgMissingPvs(vg: VolumeGroup): boolean {
 /** _set_pv_device's lines for every PV: an absent one is not found, a reappeared one was written without it. */
 export function warnPvDevices(ctx: Context, vg: VolumeGroup): void {
   for (const pv of vg.pvs) {
-    const st = scans.get(pv) ?? { absent: pv.missing, flagged: false, used: true };
+    const st = scanOf(pv);
     if (st.absent) ctx.out.warn(`WARNING: Couldn't find device with uuid ${pv.uuid}.`);
     else if (st.flagged) ctx.out.warn(`WARNING: VG ${vg.name} was previously updated while PV ${pv.name} was missing.`);
   }
@@ -103,7 +107,7 @@ export function warnPvDevices(ctx: Context, vg: VolumeGroup): void {
 export function warnMissing(ctx: Context, vg: VolumeGroup): void {
   warnPvDevices(ctx, vg);
   for (const pv of vg.pvs) {
-    const st = scans.get(pv) ?? { absent: pv.missing, flagged: false, used: true };
+    const st = scanOf(pv);
     if (st.absent) {
       ctx.out.warn(`WARNING: VG ${vg.name} is missing PV ${pv.uuid} (last written to ${st.flagged ? '[unknown]' : pv.name}).`);
     } else if (st.flagged && st.used) {
@@ -114,14 +118,14 @@ export function warnMissing(ctx: Context, vg: VolumeGroup): void {
   }
 }
 
-/** A reappeared PV whose MISSING flag vgextend --restoremissing may clear (LVM2 _restore_pv). */
-export function pvScan(pv: PhysicalVolume): Readonly<PvScan> | undefined {
-  return scans.get(pv);
+/** Was the PV flagged MISSING in the metadata as read (vgextend --restoremissing, LVM2 _restore_pv)? */
+export function pvFlaggedMissing(pv: PhysicalVolume): boolean {
+  return !!scans.get(pv)?.flagged;
 }
 
 /** After a commit: its re-reads print _set_pv_device's lines again (twice, as LVM2 2.03.16 does). */
 export function warnAfterCommit(ctx: Context, vg: VolumeGroup): void {
-  if (!vg.pvs.some((p) => scans.get(p)?.absent)) return;
+  if (!vg.pvs.some((p) => p.absent)) return;
   warnPvDevices(ctx, vg);
   warnPvDevices(ctx, vg);
 }
@@ -135,7 +139,7 @@ export function scanVgs(ctx: Context, vgs: VolumeGroup[]): VolumeGroup[] {
   const seen: VolumeGroup[] = [];
   for (const vg of vgs) {
     markMissingPvs(vg, (pv) => ctx.pvImagePresent(pv));
-    if (vg.pvs.length && vg.pvs.every((p) => scans.get(p)?.absent)) continue;
+    if (vg.pvs.length && vg.pvs.every((p) => p.absent)) continue;
     warnMissing(ctx, vg);
     seen.push(vg);
   }

@@ -94,6 +94,19 @@ export function takeGlobalLock(ctx: Context): void {
   ctx.locks.lock(GLOBAL_LOCK);
 }
 
+/**
+ * The VG of a PV named on the command line (pvchange, pvresize), for update. When the VG cannot be
+ * processed (PVs missing), LVM2 then does not find the PV either: its error says so too.
+ */
+export function readPvVgForUpdate(ctx: Context, vgName: string, devName: string): LoadedVg {
+  try {
+    return readVgForUpdate(ctx, vgName);
+  } catch (e) {
+    if (!(e instanceof CommandFailed)) throw e;
+    throw new CommandFailed(...e.lines, `Failed to find physical volume "${devName}".`);
+  }
+}
+
 /** Commit a changed VG (vg_write + vg_commit). */
 export function commitVg(ctx: Context, loaded: LoadedVg, description: string, released: PhysicalVolume[] = [], deviceLines = true): void {
   ctx.store.commitVg(loaded, loaded.vg, description, released);

@@ -4,7 +4,7 @@
 // skip regions that are zero on every leg (the images are sparse files and Node has no SEEK_DATA):
 // LVM2 copies every region; the result on the legs is the same bytes, without reading 20 GiB of holes.
 import { closeSync, fdatasyncSync, mkdirSync, openSync, readSync, writeSync, existsSync, rmSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { withLock } from '../store/locks.js';
 
 export const WRITTEN_CHUNK = 1024 * 1024;
@@ -14,8 +14,10 @@ const MARK_AHEAD = 31;
 export class WrittenMap {
   private bits: Uint8Array;
   private fd: number | null = null;
+  private readonly file: string;
 
-  constructor(private readonly file: string) {
+  private constructor(private readonly systemDir: string, private readonly pvUuid: string) {
+    const file = (this.file = join(systemDir, 'written', pvUuid));
     this.bits = new Uint8Array(0);
     if (existsSync(file)) {
       const fd = openSync(file, 'r');
@@ -31,7 +33,7 @@ export class WrittenMap {
   }
 
   static forPv(systemDir: string, pvUuid: string): WrittenMap {
-    return new WrittenMap(join(systemDir, 'written', pvUuid));
+    return new WrittenMap(systemDir, pvUuid);
   }
 
   /** Forget everything (pvcreate gives an image a new identity and a new map). */
@@ -77,7 +79,7 @@ export class WrittenMap {
     const hi = add[add.length - 1]! >> 3;
     // Other processes mark chunks of the same PV: merge with the bytes on disk, under the map's
     // lock, rather than writing back this process's (maybe older) copy of them.
-    withLock(join(this.file, '..', '..'), `W_${basename(this.file)}`, () => {
+    withLock(this.systemDir, `W_${this.pvUuid}`, () => {
       if (this.fd === null) {
         mkdirSync(join(this.file, '..'), { recursive: true, mode: 0o700 });
         closeSync(openSync(this.file, 'a+'));

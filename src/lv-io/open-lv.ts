@@ -9,7 +9,7 @@
 // file in env.systemDir (exclusive for the quiescer) in openLvAsync/openLv and drop it in close().
 import { DeviceIoError, type BlockDevice } from '../device/block-device.js';
 import { lvExtents, type LogicalVolume, type LvSegment, type VolumeGroup } from '../model/types.js';
-import { findLv, findPvByUuid } from '../model/vg-query.js';
+import { findLv, findPvByUuid, isLinearLv } from '../model/vg-query.js';
 import { extentBytes, pvByteOffset, segmentSlices, stripePieces } from './extent-map.js';
 import { LvIoError, type IoEnv } from './io-env.js';
 import { loadSegmentIo, lvWatcherFactory, segmentIoFactory, type SegmentIo } from './segment-io.js';
@@ -181,7 +181,7 @@ export function openLv(env: IoEnv, vg: VolumeGroup, lv: LogicalVolume, opts: Ope
  */
 export async function openLvAsync(env: IoEnv, vg: VolumeGroup, lv: LogicalVolume, opts: OpenLvOptions): Promise<LvDevice> {
   checkOpen(vg, lv, opts);
-  const watch = opts.writable && !opts.ignoreActivation && isLinear(lv);
+  const watch = opts.writable && !opts.ignoreActivation && isLinearLv(lv);
   if (watch || usesSegmentType(vg, lv, 'mirror')) await loadSegmentIo('mirror');
   const watcher = watch ? lvWatcherFactory() : undefined;
   if (watcher) return withLost(env, lv, opts, new LvDeviceImpl(env, vg, lv, true, watcher(env, vg, lv)));
@@ -192,11 +192,6 @@ export async function openLvAsync(env: IoEnv, vg: VolumeGroup, lv: LogicalVolume
 function withLost(env: IoEnv, lv: LogicalVolume, opts: OpenLvOptions, dev: LvDevice): LvDevice {
   if (opts.ignoreActivation || !existsSync(lostPath(env.systemDir, lv.uuid))) return dev;
   return new LostRegionsDevice(dev, env.systemDir);
-}
-
-/** One area on a PV per segment: what lvconvert --type mirror can turn into a mirror image. */
-function isLinear(lv: LogicalVolume): boolean {
-  return lv.segments.length > 0 && lv.segments.every((s) => s.type === 'striped' && s.areas.length === 1 && s.areas[0]!.kind === 'pv');
 }
 
 /**

@@ -132,11 +132,6 @@ export class LinearDevice implements BlockDevice {
 }
 
 
-/** Whether every segment of the LV is a linear piece on a PV. */
-export function isLinearLv(lv: LogicalVolume): boolean {
-  return lv.segments.every((s) => s.type === 'striped' && s.areas.length === 1 && s.areas[0]!.kind === 'pv');
-}
-
 export function requireLv(vg: VolumeGroup, name: string): LogicalVolume {
   const lv = findLv(vg, name);
   if (!lv) throw new Error(`Internal error: LV ${vg.name}/${name} not found`);

@@ -257,8 +257,8 @@ export class MirrorDevice implements BlockDevice {
 
   /**
    * Durable intent: regions about to change are marked out of sync (and written) before the data
-   * goes out. When marking is needed, the next READ_AHEAD regions are marked in the same log write
-   * (a sequential writer then pays one synchronous log update per READ_AHEAD regions); regions
+   * goes out. When marking is needed, the next MARK_AHEAD regions are marked in the same log write
+   * (a sequential writer then pays one synchronous log update per MARK_AHEAD regions); regions
    * marked but not written are put right at flush like any partly written region.
    */
   private markBeforeWrite(offset: number, length: number): void {

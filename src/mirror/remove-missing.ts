@@ -4,6 +4,7 @@
 // --force, other partial LVs are removed; finally the missing PVs leave the VG.
 import type { Context } from '../cli/context.js';
 import { CommandFailed } from '../cli/errors.js';
+import { warnPvDevices } from '../cli/pv-tools.js';
 import { commitVg } from '../cli/toollib.js';
 import { DevicePool } from '../device/device-pool.js';
 import type { LogicalVolume, PhysicalVolume, VolumeGroup } from '../model/types.js';
@@ -57,9 +58,8 @@ function isPartial(vg: VolumeGroup, lv: LogicalVolume): boolean {
  */
 export function removeMissing(ctx: Context, loaded: LoadedVg, force: boolean, mirrorsOnly = false): void {
   const vg = loaded.vg;
-  const warnDevices = () => {
-    for (const pv of vg.pvs.filter((p) => p.missing)) ctx.out.warn(`WARNING: Couldn't find device with uuid ${pv.uuid}.`);
-  };
+  const warnDevices = () => warnPvDevices(ctx, vg);
+
   warnDevices();
   if (force) {
     let removedPartial = false;

@@ -6,7 +6,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { pidAlive } from '../store/pid-file.js';
-import { LockManager } from '../store/locks.js';
+import { LockManager, sharedLocks } from '../store/locks.js';
 
 export function runDir(systemDir: string): string {
   const d = join(systemDir, 'run');
@@ -115,21 +115,14 @@ export function clearNewLegs(systemDir: string, mirrorUuid: string): void {
   rmSync(newLegsPath(systemDir, mirrorUuid), { force: true });
 }
 
-// The mirror engine's locks (per-LV I/O, syncer), one manager per system directory, waiting up to
-// ten minutes (a writer may hold an LV's lock across a long flush).
-const locks = new Map<string, LockManager>();
-function pidLocks(systemDir: string): LockManager {
-  let l = locks.get(systemDir);
-  if (!l) locks.set(systemDir, (l = new LockManager(systemDir, 600_000)));
-  return l;
-}
+// The mirror engine's locks (per-LV I/O, syncer) are taken through the process's shared manager (store/locks.ts sharedLocks).
 
 export const lvLockName = (lvUuid: string) => `M_${lvUuid}`;
 const syncerLockName = (lvUuid: string) => `S_${lvUuid}`;
 
 /** Run fn holding the mirror's I/O lock (writers, resync batches and layout changes take it). */
 export function withLvLock<T>(systemDir: string, lvUuid: string, fn: () => T): T {
-  const l = pidLocks(systemDir);
+  const l = sharedLocks(systemDir);
   l.lock(lvLockName(lvUuid));
   try {
     return fn();
@@ -150,7 +143,7 @@ export class LvLease {
 
   /** fn holding the lock; `beforeRelease` runs (lock held) when the lock is then given up. */
   run<T>(fn: () => T, beforeRelease?: () => void): T {
-    const l = pidLocks(this.systemDir);
+    const l = sharedLocks(this.systemDir);
     const name = lvLockName(this.lvUuid);
     if (!this.held) {
       l.lock(name);
@@ -172,13 +165,13 @@ export class LvLease {
   release(): void {
     if (!this.held) return;
     this.held = false;
-    pidLocks(this.systemDir).unlock(lvLockName(this.lvUuid));
+    sharedLocks(this.systemDir).unlock(lvLockName(this.lvUuid));
   }
 }
 
 /** withLvLock for an async fn (the lock is held across its awaits). */
 export async function withLvLockAsync<T>(systemDir: string, lvUuid: string, fn: () => Promise<T>): Promise<T> {
-  const l = pidLocks(systemDir);
+  const l = sharedLocks(systemDir);
   l.lock(lvLockName(lvUuid));
   try {
     return await fn();
@@ -192,11 +185,11 @@ export async function withLvLockAsync<T>(systemDir: string, lvUuid: string, fn: 
  * Held until releaseSyncer() or process exit (a stale lock of a killed process is taken over).
  */
 export function trySyncerLock(systemDir: string, lvUuid: string): boolean {
-  return pidLocks(systemDir).tryLock(syncerLockName(lvUuid));
+  return sharedLocks(systemDir).tryLock(syncerLockName(lvUuid));
 }
 
 export function releaseSyncer(systemDir: string, lvUuid: string): void {
-  pidLocks(systemDir).unlock(syncerLockName(lvUuid));
+  sharedLocks(systemDir).unlock(syncerLockName(lvUuid));
 }
 
 /** Is some live process resyncing this mirror? */

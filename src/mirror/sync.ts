@@ -92,11 +92,12 @@ export async function resyncOne(m: MirrorDevice, opts: SyncOptions = {}): Promis
       }
       if (!batch.length) return true;
       // Record the coming copies in the written maps once per run of regions, not region by region.
-      for (let i = 0; i < batch.length; ) {
+      for (let i = 0; i < batch.length; i++) {
+        if (!getBit(written, batch[i]!)) continue;
         let j = i;
         while (j + 1 < batch.length && batch[j + 1] === batch[j]! + 1 && getBit(written, batch[j + 1]!)) j++;
-        if (getBit(written, batch[i]!)) m.willCopy(batch[i]!, batch[j]!);
-        i = j + 1;
+        m.willCopy(batch[i]!, batch[j]!);
+        i = j;
       }
       let pending: { flushed: Promise<void>; synced: number[] } | null = null;
       const markSynced = async (p: { flushed: Promise<void>; synced: number[] }) => {
@@ -138,10 +139,4 @@ export async function resyncOne(m: MirrorDevice, opts: SyncOptions = {}): Promis
       return stats;
     }
   }
-}
-
-/** Cpy%Sync of one mirror from its log: in-sync regions over all regions, 0..100. */
-export function syncPercentOf(m: MirrorDevice): number {
-  if (!m.log) return 100;
-  return (100 * m.log.syncCount()) / m.nrRegions;
 }

@@ -35,6 +35,11 @@ export function isMirror(lv: LogicalVolume): boolean {
   return lv.segments.length > 0 && lv.segments[0]!.type === 'mirror';
 }
 
+/** Every segment a linear piece on a PV: what lvconvert --type mirror can make a mirror image of. */
+export function isLinearLv(lv: LogicalVolume): boolean {
+  return lv.segments.length > 0 && lv.segments.every((s) => s.type === 'striped' && s.areas.length === 1 && s.areas[0]!.kind === 'pv');
+}
+
 export function isMirrorImage(vg: VolumeGroup, lv: LogicalVolume): boolean {
   const u = areaUser(vg, lv.name);
   return !!u && u.seg.type === 'mirror';

@@ -111,13 +111,23 @@ function queuedOther(file: string): boolean {
 const shared = new Map<string, LockManager>();
 
 /**
+ * The process's manager for the locks of systemDir other than the command's VG locks (the mirror
+ * engine's per-LV and syncer locks, the locks of shared files): one per system directory, so such
+ * a lock is re-entrant within the process. Waits up to ten minutes (a writer may hold an LV's lock
+ * across a long flush).
+ */
+export function sharedLocks(systemDir: string): LockManager {
+  let m = shared.get(systemDir);
+  if (!m) shared.set(systemDir, (m = new LockManager(systemDir, 600_000)));
+  return m;
+}
+
+/**
  * fn holding lock `name` of systemDir: a short critical section around a read-modify-write of a
- * file several processes change (lost-region records, PV written maps). One manager per system
- * directory and process, so the lock is re-entrant within the process.
+ * file several processes change (lost-region records, PV written maps).
  */
 export function withLock<T>(systemDir: string, name: string, fn: () => T): T {
-  let m = shared.get(systemDir);
-  if (!m) shared.set(systemDir, (m = new LockManager(systemDir)));
+  const m = sharedLocks(systemDir);
   m.lock(name);
   try {
     return fn();
