@@ -5,7 +5,7 @@
 // of those made before. After the dd and the sync, both legs hold exactly what dd wrote.
 import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { BIN, CliLab } from './helpers/aux.js';
@@ -20,18 +20,7 @@ beforeEach(async () => {
 });
 afterEach(() => lab.cleanup());
 
-/** An LV's first `len` bytes read from its (single-segment) PV range, found with seg_pe_ranges and pe_start. */
-async function legBytes(vgLv: string, len: number): Promise<Buffer> {
-  const ranges = await lab.lvField(vgLv, 'seg_pe_ranges', '-a');
-  const m = /^\/dev\/([^:]+):(\d+)-(\d+)$/.exec(ranges)!;
-  const peStart = Number((await lab.ok('pvs', '--noheadings', '--units', 'b', '--nosuffix', '-o', 'pe_start', `/dev/${m[1]}`)).stdout.trim());
-  const ext = Number((await lab.ok('vgs', '--noheadings', '--units', 'b', '--nosuffix', '-o', 'vg_extent_size', 'vg')).stdout.trim());
-  const b = Buffer.alloc(len);
-  const fd = openSync(join(lab.devDir, m[1]!), 'r');
-  readSync(fd, b, 0, len, peStart + Number(m[2]) * ext);
-  closeSync(fd);
-  return b;
-}
+const legBytes = (vgLv: string, len: number) => lab.legBytes(vgLv, 0, len);
 
 it('a dd into a linear LV converted to a mirror mid-way: both legs end byte-identical to what dd wrote', async () => {
   const N = 20;

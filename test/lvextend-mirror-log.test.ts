@@ -4,7 +4,7 @@
 // device too small"), so tsvm refuses before changing anything. The way round, as with LVM2:
 // a core log while extending, then a new disk log, allocated for the new size (golden 10, step 024).
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { CliLab } from './helpers/aux.js';
@@ -22,14 +22,7 @@ beforeEach(async () => {
 });
 afterEach(() => lab.cleanup());
 
-async function legBytes(vgLv: string, len: number): Promise<Buffer> {
-  const m = /^\/dev\/([^:]+):(\d+)-(\d+)$/.exec(await lab.lvField(vgLv, 'seg_pe_ranges', '-a'))!;
-  const b = Buffer.alloc(len);
-  const fd = openSync(join(lab.devDir, m[1]!), 'r');
-  readSync(fd, b, 0, len, MiB + Number(m[2]) * 1024);
-  closeSync(fd);
-  return b;
-}
+const legBytes = (vgLv: string, len: number) => lab.legBytes(vgLv, 0, len);
 
 it('past what the log can hold: refused, nothing changed, the message says how', async () => {
   expect(await lab.lvField('vg/lv_mlog', 'seg_pe_ranges', '-a')).toBe('/dev/loop2:0-1');

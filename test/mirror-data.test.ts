@@ -1,26 +1,15 @@
 // Byte-level end-to-end tests of the mirror engine (LVM2's lvconvert-mirror*.sh, mirror-names.sh,
 // lvconvert-repair*.sh in spirit): every leg is read straight from the image files at the offsets
 // `lvs` reports, and compared with what was written through the LV.
-import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, CliLab } from './helpers/aux.js';
+import { CliLab } from './helpers/aux.js';
 
 const MiB = 1024 * 1024;
-const EXTENT = 4 * MiB;
-const PE_START = MiB;
 
 class MirrorLab extends CliLab {
-  extraEnv: Record<string, string> = {};
-  override get env(): Record<string, string> {
-    return { ...super.env, ...this.extraEnv };
-  }
-  override async run(...args: string[]) {
-    const r = await execa(BIN, [...args], { env: this.env, input: '', reject: false });
-    return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode ?? -1 };
-  }
   file(name: string): string {
     return join(this.dir, name);
   }
@@ -37,24 +26,6 @@ class MirrorLab extends CliLab {
     const b = readFileSync(f);
     rmSync(f);
     return b;
-  }
-  /** An image's bytes [off, off+len) read from the PV image files, through its segments as lvs shows them. */
-  async legBytes(vgLv: string, off: number, len: number): Promise<Buffer> {
-    const r = await this.ok('lvs', '-a', '--segments', '--noheadings', '--separator', ',', '-o', 'seg_start_pe,seg_pe_ranges', vgLv);
-    const out = Buffer.alloc(len);
-    for (const line of r.stdout.trim().split('\n')) {
-      const [startLe, ranges] = line.trim().split(',');
-      const m = /^\/dev\/([^:]+):(\d+)-(\d+)$/.exec(ranges!.trim())!;
-      const segStart = Number(startLe) * EXTENT;
-      const segLen = (Number(m[3]) - Number(m[2]) + 1) * EXTENT;
-      const a = Math.max(off, segStart);
-      const b = Math.min(off + len, segStart + segLen);
-      if (a >= b) continue;
-      const fd = openSync(join(this.devDir, m[1]!), 'r');
-      readSync(fd, out, a - off, b - a, PE_START + Number(m[2]) * EXTENT + (a - segStart));
-      closeSync(fd);
-    }
-    return out;
   }
   async images(vgLv: string): Promise<string[]> {
     const [vg] = vgLv.split('/');

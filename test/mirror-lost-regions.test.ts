@@ -6,26 +6,18 @@
 // are written again, and the copied ones must keep reading right. Also: a not-yet-copied image
 // cannot be split off, and a split-off copy inherits the lost regions.
 import { afterEach, describe, expect, it } from 'vitest';
-import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, CliLab } from './helpers/aux.js';
+import { CliLab } from './helpers/aux.js';
 import { convertKilledMidCopy } from './helpers/mid-copy.js';
 
 const MiB = 1024 * 1024;
 let lab: CliLab;
-let env: Record<string, string>;
 
-async function run(...args: string[]) {
-  const r = await execa(BIN, [...args], { env, input: '', reject: false });
-  return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode ?? -1 };
-}
-async function ok(...args: string[]) {
-  const r = await run(...args);
-  if (r.exitCode !== 0) throw new Error(`tsvm ${args.join(' ')} failed (${r.exitCode}):\n${r.stdout}\n${r.stderr}`);
-  return r;
-}
+// (The lab runs every command with TSVM_NO_AUTOSYNC: no background syncer copies behind the test.)
+const run = (...args: string[]) => lab.run(...args);
+const ok = (...args: string[]) => lab.ok(...args);
 async function pct(lv = 'vg/lv'): Promise<number> {
   return Number((await run('lvs', '--noheadings', '-o', 'copy_percent', lv)).stdout.trim()) || 0;
 }
@@ -42,10 +34,10 @@ async function readMiB(at: number, lv = 'vg/lv') {
 async function originalLostMidCopy(how: 'missing' | 'failing' = 'missing'): Promise<{ data: Buffer; copiedMiB: number }> {
   lab = new CliLab('tsvm-lost-');
   lab.prepareDevs(4, 200);
-  env = { ...lab.env, TSVM_NO_AUTOSYNC: '1' };
+  lab.extraEnv = { TSVM_NO_AUTOSYNC: '1' };
   await ok('pvcreate', '/dev/loop0', '/dev/loop1', '/dev/loop2', '/dev/loop3');
   await ok('vgcreate', 'vg', '/dev/loop0', '/dev/loop1', '/dev/loop2', '/dev/loop3');
-  const { data, percent: now } = await convertKilledMidCopy(lab, env);
+  const { data, percent: now } = await convertKilledMidCopy(lab);
   // Regions of 2 MiB copied from the start: the first MiBs are on loop1, the last are not.
   const copiedMiB = Math.floor((now / 100) * 32) * 2;
   if (how === 'missing') renameSync(join(lab.devDir, 'loop0'), join(lab.dir, 'loop0.gone'));

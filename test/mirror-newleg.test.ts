@@ -13,17 +13,10 @@ import { convertKilledMidCopy } from './helpers/mid-copy.js';
 
 const MiB = 1024 * 1024;
 let lab: CliLab;
-let env: Record<string, string>;
 
-async function run(...args: string[]) {
-  const r = await execa(BIN, [...args], { env, input: '', reject: false });
-  return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode ?? -1 };
-}
-async function ok(...args: string[]) {
-  const r = await run(...args);
-  if (r.exitCode !== 0) throw new Error(`tsvm ${args.join(' ')} failed (${r.exitCode}):\n${r.stdout}\n${r.stderr}`);
-  return r;
-}
+// (The lab runs every command with TSVM_NO_AUTOSYNC: no background syncer copies behind the test.)
+const run = (...args: string[]) => lab.run(...args);
+const ok = (...args: string[]) => lab.ok(...args);
 async function pct(): Promise<number> {
   return Number((await run('lvs', '--noheadings', '-o', 'copy_percent', 'vg/lv')).stdout.trim()) || 0;
 }
@@ -36,7 +29,7 @@ async function readMiB(at: number) {
 beforeAll(() => {
   lab = new CliLab('tsvm-newleg-');
   lab.prepareDevs(3, 200);
-  env = { ...lab.env, TSVM_NO_AUTOSYNC: '1' };
+  lab.extraEnv = { TSVM_NO_AUTOSYNC: '1' };
 });
 afterAll(() => lab.cleanup());
 
@@ -48,7 +41,7 @@ describe('original leg lost while a new leg is being copied', () => {
     writeFileSync(join(lab.systemDir, 'lvm.conf'), 'activation {\n\tmonitoring = 0\n}\n');
     await ok('pvcreate', '/dev/loop0', '/dev/loop1', '/dev/loop2');
     await ok('vgcreate', 'vg', '/dev/loop0', '/dev/loop1', '/dev/loop2');
-    const { data, percent: before } = await convertKilledMidCopy(lab, env);
+    const { data, percent: before } = await convertKilledMidCopy(lab);
     const uuid = (await ok('lvs', '--noheadings', '-o', 'lv_uuid', 'vg/lv')).stdout.trim();
     expect(existsSync(join(lab.systemDir, 'mirror', `${uuid}.newlegs.json`))).toBe(true);
 
@@ -87,10 +80,10 @@ describe('original leg lost while a new leg is being copied', () => {
 
   it('-m +1 through the temporary layer: both original legs lost, uncopied regions of the new leg fail', async () => {
     const l2 = new CliLab('tsvm-newleg3-');
-    const saved = { lab, env };
+    const saved = lab;
     try {
       lab = l2;
-      env = { ...l2.env, TSVM_NO_AUTOSYNC: '1' };
+      l2.extraEnv = { TSVM_NO_AUTOSYNC: '1' };
       l2.prepareDevs(4, 200);
       await ok('pvcreate', '/dev/loop0', '/dev/loop1', '/dev/loop2', '/dev/loop3');
       await ok('vgcreate', 'vg', '/dev/loop0', '/dev/loop1', '/dev/loop2', '/dev/loop3');
@@ -100,7 +93,7 @@ describe('original leg lost while a new leg is being copied', () => {
       await ok('dd', `if=${join(l2.dir, 'd')}`, 'of=/dev/vg/lv', 'bs=1M', 'conv=fsync', 'status=none');
       await ok('lvconvert', '-i', '0', 'vg/lv');
       await ok('fault', 'add', '/dev/loop2', '--write', '--delay', '50');
-      const p = execa(BIN, ['lvconvert', '-y', '-i', '0', '-m', '+1', 'vg/lv', '/dev/loop2'], { env, reject: false });
+      const p = execa(BIN, ['lvconvert', '-y', '-i', '0', '-m', '+1', 'vg/lv', '/dev/loop2'], { env: lab.env, reject: false });
       let before = 0;
       // wait (on a slow or busy machine too) until the conversion has put its temporary layer in
       // place (before that, the old 2-way mirror reads 100.00) and copied its first regions
@@ -128,7 +121,7 @@ describe('original leg lost while a new leg is being copied', () => {
       expect(await pct()).toBeLessThan(50);
       expect((await readMiB(63)).exitCode).not.toBe(0);
     } finally {
-      ({ lab, env } = saved);
+      lab = saved;
       l2.cleanup();
     }
   }, 240_000);

@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { expect } from 'vitest';
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -42,8 +42,11 @@ export class CliLab {
     return names;
   }
 
+  /** Added to every command's environment (e.g. TSVM_NO_AUTOSYNC). */
+  extraEnv: Record<string, string> = {};
+
   get env(): Record<string, string> {
-    return { TSVM_SYSTEM_DIR: this.systemDir, TSVM_DEV_DIR: this.devDir };
+    return { TSVM_SYSTEM_DIR: this.systemDir, TSVM_DEV_DIR: this.devDir, ...this.extraEnv };
   }
 
   async run(...args: string[]): Promise<Result> {
@@ -98,6 +101,32 @@ export class CliLab {
     expect(r.exitCode, `${args.join(' ')}\n${r.stderr}`).toBe(code);
     expect(this.state(), `tsvm ${args.join(' ')} changed metadata or images`).toBe(before);
     return r.stderr;
+  }
+
+  /**
+   * Bytes [off, off+len) of an LV (a mirror image, a linear LV) read straight from the PV image
+   * files, through its segments as lvs reports them (seg_pe_ranges, pe_start, extent size).
+   */
+  async legBytes(vgLv: string, off: number, len: number): Promise<Buffer> {
+    const vg = vgLv.split('/')[0]!;
+    const num = async (...a: string[]) => Number((await this.ok(...a, '--noheadings', '--units', 'b', '--nosuffix')).stdout.trim());
+    const ext = await num('vgs', '-o', 'vg_extent_size', vg);
+    const r = await this.ok('lvs', '-a', '--segments', '--noheadings', '--separator', ',', '-o', 'seg_start_pe,seg_pe_ranges', vgLv);
+    const out = Buffer.alloc(len);
+    for (const line of r.stdout.trim().split('\n')) {
+      const [startLe, ranges] = line.trim().split(',');
+      const m = /^\/dev\/([^:]+):(\d+)-(\d+)$/.exec(ranges!.trim())!;
+      const segStart = Number(startLe) * ext;
+      const segLen = (Number(m[3]) - Number(m[2]) + 1) * ext;
+      const a = Math.max(off, segStart);
+      const b = Math.min(off + len, segStart + segLen);
+      if (a >= b) continue;
+      const peStart = await num('pvs', '-o', 'pe_start', `/dev/${m[1]}`);
+      const fd = openSync(join(this.devDir, m[1]!), 'r');
+      readSync(fd, out, a - off, b - a, peStart + Number(m[2]) * ext + (a - segStart));
+      closeSync(fd);
+    }
+    return out;
   }
 
   /** `get lv_field vg/lv field` */

@@ -11,20 +11,16 @@ import { BIN, type CliLab } from './aux.js';
 
 const MiB = 1024 * 1024;
 
-export async function convertKilledMidCopy(lab: CliLab, env: Record<string, string>): Promise<{ data: Buffer; percent: number }> {
-  const run = async (...args: string[]) => execa(BIN, [...args], { env, input: '', reject: false });
-  const ok = async (...args: string[]) => {
-    const r = await run(...args);
-    if (r.exitCode !== 0) throw new Error(`tsvm ${args.join(' ')} failed (${r.exitCode}):\n${r.stdout}\n${r.stderr}`);
-  };
-  const pct = async () => Number((await run('lvs', '--noheadings', '-o', 'copy_percent', 'vg/lv')).stdout.trim()) || 0;
+export async function convertKilledMidCopy(lab: CliLab): Promise<{ data: Buffer; percent: number }> {
+  const ok = (...args: string[]) => lab.ok(...args);
+  const pct = async () => Number((await lab.run('lvs', '--noheadings', '-o', 'copy_percent', 'vg/lv')).stdout.trim()) || 0;
   await ok('lvcreate', '-L', '64m', '-n', 'lv', 'vg', '/dev/loop0');
   const data = randomBytes(64 * MiB);
   writeFileSync(join(lab.dir, 'd'), data);
   await ok('dd', `if=${join(lab.dir, 'd')}`, 'of=/dev/vg/lv', 'bs=1M', 'conv=fsync', 'status=none');
   await ok('fault', 'add', '/dev/loop1', '--write', '--delay', '50');
   const p = execa(BIN, ['lvconvert', '-y', '-i', '0', '--type', 'mirror', '-m', '1', 'vg/lv', '/dev/loop1', '/dev/loop2'],
-    { env, reject: false });
+    { env: lab.env, reject: false });
   let before = 0;
   for (let i = 0; i < 1800 && before < 10; i++) {
     await new Promise((r) => setTimeout(r, 50));
