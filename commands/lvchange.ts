@@ -10,7 +10,7 @@ import { groupLvArgs, readVgForUpdate } from '../src/cli/toollib.js';
 import type { AllocPolicy, LogicalVolume, VolumeGroup } from '../src/model/types.js';
 import { findLv, isMirror, isMirrorImage, isMirrorLog, lvTree } from '../src/model/vg-query.js';
 import type { LoadedVg } from '../src/store/metadata-store.js';
-import { commitAndKeep, displayLvName, knownOptions, printer } from '../src/lv/common.js';
+import { commitAndKeep, displayLvName, printer } from '../src/lv/common.js';
 
 const PAGE_SECTORS = 8;
 const PROPERTY_OPTIONS = ['permission', 'alloc', 'contiguous', 'readahead', 'addtag', 'deltag', 'setactivationskip'];
@@ -134,11 +134,11 @@ export const spec: CommandSpec = {
   name: 'lvchange',
   summary: 'Change the attributes of logical volume(s)',
   usage: ['lvchange -a|--activate y|n VG|LV|Tag|Select ...', 'lvchange -p|--permission r|rw VG|LV|Tag|Select ...'],
-  options: knownOptions([
+  options: [
     'activate', 'permission', 'alloc', 'contiguous', 'readahead', 'addtag', 'deltag', 'setactivationskip',
     'ignoreactivationskip', 'resync', 'autobackup', 'force', 'select', 'monitor', 'ignoremonitoring', 'noudevsync',
-    'reportformat', 'partial', 'ignorelockingfailure', 'sysinit', 'poll', 'refresh',
-  ]),
+    'reportformat', 'partial', 'ignorelockingfailure', 'sysinit', 'ignoreskippedcluster',
+  ],
   async run(ctx, args) {
     const acting = [...PROPERTY_OPTIONS, 'activate', 'resync'].some((o) => args.has(o));
     if (!acting || !args.positionals.length) throw new InvalidCommandLine(...noMatchingSyntaxLines('lvchange'));

@@ -7,7 +7,7 @@ import type { CommandSpec } from '../src/cli/command-spec.js';
 import { CommandFailed, InvalidCommandLine } from '../src/cli/errors.js';
 import { noMatchingSyntaxLines } from '../src/cli/help.js';
 import { parseLvName, readVgForUpdate, requireLv } from '../src/cli/toollib.js';
-import { knownOptions } from '../src/lv/common.js';
+
 import { findPvArg } from '../src/lv/pv-list.js';
 import { isMirror } from '../src/model/vg-query.js';
 import { regionSizeError } from '../src/mirror/layout.js';
@@ -16,11 +16,10 @@ export const spec: CommandSpec = {
   name: 'lvconvert',
   summary: 'Change logical volume layout',
   usage: ['lvconvert --type mirror LV', 'lvconvert -m|--mirrors [+|-]Number LV', 'lvconvert --splitmirrors Number -n|--name LV_new LV', 'lvconvert --repair LV'],
-  options: knownOptions([
+  options: [
     'type', 'mirrors', 'mirrorlog', 'corelog', 'regionsize', 'alloc', 'background', 'interval', 'splitmirrors', 'name',
     'trackchanges', 'repair', 'usepolicies', 'force', 'stripes', 'stripesize', 'noudevsync', 'autobackup',
-  ]),
-  shortOverrides: { i: 'interval', n: 'name' },
+  ],
   async run(ctx, args) {
     const pos = args.positionals;
     if (args.has('mirrorlog') && args.has('corelog')) throw new InvalidCommandLine('--mirrorlog and --corelog are incompatible.');

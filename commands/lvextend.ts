@@ -1,14 +1,12 @@
 // lvextend: add space to a logical volume (tools/lvresize.c); the work is shared in src/lv/resize.ts.
 import type { CommandSpec } from '../src/cli/command-spec.js';
-import { knownOptions } from '../src/lv/common.js';
+
 
 export const spec: CommandSpec = {
   name: 'lvextend',
   summary: 'Add space to a logical volume',
   usage: ['lvextend -L|--size [+]Size[m|UNIT] LV', 'lvextend LV PV ...'],
-  options: knownOptions(['size', 'extents', 'alloc', 'autobackup', 'force', 'mirrors', 'nofsck', 'nosync', 'noudevsync', 'reportformat', 'resizefs', 'stripes', 'stripesize', 'type', 'usepolicies', 'poolmetadatasize']),
-  shortOverrides: { r: 'resizefs', n: 'nofsck' },
-  negativeSizes: false,
+  options: ['size', 'extents', 'alloc', 'autobackup', 'force', 'mirrors', 'nofsck', 'nosync', 'noudevsync', 'reportformat', 'resizefs', 'stripes', 'stripesize', 'type', 'usepolicies', 'poolmetadatasize'],
   async run(ctx, args) {
     const { resizeCommand } = await import('../src/lv/resize.js');
     return resizeCommand(ctx, args, 'extend');

@@ -9,7 +9,7 @@ import { noMatchingSyntaxLines } from '../src/cli/help.js';
 import { commitVg, groupLvArgs, readVgForUpdate, type LvArgGroup } from '../src/cli/toollib.js';
 import type { LogicalVolume, VolumeGroup } from '../src/model/types.js';
 import { findLv, isMirror, isMirrorImage, isMirrorLog, lvTree } from '../src/model/vg-query.js';
-import { displayLvName, knownOptions, printer } from '../src/lv/common.js';
+import { displayLvName, printer } from '../src/lv/common.js';
 
 
 
@@ -63,7 +63,7 @@ export const spec: CommandSpec = {
   name: 'lvremove',
   summary: 'Remove logical volume(s) from the system',
   usage: ['lvremove VG|LV|Tag|Select ...'],
-  options: knownOptions(['force', 'select', 'autobackup', 'noudevsync', 'nohistory', 'reportformat']),
+  options: ['force', 'select', 'autobackup', 'noudevsync', 'nohistory', 'reportformat'],
   async run(ctx, args) {
     if (!args.positionals.length) {
       ctx.out.print('lvremove VG|LV|Tag|Select ...');

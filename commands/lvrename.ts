@@ -9,7 +9,7 @@ import { commitVg, readVgForUpdate } from '../src/cli/toollib.js';
 import type { VolumeGroup } from '../src/model/types.js';
 import { findLv, lvTree } from '../src/model/vg-query.js';
 import { lvNameRestriction, nameError, NAME_LEN } from '../src/model/names.js';
-import { knownOptions, printer, usageError } from '../src/lv/common.js';
+import { printer, usageError } from '../src/lv/common.js';
 
 function stripDev(s: string): string {
   return s.startsWith('/dev/') ? s.slice(5) : s;
@@ -104,7 +104,7 @@ export const spec: CommandSpec = {
   name: 'lvrename',
   summary: 'Rename a logical volume',
   usage: ['lvrename VG LV LV_new', 'lvrename LV LV_new'],
-  options: knownOptions(['autobackup', 'noudevsync', 'reportformat']),
+  options: ['autobackup', 'noudevsync', 'reportformat'],
   run(ctx, args) {
     const pos = args.positionals;
     if (pos.length < 2 || pos.length > 3) throw new InvalidCommandLine(...noMatchingSyntaxLines('lvrename'));

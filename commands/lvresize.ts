@@ -1,14 +1,12 @@
 // lvresize: resize a logical volume (tools/lvresize.c); the work is shared in src/lv/resize.ts.
 import type { CommandSpec } from '../src/cli/command-spec.js';
-import { knownOptions } from '../src/lv/common.js';
+
 
 export const spec: CommandSpec = {
   name: 'lvresize',
   summary: 'Resize a logical volume',
   usage: ['lvresize -L|--size [+|-]Size[m|UNIT] LV', 'lvresize LV PV ...'],
-  options: knownOptions(['size', 'extents', 'alloc', 'autobackup', 'force', 'nofsck', 'nosync', 'noudevsync', 'reportformat', 'resizefs', 'stripes', 'stripesize', 'type', 'usepolicies', 'poolmetadatasize']),
-  shortOverrides: { r: 'resizefs', n: 'nofsck' },
-  negativeSizes: true,
+  options: ['size', 'extents', 'alloc', 'autobackup', 'force', 'nofsck', 'nosync', 'noudevsync', 'reportformat', 'resizefs', 'stripes', 'stripesize', 'type', 'usepolicies', 'poolmetadatasize'],
   async run(ctx, args) {
     const { resizeCommand } = await import('../src/lv/resize.js');
     return resizeCommand(ctx, args, 'any');

@@ -6,7 +6,7 @@ export const spec: CommandSpec = {
   name: 'lvs',
   summary: 'Display information about logical volumes',
   usage: ['lvs [ VG|LV|Tag ... ]'],
-  options: [...REPORT_OPTIONS, 'segments', 'history'],
+  options: [...REPORT_OPTIONS, 'ignoreskippedcluster', 'trustcache', 'segments', 'history'],
   async run(ctx, args) {
     const { runReport } = await import('../src/report/reporter.js');
     return runReport(ctx, args, 'lvs');

@@ -10,7 +10,7 @@ export const spec: CommandSpec = {
   name: 'pvchange',
   summary: 'Change attributes of physical volume(s)',
   usage: ['pvchange -a|--all', 'pvchange PV|Select ...'],
-  options: ['all', 'allocatable', 'addtag', 'deltag', 'autobackup', 'force', 'select', 'reportformat'],
+  options: ['all', 'allocatable', 'addtag', 'deltag', 'autobackup', 'force', 'select', 'reportformat', 'ignoreskippedcluster'],
   run(ctx, args) {
     const changes = ['allocatable', 'addtag', 'deltag'].filter((o) => args.has(o));
     if (!changes.length || (!args.positionals.length && !args.has('all'))) {

@@ -15,7 +15,7 @@ export const spec: CommandSpec = {
   name: 'pvcreate',
   summary: 'Initialize physical volume(s) for use by LVM',
   usage: ['pvcreate PV ...'],
-  options: ['force', 'metadatatype', 'uuid', 'zero', 'dataalignment', 'setphysicalvolumesize', 'pvmetadatacopies', 'metadatasize'],
+  options: ['force', 'metadatatype', 'uuid', 'zero', 'dataalignment', 'setphysicalvolumesize', 'pvmetadatacopies', 'metadatasize', 'norestorefile', 'reportformat'],
   run(ctx, args) {
     if (!args.positionals.length) {
       ctx.out.print('pvcreate PV ...');

@@ -6,7 +6,7 @@ export const spec: CommandSpec = {
   name: 'pvs',
   summary: 'Display information about physical volumes',
   usage: ['pvs [ PV|Tag ... ]'],
-  options: [...REPORT_OPTIONS, 'segments'],
+  options: [...REPORT_OPTIONS, 'ignoreskippedcluster', 'trustcache', 'segments'],
   async run(ctx, args) {
     const { runReport } = await import('../src/report/reporter.js');
     return runReport(ctx, args, 'pvs');

@@ -5,7 +5,7 @@ export const spec: CommandSpec = {
   name: 'pvscan',
   summary: 'List all physical volumes',
   usage: ['pvscan'],
-  options: ['short', 'exported', 'novolumegroup', 'ignorelockingfailure', 'cache'],
+  options: ['short', 'exported', 'novolumegroup', 'ignorelockingfailure', 'cache', 'reportformat'],
   async run(ctx, args) {
     const { pvscan } = await import('../src/report/display-commands.js');
     return pvscan(ctx, args);

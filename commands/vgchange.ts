@@ -9,19 +9,19 @@ export const spec: CommandSpec = {
   name: 'vgchange',
   summary: 'Change volume group attributes',
   usage: ['vgchange VG|Tag|Select ...'],
-  options: ['activate', 'alloc', 'resizeable', 'autobackup', 'addtag', 'deltag', 'maxlogicalvolumes',
+  options: ['activate', 'alloc', 'resizeable', 'autobackup', 'addtag', 'deltag', 'logicalvolume',
     'maxphysicalvolumes', 'physicalextentsize', 'select', 'force', 'ignoremonitoring', 'monitor', 'noudevsync',
-    'partial', 'reportformat', 'ignoreactivationskip'],
+    'partial', 'reportformat', 'ignoreactivationskip', 'ignorelockingfailure', 'ignoreskippedcluster', 'sysinit'],
   async run(ctx, args) {
     const names = args.positionals.length ? args.positionals.map(vgNameArg) : ctx.store.vgNames();
-    const changes = ['activate', 'alloc', 'resizeable', 'addtag', 'deltag', 'maxlogicalvolumes', 'maxphysicalvolumes']
+    const changes = ['activate', 'alloc', 'resizeable', 'addtag', 'deltag', 'logicalvolume', 'maxphysicalvolumes']
       .filter((o) => args.has(o));
     if (!changes.length) throw new InvalidCommandLine(...noMatchingSyntaxLines('vgchange'));
     let rc = 0;
     for (const name of names) {
       try {
         // Activation and tags may go on with PVs missing; the other changes may not (vgchange.c).
-        const unsafe = ['alloc', 'resizeable', 'maxlogicalvolumes', 'maxphysicalvolumes'].some((o) => args.has(o));
+        const unsafe = ['alloc', 'resizeable', 'logicalvolume', 'maxphysicalvolumes'].some((o) => args.has(o));
         const loaded = readVgForUpdate(ctx, name, { handlesMissingPvs: args.has('activate') || !unsafe });
         const vg = loaded.vg;
         if (args.has('activate')) {
@@ -43,7 +43,7 @@ export const spec: CommandSpec = {
         }
         for (const t of args.all('addtag')) if (!vg.tags.includes(t)) vg.tags.push(t);
         for (const t of args.all('deltag')) vg.tags = vg.tags.filter((x) => x !== t);
-        if (args.has('maxlogicalvolumes')) vg.maxLv = args.int('maxlogicalvolumes')!;
+        if (args.has('logicalvolume')) vg.maxLv = args.int('logicalvolume')!;
         if (args.has('maxphysicalvolumes')) vg.maxPv = args.int('maxphysicalvolumes')!;
         commitVg(ctx, loaded, `vgchange ${name}`);
         ctx.out.print(`Volume group "${name}" successfully changed`);

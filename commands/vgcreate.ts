@@ -15,7 +15,7 @@ export const spec: CommandSpec = {
   summary: 'Create a volume group',
   usage: ['vgcreate VG_new PV ...'],
   options: ['physicalextentsize', 'alloc', 'autobackup', 'force', 'zero', 'metadatatype', 'maxlogicalvolumes',
-    'maxphysicalvolumes', 'addtag', 'dataalignment', 'metadatasize', 'pvmetadatacopies', 'vgmetadatacopies'],
+    'maxphysicalvolumes', 'addtag', 'dataalignment', 'metadatasize', 'pvmetadatacopies', 'vgmetadatacopies', 'reportformat'],
   run(ctx, args) {
     if (args.positionals.length < 2) {
       ctx.out.print('vgcreate VG_new PV ...');

@@ -6,7 +6,7 @@ export const spec: CommandSpec = {
   name: 'vgs',
   summary: 'Display information about volume groups',
   usage: ['vgs [ VG|Tag ... ]'],
-  options: [...REPORT_OPTIONS],
+  options: [...REPORT_OPTIONS, 'ignoreskippedcluster', 'trustcache'],
   async run(ctx, args) {
     const { runReport } = await import('../src/report/reporter.js');
     return runReport(ctx, args, 'vgs');

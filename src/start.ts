@@ -10,7 +10,8 @@ import { LvmError, ECMD_FAILED } from './cli/errors.js';
 import { isCommand, loadCommand } from './cli/registry.js';
 import { getopt } from './cli/getopt.js';
 import { Args } from './cli/args.js';
-import { COMMON_OPTIONS } from './cli/options.js';
+import { commandOptions } from './cli/options.js';
+import { refuseUnsupported } from './cli/unsupported.js';
 import { renderHelp } from './cli/help.js';
 
 const VERSION = '0.1.0';
@@ -36,8 +37,7 @@ async function main(argv: string[]): Promise<number> {
   const ctx = new Context(cmd, out, process.env);
   try {
     const spec = await loadCommand(cmd);
-    const parsed = getopt(cmd, rest, [...COMMON_OPTIONS, ...spec.options], spec.shortOverrides);
-    const args = new Args(cmd, parsed, spec.negativeSizes);
+    const args = new Args(cmd, getopt(cmd, rest, commandOptions(cmd)));
     if (args.has('help') || args.has('longhelp')) {
       out.raw(renderHelp(spec, args.has('longhelp')));
       return 0;
@@ -46,6 +46,7 @@ async function main(argv: string[]): Promise<number> {
       out.raw(`  tsvm version: ${VERSION}\n`);
       return 0;
     }
+    refuseUnsupported(spec, args);
     ctx.configOverride = args.all('config').join('\n');
     return await spec.run(ctx, args);
   } catch (e) {

@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { getopt } from '../src/cli/getopt.js';
 import { Args } from '../src/cli/args.js';
 import { LvmError } from '../src/cli/errors.js';
+import { commandOptions } from '../src/cli/options.js';
 
-const LVC = ['size', 'extents', 'name', 'mirrors', 'type', 'yes', 'stripes', 'alloc', 'force'];
+const LVC = commandOptions('lvcreate');
 
 function fails(fn: () => unknown): { code: number; lines: string[] } {
   try {
@@ -18,16 +19,16 @@ function fails(fn: () => unknown): { code: number; lines: string[] } {
 
 describe('getopt', () => {
   it('permutes options and positionals, clusters short flags, takes attached values', () => {
-    const p = getopt('lvcreate', ['vg', '-L10G', '-n', 'lv', '-fy', '/dev/sdb'], LVC);
+    const p = getopt('lvcreate', ['vg', '-L10G', '-n', 'lv', '-qy', '/dev/sdb'], LVC);
     expect(p.positionals).toEqual(['vg', '/dev/sdb']);
     expect(p.values.get('size')).toEqual(['10G']);
     expect(p.values.get('name')).toEqual(['lv']);
-    expect(p.values.get('force')).toEqual(['']);
+    expect(p.values.get('quiet')).toEqual(['']);
     expect(p.values.get('yes')).toEqual(['']);
   });
 
   it('takes an option argument verbatim even when it starts with "-"', () => {
-    expect(getopt('lvconvert', ['-m', '-1', 'vg/lv'], LVC).values.get('mirrors')).toEqual(['-1']);
+    expect(getopt('lvconvert', ['-m', '-1', 'vg/lv'], commandOptions('lvconvert')).values.get('mirrors')).toEqual(['-1']);
   });
 
   it('accepts --opt=value and unambiguous prefixes', () => {
@@ -51,13 +52,13 @@ describe('getopt', () => {
 });
 
 describe('Args value checks', () => {
-  const args = (argv: string[], neg = false) => new Args('lvcreate', getopt('lvcreate', argv, LVC), neg);
+  const args = (argv: string[], cmd = 'lvcreate') => new Args(cmd, getopt(cmd, argv, commandOptions(cmd)));
 
   it('parses sizes and extents', () => {
     expect(args(['-L', '+4m']).size('size')).toEqual({ sign: '+', sectors: 8192 });
     expect(args(['-l', '50%VG']).extents('extents')).toEqual({ sign: '', value: 50, percent: 'VG' });
     expect(args(['-l', '10%FR']).extents('extents')).toEqual({ sign: '', value: 10, percent: 'FREE' });
-    expect(args(['-l', '-2'], true).extents('extents')).toEqual({ sign: '-', value: 2 });
+    expect(args(['-l', '-2'], 'lvresize').extents('extents')).toEqual({ sign: '-', value: 2 });
   });
 
   it('gives LVM2 parse errors in LVM2 words', () => {

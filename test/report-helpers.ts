@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { Args } from '../src/cli/args.js';
 import { getopt } from '../src/cli/getopt.js';
-import { COMMON_OPTIONS } from '../src/cli/options.js';
+import { commandOptions } from '../src/cli/options.js';
+import { refuseUnsupported } from '../src/cli/unsupported.js';
 import { Config } from '../src/model/config.js';
 import type { LogicalVolume, LvSegment, PhysicalVolume, VolumeGroup } from '../src/model/types.js';
 import { resolveDevice } from '../src/device/resolve.js';
@@ -99,7 +100,8 @@ export async function runReportCmd(argv: string[], vgs: VolumeGroup[], orphans: 
     pvImagePresent: (pv: PhysicalVolume) => !pv.missing,
   };
   try {
-    const args = new Args(cmd, getopt(cmd, rest, [...COMMON_OPTIONS, ...spec.options], spec.shortOverrides));
+    const args = new Args(cmd, getopt(cmd, rest, commandOptions(cmd)));
+    refuseUnsupported(spec, args);
     const code = await spec.run(ctx as never, args);
     return { out, err, code };
   } catch (e) {

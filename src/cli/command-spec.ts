@@ -9,12 +9,9 @@ export interface CommandSpec {
   summary: string;
   /** Usage lines printed by --help after the summary (LVM2's command variants). */
   usage: string[];
-  /** Long option names accepted besides the common ones. */
+  /** Long option names the command honours besides the common ones (OO_ALL); the others LVM2
+   *  accepts for it parse, then are refused (src/cli/unsupported.ts). */
   options: string[];
-  /** Short letters that mean another option in this command than in options.ts. */
-  shortOverrides?: Record<string, string>;
-  /** -L/-l may carry a '-' sign (lvresize, lvreduce). */
-  negativeSizes?: boolean;
   /** Runs the command; returns the exit code (0 or 5) or throws an LvmError. */
   run(ctx: Context, args: Args): Promise<number> | number;
 }

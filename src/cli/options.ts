@@ -1,150 +1,105 @@
-// Every option once, like LVM2's tools/args.h: long name, default short letter, value type.
-// Commands list the long names they accept; the short letters come from here, except where
-// LVM2 gives a letter a different meaning in a command (shortOverrides in the command spec).
-
-export type ValueType =
-  | 'none' | 'string' | 'number' | 'snumber' | 'size_mb' | 'ssize_mb' | 'size_kb' | 'extents' | 'sextents'
-  | 'yn' | 'activation' | 'alloc' | 'permission' | 'units' | 'mirrorlog' | 'segtype' | 'reportformat' | 'tag' | 'readahead';
+// The options each command parses, like LVM2's getopt set (tools/lvmcmdline.c
+// _set_valid_args_for_command_name): every option any variant of the command accepts, from the
+// table generated out of LVM2's args.h and command-lines.in (lvm2-option-table.ts), plus the
+// synonyms LVM2 adds and the per-command value types of tools/command.c
+// configure_command_option_values(). tsvm's own commands (fault) define theirs here.
+import { LVM2_ARGS, LVM2_COMMAND_ARGS, type Lvm2Arg } from './lvm2-option-table.js';
 
 export interface OptionDef {
+  /** LVM2's arg id (args.h foo_ARG without _ARG). */
+  id: string;
   long: string;
   short?: string;
-  type: ValueType;
+  /** vals.h value type without _VAL; 'none' for a flag. */
+  type: string;
+  /** -vv, -ff: may be repeated. */
+  countable?: boolean;
+  /** --addtag a --addtag b: each occurrence kept. */
+  groupable?: boolean;
 }
 
-const defs: OptionDef[] = [
-  // common to every command (tools/command-lines.in OO_ALL)
-  { long: 'help', short: 'h', type: 'none' },
-  { long: 'verbose', short: 'v', type: 'none' },
-  { long: 'quiet', short: 'q', type: 'none' },
-  { long: 'yes', short: 'y', type: 'none' },
-  { long: 'test', short: 't', type: 'none' },
-  { long: 'debug', short: 'd', type: 'none' },
-  { long: 'config', type: 'string' },
-  { long: 'commandprofile', type: 'string' },
-  { long: 'profile', type: 'string' },
-  { long: 'driverloaded', type: 'yn' },
-  { long: 'nolocking', type: 'none' },
-  { long: 'lockopt', type: 'string' },
-  { long: 'longhelp', type: 'none' },
-  { long: 'version', type: 'none' },
-  { long: 'devices', type: 'string' },
-  { long: 'devicesfile', type: 'string' },
-  { long: 'nohints', type: 'none' },
-  { long: 'journal', type: 'string' },
-  // reporting (tools/command-lines.in OO_REPORT)
-  { long: 'options', short: 'o', type: 'string' },
-  { long: 'sort', short: 'O', type: 'string' },
-  { long: 'select', short: 'S', type: 'string' },
-  { long: 'noheadings', type: 'none' },
-  { long: 'nosuffix', type: 'none' },
-  { long: 'units', type: 'string' }, // validated by the report engine (LVM2 accepts '4m' style units)
-  { long: 'separator', type: 'string' },
-  { long: 'aligned', type: 'none' },
-  { long: 'nameprefixes', type: 'none' },
-  { long: 'unquoted', type: 'none' },
-  { long: 'rows', type: 'none' },
-  { long: 'reportformat', type: 'reportformat' },
-  { long: 'all', short: 'a', type: 'none' },
-  { long: 'segments', type: 'none' },
-  { long: 'binary', type: 'none' },
-  { long: 'unbuffered', type: 'none' },
-  { long: 'ignorelockingfailure', type: 'none' },
-  { long: 'readonly', type: 'none' },
-  { long: 'partial', short: 'P', type: 'none' },
-  { long: 'history', short: 'H', type: 'none' },
-  { long: 'foreign', type: 'none' },
-  { long: 'shared', type: 'none' },
-  // display commands
-  { long: 'maps', short: 'm', type: 'none' },
-  { long: 'colon', short: 'c', type: 'none' },
-  { long: 'short', short: 's', type: 'none' },
-  { long: 'columns', short: 'C', type: 'none' },
-  // PV commands
-  { long: 'force', short: 'f', type: 'none' },
-  { long: 'uuid', short: 'u', type: 'string' },
-  { long: 'zero', short: 'Z', type: 'yn' },
-  { long: 'setphysicalvolumesize', type: 'size_mb' },
-  { long: 'allocatable', short: 'x', type: 'yn' },
-  { long: 'addtag', type: 'tag' },
-  { long: 'deltag', type: 'tag' },
-  { long: 'novolumegroup', short: 'n', type: 'none' },
-  { long: 'exported', short: 'e', type: 'none' },
-  { long: 'cache', type: 'none' },
-  { long: 'dataalignment', type: 'size_kb' },
-  { long: 'metadatasize', type: 'size_mb' },
-  { long: 'pvmetadatacopies', type: 'number' },
-  { long: 'metadatatype', short: 'M', type: 'string' },
-  // VG commands
-  { long: 'physicalextentsize', short: 's', type: 'size_mb' },
-  { long: 'maxlogicalvolumes', short: 'l', type: 'number' },
-  { long: 'maxphysicalvolumes', short: 'p', type: 'number' },
-  { long: 'alloc', type: 'alloc' },
-  { long: 'activate', short: 'a', type: 'activation' },
-  { long: 'resizeable', short: 'x', type: 'yn' },
-  { long: 'removemissing', type: 'none' },
-  { long: 'restoremissing', type: 'none' },
-  { long: 'mirrorsonly', type: 'none' },
-  { long: 'autobackup', short: 'A', type: 'yn' },
-  { long: 'vgmetadatacopies', type: 'string' },
-  // LV commands
-  { long: 'size', short: 'L', type: 'ssize_mb' },
-  { long: 'extents', short: 'l', type: 'sextents' },
-  { long: 'name', short: 'n', type: 'string' },
-  { long: 'stripes', short: 'i', type: 'number' },
-  { long: 'stripesize', short: 'I', type: 'size_kb' },
-  { long: 'contiguous', short: 'C', type: 'yn' },
-  { long: 'permission', short: 'p', type: 'permission' },
-  { long: 'readahead', short: 'r', type: 'readahead' },
-  { long: 'wipesignatures', short: 'W', type: 'yn' },
-  { long: 'type', type: 'segtype' },
-  // accepted so that LVM2's answers for unsupported LV types can be given (lvcreate refuses them)
-  { long: 'snapshot', short: 's', type: 'none' },
-  { long: 'virtualsize', short: 'V', type: 'size_mb' },
-  { long: 'thin', short: 'T', type: 'none' },
-  { long: 'thinpool', type: 'string' },
-  { long: 'cachepool', type: 'string' },
-  { long: 'chunksize', short: 'c', type: 'size_kb' },
-  { long: 'poolmetadatasize', type: 'size_mb' },
-  { long: 'vdo', type: 'none' },
-  { long: 'mirrors', short: 'm', type: 'snumber' },
-  { long: 'mirrorlog', type: 'mirrorlog' },
-  { long: 'corelog', type: 'none' },
-  { long: 'regionsize', short: 'R', type: 'size_mb' },
-  { long: 'nosync', type: 'none' },
-  { long: 'resizefs', short: 'r', type: 'none' },
-  { long: 'nofsck', short: 'n', type: 'none' },
-  { long: 'splitmirrors', type: 'number' },
-  { long: 'trackchanges', type: 'none' },
-  { long: 'repair', type: 'none' },
-  { long: 'usepolicies', type: 'none' },
-  { long: 'background', short: 'b', type: 'none' },
-  { long: 'interval', short: 'i', type: 'number' },
-  { long: 'resync', type: 'none' },
-  { long: 'monitor', type: 'yn' },
-  { long: 'ignoremonitoring', type: 'none' },
-  { long: 'noudevsync', type: 'none' },
-  { long: 'setactivationskip', short: 'k', type: 'yn' },
-  { long: 'ignoreactivationskip', short: 'K', type: 'none' },
-  // tsvm fault (fault injection, like LVM2's test-suite error_dev/delay_dev)
-  { long: 'read', type: 'none' },
-  { long: 'write', type: 'none' },
-  { long: 'error', type: 'none' },
-  { long: 'delay', type: 'number' },
-  { long: 'offset', type: 'string' },
-  { long: 'length', type: 'string' },
-  { long: 'after', type: 'number' },
-];
+function def(a: Lvm2Arg): OptionDef {
+  return {
+    id: a.id, long: a.long, short: a.short || undefined, type: a.val,
+    countable: a.flags.includes('countable'), groupable: a.flags.includes('groupable'),
+  };
+}
 
-export const OPTIONS: ReadonlyMap<string, OptionDef> = new Map(defs.map((d) => [d.long, d]));
+const BY_ID = new Map(LVM2_ARGS.map((a) => [a.id, def(a)]));
 
-/** Options every LVM command accepts. */
+/** tsvm fault (fault injection, like LVM2's test-suite error_dev/delay_dev). */
+const TSVM_COMMAND_OPTIONS: Record<string, OptionDef[]> = {
+  fault: [
+    { id: 'read', long: 'read', type: 'none' },
+    { id: 'write', long: 'write', type: 'none' },
+    { id: 'error', long: 'error', type: 'none' },
+    { id: 'delay', long: 'delay', type: 'number' },
+    { id: 'offset', long: 'offset', type: 'string' },
+    { id: 'length', long: 'length', type: 'string' },
+    { id: 'after', long: 'after', type: 'number' },
+  ],
+  dd: [],
+};
+
+/** Value types LVM2 sets per command before parsing (command.c configure_command_option_values). */
+const VALUE_TYPE_BY_COMMAND: Record<string, Record<string, string>> = {
+  lvresize: { size: 'ssizemb', extents: 'sextents', poolmetadatasize: 'psizemb' },
+  lvextend: { size: 'psizemb', extents: 'pextents', poolmetadatasize: 'psizemb' },
+  lvreduce: { size: 'nsizemb', extents: 'nextents' },
+  lvconvert: { mirrors: 'snumber' },
+  lvcreate: { size: 'psizemb', extents: 'pextents', poolmetadatasize: 'psizemb', mirrors: 'pnumber' },
+};
+
+/** _opt_standard_to_synonym(): the other name LVM2 also accepts for an option. */
+function synonymOf(cmd: string, id: string): string | undefined {
+  const plain: Record<string, string> = {
+    mirrorlog: 'corelog', resizeable: 'resizable', allocatable: 'allocation', activate: 'available',
+    rebuild: 'raidrebuild', syncaction: 'raidsyncaction', writemostly: 'raidwritemostly',
+    minrecoveryrate: 'raidminrecoveryrate', maxrecoveryrate: 'raidmaxrecoveryrate', writebehind: 'raidwritebehind',
+    virtualsize: 'virtualoriginsize', splitcache: 'split',
+  };
+  if (id in plain) return plain[id];
+  if (id === 'pvmetadatacopies' && cmd.startsWith('pv')) return 'metadatacopies';
+  if (id === 'vgmetadatacopies' && cmd.startsWith('vg')) return 'metadatacopies';
+  return undefined;
+}
+
+/** Is `cmd` one of LVM2's commands (as opposed to tsvm's own)? */
+export function isLvm2Command(cmd: string): boolean {
+  return cmd in LVM2_COMMAND_ARGS;
+}
+
+/** The options `cmd` parses, with the value types LVM2 gives them in that command. */
+export function commandOptions(cmd: string): OptionDef[] {
+  const own = TSVM_COMMAND_OPTIONS[cmd];
+  if (own) return [...commonOptions(), ...own];
+  const ids: string[] = [];
+  for (const id of LVM2_COMMAND_ARGS[cmd] ?? []) {
+    ids.push(id);
+    if (id === 'size') ids.push('extents');
+    const syn = synonymOf(cmd, id);
+    if (syn) ids.push(syn);
+    if (id === 'allocatable' || id === 'resizeable') ids.push('allocation');
+  }
+  const types = VALUE_TYPE_BY_COMMAND[cmd] ?? {};
+  return [...new Set(ids)].map((id) => {
+    const d = BY_ID.get(id)!;
+    return types[id] ? { ...d, type: types[id]! } : d;
+  });
+}
+
+/** OO_ALL: the options every LVM command accepts. */
+export function commonOptions(): OptionDef[] {
+  return COMMON_OPTIONS.map((long) => BY_ID.get(long)!);
+}
+
+/** Long names of the options every LVM command accepts (command-lines.in OO_ALL). */
 export const COMMON_OPTIONS = [
-  'help', 'verbose', 'quiet', 'yes', 'test', 'debug', 'config', 'commandprofile', 'profile', 'driverloaded',
-  'nolocking', 'lockopt', 'longhelp', 'version', 'devices', 'devicesfile', 'nohints', 'journal',
+  'commandprofile', 'config', 'debug', 'driverloaded', 'help', 'nolocking', 'lockopt', 'longhelp', 'profile', 'quiet',
+  'verbose', 'version', 'yes', 'test', 'devicesfile', 'devices', 'nohints', 'journal',
 ];
 
-/** Options of the report commands (lvs, pvs, vgs). */
+/** The report options tsvm's report engine implements (command-lines.in OO_REPORT, less --configreport, --logonly). */
 export const REPORT_OPTIONS = [
   'options', 'sort', 'select', 'noheadings', 'nosuffix', 'units', 'separator', 'aligned', 'nameprefixes', 'unquoted',
   'rows', 'reportformat', 'all', 'binary', 'unbuffered', 'ignorelockingfailure', 'readonly', 'partial', 'foreign',

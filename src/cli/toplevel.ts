@@ -6,7 +6,7 @@ import yargs from 'yargs';
 import { mkdirSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMMAND_NAMES, loadCommand } from './registry.js';
-import { OPTIONS, COMMON_OPTIONS } from './options.js';
+import { commandOptions } from './options.js';
 import { ENO_SUCH_CMD } from './errors.js';
 
 const LVM_COMMANDS = COMMAND_NAMES.filter((c) => c !== 'dd' && c !== 'fault');
@@ -17,10 +17,7 @@ async function complete(words: string[]): Promise<string[]> {
   const cmdIndex = words.length > 0 && (COMMAND_NAMES as readonly string[]).includes(words[0]!) ? 0 : -1;
   if (cmdIndex < 0) return [...COMMAND_NAMES, 'links', 'completion', 'help', 'version'];
   const spec = await loadCommand(words[0]!);
-  return [...COMMON_OPTIONS, ...spec.options].flatMap((o) => {
-    const d = OPTIONS.get(o);
-    return d ? [`--${d.long}`] : [];
-  });
+  return commandOptions(spec.name).map((d) => `--${d.long}`);
 }
 
 export async function runTopLevel(args: string[], self: string, version: string): Promise<number> {

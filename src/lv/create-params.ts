@@ -9,7 +9,7 @@ import { vgNameArg } from '../cli/toollib.js';
 import type { AllocPolicy } from '../model/types.js';
 import { lvNameRestriction, nameError } from '../model/names.js';
 import { DEFAULT_MIRROR_MAX_IMAGES, DEFAULT_STRIPE_SIZE } from '../model/defaults.js';
-import { checkNotRepeated, usageError } from './common.js';
+import { usageError } from './common.js';
 import { displaySizeR } from './extents-arg.js';
 
 const KNOWN_SEGTYPES = [
@@ -213,7 +213,6 @@ const COMMON_FOR_ALL = [
 
 /** Everything lvcreate checks before it reads the VG. */
 export function readCreateParams(ctx: Context, args: Args): CreateParams {
-  checkNotRepeated(args, ['name', 'size', 'extents', 'type', 'stripes', 'stripesize', 'mirrors']);
   const st = segtypeOf(ctx, args);
   checkSyntax(ctx, args);
   const p: CreateParams = {

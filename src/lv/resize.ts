@@ -15,7 +15,7 @@ import { findLv, isMirror } from '../model/vg-query.js';
 import { vgExtentCount, vgFreeExtents } from '../model/pv-map.js';
 import { DEFAULT_STRIPE_SIZE } from '../model/defaults.js';
 import type { LoadedVg } from '../store/metadata-store.js';
-import { checkNotRepeated, displayLvName, printer, usageError } from './common.js';
+import { displayLvName, printer, usageError } from './common.js';
 import { displaySizeR, percentOfExtents } from './extents-arg.js';
 import { createPvList, pvListFreeExtents } from './pv-list.js';
 import { mergeSegments, segmentsFromRuns, truncateSegments } from './segments.js';
@@ -37,7 +37,6 @@ interface ResizeParams {
 
 /** _lvresize_params(): the command line (exit 3 on errors). */
 function readParams(ctx: Context, args: Args, mode: ResizeMode): ResizeParams {
-  checkNotRepeated(args, ['size', 'extents', 'stripes', 'stripesize', 'type', 'mirrors']);
   const size = args.size('size');
   const ext = args.extents('extents');
   if (mode === 'reduce') {
