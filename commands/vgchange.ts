@@ -1,8 +1,9 @@
 // vgchange: VG attributes and activation of its LVs (tools/vgchange.c).
+import type { Args } from '../src/cli/args.js';
 import type { CommandSpec } from '../src/cli/command-spec.js';
 import { CommandFailed, ECMD_FAILED, InvalidCommandLine } from '../src/cli/errors.js';
 import { noMatchingSyntaxLines } from '../src/cli/help.js';
-import { commitVg, readVgForUpdate, vgNameArg } from '../src/cli/toollib.js';
+import { commitVg, readVgForUpdate, vgArgNames } from '../src/cli/toollib.js';
 import type { LogicalVolume, VolumeGroup } from '../src/model/types.js';
 
 export const spec: CommandSpec = {
@@ -11,12 +12,14 @@ export const spec: CommandSpec = {
   usage: ['vgchange VG|Tag|Select ...'],
   options: ['activate', 'alloc', 'resizeable', 'autobackup', 'addtag', 'deltag', 'logicalvolume',
     'maxphysicalvolumes', 'physicalextentsize', 'select', 'force', 'ignoremonitoring', 'monitor', 'noudevsync',
-    'partial', 'reportformat', 'ignoreactivationskip', 'ignorelockingfailure', 'ignoreskippedcluster', 'sysinit'],
+    'partial', 'reportformat', 'ignoreactivationskip', 'ignorelockingfailure', 'ignoreskippedcluster', 'sysinit', 'allocation'],
   async run(ctx, args) {
-    const names = args.positionals.length ? args.positionals.map(vgNameArg) : ctx.store.vgNames();
+    const names = args.positionals.length ? vgArgNames(ctx, args.positionals) : ctx.store.vgNames();
     const changes = ['activate', 'alloc', 'resizeable', 'addtag', 'deltag', 'logicalvolume', 'maxphysicalvolumes']
       .filter((o) => args.has(o));
     if (!changes.length) throw new InvalidCommandLine(...noMatchingSyntaxLines('vgchange'));
+    // --allocation is a synonym of --resizeable only when merged, after LVM2 matched a variant
+    if (args.has('allocation')) throw new InvalidCommandLine(`Command does not accept option: --allocation ${args.str('allocation')}.`);
     let rc = 0;
     for (const name of names) {
       try {
@@ -29,22 +32,7 @@ export const spec: CommandSpec = {
           await activate(ctx, vg, on, (lvs) => ctx.store.setLvActive(lvs.map((l) => l.uuid), on));
           continue;
         }
-        const alloc = args.str('alloc');
-        if (alloc !== undefined) {
-          if (alloc === 'inherit') throw new CommandFailed('Volume Group allocation policy cannot inherit from anything');
-          if (alloc === vg.alloc) throw new CommandFailed(`Volume group allocation policy is already ${alloc}`);
-          vg.alloc = alloc as VolumeGroup['alloc'];
-        }
-        const rz = args.str('resizeable');
-        if (rz !== undefined) {
-          const want = rz === 'y';
-          if (want === vg.resizeable) throw new CommandFailed(`Volume group "${name}" is already ${want ? 'resizeable' : 'not resizeable'}`);
-          vg.resizeable = want;
-        }
-        for (const t of args.all('addtag')) if (!vg.tags.includes(t)) vg.tags.push(t);
-        for (const t of args.all('deltag')) vg.tags = vg.tags.filter((x) => x !== t);
-        if (args.has('logicalvolume')) vg.maxLv = args.int('logicalvolume')!;
-        if (args.has('maxphysicalvolumes')) vg.maxPv = args.int('maxphysicalvolumes')!;
+        for (const [opt, change] of PROPERTY_CHANGES) if (args.has(opt)) change(vg, args);
         commitVg(ctx, loaded, `vgchange ${name}`);
         ctx.out.print(`Volume group "${name}" successfully changed`);
       } catch (e) {
@@ -56,6 +44,42 @@ export const spec: CommandSpec = {
     return rc;
   },
 };
+
+/** _vgchange_single()'s property changes, in LVM2's order; each throws LVM2's error. */
+const PROPERTY_CHANGES: Array<[string, (vg: VolumeGroup, args: Args) => void]> = [
+  ['logicalvolume', (vg, args) => {
+    const max = args.int('logicalvolume')!;
+    if (!vg.resizeable) throw new CommandFailed(`Volume group "${vg.name}" must be resizeable to change MaxLogicalVolume`);
+    const visible = vg.lvs.filter((l) => l.visible).length;
+    if (max && max < visible) throw new CommandFailed(`MaxLogicalVolume is less than the current number ${visible} of LVs for ${vg.name}`);
+    vg.maxLv = max;
+  }],
+  ['maxphysicalvolumes', (vg, args) => {
+    const max = args.int('maxphysicalvolumes')!;
+    if (!vg.resizeable) throw new CommandFailed(`Volume group "${vg.name}" must be resizeable to change MaxPhysicalVolumes`);
+    if (max && max < vg.pvs.length) {
+      throw new CommandFailed(`MaxPhysicalVolumes is less than the current number ${vg.pvs.length} of PVs for "${vg.name}"`);
+    }
+    vg.maxPv = max;
+  }],
+  ['resizeable', (vg, args) => {
+    const want = args.str('resizeable') === 'y';
+    if (want === vg.resizeable) throw new CommandFailed(`Volume group "${vg.name}" is already ${want ? 'resizeable' : 'not resizeable'}`);
+    vg.resizeable = want;
+  }],
+  ['deltag', (vg, args) => {
+    for (const t of args.all('deltag')) vg.tags = vg.tags.filter((x) => x !== t);
+  }],
+  ['addtag', (vg, args) => {
+    for (const t of args.all('addtag')) if (!vg.tags.includes(t)) vg.tags.push(t);
+  }],
+  ['alloc', (vg, args) => {
+    const alloc = args.str('alloc')!;
+    if (alloc === vg.alloc) throw new CommandFailed(`Volume group allocation policy is already ${alloc}`);
+    if (alloc === 'inherit') throw new CommandFailed('Volume Group allocation policy cannot inherit from anything');
+    vg.alloc = alloc as VolumeGroup['alloc'];
+  }],
+];
 
 /** vgchange -a: every visible LV (with its sub-LVs) changes state; LVM2 counts the active ones after. */
 async function activate(

@@ -2,7 +2,7 @@
 import type { CommandSpec } from '../src/cli/command-spec.js';
 import { CommandFailed, ECMD_FAILED, InvalidCommandLine } from '../src/cli/errors.js';
 import { noMatchingSyntaxLines } from '../src/cli/help.js';
-import { readVgForUpdate, takeGlobalLock, vgNameArg } from '../src/cli/toollib.js';
+import { readVgForUpdate, takeGlobalLock, vgArgNames } from '../src/cli/toollib.js';
 import { markMissingPvs } from '../src/cli/pv-tools.js';
 import { visibleLvCount, isMirror } from '../src/model/vg-query.js';
 import { FileDevice } from '../src/device/file-device.js';
@@ -20,20 +20,21 @@ export const spec: CommandSpec = {
       throw new InvalidCommandLine(...noMatchingSyntaxLines('vgremove'), 'Correct command syntax is:');
     }
     takeGlobalLock(ctx);
+    // vgremove_single(): one -f, or -y, answers the prompts
+    const prompt = !args.has('force') && !args.has('yes');
     let rc = 0;
-    for (const arg of args.positionals) {
-      const name = vgNameArg(arg);
+    for (const name of vgArgNames(ctx, args.positionals)) {
       try {
         const loaded = readVgForUpdate(ctx, name, { ownScan: true });
         const vg = loaded.vg;
         const visible = visibleLvCount(vg);
-        if (visible > 0 && !args.has('force')) {
+        if (visible > 0 && prompt) {
           if (!ctx.yesNo(`Do you really want to remove volume group "${name}" containing ${visible} logical volumes? [y/n]: `)) {
             throw new CommandFailed(`Volume group "${name}" not removed`);
           }
         }
         for (const lv of vg.lvs.filter((l) => l.visible)) {
-          if (lv.active && !args.has('force') && !ctx.yesNo(`Do you really want to remove active logical volume ${name}/${lv.name}? [y/n]: `)) {
+          if (lv.active && prompt && !ctx.yesNo(`Do you really want to remove active logical volume ${name}/${lv.name}? [y/n]: `)) {
             throw new CommandFailed(`Logical volume ${lv.name} not removed`, `Volume group "${name}" not removed`);
           }
         }

@@ -48,6 +48,8 @@ async function main(argv: string[]): Promise<number> {
     }
     refuseUnsupported(spec, args);
     ctx.configOverride = args.all('config').join('\n');
+    const prefix = ctx.config.get('log/prefix');
+    if (typeof prefix === 'string') out.prefix = prefix;
     return await spec.run(ctx, args);
   } catch (e) {
     if (e instanceof LvmError) {

@@ -11,7 +11,8 @@ export type { ExtentsArg } from './values.js';
 /** Synonym -> the option it stands for (metadatacopies depends on the command). */
 function synonyms(cmd: string): Array<[string, string]> {
   const list: Array<[string, string]> = [
-    ['resizable', 'resizeable'], ['allocation', 'allocatable'], ['allocation', 'resizeable'],
+    // (--allocation also stands for --resizeable, but vgchange's variants do not match it: left as is)
+    ['resizable', 'resizeable'], ['allocation', 'allocatable'],
     ['virtualoriginsize', 'virtualsize'], ['available', 'activate'], ['raidrebuild', 'rebuild'],
     ['raidsyncaction', 'syncaction'], ['raidwritemostly', 'writemostly'], ['raidminrecoveryrate', 'minrecoveryrate'],
     ['raidmaxrecoveryrate', 'maxrecoveryrate'], ['raidwritebehind', 'writebehind'],
@@ -28,7 +29,8 @@ export class Args {
       const v = parsed.values.get(old);
       if (!v) continue;
       if (parsed.values.has(std)) {
-        throw new InvalidCommandLine(`--${old} and --${std} are synonyms.  Please only supply one.`);
+        throw new InvalidCommandLine(`--${old} and --${std} are synonyms.  Please only supply one.`,
+          `Run \`${cmd} --help' for more information.`);
       }
       parsed.values.set(std, v);
       const p = parsed.parsed.get(old);

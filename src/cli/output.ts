@@ -7,7 +7,8 @@ export class Output {
   private out: string[] = [];
   private err: string[] = [];
   /** Interleaving matters only on a terminal; keep stdout/stderr ordering by flushing stdout before stderr writes. */
-  constructor(readonly prefix = '  ') {}
+  /** log/prefix: set from the configuration once it is read (src/start.ts). */
+  constructor(public prefix = '  ') {}
 
   /** A normal message on stdout (log_print). */
   print(line: string): void {

@@ -6,6 +6,7 @@ import type { LoadedVg } from '../store/metadata-store.js';
 import type { LogicalVolume, PhysicalVolume, VolumeGroup } from '../model/types.js';
 import { findLv } from '../model/vg-query.js';
 import { vgLockName, GLOBAL_LOCK } from '../store/locks.js';
+import { hasTag, lvmcacheOrder, lvsByTag, splitTagArgs } from './tag-args.js';
 import { markMissingPvs, vgMissingPvs, warnAfterCommit, warnMissing } from './pv-tools.js';
 
 export interface LvName {
@@ -126,9 +127,14 @@ export interface LvArgGroup {
   lvs: string[] | null;
 }
 
+/**
+ * The LVs named by VG, vg/lv and @tag arguments. With a tag, every VG is visited in lvmcache's
+ * order (tag-args.ts); a VG carrying the tag stands for all its LVs.
+ */
 export function groupLvArgs(ctx: Context, positionals: string[]): LvArgGroup[] {
+  const { names, tags } = splitTagArgs(ctx, positionals);
   const out: LvArgGroup[] = [];
-  for (const arg of positionals) {
+  for (const arg of names) {
     const plain = vgNameArg(arg);
     const t = plain.includes('/') ? parseLvName(ctx, arg) : null;
     const vg = t ? t.vg : plain;
@@ -137,5 +143,27 @@ export function groupLvArgs(ctx: Context, positionals: string[]): LvArgGroup[] {
     if (!t) entry.lvs = null;
     else if (entry.lvs && !entry.lvs.includes(t.lv)) entry.lvs.push(t.lv);
   }
-  return out;
+  if (!tags.length) return out;
+  const ordered: LvArgGroup[] = [];
+  for (const vg of lvmcacheOrder(ctx.reader.loadAllVgs())) {
+    const named = out.find((x) => x.vg === vg.name);
+    if (named?.lvs === null || hasTag(vg, tags)) {
+      ordered.push({ vg: vg.name, lvs: null });
+      continue;
+    }
+    const lvs = [...(named?.lvs ?? [])];
+    for (const lv of lvsByTag(vg, tags)) if (!lvs.includes(lv.name)) lvs.push(lv.name);
+    if (lvs.length) ordered.push({ vg: vg.name, lvs });
+  }
+  return [...ordered, ...out.filter((x) => !ordered.some((o) => o.vg === x.vg))];
+}
+
+/** VG arguments and @tags (process_each_vg): with a tag, every VG carrying it, in lvmcache's order. */
+export function vgArgNames(ctx: Context, positionals: string[]): string[] {
+  const { names, tags } = splitTagArgs(ctx, positionals);
+  const plain = [...new Set(names.map(vgNameArg))];
+  if (!tags.length) return plain;
+  const vgs = lvmcacheOrder(ctx.reader.loadAllVgs());
+  const chosen = vgs.filter((vg) => plain.includes(vg.name) || hasTag(vg, tags)).map((vg) => vg.name);
+  return [...chosen, ...plain.filter((n) => !chosen.includes(n))];
 }

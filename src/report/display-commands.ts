@@ -6,6 +6,7 @@ import type { Args } from '../cli/args.js';
 import type { Context } from '../cli/context.js';
 import { InvalidCommandLine } from '../cli/errors.js';
 import { parseLvName, vgNameArg } from '../cli/toollib.js';
+import { addTaggedLvs, hasTag, splitTagArgs } from '../cli/tag-args.js';
 import type { VolumeGroup } from '../model/types.js';
 import {
   lvdisplayColons, lvdisplayFull, pvdisplayColons, pvdisplayFull, pvdisplayShort, pvscanLines, vgdisplayColons,
@@ -33,8 +34,9 @@ export async function pvdisplay(ctx: Context, args: Args): Promise<number> {
   let code = 0;
   let chosen = all;
   if (args.positionals.length) {
-    chosen = [];
-    for (const a of args.positionals) {
+    const { names, tags } = splitTagArgs(ctx, args.positionals);
+    chosen = tags.length ? all.filter((x) => hasTag(x.pv, tags)) : [];
+    for (const a of names) {
       const dev = ctx.device(a);
       const e = all.find((x) => x.pv.name === dev.name || x.pv.path === dev.path);
       if (e) chosen.push(e);
@@ -72,7 +74,10 @@ function loadVgs(ctx: Context, names: string[]): { vgs: VolumeGroup[]; code: num
 
 export async function vgdisplay(ctx: Context, args: Args): Promise<number> {
   if (args.has('columns')) return (await import('./reporter.js')).runReport(ctx, args, 'vgs');
-  const { vgs, code } = loadVgs(ctx, args.positionals.map(vgNameArg));
+  const { names, tags } = splitTagArgs(ctx, args.positionals);
+  const wanted = names.map(vgNameArg);
+  if (tags.length) for (const vg of ctx.reader.loadAllVgs()) if (hasTag(vg, tags)) wanted.push(vg.name);
+  const { vgs, code } = args.positionals.length && !wanted.length ? { vgs: [], code: 0 } : loadVgs(ctx, wanted);
   for (const vg of vgs) {
     const info = vgInfo(vg);
     if (args.has('short')) print(ctx, [vgdisplayShort(info)]);
@@ -85,7 +90,8 @@ export async function vgdisplay(ctx: Context, args: Args): Promise<number> {
 export async function lvdisplay(ctx: Context, args: Args): Promise<number> {
   if (args.has('columns')) return (await import('./reporter.js')).runReport(ctx, args, 'lvs');
   const wanted = new Map<string, Set<string>>();
-  for (const a of args.positionals) {
+  const { names, tags } = splitTagArgs(ctx, args.positionals);
+  for (const a of names) {
     const plain = a.startsWith('/dev/') ? a.slice(5) : a;
     if (plain.includes('/') || a.startsWith('/dev/mapper/')) {
       const n = parseLvName(ctx, a);
@@ -94,7 +100,11 @@ export async function lvdisplay(ctx: Context, args: Args): Promise<number> {
       wanted.get(n.vg)!.add(n.lv);
     } else wanted.set(vgNameArg(a), wanted.get(vgNameArg(a)) ?? new Set());
   }
-  const { vgs, code: c0 } = loadVgs(ctx, [...wanted.keys()]);
+  if (tags.length) {
+    const vgNames = [...wanted.keys()];
+    addTaggedLvs(ctx.reader.loadAllVgs(), tags, vgNames, wanted);
+  }
+  const { vgs, code: c0 } = args.positionals.length && !wanted.size ? { vgs: [], code: 0 } : loadVgs(ctx, [...wanted.keys()]);
   let code = c0;
   for (const vg of vgs) {
     const info: VgInfo = vgInfo(vg);

@@ -8,6 +8,7 @@ import type { Args } from '../cli/args.js';
 import type { Context } from '../cli/context.js';
 import { InvalidCommandLine } from '../cli/errors.js';
 import { parseLvName, vgNameArg } from '../cli/toollib.js';
+import { addTaggedLvs, hasTag, splitTagArgs } from '../cli/tag-args.js';
 import type { VolumeGroup } from '../model/types.js';
 import {
   buildFieldList, buildSortKeys, fieldHelp, renderReport, resolveField, sortRows, UnknownFieldError, type SortKey,
@@ -57,9 +58,10 @@ interface Targets {
 
 function lvsTargets(ctx: Context, args: Args): Targets {
   if (!args.positionals.length) return { vgs: null, lvs: new Map() };
+  const { names, tags } = splitTagArgs(ctx, args.positionals);
   const vgs: string[] = [];
   const lvs = new Map<string, Set<string>>();
-  for (const a of args.positionals) {
+  for (const a of names) {
     const stripped = a.startsWith('/dev/') ? a.slice(5) : a;
     if (stripped.includes('/') || a.startsWith('/dev/mapper/')) {
       const n = parseLvName(ctx, a);
@@ -82,7 +84,17 @@ function lvsTargets(ctx: Context, args: Args): Targets {
       lvs.set(v, new Set());
     }
   }
+  if (tags.length) addTaggedLvs(ctx.reader.loadAllVgs(), tags, vgs, lvs);
   return { vgs, lvs };
+}
+
+/** VG arguments and @tags of vgs and pvs --segments-less VG reports. */
+function vgsTargets(ctx: Context, args: Args): Targets {
+  if (!args.positionals.length) return { vgs: null, lvs: new Map() };
+  const { names, tags } = splitTagArgs(ctx, args.positionals);
+  const vgs = names.map(vgNameArg);
+  if (tags.length) for (const vg of ctx.reader.loadAllVgs()) if (hasTag(vg, tags) && !vgs.includes(vg.name)) vgs.push(vg.name);
+  return { vgs, lvs: new Map() };
 }
 
 export async function runReport(ctx: Context, args: Args, cmd: ReportCommand): Promise<number> {
@@ -193,9 +205,7 @@ function lvRows(info: VgInfo, rowType: RowType, all: boolean, names: Set<string>
 }
 
 function collectVgRows(ctx: Context, args: Args, cmd: ReportCommand, rowType: RowType, rows: Row[]): number {
-  const targets: Targets = cmd === 'lvs'
-    ? lvsTargets(ctx, args)
-    : { vgs: args.positionals.length ? args.positionals.map(vgNameArg) : null, lvs: new Map() };
+  const targets: Targets = cmd === 'lvs' ? lvsTargets(ctx, args) : vgsTargets(ctx, args);
   let code = 0;
   let vgs: VolumeGroup[];
   if (targets.vgs === null) vgs = scanVgs(ctx, ctx.reader.loadAllVgs());
@@ -260,7 +270,9 @@ function collectPvRows(ctx: Context, args: Args, rowType: RowType, rows: Row[]):
   let chosen = all;
   if (args.positionals.length) {
     chosen = [];
-    for (const a of args.positionals) {
+    const { names, tags } = splitTagArgs(ctx, args.positionals);
+    for (const r of all) if (tags.length && hasTag(r.pv!, tags)) chosen.push(r);
+    for (const a of names) {
       const dev = ctx.device(a);
       const row = all.find((r) => r.pv!.name === dev.name || r.pv!.path === dev.path);
       if (!row) {
