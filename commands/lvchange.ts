@@ -11,6 +11,7 @@ import type { AllocPolicy, LogicalVolume, VolumeGroup } from '../src/model/types
 import { findLv, isMirror, isMirrorImage, isMirrorLog, lvTree } from '../src/model/vg-query.js';
 import type { LoadedVg } from '../src/store/metadata-store.js';
 import { commitAndKeep, displayLvName, printer } from '../src/lv/common.js';
+import { monitorOnActivation, setMonitoring } from '../src/mirror/monitoring.js';
 
 const PAGE_SECTORS = 8;
 const PROPERTY_OPTIONS = ['permission', 'alloc', 'contiguous', 'readahead', 'addtag', 'deltag', 'setactivationskip'];
@@ -103,6 +104,7 @@ async function changeActivation(ctx: Context, args: Args, loaded: LoadedVg, lv: 
   const active = args.str('activate')!.endsWith('y');
   if (active && lv.flags.includes('ACTIVATION_SKIP') && !args.has('ignoreactivationskip')) return;
   const tree = lvTree(loaded.vg, lv);
+  if (!args.has('ignoremonitoring')) monitorOnActivation(ctx.systemDir, [lv.uuid], active, args.str('monitor'));
   if (tree.every((l) => l.active === active)) return;
   for (const l of tree) l.active = active;
   commitAndKeep(ctx, loaded, `lvchange -a${active ? 'y' : 'n'} ${displayLvName(loaded.vg, lv)}`);
@@ -125,6 +127,11 @@ async function changeOne(ctx: Context, args: Args, loaded: LoadedVg, lv: Logical
     rc = Math.max(rc, await mod.lvchangeResync(ctx, loaded, lv, args));
   }
   if (args.has('activate')) await changeActivation(ctx, args, loaded, lv);
+  else if (args.has('monitor') && !args.has('ignoremonitoring')) {
+    // _lvchange_monitoring(): (un)register an active LV with "dmeventd"
+    if (!lv.active) throw new CommandFailed(`Logical volume ${displayLvName(loaded.vg, lv)} is not active.`);
+    setMonitoring(ctx.systemDir, lv.uuid, args.str('monitor') === 'y');
+  }
   return rc;
 }
 
@@ -140,7 +147,7 @@ export const spec: CommandSpec = {
     'reportformat', 'partial', 'ignorelockingfailure', 'sysinit', 'ignoreskippedcluster',
   ],
   async run(ctx, args) {
-    const acting = [...PROPERTY_OPTIONS, 'activate', 'resync'].some((o) => args.has(o));
+    const acting = [...PROPERTY_OPTIONS, 'activate', 'resync', 'monitor'].some((o) => args.has(o));
     if (!acting || !args.positionals.length) throw new InvalidCommandLine(...noMatchingSyntaxLines('lvchange'));
     if (args.has('contiguous') && args.has('alloc')) {
       throw new InvalidCommandLine('Only one of --alloc and --contiguous permitted.', "Run `lvchange --help' for more information.");

@@ -34,7 +34,11 @@ export async function convertMirror(c: ConvertCall): Promise<number> {
   const type = args.str('type');
   const mirrored = isMirror(lv);
   if (!mirrored && !isLinearLv(lv)) throw new CommandFailed(`Mirrors of striped LVs (${full}) are not supported by tsvm.`);
-  if (!mirrored && args.has('mirrors') && type === undefined && (args.int('mirrors') ?? 0) !== 0) throw new CommandFailed(raid1Unavailable);
+  // -m without --type means global/mirror_segtype_default (raid1 unless set to mirror): _convert_striped
+  const mirrorsMeanMirror = ctx.config.str('global/mirror_segtype_default', 'raid1') === 'mirror';
+  if (!mirrored && args.has('mirrors') && type === undefined && !mirrorsMeanMirror && (args.int('mirrors') ?? 0) !== 0) {
+    throw new CommandFailed(raid1Unavailable);
+  }
   if (type === 'mirror' && !args.has('mirrors') && !mirrored) throw new CommandFailed('Conversions to --type mirror require -m/--mirrors');
   if (type === 'linear' && args.has('mirrors') && Number(args.str('mirrors')) !== 0) throw new CommandFailed('Cannot specify mirrors with linear type.');
 

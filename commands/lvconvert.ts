@@ -18,7 +18,7 @@ export const spec: CommandSpec = {
   usage: ['lvconvert --type mirror LV', 'lvconvert -m|--mirrors [+|-]Number LV', 'lvconvert --splitmirrors Number -n|--name LV_new LV', 'lvconvert --repair LV'],
   options: [
     'type', 'mirrors', 'mirrorlog', 'corelog', 'regionsize', 'alloc', 'background', 'interval', 'splitmirrors', 'name',
-    'trackchanges', 'repair', 'usepolicies', 'force', 'stripes', 'stripesize', 'noudevsync', 'autobackup',
+    'trackchanges', 'repair', 'usepolicies', 'force', 'stripes', 'stripesize', 'noudevsync',
   ],
   async run(ctx, args) {
     const pos = args.positionals;

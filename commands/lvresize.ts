@@ -6,7 +6,7 @@ export const spec: CommandSpec = {
   name: 'lvresize',
   summary: 'Resize a logical volume',
   usage: ['lvresize -L|--size [+|-]Size[m|UNIT] LV', 'lvresize LV PV ...'],
-  options: ['size', 'extents', 'alloc', 'autobackup', 'force', 'nofsck', 'nosync', 'noudevsync', 'reportformat', 'resizefs', 'stripes', 'stripesize', 'type', 'usepolicies', 'poolmetadatasize'],
+  options: ['size', 'extents', 'alloc', 'autobackup', 'force', 'nofsck', 'nosync', 'noudevsync', 'reportformat', 'resizefs', 'stripes', 'stripesize', 'type', 'poolmetadatasize'],
   async run(ctx, args) {
     const { resizeCommand } = await import('../src/lv/resize.js');
     return resizeCommand(ctx, args, 'any');

@@ -5,7 +5,7 @@ export const spec: CommandSpec = {
   name: 'pvdisplay',
   summary: 'Display various attributes of physical volume(s)',
   usage: ['pvdisplay [ PV|Tag ... ]'],
-  options: ['colon', 'columns', 'maps', 'short', 'all', 'options', 'sort', 'select', 'noheadings', 'nosuffix', 'units', 'separator', 'aligned', 'unquoted', 'binary', 'ignorelockingfailure', 'readonly', 'partial', 'foreign', 'shared', 'reportformat', 'ignoreskippedcluster', 'unbuffered'],
+  options: ['colon', 'columns', 'maps', 'short', 'all', 'options', 'sort', 'select', 'noheadings', 'nosuffix', 'units', 'separator', 'aligned', 'binary', 'ignorelockingfailure', 'readonly', 'foreign', 'shared', 'reportformat', 'ignoreskippedcluster', 'unbuffered'],
   async run(ctx, args) {
     const { pvdisplay } = await import('../src/report/display-commands.js');
     return pvdisplay(ctx, args);

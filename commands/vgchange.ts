@@ -5,6 +5,7 @@ import { CommandFailed, ECMD_FAILED, InvalidCommandLine } from '../src/cli/error
 import { noMatchingSyntaxLines } from '../src/cli/help.js';
 import { commitVg, readVgForUpdate, vgArgNames } from '../src/cli/toollib.js';
 import type { LogicalVolume, VolumeGroup } from '../src/model/types.js';
+import { monitorOnActivation, setMonitoring } from '../src/mirror/monitoring.js';
 
 export const spec: CommandSpec = {
   name: 'vgchange',
@@ -15,7 +16,7 @@ export const spec: CommandSpec = {
     'partial', 'reportformat', 'ignoreactivationskip', 'ignorelockingfailure', 'ignoreskippedcluster', 'sysinit', 'allocation'],
   async run(ctx, args) {
     const names = args.positionals.length ? vgArgNames(ctx, args.positionals) : ctx.store.vgNames();
-    const changes = ['activate', 'alloc', 'resizeable', 'addtag', 'deltag', 'logicalvolume', 'maxphysicalvolumes']
+    const changes = ['activate', 'alloc', 'resizeable', 'addtag', 'deltag', 'logicalvolume', 'maxphysicalvolumes', 'monitor']
       .filter((o) => args.has(o));
     if (!changes.length) throw new InvalidCommandLine(...noMatchingSyntaxLines('vgchange'));
     // --allocation is a synonym of --resizeable only when merged, after LVM2 matched a variant
@@ -30,6 +31,13 @@ export const spec: CommandSpec = {
         if (args.has('activate')) {
           const on = args.str('activate')!.endsWith('y');
           await activate(ctx, vg, on, (lvs) => ctx.store.setLvActive(lvs.map((l) => l.uuid), on));
+          if (!args.has('ignoremonitoring')) {
+            monitorOnActivation(ctx.systemDir, vg.lvs.filter((l) => l.visible).map((l) => l.uuid), on, args.str('monitor'));
+          }
+          continue;
+        }
+        if (args.has('monitor') && changes.length === 1) {
+          if (!args.has('ignoremonitoring')) monitorActiveLvs(ctx, vg, args.str('monitor') === 'y');
           continue;
         }
         for (const [opt, change] of PROPERTY_CHANGES) if (args.has(opt)) change(vg, args);
@@ -80,6 +88,14 @@ const PROPERTY_CHANGES: Array<[string, (vg: VolumeGroup, args: Args) => void]> =
     vg.alloc = alloc as VolumeGroup['alloc'];
   }],
 ];
+
+/** _vgchange_monitoring(): (un)register every active LV of the VG, and say how many. */
+function monitorActiveLvs(ctx: Parameters<CommandSpec['run']>[0], vg: VolumeGroup, on: boolean): void {
+  const active = vg.lvs.filter((l) => l.active);
+  if (!active.length) return;
+  for (const lv of active) setMonitoring(ctx.systemDir, lv.uuid, on);
+  ctx.out.print(`${active.length} logical volume(s) in volume group "${vg.name}" ${on ? '' : 'un'}monitored`);
+}
 
 /** vgchange -a: every visible LV (with its sub-LVs) changes state; LVM2 counts the active ones after. */
 async function activate(

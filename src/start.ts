@@ -13,8 +13,16 @@ import { Args } from './cli/args.js';
 import { commandOptions } from './cli/options.js';
 import { refuseUnsupported } from './cli/unsupported.js';
 import { renderHelp } from './cli/help.js';
+import { parseUnits } from './report/units.js';
+import { setDisplayUnits } from './model/units.js';
 
 const VERSION = '0.1.0';
+
+/** global/units (or a display command's --units) and --nosuffix, for every size a message prints. */
+function applyDisplayUnits(ctx: Context, args: Args): void {
+  const units = parseUnits(args.str('units') ?? ctx.config.str('global/units', 'r'), args.has('nosuffix'));
+  if (units && !units.custom) setDisplayUnits(units);
+}
 
 async function main(argv: string[]): Promise<number> {
   const out = new Output();
@@ -50,6 +58,7 @@ async function main(argv: string[]): Promise<number> {
     ctx.configOverride = args.all('config').join('\n');
     const prefix = ctx.config.get('log/prefix');
     if (typeof prefix === 'string') out.prefix = prefix;
+    applyDisplayUnits(ctx, args);
     return await spec.run(ctx, args);
   } catch (e) {
     if (e instanceof LvmError) {

@@ -75,3 +75,49 @@ describe('Args value checks', () => {
     expect(fails(() => args(['-i', 'x'])).code).toBe(3);
   });
 });
+
+describe("LVM2's option table (args.h, command-lines.in)", () => {
+  const parse = (cmd: string, argv: string[]) => new Args(cmd, getopt(cmd, argv, commandOptions(cmd)));
+
+  it('drops hyphens inside long option names, up to "=" and not after "--"', () => {
+    const a = parse('lvconvert', ['--use-policies', '--repair', '--regionsize=1-m'.replace('1-m', '1m'), 'vg/lv']);
+    expect(a.has('usepolicies')).toBe(true);
+    expect(parse('lvs', ['--', '--no-headings']).positionals).toEqual(['--no-headings']);
+    expect(fails(() => parse('lvs', ['--no-such-thing'])).lines[0]).toBe("lvs: unrecognized option '--nosuchthing'");
+  });
+
+  it("takes LVM2's value synonyms and refuses what its parsers refuse", () => {
+    expect(parse('lvchange', ['-aye', 'vg/lv']).str('activate')).toBe('ey');
+    expect(parse('lvchange', ['--activate', 'ya', 'vg/lv']).str('activate')).toBe('ay');
+    expect(parse('lvchange', ['-a', 'nl', 'vg/lv']).str('activate')).toBe('ln');
+    expect(parse('lvchange', ['-p', 'wr', 'vg/lv']).str('permission')).toBe('rw');
+    expect(parse('lvchange', ['--addtag', '@t1', 'vg/lv']).all('addtag')).toEqual(['t1']);
+    expect(fails(() => parse('lvchange', ['-a', 'sn', 'vg/lv'])).lines).toEqual([
+      'Invalid argument for --activate: sn', 'Error during parsing of command line.',
+    ]);
+    expect(fails(() => parse('pvcreate', ['--metadatacopies', '3', 'x'])).code).toBe(3);
+    expect(parse('pvcreate', ['--metadatacopies', '2', 'x']).str('pvmetadatacopies')).toBe('2');
+    expect(parse('vgcreate', ['--metadatacopies', 'all', 'vg', 'x']).str('vgmetadatacopies')).toBe('all');
+    expect(fails(() => parse('lvconvert', ['-R', '3k', 'vg/lv'])).lines[0]).toBe(
+      'Region size must be a multiple of machine memory page size (4096 bytes).');
+  });
+
+  it('gives each command its own short letters and value types', () => {
+    expect(parse('lvextend', ['-r', '-L', '+1g', 'vg/lv']).has('resizefs')).toBe(true);
+    expect(parse('lvchange', ['-r', '256', 'vg/lv']).str('readahead')).toBe('256');
+    expect(parse('lvconvert', ['-i', '5', 'vg/lv']).int('interval')).toBe(5);
+    expect(parse('lvcreate', ['-i', '2', '-L', '1g', 'vg']).int('stripes')).toBe(2);
+    expect(fails(() => parse('lvreduce', ['-L', '+1g', 'vg/lv'])).lines[0]).toBe('Size may not be positive.');
+    expect(fails(() => parse('lvcreate', ['-m', '-1', 'vg'])).lines[0]).toBe('Number may not be negative.');
+    expect(parse('lvconvert', ['-m', '-1', 'vg/lv']).str('mirrors')).toBe('-1');
+  });
+
+  it('refuses a repeated option unless LVM2 counts or groups it, and a synonym given twice', () => {
+    expect(fails(() => parse('lvcreate', ['-n', 'a', '-n', 'b', 'vg'])).lines[0]).toBe('Option -n/--name may not be repeated.');
+    expect(parse('lvs', ['-o', 'lv_name', '-o', '+lv_size']).all('options')).toEqual(['lv_name', '+lv_size']);
+    expect(parse('lvremove', ['-ff', 'vg']).count('force')).toBe(2);
+    expect(fails(() => parse('vgchange', ['--resizable', 'y', '-x', 'y', 'vg'])).lines[0]).toBe(
+      '--resizable and --resizeable are synonyms.  Please only supply one.');
+    expect(parse('vgchange', ['--resizable', 'n', 'vg']).str('resizeable')).toBe('n');
+  });
+});

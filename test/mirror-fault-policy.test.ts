@@ -127,6 +127,27 @@ describe('mirror_image_fault_policy', () => {
     expect(await lab.lvField('vg/lv', 'lv_layout')).toBe('mirror');
     expect(await lab.lvField('vg/lv_mimage_1', 'lv_attr', '-a')).toMatch(/^I/);
   });
+
+  it('lvchange --monitor n stops the automatic handling for that LV until --monitor y (seg_monitor says so)', async () => {
+    expect(await lab.lvField('vg/lv', 'seg_monitor')).toBe('monitored');
+    await lab.ok('lvchange', '--monitor', 'n', 'vg/lv');
+    expect(await lab.lvField('vg/lv', 'seg_monitor')).toBe('not monitored');
+    expect((await lab.ok('lvdisplay', '-m', 'vg/lv')).stdout).toContain('  Monitoring\t\tnot monitored\n');
+    await lab.ok('fault', 'add', '/dev/loop1', '--error', '--write');
+    const r = await lab.write('vg/lv', randomBytes(MiB), 4);
+    expect(r.stderr).not.toContain('Device failure');
+    expect(await lab.lvField('vg/lv', 'lv_layout')).toBe('mirror');
+    await lab.ok('fault', 'clear');
+    await lab.ok('lvchange', '--monitor', 'y', 'vg/lv');
+    expect(await lab.lvField('vg/lv', 'seg_monitor')).toBe('monitored');
+    // deactivation drops the registration: the next activation monitors by activation/monitoring
+    await lab.ok('lvchange', '-an', '--monitor', 'n', 'vg/lv');
+    expect(await lab.lvField('vg/lv', 'seg_monitor')).toBe('');
+    await lab.ok('lvchange', '-ay', 'vg/lv');
+    expect(await lab.lvField('vg/lv', 'seg_monitor')).toBe('monitored');
+    expect((await lab.ok('vgchange', '--monitor', 'n', 'vg')).stdout).toMatch(/logical volume\(s\) in volume group "vg" unmonitored/);
+    expect(await lab.lvField('vg/lv', 'seg_monitor')).toBe('not monitored');
+  });
 });
 
 describe('mirror_log_fault_policy', () => {

@@ -158,8 +158,9 @@ export function parseValue(cmd: string, type: string, v: string): ParsedValue {
     }
     case 'readahead': {
       if (/^(auto|none)$/i.test(v)) return text(v.toLowerCase());
-      if (sizeArg(v, 's').sign === '-') bad();
-      return text(v);
+      const size = sizeArg(v, 's');
+      if (size.sign === '-') bad();
+      return text(String(Math.trunc(size.sectors)));
     }
     case 'vgmetadatacopies': if (/^(all|unmanaged)$/i.test(v)) return text(v.toLowerCase()); return text(number(v, false));
     case 'pvmetadatacopies': if (!['0', '1', '2'].includes(String(Number(number(v, false).replace('+', ''))))) bad(); return text(v);

@@ -10,7 +10,7 @@ import type { AllocPolicy } from '../model/types.js';
 import { lvNameRestriction, nameError } from '../model/names.js';
 import { DEFAULT_MIRROR_MAX_IMAGES, DEFAULT_STRIPE_SIZE } from '../model/defaults.js';
 import { usageError } from './common.js';
-import { displaySizeR } from './extents-arg.js';
+import { displaySize } from '../model/units.js';
 
 const KNOWN_SEGTYPES = [
   'linear', 'striped', 'mirror', 'raid0', 'raid0_meta', 'raid1', 'raid10', 'raid10_near', 'raid4', 'raid5', 'raid5_n',
@@ -44,6 +44,8 @@ export interface CreateParams {
   readAhead: 'auto' | number;
   tags: string[];
   activationSkip?: boolean;
+  /** --monitor y|n for the new LV's activation, unless --ignoremonitoring. */
+  monitor?: string;
   pvArgs: string[];
 }
 
@@ -63,8 +65,9 @@ function segtypeOf(ctx: Context, args: Args): { segtype: CreateParams['segtype']
   if (args.has('thin') || args.has('thinpool') || args.has('virtualsize')) return { segtype: 'other', name: 'thin', onlyLinear: false };
   if (args.has('cache') || args.has('cachepool')) return { segtype: 'other', name: 'cache', onlyLinear: false };
   if ((args.int('mirrors') ?? 0) > 0) {
-    // global/mirror_segtype_default = raid1 (raid10 with stripes)
-    const name = (args.int('stripes') ?? 1) > 1 ? 'raid10' : ctx.config.str('global/mirror_segtype_default', 'raid1');
+    // global/mirror_segtype_default (raid1), or with stripes global/raid10_segtype_default (raid10)
+    const name = (args.int('stripes') ?? 1) > 1 ? ctx.config.str('global/raid10_segtype_default', 'raid10')
+      : ctx.config.str('global/mirror_segtype_default', 'raid1');
     return name === 'mirror' ? { segtype: 'mirror', name, onlyLinear: false } : { segtype: 'raid', name, onlyLinear: false };
   }
   return { segtype: 'striped', name: 'striped', onlyLinear: false };
@@ -162,13 +165,13 @@ function readStripes(ctx: Context, args: Args, p: CreateParams): void {
   } else {
     if (!p.stripeSize) {
       p.stripeSize = DEFAULT_STRIPE_SIZE;
-      say(`Using default stripesize ${displaySizeR(p.stripeSize)}.`);
+      say(`Using default stripesize ${displaySize(p.stripeSize)}.`);
     }
     if (p.stripeSize > STRIPE_SIZE_LIMIT_SECTORS) {
-      throw usageError(ctx.cmd, `Stripe size cannot be larger than ${displaySizeR(STRIPE_SIZE_LIMIT_SECTORS / 2)}.`);
+      throw usageError(ctx.cmd, `Stripe size cannot be larger than ${displaySize(STRIPE_SIZE_LIMIT_SECTORS / 2)}.`);
     }
     if (p.stripeSize < STRIPE_SIZE_MIN || (p.stripeSize & (p.stripeSize - 1)) !== 0) {
-      throw usageError(ctx.cmd, `Invalid stripe size ${displaySizeR(p.stripeSize)}.`);
+      throw usageError(ctx.cmd, `Invalid stripe size ${displaySize(p.stripeSize)}.`);
     }
   }
 }
@@ -253,5 +256,6 @@ export function readCreateParams(ctx: Context, args: Args): CreateParams {
   const ra = args.str('readahead');
   if (ra !== undefined) p.readAhead = ra === 'auto' ? 'auto' : ra === 'none' ? 0 : Number(ra);
   if (args.has('setactivationskip')) p.activationSkip = args.str('setactivationskip') === 'y';
+  if (!args.has('ignoremonitoring')) p.monitor = args.str('monitor');
   return p;
 }

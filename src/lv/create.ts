@@ -13,7 +13,8 @@ import { newUuid } from '../model/uuid.js';
 import type { LoadedVg } from '../store/metadata-store.js';
 import type { CreateParams } from './create-params.js';
 import { displayLvName } from './common.js';
-import { displaySizeR, extentsFromSize, percentOfExtents } from './extents-arg.js';
+import { extentsFromSize, percentOfExtents } from './extents-arg.js';
+import { displaySize } from '../model/units.js';
 import { createPvList, pvListFreeExtents } from './pv-list.js';
 import { mergeSegments, segmentsFromRuns } from './segments.js';
 import { zeroLvStart } from './wipe.js';
@@ -39,7 +40,7 @@ function sizeInExtents(ctx: Context, vg: VolumeGroup, p: CreateParams, say: (l: 
         n = percentOfExtents(extents, vgExtentCount(vg));
         if (n > free) {
           n = free;
-          say(`Reducing ${extents}%VG to remaining free space ${displaySizeR(vg.extentSize * n)} in VG.`);
+          say(`Reducing ${extents}%VG to remaining free space ${displaySize(vg.extentSize * n)} in VG.`);
         }
         break;
       case 'FREE':
@@ -69,8 +70,8 @@ function roundToStripes(vg: VolumeGroup, extents: number, stripes: number, say: 
   const rest = stripes > 1 ? extents % stripes : 0;
   if (!rest) return extents;
   const n = extents + stripes - rest;
-  say(`Rounding size ${displaySizeR(extents * vg.extentSize)} (${extents} extents) up to stripe boundary size ` +
-    `${displaySizeR(n * vg.extentSize)} (${n} extents).`);
+  say(`Rounding size ${displaySize(extents * vg.extentSize)} (${extents} extents) up to stripe boundary size ` +
+    `${displaySize(n * vg.extentSize)} (${n} extents).`);
   return n;
 }
 
@@ -103,7 +104,7 @@ export async function createLv(ctx: Context, p: CreateParams, say: (l: string) =
   if (p.segtype === 'mirror') return createMirror(ctx, loaded, p, sized, zero);
 
   if (p.stripeSize > vg.extentSize) {
-    say(`Reducing requested stripe size ${displaySizeR(p.stripeSize)} to maximum, physical extent size ${displaySizeR(vg.extentSize)}.`);
+    say(`Reducing requested stripe size ${displaySize(p.stripeSize)} to maximum, physical extent size ${displaySize(vg.extentSize)}.`);
     p.stripeSize = vg.extentSize;
   }
   const extents = roundToStripes(vg, sized.extents, p.stripes, say);
@@ -159,6 +160,6 @@ async function createMirror(ctx: Context, loaded: LoadedVg, p: CreateParams, siz
   const { createMirrorLv } = await import('../mirror/create.js');
   return createMirrorLv(ctx, loaded, {
     name: p.lvName, extents: sized.extents, mirrors: p.mirrors, log: p.mirrorLog, regionSize: p.regionSize,
-    nosync: p.nosync, alloc: p.alloc, allowedPvs: sized.allowed, activate: p.activate, zero,
+    nosync: p.nosync, alloc: p.alloc, allowedPvs: sized.allowed, activate: p.activate, zero, monitor: p.monitor,
   });
 }

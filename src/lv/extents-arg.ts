@@ -1,28 +1,24 @@
 // Turning -L/-l arguments into extents the way LVM2 does (lib/metadata/metadata.c
 // extents_from_size, lib/misc/lvm-percent.c percent_of_extents) and the size wording of its
-// messages (display_size with the default units "r": "<16.00 PiB" when rounded).
+// messages (display_size, model/units.ts).
 import { CommandFailed } from '../cli/errors.js';
-import { formatSize } from '../model/units.js';
+import { displaySize } from '../model/units.js';
 
 /** MAX_EXTENT_COUNT: extents are counted in a uint32. */
 export const MAX_EXTENT_COUNT = 0xffffffff;
 
-/** display_size(): "12.00 MiB", with '<' when the value was rounded. */
-export function displaySizeR(sectors: number): string {
-  return formatSize(sectors, { type: 'r', nosuffix: false }, 'short');
-}
 
 /** extents_from_size(): rounds up to whole extents with LVM2's notice; refuses absurd sizes. */
 export function extentsFromSize(say: (line: string) => void, sectors: number, extentSize: number): number {
   let size = sectors;
   if (size % extentSize) {
     size += extentSize - (size % extentSize);
-    say(`Rounding up size to full physical extent ${displaySizeR(size)}`);
+    say(`Rounding up size to full physical extent ${displaySize(size)}`);
   }
   if (size > MAX_EXTENT_COUNT * extentSize) {
     throw new CommandFailed(
-      `Volume too large (${displaySizeR(size)}) for extent size ${displaySizeR(extentSize)}. ` +
-        `Upper limit is less than ${displaySizeR(MAX_EXTENT_COUNT * extentSize)}.`,
+      `Volume too large (${displaySize(size)}) for extent size ${displaySize(extentSize)}. ` +
+        `Upper limit is less than ${displaySize(MAX_EXTENT_COUNT * extentSize)}.`,
     );
   }
   return size / extentSize;

@@ -16,7 +16,8 @@ import { vgExtentCount, vgFreeExtents } from '../model/pv-map.js';
 import { DEFAULT_STRIPE_SIZE } from '../model/defaults.js';
 import type { LoadedVg } from '../store/metadata-store.js';
 import { displayLvName, printer, usageError } from './common.js';
-import { displaySizeR, percentOfExtents } from './extents-arg.js';
+import { percentOfExtents } from './extents-arg.js';
+import { displaySize } from '../model/units.js';
 import { createPvList, pvListFreeExtents } from './pv-list.js';
 import { mergeSegments, segmentsFromRuns, truncateSegments } from './segments.js';
 
@@ -116,7 +117,7 @@ function fromPercent(vg: VolumeGroup, lv: LogicalVolume, p: ResizeParams, say: (
       n = percentOfExtents(p.extents!, vgExtentCount(vg), up);
       if (p.sign === '' && n > cur + vgFreeExtents(vg)) {
         n = cur + vgFreeExtents(vg);
-        say(`Reducing ${p.extents}%VG to remaining free space ${displaySizeR(vg.extentSize * n)} in VG.`);
+        say(`Reducing ${p.extents}%VG to remaining free space ${displaySize(vg.extentSize * n)} in VG.`);
       }
       break;
     case 'FREE':
@@ -146,7 +147,7 @@ function plan(vg: VolumeGroup, lv: LogicalVolume, p: ResizeParams, mode: ResizeM
     if (adjust) {
       if (p.sign !== '-') size += vg.extentSize;
       size -= adjust;
-      say(`Rounding size to boundary between physical extents: ${displaySizeR(size)}.`);
+      say(`Rounding size to boundary between physical extents: ${displaySize(size)}.`);
     }
     extents = size / vg.extentSize;
   } else if (p.percent) {
@@ -180,11 +181,11 @@ function plan(vg: VolumeGroup, lv: LogicalVolume, p: ResizeParams, mode: ResizeM
       if (!stripes) stripes = segStripes;
       if (!stripeSize && stripes > 1) {
         if (segStripeSize) {
-          say(`Using stripesize of last segment ${displaySizeR(segStripeSize)}`);
+          say(`Using stripesize of last segment ${displaySize(segStripeSize)}`);
           stripeSize = segStripeSize;
         } else {
           stripeSize = DEFAULT_STRIPE_SIZE;
-          say(`Using default stripesize ${displaySizeR(stripeSize)}`);
+          say(`Using default stripesize ${displaySize(stripeSize)}`);
         }
       }
     }
@@ -228,7 +229,7 @@ function plan(vg: VolumeGroup, lv: LogicalVolume, p: ResizeParams, mode: ResizeM
 /** _request_confirmation(): only an active LV is worth a warning when it shrinks. */
 function confirmReduce(ctx: Context, args: Args, vg: VolumeGroup, lv: LogicalVolume, extents: number): void {
   if (!lv.active) return;
-  ctx.out.warn(`WARNING: Reducing active logical volume to ${displaySizeR(extents * vg.extentSize)}.`);
+  ctx.out.warn(`WARNING: Reducing active logical volume to ${displaySize(extents * vg.extentSize)}.`);
   ctx.out.warn('THIS MAY DESTROY YOUR DATA (filesystem etc.)');
   if (args.has('force') || args.has('yes')) return;
   if (!ctx.yesNo(`Do you really want to reduce ${displayLvName(vg, lv)}? [y/n]: `)) {
@@ -258,6 +259,19 @@ type MirrorResize = {
     args: Args): Promise<number> | number;
 };
 
+/** _validate_stripesize(): at most the extent size (reduced with a notice), a power of 2. */
+function validateStripeSize(vg: VolumeGroup, stripeSize: number, say: (l: string) => void): number {
+  const limit = 2 * ((0xffffffff >>> 2) + 1);
+  if (stripeSize > limit) throw new CommandFailed(`Stripe size cannot be larger than ${displaySize(limit / 2)}.`);
+  let size = stripeSize;
+  if (size > vg.extentSize) {
+    say(`Reducing stripe size ${displaySize(size)} to maximum, physical extent size ${displaySize(vg.extentSize)}.`);
+    size = vg.extentSize;
+  }
+  if (size & (size - 1)) throw new CommandFailed('Stripe size must be power of 2.');
+  return size;
+}
+
 export async function resizeCommand(ctx: Context, args: Args, mode: ResizeMode): Promise<number> {
   const p = readParams(ctx, args, mode);
   const say = printer(ctx, args);
@@ -268,13 +282,14 @@ export async function resizeCommand(ctx: Context, args: Args, mode: ResizeMode):
   const list = p.pvArgs.length ? createPvList(ctx, vg, p.pvArgs) : undefined;
   if (!lv.visible) throw new CommandFailed(`Can't resize internal logical volume ${displayLvName(vg, lv)}.`);
   if (lv.flags.includes('LOCKED')) throw new CommandFailed(`Can't resize locked logical volume ${displayLvName(vg, lv)}.`);
+  if (p.stripeSize) p.stripeSize = validateStripeSize(vg, p.stripeSize, say);
   const pl = plan(vg, lv, p, mode, say, list ? pvListFreeExtents(vg, list) : undefined);
   const cur = lvExtents(lv);
   const reduce = pl.newExtents < cur;
   if (reduce && list) say('Ignoring PVs on command line when reducing.');
   if (reduce) confirmReduce(ctx, args, vg, lv, pl.newExtents);
-  const before = `${displaySizeR(cur * vg.extentSize)} (${cur} extents)`;
-  const after = `${displaySizeR(pl.newExtents * vg.extentSize)} (${pl.newExtents} extents)`;
+  const before = `${displaySize(cur * vg.extentSize)} (${cur} extents)`;
+  const after = `${displaySize(pl.newExtents * vg.extentSize)} (${pl.newExtents} extents)`;
   if (isMirror(lv)) {
     const mod: MirrorResize = await import('../mirror/resize.js');
     const rc = await mod.resizeMirrorLv(ctx, loaded, lv, pl.newExtents, list?.limits, args);

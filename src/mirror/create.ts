@@ -10,6 +10,7 @@ import { nextLvolName } from '../model/names.js';
 import type { AllocPolicy, LogicalVolume } from '../model/types.js';
 import { SECTOR } from '../model/types.js';
 import { displaySize } from '../model/units.js';
+import { monitorOnActivation } from './monitoring.js';
 import { newUuid } from '../model/uuid.js';
 import type { LoadedVg } from '../store/metadata-store.js';
 import { ensureSyncing } from './daemon.js';
@@ -31,6 +32,8 @@ export interface CreateMirrorRequest {
   allowedPvs?: PvRangeLimit[];
   activate: boolean;
   zero: boolean;
+  /** --monitor y|n with the activation (undefined: activation/monitoring). */
+  monitor?: string;
 }
 
 export async function createMirrorLv(ctx: Context, loaded: LoadedVg, req: CreateMirrorRequest): Promise<number> {
@@ -66,6 +69,7 @@ export async function createMirrorLv(ctx: Context, loaded: LoadedVg, req: Create
     // Nothing was ever written: the initial sync has nothing to copy, only bits to set.
     prepareLog(env, vg, top, { sync: req.nosync, written: false });
     commitVg(ctx, loaded, `lvcreate --type mirror ${vg.name}/${name}`);
+    if (req.activate) monitorOnActivation(ctx.systemDir, [top.uuid], true, req.monitor);
     let zeroed = false;
     if (req.zero && req.activate) {
       const dev = new MirrorDevice(env, vg, top, { writable: true });

@@ -15,6 +15,7 @@ import { existsSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Config } from '../model/config.js';
+import { isMonitored } from './monitoring.js';
 
 /** Set in the repair child (and any process it starts): it must not start another repair. */
 export const DMEVENTD_CHILD_ENV = 'TSVM_DMEVENTD_CHILD';
@@ -30,10 +31,10 @@ function config(systemDir: string): Config {
   return c;
 }
 
-/** Is the mirror monitored (activation/monitoring, default 1 as LVM2's DEFAULT_DMEVENTD_MONITOR)? */
-export function monitoringEnabled(systemDir: string): boolean {
+/** Does this process act on a failure of the mirror (not a repair child; the LV monitored)? */
+export function monitoringEnabled(systemDir: string, lvUuid: string): boolean {
   if (process.env[DMEVENTD_CHILD_ENV]) return false;
-  return config(systemDir).num('activation/monitoring', 1) !== 0;
+  return isMonitored(systemDir, lvUuid);
 }
 
 function stderrLine(s: string): void {

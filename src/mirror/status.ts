@@ -9,6 +9,7 @@ import { mirrorPercent } from './poll.js';
 import { loadFailedLegs } from './state.js';
 import { ensureSyncing } from './daemon.js';
 import { syncerRunning } from './state.js';
+import { isMonitored } from './monitoring.js';
 
 export function createStatusSource(ctx: Pick<Context, 'systemDir'>): LvStatusSource {
   const cache = new Map<string, number | undefined>();
@@ -35,6 +36,10 @@ export function createStatusSource(ctx: Pick<Context, 'systemDir'>): LvStatusSou
       const top = topLv(vg, mirror);
       if (loadFailedLegs(ctx.systemDir, top.uuid).some((l) => l.lvName === lv.name)) return false;
       return (percent(vg, mirror) ?? 0) >= 100;
+    },
+    monitored(vg, lv) {
+      if (!isMirror(lv) || !topLv(vg, lv).active) return undefined;
+      return isMonitored(ctx.systemDir, topLv(vg, lv).uuid);
     },
   };
 }

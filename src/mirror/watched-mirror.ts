@@ -174,7 +174,7 @@ export class WatchedMirror {
     // The policy runs other commands' steps, maybe in other processes: no lock held.
     this.lease.release();
     dev.events.count = 0;
-    if (!monitoringEnabled(this.env.systemDir)) return;
+    if (!monitoringEnabled(this.env.systemDir, this.lv.uuid)) return;
     this.refreshQuietly();
     if (!isMirror(this.lv)) return;
     const f = mirrorFailures(this.env.systemDir, this.vg, this.lv);

@@ -83,9 +83,22 @@ function cFixed(x: number, precision: number): string {
   return x.toFixed(precision);
 }
 
-/** LVM2's long form for messages: "120.00 MiB". */
+let displayUnits: Units = { type: 'r', nosuffix: false };
+
+/**
+ * LVM2's cmd->current_settings for display_size(): global/units, or a display command's --units
+ * and --nosuffix. Set once per command, before any output (src/start.ts).
+ */
+export function setDisplayUnits(units: Units): void {
+  displayUnits = units;
+}
+
+/**
+ * display_size(): how LVM2's messages and display commands print a size, in the current units
+ * (default "r"): "120.00 MiB", "<59.98 GiB" when the figure was rounded up.
+ */
 export function displaySize(sectors: number): string {
-  return formatSize(sectors, { type: 'h', nosuffix: false }, 'short');
+  return formatSize(sectors, displayUnits, 'short');
 }
 
 export type Sign = '+' | '-' | '';

@@ -7,7 +7,8 @@ import type { Context } from '../cli/context.js';
 import { InvalidCommandLine } from '../cli/errors.js';
 import { parseLvName, vgNameArg } from '../cli/toollib.js';
 import { addTaggedLvs, hasTag, splitTagArgs } from '../cli/tag-args.js';
-import type { VolumeGroup } from '../model/types.js';
+import type { LogicalVolume, VolumeGroup } from '../model/types.js';
+import { loadStatusSource } from './status.js';
 import {
   lvdisplayColons, lvdisplayFull, pvdisplayColons, pvdisplayFull, pvdisplayShort, pvscanLines, vgdisplayColons,
   vgdisplayFull, vgdisplayShort, type PvscanEntry,
@@ -121,7 +122,9 @@ export async function lvdisplay(ctx: Context, args: Args): Promise<number> {
         }
       }
     }
-    for (const lv of lvs) print(ctx, args.has('colon') ? [lvdisplayColons(info, lv)] : lvdisplayFull(info, lv, args.has('maps')));
+    const status = await loadStatusSource(ctx, vg.lvs.some((l) => l.segments.some((s) => s.type === 'mirror')));
+    const monitored = (l: LogicalVolume) => status.monitored(vg, l);
+    for (const lv of lvs) print(ctx, args.has('colon') ? [lvdisplayColons(info, lv)] : lvdisplayFull(info, lv, args.has('maps'), monitored));
   }
   return code;
 }

@@ -144,7 +144,10 @@ function minorOf(info: VgInfo, lv: LogicalVolume): number {
   return info.vg.lvs.indexOf(lv);
 }
 
-export function lvdisplayFull(info: VgInfo, lv: LogicalVolume, maps: boolean): string[] {
+/** lvseg_monitor_dup(): '' unless the mirror is active, else whether it is monitored. */
+export type MonitorState = (lv: LogicalVolume) => boolean | undefined;
+
+export function lvdisplayFull(info: VgInfo, lv: LogicalVolume, maps: boolean, monitored: MonitorState = () => undefined): string[] {
   const vg = info.vg;
   const active = isActive(info, lv);
   const out = ['--- Logical volume ---'];
@@ -167,7 +170,7 @@ export function lvdisplayFull(info: VgInfo, lv: LogicalVolume, maps: boolean): s
   out.push(' ');
   if (maps) {
     out.push('--- Segments ---');
-    for (const seg of lv.segments) out.push(...segmentLines(info, lv, seg));
+    for (const seg of lv.segments) out.push(...segmentLines(info, lv, seg, monitored));
     out.push(' ');
   }
   return out;
@@ -184,10 +187,11 @@ function stripeLines(info: VgInfo, seg: LvSegment, s: number, pre: string): stri
   return [`${pre}Logical volume\t${a.lvName}`, `${pre}Logical extents\t${a.le} to ${a.le + len - 1}`];
 }
 
-function segmentLines(info: VgInfo, lv: LogicalVolume, seg: LvSegment): string[] {
+function segmentLines(info: VgInfo, lv: LogicalVolume, seg: LvSegment, monitored: MonitorState): string[] {
   const out = [`Logical extents ${seg.startLe} to ${seg.startLe + seg.extentCount - 1}:`];
   if (seg.type === 'mirror') {
-    out.push('  Type\t\tmirror', `  Monitoring\t\t${isActive(info, lv) ? 'monitored' : 'not monitored'}`);
+    const m = monitored(lv);
+    out.push('  Type\t\tmirror', `  Monitoring\t\t${m === undefined ? '' : m ? 'monitored' : 'not monitored'}`);
     out.push(`  Mirrors\t\t${seg.areas.length}`, `  Mirror size\t\t${seg.extentCount}`);
     if (seg.mirrorLog) out.push(`  Mirror log volume\t${seg.mirrorLog}`);
     if (seg.regionSize) out.push(`  Mirror region size\t${displaySize(seg.regionSize)}`);

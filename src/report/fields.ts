@@ -285,6 +285,11 @@ const GETTERS: Record<string, Getter> = {
   seg_start_pe: (r) => num(r.seg?.startLe ?? 0),
   seg_size: (r, e) => size(e, (r.seg?.extentCount ?? 0) * extentSize(r)),
   seg_size_pe: (r) => num(r.seg?.extentCount ?? 0),
+  seg_monitor: (r, e) => {
+    const seg = r.seg ?? r.lv?.segments[0];
+    const m = seg?.type === 'mirror' ? e.status.monitored(r.vg!, r.lv!) : undefined;
+    return str(m === undefined ? '' : m ? 'monitored' : 'not monitored');
+  },
   seg_pe_ranges: (r) => str(segAreas(r, (n, s, l) => `${n}:${s}-${s + l - 1}`).join(' ')),
   seg_le_ranges: (r) => str(segAreas(r, (n, s, l) => `${n}:${s}-${s + l - 1}`).join(',')),
   devices: (r) => str(segAreas(r, (n, s) => `${n}(${s})`).join(',')),

@@ -13,14 +13,14 @@ import type { VolumeGroup } from '../model/types.js';
 import {
   buildFieldList, buildSortKeys, fieldHelp, renderReport, resolveField, sortRows, UnknownFieldError, type SortKey,
 } from './engine.js';
-import { fieldObject, type Env, type FieldDef, type Row } from './fields.js';
+import { type Env, type FieldDef, type Row } from './fields.js';
+import { finalRowType, type RowType } from './report-type.js';
 import { parseSelection, SelectionError, type Selection } from './select.js';
 import { loadStatusSource } from './status.js';
 import { parseUnits } from './units.js';
 import { pvRuns, vgInfo, type VgInfo } from './vg-info.js';
 
 export type ReportCommand = 'lvs' | 'pvs' | 'vgs';
-type RowType = 'lv' | 'seg' | 'pv' | 'pvseg' | 'vg';
 
 const PREFIX: Record<RowType, string> = { lv: 'lv_', seg: 'seg_', pv: 'pv_', pvseg: 'pvseg_', vg: 'vg_' };
 
@@ -98,7 +98,7 @@ function vgsTargets(ctx: Context, args: Args): Targets {
 }
 
 export async function runReport(ctx: Context, args: Args, cmd: ReportCommand): Promise<number> {
-  const units = parseUnits(args.str('units'), args.has('nosuffix'));
+  const units = parseUnits(args.str('units') ?? ctx.config.str('global/units', 'r'), args.has('nosuffix'));
   if (!units) throw new InvalidCommandLine('Invalid units specification', `Run \`${cmd} --help' for more information.`);
   const segments = args.has('segments');
   const verbose = args.count('verbose') > 0;
@@ -143,11 +143,7 @@ export async function runReport(ctx: Context, args: Args, cmd: ReportCommand): P
     }
   }
 
-  const used = new Set([...fields, ...sortKeys.map((k) => k.field), ...selFields].map(fieldObject));
-  let rowType: RowType = base;
-  if (base === 'lv' && used.has('seg')) rowType = 'seg';
-  if (base === 'pv' && (used.has('seg') || used.has('lv') || used.has('pvseg'))) rowType = 'pvseg';
-  if (base === 'vg') rowType = used.has('seg') ? 'seg' : used.has('lv') ? 'lv' : used.has('pv') || used.has('pvseg') ? 'pv' : 'vg';
+  const rowType = finalRowType(base, [...fields, ...sortKeys.map((k) => k.field), ...selFields]);
 
   let code = 0;
   const rows: Row[] = [];
@@ -169,7 +165,7 @@ export async function runReport(ctx: Context, args: Args, cmd: ReportCommand): P
   const lines = renderReport(fields, sorted, env, {
     headings: !args.has('noheadings'), separator: args.str('separator'), aligned: args.has('aligned'),
     nameprefixes: args.has('nameprefixes'), unquoted: args.has('unquoted'), rows: args.has('rows'), json,
-  }, rowType);
+  }, base);
   for (const l of lines) ctx.out.print(l);
   return code;
 }
@@ -233,6 +229,7 @@ function collectVgRows(ctx: Context, args: Args, cmd: ReportCommand, rowType: Ro
     const info = vgInfo(vg);
     if (rowType === 'vg') rows.push({ vg, info });
     else if (rowType === 'pv') for (const pv of vg.pvs) rows.push({ vg, info, pv });
+    else if (rowType === 'pvseg') for (const pv of vg.pvs) pushPvsegRows({ vg, info, pv }, rows);
     else {
       for (const n of lvRows(info, rowType, all, targets.lvs.get(vg.name), rows)) {
         ctx.out.error(`Failed to find logical volume "${vg.name}/${n}"`);
@@ -282,19 +279,21 @@ function collectPvRows(ctx: Context, args: Args, rowType: RowType, rows: Row[]):
     }
   }
   for (const r of chosen) {
-    if (rowType !== 'pvseg') {
-      rows.push(r);
-      continue;
-    }
-    if (!r.info) {
-      rows.push({ ...r, pvseg: { start: 0, len: 0, lvName: null, le: 0 } });
-      continue;
-    }
-    for (const run of pvRuns(r.info, r.pv!)) {
-      const lv = run.lvName ? r.info.lvByName.get(run.lvName) : undefined;
-      const seg = lv?.segments.find((s) => s.startLe === run.le);
-      rows.push({ ...r, pvseg: run, lv, seg });
-    }
+    if (rowType !== 'pvseg') rows.push(r);
+    else pushPvsegRows(r, rows);
   }
   return code;
+}
+
+/** One row per PV segment (free runs included) of a PV row. */
+function pushPvsegRows(r: Row, rows: Row[]): void {
+  if (!r.info) {
+    rows.push({ ...r, pvseg: { start: 0, len: 0, lvName: null, le: 0 } });
+    return;
+  }
+  for (const run of pvRuns(r.info, r.pv!)) {
+    const lv = run.lvName ? r.info.lvByName.get(run.lvName) : undefined;
+    const seg = lv?.segments.find((s) => s.startLe === run.le);
+    rows.push({ ...r, pvseg: run, lv, seg });
+  }
 }

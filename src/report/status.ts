@@ -9,6 +9,8 @@ export interface LvStatusSource {
   copyPercent(vg: VolumeGroup, lv: LogicalVolume): number | undefined;
   /** Whether a mirror image is in sync (lv_attr 'i' rather than 'I'). */
   imageInSync(vg: VolumeGroup, lv: LogicalVolume): boolean;
+  /** seg_monitor of an active mirror: is it monitored (undefined: blank, not a monitored kind or inactive). */
+  monitored(vg: VolumeGroup, lv: LogicalVolume): boolean | undefined;
 }
 
 type SourceFactory = (ctx: Context) => LvStatusSource;
@@ -32,6 +34,9 @@ export const defaultStatusSource: LvStatusSource = {
   imageInSync(vg, lv) {
     const m = mirrorAbove(vg, lv);
     return !!m && m.flags.includes('NOTSYNCED');
+  },
+  monitored() {
+    return undefined;
   },
 };
 
