@@ -12,6 +12,7 @@ import { findLv, isMirror, isMirrorImage, isMirrorLog, lvTree } from '../src/mod
 import type { LoadedVg } from '../src/store/metadata-store.js';
 import { commitAndKeep, displayLvName, printer } from '../src/lv/common.js';
 import { monitorOnActivation, setMonitoring } from '../src/mirror/monitoring.js';
+import { activationMode, partialRefusal, type ActivationMode } from '../src/cli/activation-mode.js';
 
 const PAGE_SECTORS = 8;
 const PROPERTY_OPTIONS = ['permission', 'alloc', 'contiguous', 'readahead', 'addtag', 'deltag', 'setactivationskip'];
@@ -100,9 +101,11 @@ type ActivationModule = { mirrorActivationChanged(ctx: Context, vg: VolumeGroup,
 type ResyncModule = { lvchangeResync(ctx: Context, loaded: LoadedVg, lv: LogicalVolume, args: Args): Promise<number> | number };
 
 /** -a y|n: the state lives in metadata; sub-LVs follow their top LV. */
-async function changeActivation(ctx: Context, args: Args, loaded: LoadedVg, lv: LogicalVolume): Promise<void> {
+async function changeActivation(ctx: Context, args: Args, loaded: LoadedVg, lv: LogicalVolume, mode: ActivationMode): Promise<void> {
   const active = args.str('activate')!.endsWith('y');
   if (active && lv.flags.includes('ACTIVATION_SKIP') && !args.has('ignoreactivationskip')) return;
+  const refusal = active ? partialRefusal(loaded.vg, lv, mode) : null;
+  if (refusal) throw new CommandFailed(refusal);
   const tree = lvTree(loaded.vg, lv);
   if (!args.has('ignoremonitoring')) monitorOnActivation(ctx.systemDir, [lv.uuid], active, args.str('monitor'));
   if (tree.every((l) => l.active === active)) return;
@@ -114,7 +117,8 @@ async function changeActivation(ctx: Context, args: Args, loaded: LoadedVg, lv: 
   }
 }
 
-async function changeOne(ctx: Context, args: Args, loaded: LoadedVg, lv: LogicalVolume, say: (l: string) => void): Promise<number> {
+async function changeOne(ctx: Context, args: Args, loaded: LoadedVg, lv: LogicalVolume, say: (l: string) => void,
+  mode: ActivationMode): Promise<number> {
   const role = isMirrorImage(loaded.vg, lv) ? 'lv_is_mirror_image' : isMirrorLog(loaded.vg, lv) ? 'lv_is_mirror_log' : null;
   if (role) {
     const name = displayLvName(loaded.vg, lv);
@@ -126,7 +130,7 @@ async function changeOne(ctx: Context, args: Args, loaded: LoadedVg, lv: Logical
     const mod: ResyncModule = await import('../src/mirror/resync.js');
     rc = Math.max(rc, await mod.lvchangeResync(ctx, loaded, lv, args));
   }
-  if (args.has('activate')) await changeActivation(ctx, args, loaded, lv);
+  if (args.has('activate')) await changeActivation(ctx, args, loaded, lv, mode);
   else if (args.has('monitor') && !args.has('ignoremonitoring')) {
     // _lvchange_monitoring(): (un)register an active LV with "dmeventd"
     if (!lv.active) throw new CommandFailed(`Logical volume ${displayLvName(loaded.vg, lv)} is not active.`);
@@ -144,7 +148,7 @@ export const spec: CommandSpec = {
   options: [
     'activate', 'permission', 'alloc', 'contiguous', 'readahead', 'addtag', 'deltag', 'setactivationskip',
     'ignoreactivationskip', 'resync', 'autobackup', 'force', 'select', 'monitor', 'ignoremonitoring', 'noudevsync',
-    'reportformat', 'partial', 'ignorelockingfailure', 'sysinit', 'ignoreskippedcluster',
+    'reportformat', 'partial', 'ignorelockingfailure', 'sysinit', 'ignoreskippedcluster', 'activationmode',
   ],
   async run(ctx, args) {
     const acting = [...PROPERTY_OPTIONS, 'activate', 'resync', 'monitor'].some((o) => args.has(o));
@@ -153,6 +157,7 @@ export const spec: CommandSpec = {
       throw new InvalidCommandLine('Only one of --alloc and --contiguous permitted.', "Run `lvchange --help' for more information.");
     }
     const say = printer(ctx, args);
+    const mode = args.has('activate') ? activationMode(ctx, args) : 'degraded';
     let rc = 0;
     for (const t of groupLvArgs(ctx, args.positionals)) {
       try {
@@ -166,7 +171,7 @@ export const spec: CommandSpec = {
             continue;
           }
           try {
-            rc = Math.max(rc, await changeOne(ctx, args, loaded, lv, say));
+            rc = Math.max(rc, await changeOne(ctx, args, loaded, lv, say, mode));
           } catch (e) {
             if (!(e instanceof CommandFailed)) throw e;
             for (const l of e.lines) ctx.out.error(l);

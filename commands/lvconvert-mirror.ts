@@ -12,7 +12,8 @@ import { createPvList, findPvArg } from '../src/lv/pv-list.js';
 import type { AllocPolicy, LogicalVolume, VolumeGroup } from '../src/model/types.js';
 import { lvExtents } from '../src/model/types.js';
 import { displaySize } from '../src/model/units.js';
-import { isLinearLv, isMirror, lvPvs } from '../src/model/vg-query.js';
+import { isLinearLv, isMirror, isStripedLv, lvPvs } from '../src/model/vg-query.js';
+import { DEFAULT_STRIPE_SIZE } from '../src/model/defaults.js';
 import {
   addImages, adjustedRegionSize, defaultRegionSize, logCount, makeMirror, MAX_MIRROR_IMAGES, mirrorCount, mirrorImages,
   logTree, removeImagesDeep, setLog, tmpLayer, flatImages,
@@ -33,7 +34,7 @@ export async function convertMirror(c: ConvertCall): Promise<number> {
   const full = `${vg.name}/${lv.name}`;
   const type = args.str('type');
   const mirrored = isMirror(lv);
-  if (!mirrored && !isLinearLv(lv)) throw new CommandFailed(`Mirrors of striped LVs (${full}) are not supported by tsvm.`);
+  if (!mirrored && !isLinearLv(lv) && !isStripedLv(lv)) throw new CommandFailed(`Mirrors of ${full} are not supported by tsvm.`);
   // -m without --type means global/mirror_segtype_default (raid1 unless set to mirror): _convert_striped
   const mirrorsMeanMirror = ctx.config.str('global/mirror_segtype_default', 'raid1') === 'mirror';
   if (!mirrored && args.has('mirrors') && type === undefined && !mirrorsMeanMirror && (args.int('mirrors') ?? 0) !== 0) {
@@ -136,12 +137,18 @@ function upFromLinear(c: ConvertCall, images: number, newLog: number, regionSize
   const { ctx, loaded, lv } = c;
   const vg = loaded.vg;
   const extents = lvExtents(lv);
+  // The new images are linear unless --stripes asks for striped ones (the LV itself may be striped).
+  const stripes = c.args.int('stripes') ?? 1;
+  const stripeSize = stripes > 1 ? c.args.size('stripesize')?.sectors ?? DEFAULT_STRIPE_SIZE : 0;
+  if (stripes > 1 && !c.args.has('stripesize')) ctx.out.print(`Using default stripesize ${displaySize(stripeSize)}.`);
+  if (stripes > 1 && extents % stripes) throw new CommandFailed(`Number of extents ${extents} of ${vg.name}/${lv.name} is not a multiple of ${stripes} stripes.`);
   const res = allocOrFail(() => allocate({
-    vg, policy: alloc, areaCount: images - 1, extents, logCount: newLog, logLen: mirrorLogExtents(regionSize, vg.extentSize, extents),
+    vg, policy: alloc, areaCount: (images - 1) * stripes, extents: extents / stripes, logCount: newLog,
+    logLen: mirrorLogExtents(regionSize, vg.extentSize, extents),
     allowedPvs: allowed(c), lvName: '', parallelAreas: buildParallelAreas(vg, lv.name),
     mirrorLogsRequireSeparatePvs: ctx.config.bool('allocation/mirror_logs_require_separate_pvs', false),
   }));
-  makeMirror(vg, lv, res.areas, res.logs, regionSize, c.args.str('alloc') ? alloc : 'inherit');
+  makeMirror(vg, lv, res.areas, res.logs, regionSize, c.args.str('alloc') ? alloc : 'inherit', stripes, stripeSize);
   // Durable intent: the log says "nothing in sync" before the layout is committed; regions are
   // "written" where any leg's extents ever held data (the rest are zeros on every leg).
   withLvLock(ctx.systemDir, lv.uuid, () => {

@@ -6,6 +6,8 @@ import { noMatchingSyntaxLines } from '../src/cli/help.js';
 import { commitVg, readVgForUpdate, vgArgNames } from '../src/cli/toollib.js';
 import type { LogicalVolume, VolumeGroup } from '../src/model/types.js';
 import { monitorOnActivation, setMonitoring } from '../src/mirror/monitoring.js';
+import { activationMode, partialRefusal, type ActivationMode } from '../src/cli/activation-mode.js';
+import { lvTree } from '../src/model/vg-query.js';
 
 export const spec: CommandSpec = {
   name: 'vgchange',
@@ -13,7 +15,7 @@ export const spec: CommandSpec = {
   usage: ['vgchange VG|Tag|Select ...'],
   options: ['activate', 'alloc', 'resizeable', 'autobackup', 'addtag', 'deltag', 'logicalvolume',
     'maxphysicalvolumes', 'physicalextentsize', 'select', 'force', 'ignoremonitoring', 'monitor', 'noudevsync',
-    'partial', 'reportformat', 'ignoreactivationskip', 'ignorelockingfailure', 'ignoreskippedcluster', 'sysinit', 'allocation'],
+    'partial', 'reportformat', 'ignoreactivationskip', 'ignorelockingfailure', 'ignoreskippedcluster', 'sysinit', 'allocation', 'activationmode'],
   async run(ctx, args) {
     const names = args.positionals.length ? vgArgNames(ctx, args.positionals) : ctx.store.vgNames();
     const changes = ['activate', 'alloc', 'resizeable', 'addtag', 'deltag', 'logicalvolume', 'maxphysicalvolumes', 'monitor']
@@ -21,6 +23,7 @@ export const spec: CommandSpec = {
     if (!changes.length) throw new InvalidCommandLine(...noMatchingSyntaxLines('vgchange'));
     // --allocation is a synonym of --resizeable only when merged, after LVM2 matched a variant
     if (args.has('allocation')) throw new InvalidCommandLine(`Command does not accept option: --allocation ${args.str('allocation')}.`);
+    const mode = args.has('activate') ? activationMode(ctx, args) : 'degraded';
     let rc = 0;
     for (const name of names) {
       try {
@@ -30,7 +33,7 @@ export const spec: CommandSpec = {
         const vg = loaded.vg;
         if (args.has('activate')) {
           const on = args.str('activate')!.endsWith('y');
-          await activate(ctx, vg, on, (lvs) => ctx.store.setLvActive(lvs.map((l) => l.uuid), on));
+          if (!(await activate(ctx, vg, on, mode, (lvs) => ctx.store.setLvActive(lvs.map((l) => l.uuid), on)))) rc = ECMD_FAILED;
           if (!args.has('ignoremonitoring')) {
             monitorOnActivation(ctx.systemDir, vg.lvs.filter((l) => l.visible).map((l) => l.uuid), on, args.str('monitor'));
           }
@@ -97,13 +100,24 @@ function monitorActiveLvs(ctx: Parameters<CommandSpec['run']>[0], vg: VolumeGrou
   ctx.out.print(`${active.length} logical volume(s) in volume group "${vg.name}" ${on ? '' : 'un'}monitored`);
 }
 
-/** vgchange -a: every visible LV (with its sub-LVs) changes state; LVM2 counts the active ones after. */
+/**
+ * vgchange -a: every visible LV (with its sub-LVs) changes state; LVM2 counts the active ones after.
+ * False when a partial LV was refused activation.
+ */
 async function activate(
-  ctx: Parameters<CommandSpec['run']>[0], vg: VolumeGroup, on: boolean, store: (lvs: LogicalVolume[]) => void,
-): Promise<void> {
+  ctx: Parameters<CommandSpec['run']>[0], vg: VolumeGroup, on: boolean, mode: ActivationMode, store: (lvs: LogicalVolume[]) => void,
+): Promise<boolean> {
   const changed: LogicalVolume[] = [];
   const all: LogicalVolume[] = [];
+  const refused = new Set<LogicalVolume>();
+  for (const lv of vg.lvs.filter((l) => l.visible)) {
+    const why = on ? partialRefusal(vg, lv, mode) : null;
+    if (!why || (on && lv.flags.includes('ACTIVATION_SKIP'))) continue;
+    ctx.out.error(why);
+    for (const l of lvTree(vg, lv)) refused.add(l);
+  }
   for (const lv of vg.lvs) {
+    if (refused.has(lv)) continue;
     if (on && lv.flags.includes('ACTIVATION_SKIP') && lv.visible) continue;
     if (lv.active !== on) {
       lv.active = on;
@@ -121,4 +135,5 @@ async function activate(
   }
   const active = vg.lvs.filter((l) => l.visible && l.active).length;
   ctx.out.print(`${active} logical volume(s) in volume group "${vg.name}" now active`);
+  return refused.size === 0;
 }

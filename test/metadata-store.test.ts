@@ -61,6 +61,50 @@ describe('MetadataStore', () => {
     expect(rows(s)).toBe(rows(fresh));
   });
 
+  it("gives a removed LV's name to a new one, and swaps names, in one commit (issue 9 item 8)", () => {
+    const s = store();
+    s.commitVg(null, vg([lv('lv', 0), lv('lv_mlog', 1), lv('x', 2), lv('y', 3)]), 'create');
+    const loaded = s.loadVg('vg')!;
+    const v = loaded.vg;
+    // a log replaced by another of the same name (lvconvert --mirrorlog mirrored), listed first
+    v.lvs = v.lvs.filter((l) => l.name !== 'lv_mlog');
+    v.lvs.unshift({ ...lv('lv_mlog', 5), uuid: 'uuid-new-log' });
+    // and two LVs trading names
+    v.lvs.find((l) => l.name === 'x')!.name = 'tmp';
+    v.lvs.find((l) => l.name === 'y')!.name = 'x';
+    v.lvs.find((l) => l.name === 'tmp')!.name = 'y';
+    s.commitVg(loaded, v, 'change');
+    const again = s.loadVg('vg')!.vg;
+    expect(again.lvs.map((l) => [l.name, l.uuid])).toEqual([
+      ['lv_mlog', 'uuid-new-log'], ['lv', 'uuid-lv'], ['y', 'uuid-x'], ['x', 'uuid-y'],
+    ]);
+  });
+
+  it('any mix of removals, additions and renames in one commit is stored as given (no constraint error)', () => {
+    const s = store();
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    s.commitVg(null, vg(['a', 'b', 'c', 'd', 'e'].map((n, i) => lv(n, i))), 'create');
+    let uuid = 0;
+    for (let round = 0; round < 60; round++) {
+      const loaded = s.loadVg('vg')!;
+      const v = loaded.vg;
+      const names = v.lvs.map((l) => l.name);
+      if (v.lvs.length > 1 && rnd(2)) v.lvs.splice(rnd(v.lvs.length), 1);
+      if (rnd(2)) v.lvs.splice(rnd(v.lvs.length + 1), 0, { ...lv(names[rnd(names.length)]!, 20 + round), uuid: `new-${uuid++}` });
+      // a random permutation of the names (each stays unique)
+      const perm = v.lvs.map((l) => l.name).sort(() => rnd(3) - 1);
+      const used = new Set<string>();
+      v.lvs.forEach((l, i) => {
+        l.name = used.has(perm[i]!) ? `n${round}_${i}` : perm[i]!;
+        used.add(l.name);
+      });
+      const want = v.lvs.map((l) => [l.uuid, l.name]);
+      s.commitVg(loaded, v, `round ${round}`);
+      expect(s.loadVg('vg')!.vg.lvs.map((l) => [l.uuid, l.name])).toEqual(want);
+    }
+  });
+
   it('archives the version it replaced and refuses a lost update', () => {
     const s = store();
     s.commitVg(null, vg([lv('a', 0)]), 'create');

@@ -5,6 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import type { Context } from './context.js';
 import type { DeviceName } from '../device/resolve.js';
 import { FileDevice } from '../device/file-device.js';
+import { pathSize } from '../device/device-size.js';
 import { readPvLabel, type PvLabel } from '../device/pv-label.js';
 import type { PhysicalVolume, VolumeGroup } from '../model/types.js';
 
@@ -18,7 +19,7 @@ export function deviceExists(dev: DeviceName): boolean {
 }
 
 export function deviceSize(dev: DeviceName): number {
-  return statSync(dev.path).size;
+  return pathSize(dev.path);
 }
 
 export function readLabel(path: string): PvLabel | null {

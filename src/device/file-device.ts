@@ -1,5 +1,6 @@
 // BlockDevice over an image file (or a block device node) with positional I/O.
-import { closeSync, fdatasync, fdatasyncSync, fstatSync, openSync, readSync, writeSync, constants } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, openSync, readSync, writeSync, constants } from 'node:fs';
+import { fdSize } from './device-size.js';
 import { DeviceIoError, type BlockDevice } from './block-device.js';
 
 export class FileDevice implements BlockDevice {
@@ -15,13 +16,7 @@ export class FileDevice implements BlockDevice {
   }
 
   size(): number {
-    const st = fstatSync(this.fd);
-    if (st.isBlockDevice()) {
-      // fstat reports 0 for block devices; seek-free probe by reading the sysfs size is not portable,
-      // so fall back to the file size field which Linux fills for loop-backed nodes opened via /dev.
-      return st.size;
-    }
-    return st.size;
+    return fdSize(this.fd);
   }
 
   readAt(buf: Uint8Array, offset: number): void {

@@ -152,7 +152,8 @@ function readStripes(ctx: Context, args: Args, p: CreateParams): void {
   const say = (l: string) => {
     if (args.count('quiet') < 2) ctx.out.print(l);
   };
-  if (p.segtype === 'mirror' || (p.segtype === 'raid' && p.segtypeName === 'raid1')) {
+  // segtype_supports_stripe_size(): striped, mirror (striped legs) and striped raid do; raid1 does not
+  if (p.segtype === 'raid' && p.segtypeName === 'raid1') {
     if (p.stripeSize) {
       say(`Ignoring stripesize argument for ${p.segtypeName} devices.`);
       p.stripeSize = 0;

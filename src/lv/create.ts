@@ -101,13 +101,13 @@ export async function createLv(ctx: Context, p: CreateParams, say: (l: string) =
   if (p.lvName && findLv(vg, p.lvName)) {
     throw new CommandFailed(`Logical Volume "${p.lvName}" already exists in volume group "${vg.name}"`);
   }
-  if (p.segtype === 'mirror') return createMirror(ctx, loaded, p, sized, zero);
-
   if (p.stripeSize > vg.extentSize) {
     say(`Reducing requested stripe size ${displaySize(p.stripeSize)} to maximum, physical extent size ${displaySize(vg.extentSize)}.`);
     p.stripeSize = vg.extentSize;
   }
   const extents = roundToStripes(vg, sized.extents, p.stripes, say);
+  if (p.segtype === 'mirror') return createMirror(ctx, loaded, p, { ...sized, extents }, zero);
+
   const stripeErr = checkStripeCount(p.stripes, sized.pvCount, p.alloc === 'anywhere' ? 'anywhere' : 'normal');
   if (stripeErr) throw new CommandFailed(...stripeErr);
   const approx = p.extents?.percent !== undefined;
@@ -161,5 +161,6 @@ async function createMirror(ctx: Context, loaded: LoadedVg, p: CreateParams, siz
   return createMirrorLv(ctx, loaded, {
     name: p.lvName, extents: sized.extents, mirrors: p.mirrors, log: p.mirrorLog, regionSize: p.regionSize,
     nosync: p.nosync, alloc: p.alloc, allowedPvs: sized.allowed, activate: p.activate, zero, monitor: p.monitor,
+    stripes: p.stripes, stripeSize: p.stripeSize,
   });
 }

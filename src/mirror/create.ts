@@ -34,6 +34,9 @@ export interface CreateMirrorRequest {
   zero: boolean;
   /** --monitor y|n with the activation (undefined: activation/monitoring). */
   monitor?: string;
+  /** -i: each image striped over this many PVs (with stripeSize sectors per stripe). */
+  stripes?: number;
+  stripeSize?: number;
 }
 
 export async function createMirrorLv(ctx: Context, loaded: LoadedVg, req: CreateMirrorRequest): Promise<number> {
@@ -44,11 +47,13 @@ export async function createMirrorLv(ctx: Context, loaded: LoadedVg, req: Create
   const adj = adjustedRegionSize(vg.extentSize, req.extents, req.regionSize ?? defaultRegionSize(ctx.config));
   if (adj.reduced) ctx.out.print(`Using reduced mirror region size of ${displaySize(adj.size)}`);
   const logCount = req.log === 'core' ? 0 : req.log === 'disk' ? 1 : 2;
+  const stripes = Math.max(1, req.stripes ?? 1);
   if (req.nosync) ctx.out.warn("WARNING: New mirror won't be synchronised. Don't read what you didn't write!");
   let result;
   try {
+    // Striped images: images x stripes parallel areas, each a stripe of one image (LVM2 area_multiple)
     result = allocate({
-      vg, policy: req.alloc, areaCount: images, extents: req.extents, logCount,
+      vg, policy: req.alloc, areaCount: images * stripes, extents: req.extents / stripes, logCount,
       logLen: mirrorLogExtents(adj.size, vg.extentSize, req.extents), allowedPvs: req.allowedPvs, lvName: name,
       mirrorLogsRequireSeparatePvs: ctx.config.bool('allocation/mirror_logs_require_separate_pvs', false),
     });
@@ -62,7 +67,7 @@ export async function createMirrorLv(ctx: Context, loaded: LoadedVg, req: Create
     flags: req.nosync ? ['NOTSYNCED'] : [], segments: [],
   };
   vg.lvs.push(top);
-  newMirrorLv(vg, top, result.areas, result.logs, adj.size, req.extents);
+  newMirrorLv(vg, top, result.areas, result.logs, adj.size, req.extents, stripes, req.stripeSize ?? 0);
   const pool = new DevicePool(ctx.systemDir);
   const env = { devices: pool, systemDir: ctx.systemDir };
   try {

@@ -7,6 +7,7 @@ import { lvExtents } from '../model/types.js';
 import { findLv, isMirror } from '../model/vg-query.js';
 import { newUuid } from '../model/uuid.js';
 import type { Config } from '../model/config.js';
+import { segmentsFromRuns } from '../lv/segments.js';
 
 export const MAX_MIRROR_IMAGES = 8;
 export const TMP_LAYER_RE = /_mimagetmp_\d+$/;
@@ -135,14 +136,15 @@ function addLog(vg: VolumeGroup, top: LogicalVolume, logs: AllocatedRun[][], all
 /** Linear -> mirror: the LV keeps its extents as _mimage_0; new images and the log come from `alloc`. */
 export function makeMirror(
   vg: VolumeGroup, lv: LogicalVolume, areas: AllocatedRun[][], logs: AllocatedRun[][], regionSize: number, logAlloc: AllocPolicy,
+  stripes = 1, stripeSize = 0,
 ): void {
   const extents = lvExtents(lv);
   const img0 = newSubLv(vg, lv, `${lv.name}_mimage_0`, lv.segments);
   img0.alloc = 'inherit';
   vg.lvs.push(img0);
   const names = [img0.name];
-  for (const runs of areas) {
-    const img = newSubLv(vg, lv, generateName(vg, `${lv.name}_mimage_`), linearSegments(runs));
+  for (const segs of imageSegments(areas, stripes, stripeSize)) {
+    const img = newSubLv(vg, lv, generateName(vg, `${lv.name}_mimage_`), segs);
     vg.lvs.push(img);
     names.push(img.name);
   }
@@ -150,13 +152,24 @@ export function makeMirror(
   lv.segments = [mirrorSeg(extents, regionSize, names, log)];
 }
 
+/** The segments of new images: linear, or image i striped over areas [i * stripes, (i + 1) * stripes). */
+function imageSegments(areas: AllocatedRun[][], stripes: number, stripeSize: number): LvSegment[][] {
+  const out: LvSegment[][] = [];
+  for (let i = 0; i * stripes < areas.length; i++) {
+    const group = areas.slice(i * stripes, (i + 1) * stripes);
+    out.push(stripes > 1 ? segmentsFromRuns(group, 0, stripeSize) : linearSegments(group[0]!));
+  }
+  return out;
+}
+
 /** A new mirror LV (lvcreate --type mirror): all images and the log from one allocation. */
 export function newMirrorLv(
   vg: VolumeGroup, top: LogicalVolume, areas: AllocatedRun[][], logs: AllocatedRun[][], regionSize: number, extents: number,
+  stripes = 1, stripeSize = 0,
 ): void {
   const names: string[] = [];
-  areas.forEach((runs, i) => {
-    const img = newSubLv(vg, top, `${top.name}_mimage_${i}`, linearSegments(runs));
+  imageSegments(areas, stripes, stripeSize).forEach((segs, i) => {
+    const img = newSubLv(vg, top, `${top.name}_mimage_${i}`, segs);
     vg.lvs.push(img);
     names.push(img.name);
   });

@@ -6,7 +6,8 @@ import { constants } from 'node:fs';
 import { DeviceIoError, flushAsyncOf, type BlockDevice } from '../device/block-device.js';
 import type { DevicePool } from '../device/device-pool.js';
 import type { LogicalVolume, PhysicalVolume, VolumeGroup } from '../model/types.js';
-import { SECTOR, lvExtents } from '../model/types.js';
+import { SECTOR, areaLen, lvExtents } from '../model/types.js';
+import { lvByteRuns } from '../lv-io/extent-map.js';
 import { findLv, findPvByUuid, isMirror } from '../model/vg-query.js';
 
 export interface MirrorIoEnv {
@@ -23,20 +24,42 @@ interface Piece {
   devOffset: number;
 }
 
-/** The PV pieces under a linear LV (every segment must be a 1-area striped segment on a PV). */
+/**
+ * The PV pieces under a linear or striped sub-LV, in LV order: one per segment area for a linear
+ * LV; a striped one (striped mirror images, lvcreate --type mirror -i N) gets one per stripe chunk
+ * of the range asked for (lv-io's lvByteRuns).
+ */
 export function linearPieces(vg: VolumeGroup, lv: LogicalVolume): Piece[] {
   const ext = vg.extentSize * SECTOR;
   const out: Piece[] = [];
   for (const seg of lv.segments) {
-    if (seg.type !== 'striped' || seg.areas.length !== 1 || seg.areas[0]!.kind !== 'pv') {
-      throw new Error(`${vg.name}/${lv.name}: only linear sub-LVs are supported under a mirror`);
+    if (seg.type !== 'striped' || seg.areas.some((a) => a.kind !== 'pv')) {
+      throw new Error(`${vg.name}/${lv.name}: only linear and striped sub-LVs are supported under a mirror`);
     }
-    const a = seg.areas[0]!;
+    if (seg.areas.length > 1) continue;
+    const a = seg.areas[0] as { kind: 'pv'; pvUuid: string; pe: number };
     const pv = findPvByUuid(vg, a.pvUuid);
     if (!pv) throw new Error(`${vg.name}/${lv.name}: PV ${a.pvUuid} not in VG`);
     out.push({ start: seg.startLe * ext, len: seg.extentCount * ext, pv, devOffset: pv.peStart * SECTOR + a.pe * ext });
   }
   return out;
+}
+
+/** Each PV under a sub-LV with the end of its last extent there (to check the image is long enough). */
+function pvExtentEnds(vg: VolumeGroup, lv: LogicalVolume): Array<{ pv: PhysicalVolume; end: number }> {
+  const ext = vg.extentSize * SECTOR;
+  const ends = new Map<string, { pv: PhysicalVolume; end: number }>();
+  for (const seg of lv.segments) {
+    for (const a of seg.areas) {
+      if (a.kind !== 'pv') continue;
+      const pv = findPvByUuid(vg, a.pvUuid);
+      if (!pv) throw new Error(`${vg.name}/${lv.name}: PV ${a.pvUuid} not in VG`);
+      const end = pv.peStart * SECTOR + (a.pe + areaLen(seg)) * ext;
+      const cur = ends.get(pv.uuid);
+      if (!cur || cur.end < end) ends.set(pv.uuid, { pv, end });
+    }
+  }
+  return [...ends.values()];
 }
 
 /** A linear LV as a BlockDevice. Opening fails (DeviceIoError 'open') when an image is missing or too short. */
@@ -48,16 +71,26 @@ export class LinearDevice implements BlockDevice {
   constructor(env: MirrorIoEnv, readonly vg: VolumeGroup, readonly lv: LogicalVolume, writable: boolean, private readonly dsync = false) {
     this.env = env;
     this.pieces = linearPieces(vg, lv);
-    this.devs = this.pieces.map((p) => {
-      const dev = dsync ? this.openDsync(p.pv) : env.devices.get(p.pv, writable);
-      if (dev.size() < p.devOffset + p.len) {
-        throw new DeviceIoError(p.pv.path, 'open', p.devOffset + p.len, new Error('device is shorter than its extents (truncated image)'));
+    this.striped = lv.segments.some((seg) => seg.areas.length > 1);
+    const open = (pv: PhysicalVolume, end: number): BlockDevice => {
+      const dev = dsync ? this.openDsync(pv) : env.devices.get(pv, writable);
+      if (dev.size() < end) {
+        throw new DeviceIoError(pv.path, 'open', end, new Error('device is shorter than its extents (truncated image)'));
       }
       return dev;
-    });
+    };
+    if (this.striped) {
+      for (const { pv, end } of pvExtentEnds(vg, lv)) this.byPv.set(pv.uuid, open(pv, end));
+      this.devs = [];
+    } else {
+      this.devs = this.pieces.map((p) => open(p.pv, p.devOffset + p.len));
+    }
   }
 
   private readonly pieces: Piece[];
+  /** Some segment has several stripes: I/O is mapped through lvByteRuns, devices by PV. */
+  private readonly striped: boolean;
+  private readonly byPv = new Map<string, BlockDevice>();
 
   get path(): string {
     return `${this.vg.name}/${this.lv.name}`;
@@ -65,6 +98,7 @@ export class LinearDevice implements BlockDevice {
 
   /** PVs under this LV. */
   pvs(): PhysicalVolume[] {
+    if (this.striped) return pvExtentEnds(this.vg, this.lv).map((e) => e.pv);
     return [...new Set(this.pieces.map((p) => p.pv))];
   }
 
@@ -85,6 +119,11 @@ export class LinearDevice implements BlockDevice {
   }
 
   private each(offset: number, length: number, fn: (dev: BlockDevice, devOff: number, bufOff: number, len: number) => void): void {
+    if (this.striped) {
+      if (offset + length > this.size()) throw new DeviceIoError(this.path, 'read', this.size(), new Error('beyond the end of the LV'));
+      for (const r of lvByteRuns(this.vg, this.lv, offset, length)) fn(this.byPv.get(r.pv.uuid)!, r.byteOffset, r.lvOffset - offset, r.length);
+      return;
+    }
     let pos = offset;
     const end = offset + length;
     for (let i = 0; i < this.pieces.length && pos < end; i++) {
@@ -112,7 +151,7 @@ export class LinearDevice implements BlockDevice {
    */
   flush(): void {
     if (this.dsync) return;
-    for (const d of new Set(this.devs)) d.flush();
+    for (const d of new Set([...this.devs, ...this.byPv.values()])) d.flush();
   }
 
   willWrite(offset: number, length: number): void {
@@ -121,7 +160,7 @@ export class LinearDevice implements BlockDevice {
 
   async flushAsync(): Promise<void> {
     if (this.dsync) return;
-    await Promise.all([...new Set(this.devs)].map(flushAsyncOf));
+    await Promise.all([...new Set([...this.devs, ...this.byPv.values()])].map(flushAsyncOf));
   }
 
   /** Pool devices stay open (shared); only private descriptors are closed. */

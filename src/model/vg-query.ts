@@ -40,6 +40,11 @@ export function isLinearLv(lv: LogicalVolume): boolean {
   return lv.segments.length > 0 && lv.segments.every((s) => s.type === 'striped' && s.areas.length === 1 && s.areas[0]!.kind === 'pv');
 }
 
+/** Striped (or linear) on PVs only: what can become a mirror's first image as it is. */
+export function isStripedLv(lv: LogicalVolume): boolean {
+  return lv.segments.length > 0 && lv.segments.every((s) => s.type === 'striped' && s.areas.every((a) => a.kind === 'pv'));
+}
+
 export function isMirrorImage(vg: VolumeGroup, lv: LogicalVolume): boolean {
   const u = areaUser(vg, lv.name);
   return !!u && u.seg.type === 'mirror';

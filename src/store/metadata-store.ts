@@ -338,6 +338,9 @@ export class MetadataStore {
     const before = new Map<string, { json: string; index: number }>();
     old.lvs.forEach((lv, index) => before.set(lv.uuid, { json: JSON.stringify(lv), index }));
     const moveLv = this.stmt('UPDATE lv SET vg_index = ? WHERE uuid = ?');
+    // Rows of changed and removed LVs go first: a name is unique in a VG, and one commit may give
+    // a removed LV's name to a new one (a log replaced by another lv_mlog) or swap two names.
+    const write: Array<[LogicalVolume, number]> = [];
     vg.lvs.forEach((lv, i) => {
       const prev = before.get(lv.uuid);
       before.delete(lv.uuid);
@@ -346,9 +349,10 @@ export class MetadataStore {
         return;
       }
       if (prev) this.deleteLvRows(lv.uuid);
-      this.insertLvRows(vg, lv, i);
+      write.push([lv, i]);
     });
     for (const gone of before.keys()) this.deleteLvRows(gone);
+    for (const [lv, i] of write) this.insertLvRows(vg, lv, i);
   }
 
   private deleteLvRows(lvUuid: string): void {

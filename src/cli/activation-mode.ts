@@ -1,0 +1,30 @@
+// Which incomplete LVs activation may take (LVM2: --activationmode, --partial and
+// activation/activation_mode in tools/lvmcmdline.c; the refusal in lib/activate/activate.c): an LV
+// using a missing PV is partial, and a mirror that is partial activates only in "partial" mode.
+import type { Args } from './args.js';
+import type { Context } from './context.js';
+import { InvalidCommandLine } from './errors.js';
+import type { LogicalVolume, VolumeGroup } from '../model/types.js';
+import { isPartial, vgInfo } from '../report/vg-info.js';
+
+export type ActivationMode = 'complete' | 'degraded' | 'partial';
+
+/** The mode of this command; "PARTIAL MODE" is announced as LVM2 does. Bad values exit 3. */
+export function activationMode(ctx: Context, args: Args): ActivationMode {
+  let mode = ctx.config.str('activation/activation_mode', 'degraded');
+  if (args.has('activationmode')) {
+    mode = args.str('activationmode')!;
+    if (args.has('partial') && mode !== 'partial') {
+      throw new InvalidCommandLine('--partial and --activationmode are mutually exclusive arguments');
+    }
+  } else if (args.has('partial')) mode = 'partial';
+  if (mode === 'partial') ctx.out.warn('PARTIAL MODE. Incomplete logical volumes will be processed.');
+  else if (mode !== 'degraded' && mode !== 'complete') throw new InvalidCommandLine('Invalid activation mode given.');
+  return mode as ActivationMode;
+}
+
+/** _lv_activate()'s refusal of a partial LV (tsvm has no raid, whose degraded mode differs), or null. */
+export function partialRefusal(vg: VolumeGroup, lv: LogicalVolume, mode: ActivationMode): string | null {
+  if (mode === 'partial' || !isPartial(vgInfo(vg), lv)) return null;
+  return `Refusing activation of partial LV ${vg.name}/${lv.name}.  Use '--activationmode partial' to override.`;
+}
