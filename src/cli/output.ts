@@ -19,8 +19,12 @@ export class Output {
     this.out.push(text);
   }
 
+  /** Whether an error (not a warning) was logged: LVM2's error_message_produced(). */
+  errorLogged = false;
+
   /** An error or warning on stderr (log_error / log_warn). */
   error(line: string): void {
+    if (!line.startsWith('WARNING:')) this.errorLogged = true;
     this.flushOut();
     this.err.push(this.prefix + line + '\n');
     this.flushErr();
