@@ -33,7 +33,8 @@ export async function lvmMain(args: string[], env: NodeJS.ProcessEnv): Promise<n
   if (isCommand(words[0]!) || words[0] === 'help') ret = await runLine(words, out, env, {});
   else ret = await runScript(words[0]!, env);
   if (ret === ENO_SUCH_CMD) out.error("No such command.  Try 'lvm help'.");
-  else failedStatus(ret, out);
+  // (`lvm help NOSUCH` exits 3 with no status line in LVM2, as observed)
+  else if (words[0] !== 'help') failedStatus(ret, out);
   out.flush();
   return ret;
 }
@@ -67,8 +68,9 @@ async function shell(env: NodeJS.ProcessEnv): Promise<number> {
     const line = await input.readLine('lvm> ');
     if (line === null) {
       // (LVM2: "readline sends prompt to stdout")
-      new Output().raw('\n');
-      new Output().flush();
+      const out = new Output();
+      out.raw('\n');
+      out.flush();
       break;
     }
     if (!line) continue;

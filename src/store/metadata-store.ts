@@ -1,11 +1,12 @@
 // Load and commit whole VGs (LVM2's vg_read / vg_write + vg_commit). A commit is one SQLite
-// transaction: it checks the seqno it read, archives the previous version in vg_history, bumps the
+// transaction: it checks the seqno it read, archives the previous version in vg_history (history.ts), bumps the
 // seqno and rewrites the VG's rows. Orphan PVs (in no VG) are rows with vg_uuid NULL.
 import type { Db } from './db.js';
 import { ReadCache } from './read-cache.js';
 import { dirname } from 'node:path';
 import type { Statement } from 'better-sqlite3';
-import { lvTextsOf, splitVgJson, vgJson } from './vg-json.js';
+import { lvUuidOf, splitVgJson, vgJson } from './vg-json.js';
+import { encodeHistory } from './history.js';
 import type {
   AllocPolicy, LogicalVolume, LvSegment, LvStatusFlag, PhysicalVolume, SegmentType, VolumeGroup,
 } from '../model/types.js';
@@ -89,11 +90,11 @@ class LazyLoadedVg implements LoadedVg {
 export class ConcurrentUpdateError extends Error {}
 
 /** The version a commit replaces: its VG members and each LV's text (vg-json.ts). */
-function readForDiff(loaded: LoadedVg): { head: Omit<VolumeGroup, 'lvs'>; lvs: Map<string, { text: string; index: number }> } {
+function readForDiff(loaded: LoadedVg): { head: Omit<VolumeGroup, 'lvs'>; lvTexts: string[] } {
   const split = splitVgJson(loaded.snapshot);
   if (split) return split;
   const old = loaded.readVersion();
-  return { head: old, lvs: lvTextsOf(old) };
+  return { head: old, lvTexts: old.lvs.map((lv) => JSON.stringify(lv)) };
 }
 
 function pvFromRow(r: PvRow, vgName: string | null): PhysicalVolume {
@@ -333,13 +334,13 @@ export class MetadataStore {
       if (loaded) {
         if (!cur || cur.seqno !== loaded.readSeqno) throw new ConcurrentUpdateError(`VG ${vg.name} changed while being updated`);
         this.stmt('INSERT INTO vg_history (vg_uuid, vg_name, seqno, saved_at, description, metadata) VALUES (?, ?, ?, ?, ?, ?)')
-          .run(vg.uuid, loaded.readName, loaded.readSeqno, Math.floor(Date.now() / 1000), description, loaded.snapshot);
+          .run(vg.uuid, loaded.readName, loaded.readSeqno, Math.floor(Date.now() / 1000), description, encodeHistory(loaded.snapshot));
         vg.seqno = loaded.readSeqno + 1;
       } else {
         if (cur) throw new ConcurrentUpdateError(`VG ${vg.name} already exists`);
         vg.seqno = 1;
       }
-      if (old) this.updateVgRows(old.lvs, vg, lvTexts);
+      if (old) this.updateVgRows(old.lvTexts, vg, lvTexts);
       else this.insertVgRows(vg);
       for (const pv of released) this.putOrphanPv({ ...pv, vgName: null });
     });
@@ -347,22 +348,28 @@ export class MetadataStore {
 
   /**
    * Write only what changed since the VG was read: the VG and PV rows (few), and the LVs whose
-   * JSON differs from the text read (`before`, by uuid; `lvTexts` the new LVs' JSON, in order); an
-   * LV that only moved in the list gets its index updated. At 1,000 LVs this turns a commit from
-   * ~6,000 row writes into a handful.
+   * JSON differs from the text read (`oldTexts` and `lvTexts`: each LV's JSON, in order, before and
+   * after); an LV that only moved in the list gets its index updated. At 1,000 LVs this turns a
+   * commit from ~6,000 row writes into a handful. An LV's text holds its uuid, so an LV whose text
+   * is where it was is unchanged; only the others are matched by uuid.
    */
-  private updateVgRows(before: Map<string, { text: string; index: number }>, vg: VolumeGroup, lvTexts: string[]): void {
+  private updateVgRows(oldTexts: string[], vg: VolumeGroup, lvTexts: string[]): void {
     this.stmt(`UPDATE vg SET name = ?, extent_size = ?, seqno = ?, alloc = ?, max_lv = ?, max_pv = ?, resizeable = ?, exported = ?,
       tags = ?, system_id = ?, creation_time = ?, creation_host = ? WHERE uuid = ?`).run(vg.name, vg.extentSize, vg.seqno, vg.alloc,
       vg.maxLv, vg.maxPv, +vg.resizeable, +vg.exported, JSON.stringify(vg.tags), vg.systemId, vg.creationTime, vg.creationHost, vg.uuid);
     this.stmt('DELETE FROM pv WHERE vg_uuid = ?').run(vg.uuid);
     this.insertPvRows(vg);
     const moveLv = this.stmt('UPDATE lv SET vg_index = ? WHERE uuid = ?');
+    const before = new Map<string, { text: string; index: number }>();
+    oldTexts.forEach((text, index) => {
+      if (text !== lvTexts[index]) before.set(lvUuidOf(text), { text, index });
+    });
     vg.lvs.forEach((lv, i) => {
+      if (oldTexts[i] === lvTexts[i]) return;
       const prev = before.get(lv.uuid);
       before.delete(lv.uuid);
       if (prev && prev.text === lvTexts[i]) {
-        if (prev.index !== i) moveLv.run(i, lv.uuid);
+        moveLv.run(i, lv.uuid);
         return;
       }
       if (prev) this.deleteLvRows(lv.uuid);
@@ -399,7 +406,7 @@ export class MetadataStore {
     this.touchIndex();
     this.transaction(() => {
       this.stmt('INSERT INTO vg_history (vg_uuid, vg_name, seqno, saved_at, description, metadata) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(vg.uuid, vg.name, loaded.readSeqno, Math.floor(Date.now() / 1000), description, loaded.snapshot);
+        .run(vg.uuid, vg.name, loaded.readSeqno, Math.floor(Date.now() / 1000), description, encodeHistory(loaded.snapshot));
       const pvs = vg.pvs;
       this.deleteVgRows(vg.uuid);
       for (const pv of pvs) this.putOrphanPv({ ...pv, vgName: null });

@@ -7,7 +7,7 @@
 // JSON.stringify never writes a raw newline, so the lines are the LVs: a commit finds what a
 // command changed by comparing each LV's text with the line it was read from, and the text of
 // the new version is made from the very strings compared (no LV serialised twice, none parsed).
-import type { LogicalVolume, VolumeGroup } from '../model/types.js';
+import type { VolumeGroup } from '../model/types.js';
 
 /**
  * A VG's text, from the JSON of each of its LVs (in order). A PV's `absent` is left out: it is what
@@ -19,24 +19,23 @@ export function vgJson(vg: VolumeGroup, lvTexts: string[] = vg.lvs.map((lv) => J
   return `${head.slice(0, -1)},"lvs":[${lvTexts.map((t) => '\n' + t).join(',')}\n]}`;
 }
 
-/** The VG without its LVs, and each LV's text by uuid with its index; null if `text` is not vgJson's. */
-export function splitVgJson(text: string): { head: Omit<VolumeGroup, 'lvs'>; lvs: Map<string, { text: string; index: number }> } | null {
+/** The VG without its LVs, and each LV's text in order; null if `text` is not vgJson's. */
+export function splitVgJson(text: string): { head: Omit<VolumeGroup, 'lvs'>; lvTexts: string[] } | null {
   const lines = text.split('\n');
   if (lines.length < 2 || !lines[0]!.endsWith(',"lvs":[') || lines[lines.length - 1] !== ']}') return null;
   const head = JSON.parse(lines[0]!.slice(0, -',"lvs":['.length) + '}') as Omit<VolumeGroup, 'lvs'>;
-  const lvs = new Map<string, { text: string; index: number }>();
+  const lvTexts: string[] = [];
   for (let i = 1; i < lines.length - 1; i++) {
     const line = lines[i]!;
-    const t = line.endsWith(',') ? line.slice(0, -1) : line;
-    // (the LV's own uuid: no nested object has a "uuid" member, and one inside a string is escaped)
-    const m = /[{,]"uuid":"([^"\\]+)"/.exec(t);
-    if (!m) return null;
-    lvs.set(m[1]!, { text: t, index: i - 1 });
+    lvTexts.push(line.endsWith(',') ? line.slice(0, -1) : line);
   }
-  return { head, lvs };
+  return { head, lvTexts };
 }
 
-/** The same, for a VG as an object (a version read from SQLite rows). */
-export function lvTextsOf(vg: VolumeGroup): Map<string, { text: string; index: number }> {
-  return new Map(vg.lvs.map((lv: LogicalVolume, index) => [lv.uuid, { text: JSON.stringify(lv), index }]));
+/** The uuid of the LV whose JSON is `text` (no nested object has a "uuid" member; one in a string is escaped). */
+export function lvUuidOf(text: string): string {
+  if (text.startsWith('{"uuid":"')) return text.slice(9, text.indexOf('"', 9));
+  const m = /[{,]"uuid":"([^"\\]+)"/.exec(text);
+  if (!m) throw new Error('LV text without a uuid');
+  return m[1]!;
 }
