@@ -141,7 +141,8 @@ describe('lvm shell', () => {
     expect(help.stderr).toContain("  Use 'lvm help <command>' for more information\n");
     expect(help.stderr).toContain('  lvcreate        Create a logical volume\n');
     expect((await shell('', ['help', 'lvs'])).stdout).toBe((await lab.ok('lvs', '--help')).stdout + '\n');
-    expect(await shell('', ['help', 'nosuch'])).toEqual({ stdout: '  nosuch: no such command.\n', stderr: '', exitCode: 3 });
+    expect(await shell('', ['help', 'nosuch'])).toEqual({
+      stdout: '  nosuch: no such command.\n', stderr: "  Run `help --help' for more information.\n", exitCode: 3 });
   });
 
   it('runs an lvm script, stopping at the first failure', async () => {

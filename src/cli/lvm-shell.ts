@@ -33,8 +33,7 @@ export async function lvmMain(args: string[], env: NodeJS.ProcessEnv): Promise<n
   if (isCommand(words[0]!) || words[0] === 'help') ret = await runLine(words, out, env, {});
   else ret = await runScript(words[0]!, env);
   if (ret === ENO_SUCH_CMD) out.error("No such command.  Try 'lvm help'.");
-  // (`lvm help NOSUCH` exits 3 with no status line in LVM2, as observed)
-  else if (words[0] !== 'help') failedStatus(ret, out);
+  else failedStatus(ret, out);
   out.flush();
   return ret;
 }
@@ -152,11 +151,8 @@ async function help(names: string[], out: Output, interactive: boolean): Promise
     }
     out.raw(renderHelp(await loadCommand(n)));
   }
-  // (what LVM2's shell prints after it, the status line included, as observed)
-  if (ret !== ECMD_PROCESSED && interactive) {
-    out.error("Run `help --help' for more information.");
-    out.error(`Command failed with status code ${ret}.`);
-  }
+  // LVM2's _short_usage after an invalid command line, outside the shell
+  if (ret !== ECMD_PROCESSED && !interactive) out.error("Run `help --help' for more information.");
   return ret;
 }
 
