@@ -5,6 +5,7 @@ import type { Context } from '../cli/context.js';
 import { InvalidCommandLine } from '../cli/errors.js';
 import { commitVg } from '../cli/toollib.js';
 import type { LoadedVg } from '../store/metadata-store.js';
+import { vgJson } from '../store/vg-json.js';
 import type { LogicalVolume, VolumeGroup } from '../model/types.js';
 
 /** An exit-3 error from a command's own checks: LVM2 adds the --help hint. */
@@ -29,5 +30,5 @@ export function printer(ctx: Context, args: Args): (line: string) => void {
 export function commitAndKeep(ctx: Context, loaded: LoadedVg, description: string): void {
   commitVg(ctx, loaded, description);
   loaded.readSeqno = loaded.vg.seqno;
-  loaded.snapshot = JSON.stringify(loaded.vg);
+  loaded.snapshot = vgJson(loaded.vg);
 }
