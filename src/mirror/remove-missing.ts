@@ -10,7 +10,7 @@ import { DevicePool } from '../device/device-pool.js';
 import type { LogicalVolume, PhysicalVolume, VolumeGroup } from '../model/types.js';
 import { isMirror, lvPvs, lvTree, parentLv } from '../model/vg-query.js';
 import type { LoadedVg } from '../store/metadata-store.js';
-import { mirrorImages, removeImages, setLog } from './layout.js';
+import { mirrorImages, removeImages, setLog, tmpLayer } from './layout.js';
 import { prepareLog } from './log-init.js';
 import { mirrorFailures } from './repair-plan.js';
 import { lostWarning, retireNewLegs } from './stale.js';
@@ -21,14 +21,28 @@ export type RemoveResult = 'ok' | 'dead';
 /** Remove the failed images and log of one mirror (metadata and log files; the caller commits). */
 export function removeFailedParts(ctx: Pick<Context, 'systemDir'> & { out?: Context['out'] }, vg: VolumeGroup, lv: LogicalVolume): RemoveResult {
   const f = mirrorFailures(ctx.systemDir, vg, lv);
-  if (f.images.length >= mirrorImages(vg, lv).length) return 'dead';
+  // While -m +N copies, the original images sit under the _mimagetmp layer: count them one by one.
+  const layer = tmpLayer(vg, lv);
+  const leaves = mirrorImages(vg, lv).flatMap((i) => (i === layer ? mirrorImages(vg, i) : [i]));
+  if (f.images.length >= leaves.length) return 'dead';
+  // Every image under the layer failed: the layer leaves as a whole (its log with it).
+  const layerTree = layer && mirrorImages(vg, layer).every((i) => f.images.includes(i)) ? lvTree(vg, layer) : [];
+  const goners = layerTree.length ? [...f.images.filter((i) => !layerTree.includes(i)), ...layerTree] : f.images;
   const pool = new DevicePool(ctx.systemDir);
   try {
     withLvLock(ctx.systemDir, lv.uuid, () => {
       // Only images not yet copied survive: what the copy had not reached is lost (stale.ts).
       const lost = f.images.length ? retireNewLegs({ devices: pool, systemDir: ctx.systemDir }, vg, lv) : 0;
       if (lost) ctx.out?.warn(lostWarning(vg, lv, lost));
-      if (f.images.length) removeImages(vg, lv, f.images.map((i) => i.name));
+      if (layerTree.length) removeImages(vg, lv, goners.map((i) => i.name));
+      else {
+        // Failed images under the layer leave the layer (it may become linear), the others the LV.
+        const inner = layer ? f.images.filter((i) => mirrorImages(vg, layer).includes(i)) : [];
+        if (inner.length) removeImages(vg, layer!, inner.map((i) => i.name));
+        const outer = f.images.filter((i) => !inner.includes(i));
+        if (outer.length) removeImages(vg, lv, outer.map((i) => i.name));
+      }
+      for (const l of layerTree) dropMirrorFiles(ctx.systemDir, l.uuid);
       if (isMirror(lv) && f.logs.length) {
         setLog(vg, lv, [], 'inherit');
         // The log is gone with its device: nothing can be trusted to be in sync.
