@@ -47,7 +47,12 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     ctx.configOverride = args.all('config').join('\n');
-    return await spec.run(ctx, args);
+    const rc = await spec.run(ctx, args);
+    if (ctx.metadataChanged || ctx.wantsDevices) {
+      const { syncServedDevices } = await import('./nbd/sync-devices.js');
+      await syncServedDevices(ctx);
+    }
+    return rc;
   } catch (e) {
     if (e instanceof LvmError) {
       e.lines.forEach((line, i) => (i < e.unprefixed ? out.rawErr(line + '\n') : out.error(line)));

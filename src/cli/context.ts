@@ -29,6 +29,13 @@ export class Context {
   private _config?: Config;
   /** --config text from the command line, merged over lvm.conf. */
   configOverride = '';
+  /** The command activated something (lvcreate, lvchange/vgchange -ay): the serving daemon must run. */
+  wantsDevices = false;
+
+  /** Whether this command committed metadata or activation changes. */
+  get metadataChanged(): boolean {
+    return (this._store?.changes ?? 0) > 0;
+  }
 
   constructor(readonly cmd: string, readonly out: Output, readonly env: NodeJS.ProcessEnv, readonly stdinFd = 0) {
     this.systemDir = defaultSystemDir(env);

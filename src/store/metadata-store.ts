@@ -130,6 +130,8 @@ function vgFromRows({ vg: row, pvs: pvRows, lvs: rows }: VgRows): VolumeGroup {
 }
 
 export class MetadataStore {
+  /** Commits made through this store (the CLI tells the serving daemon after a command that made any). */
+  changes = 0;
   /** Prepared statements, by SQL text (preparing is a parse and plan each time). */
   private readonly stmts = new Map<string, Statement>();
 
@@ -302,6 +304,7 @@ export class MetadataStore {
    * left the VG must be passed in `released` to become orphans again.
    */
   commitVg(loaded: LoadedVg | null, vg: VolumeGroup, description: string, released: PhysicalVolume[] = []): void {
+    this.changes++;
     const old = loaded ? (JSON.parse(loaded.snapshot) as VolumeGroup) : null;
     this.touchVg(vg.uuid, vg);
     // The index lists VG names and the orphan PVs: PVs joining or leaving a VG change it too.
@@ -362,6 +365,7 @@ export class MetadataStore {
    * tsvm keeps it in the lv row, updated in place.
    */
   setLvActive(lvUuids: string[], active: boolean): void {
+    this.changes++;
     const st = this.stmt('UPDATE lv SET active = ? WHERE uuid = ?');
     const vgOf = this.stmt('SELECT vg_uuid FROM lv WHERE uuid = ?');
     for (const u of lvUuids) {
@@ -374,6 +378,7 @@ export class MetadataStore {
   }
 
   removeVg(loaded: LoadedVg, description: string): void {
+    this.changes++;
     const vg = loaded.vg;
     this.touchVg(vg.uuid, null);
     this.touchIndex();
