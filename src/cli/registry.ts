@@ -5,7 +5,7 @@ export const COMMAND_NAMES = [
   'pvcreate', 'pvremove', 'pvs', 'pvdisplay', 'pvchange', 'pvresize', 'pvscan',
   'vgcreate', 'vgextend', 'vgreduce', 'vgremove', 'vgrename', 'vgs', 'vgdisplay', 'vgchange',
   'lvcreate', 'lvremove', 'lvrename', 'lvextend', 'lvreduce', 'lvresize', 'lvs', 'lvdisplay', 'lvchange', 'lvconvert',
-  'dd', 'fault',
+  'dd', 'fault', 'nbd', 'lsblk',
 ] as const;
 
 export function isCommand(name: string): boolean {
