@@ -65,11 +65,8 @@ export async function activationChanged(systemDir: string, env: NodeJS.ProcessEn
     if (r) return r;
     if (!anythingActive) return null;
     spawnDaemon(systemDir, env);
-    // The daemon's first rescan serves everything; wait for its control socket.
-    for (let i = 0; i < 250; i++) {
-      await sleep(20);
-      if (existsSync(runPaths(systemDir).control) && readDaemonState(systemDir)) break;
-    }
+    // The daemon serves everything active once it answers (its first rescan comes before that).
+    for (let i = 0; i < 250 && !(await askDaemon(systemDir, { op: 'status' }, 1000)); i++) await sleep(20);
   }
   return askDaemon(systemDir, { op: 'rescan' });
 }
