@@ -10,6 +10,8 @@ import { withLock } from '../store/locks.js';
 export const WRITTEN_CHUNK = 1024 * 1024;
 /** Chunks marked ahead of a streaming write (see mark). */
 const MARK_AHEAD = 31;
+/** A write this large is taken for part of a stream (dd bs=1M, nbdcopy's 256 KiB requests, a resync). */
+const STREAM_WRITE = 64 * 1024;
 
 export class WrittenMap {
   private bits: Uint8Array;
@@ -57,8 +59,9 @@ export class WrittenMap {
 
   /**
    * Record a coming write; persists (and syncs) only when it touches chunks not yet marked. A write
-   * of a whole chunk or more looks like a stream (dd bs=1M, a resync): the next MARK_AHEAD chunks
-   * are marked with it, so that a stream pays one fdatasync of the map per 32 MiB, not per MiB.
+   * of 64 KiB or more looks like a stream (dd bs=1M, an NBD client's copy, a resync): the next
+   * MARK_AHEAD chunks are marked with it, so that a stream pays one fdatasync of the map per
+   * 32 MiB, not per MiB.
    * Marking chunks that are then not written only costs a later copy reading them (a region that
    * reads as zeros on both sides is not written: mirror-device.ts copyRegion).
    */
@@ -71,7 +74,7 @@ export class WrittenMap {
       for (let c = first + 1; c < end && all; c++) all = this.bit(c);
       if (all) return;
     }
-    const last = length >= WRITTEN_CHUNK ? end + MARK_AHEAD : end;
+    const last = length >= STREAM_WRITE ? end + MARK_AHEAD : end;
     const add: number[] = [];
     for (let c = first; c <= last; c++) if (!this.bit(c)) add.push(c);
     if (!add.length) return;

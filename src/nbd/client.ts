@@ -184,16 +184,15 @@ export class NbdClient {
     if (!this.transmission) return;
     try {
       while (this.q.length >= 4) {
-        const first = this.q.take(4);
-        const hlen = replyHeaderLength(first);
-        if (this.q.length < hlen - 4) return this.putBack(first);
-        const rest = this.q.take(hlen - 4);
-        const r = decodeReply(Buffer.concat([first, rest]));
+        const hlen = replyHeaderLength(this.q.peek(4));
+        if (this.q.length < hlen) return;
+        const r = decodeReply(this.q.peek(hlen));
         if (r.kind !== 'simple') throw new WireError('structured reply without negotiation');
         const p = this.pending.get(r.cookie);
         if (!p) throw new WireError(`reply to unknown cookie ${r.cookie}`);
         const dataLen = r.error ? 0 : p.readLength;
-        if (this.q.length < dataLen) return this.putBack(Buffer.concat([first, rest]));
+        if (this.q.length < hlen + dataLen) return;
+        this.q.skip(hlen);
         this.pending.delete(r.cookie);
         if (r.error) p.reject(new NbdRequestError(r.error, p.what));
         else p.resolve(dataLen ? Buffer.from(this.q.take(dataLen)) : null);
@@ -202,12 +201,6 @@ export class NbdClient {
       this.fail(e as Error);
       this.sock.destroy();
     }
-  }
-
-  private putBack(header: Buffer): void {
-    const rest = this.q.take(this.q.length);
-    this.q.push(Buffer.from(header));
-    this.q.push(rest);
   }
 
   private fail(e: Error): void {

@@ -57,6 +57,21 @@ export class ByteQueue {
     return out;
   }
 
+  /** The next n bytes (n <= length) without consuming them: a header whose payload may not be here yet. */
+  peek(n: number): Buffer {
+    const first = this.chunks[0];
+    if (first && first.length - this.head >= n) return first.subarray(this.head, this.head + n);
+    const out = Buffer.allocUnsafe(n);
+    let got = 0;
+    for (let i = 0, h = this.head; got < n; i++, h = 0) {
+      const c = this.chunks[i]!;
+      const k = Math.min(n - got, c.length - h);
+      c.copy(out, got, h, h + k);
+      got += k;
+    }
+    return out;
+  }
+
   /** Throw away the next n bytes (n <= length). */
   skip(n: number): void {
     while (n > 0) {

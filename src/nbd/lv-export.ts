@@ -20,6 +20,7 @@ export class LvExport implements NbdExport {
   private seqno: number;
   private gone: string | null = null;
   private zeroes: Buffer | null = null;
+  private seqnoQuery: ReturnType<Db['prepare']> | null = null;
 
   constructor(private readonly env: IoEnv, private readonly db: Db, private vg: VolumeGroup, private lv: LogicalVolume, readOnly: boolean) {
     this.readOnly = readOnly || !lv.writable;
@@ -88,7 +89,7 @@ export class LvExport implements NbdExport {
   /** The device for the LV's current layout; EIO once the LV is removed or deactivated. */
   private fresh(): LvDevice {
     if (this.gone) throw new LvIoError('ENXIO', this.gone);
-    const row = this.db.prepare('SELECT seqno, name FROM vg WHERE uuid = ?').get(this.vg.uuid) as { seqno: number; name: string } | undefined;
+    const row = (this.seqnoQuery ??= this.db.prepare('SELECT seqno, name FROM vg WHERE uuid = ?')).get(this.vg.uuid) as { seqno: number; name: string } | undefined;
     if (row && row.seqno === this.seqno) return this.dev;
     const vg = row && new MetadataStore(this.db).loadVg(row.name)?.vg;
     const lv = vg?.lvs.find((l) => l.uuid === this.lv.uuid);

@@ -27,6 +27,9 @@ export interface ConnectionOptions {
 
 type State = 'flags' | 'options' | 'transmission' | 'closed';
 
+/** Bytes of replies queued on the socket before requests wait for it to drain. */
+const REPLY_BACKLOG = 8 * 1024 * 1024;
+
 /** How long a connection keeps its export's locks after its last request (ms). */
 const IDLE_AFTER_MS = 2;
 
@@ -59,7 +62,8 @@ export class ServerConnection {
     if (this.busy || this.state === 'closed') return;
     try {
       while ((this.state as State) !== 'closed' && !this.busy) {
-        if (this.sock.writableNeedDrain) return;
+        // Replies queued past this wait for 'drain'; below it the socket keeps the kernel busy.
+        if (this.sock.writableLength > REPLY_BACKLOG) return;
         if (!this.step()) break;
       }
     } catch (e) {
@@ -88,13 +92,10 @@ export class ServerConnection {
 
   private option(): boolean {
     if (this.q.length < OPTION_HEADER_LEN) return false;
-    const peek = this.q.take(OPTION_HEADER_LEN);
-    const { opt, length } = decodeOptionHeader(peek);
+    const { opt, length } = decodeOptionHeader(this.q.peek(OPTION_HEADER_LEN));
     if (length > MAX_OPTION_LENGTH) throw new WireError(`option ${opt} of ${length} bytes`);
-    if (this.q.length < length) {
-      this.unshift(peek);
-      return false;
-    }
+    if (this.q.length < OPTION_HEADER_LEN + length) return false;
+    this.q.skip(OPTION_HEADER_LEN);
     const data = this.q.take(length);
     switch (opt) {
       case Opt.EXPORT_NAME:
@@ -125,13 +126,6 @@ export class ServerConnection {
         // STARTTLS, STRUCTURED_REPLY, meta contexts, extended headers, and anything unknown.
         return this.reply(opt, Rep.ERR_UNSUP, `option ${opt} is not supported`);
     }
-  }
-
-  /** Put a header back when its data is not all here yet. */
-  private unshift(header: Buffer): void {
-    const rest = this.q.take(this.q.length);
-    this.q.push(Buffer.from(header));
-    this.q.push(rest);
   }
 
   private startOpen(name: string, opt: number, infos: number[]): void {
@@ -192,15 +186,12 @@ export class ServerConnection {
 
   private request(): boolean {
     if (this.q.length < REQUEST_LEN) return false;
-    const header = this.q.take(REQUEST_LEN);
-    const r = decodeRequest(header);
+    const r = decodeRequest(this.q.peek(REQUEST_LEN));
     if (r.type === Cmd.WRITE) {
       if (r.length > MAX_PAYLOAD) throw new WireError(`write of ${r.length} bytes is over the maximum payload`);
-      if (this.q.length < r.length) {
-        this.unshift(header);
-        return false;
-      }
+      if (this.q.length < REQUEST_LEN + r.length) return false;
     }
+    this.q.skip(REQUEST_LEN);
     const payload = r.type === Cmd.WRITE ? this.q.take(r.length) : null;
     this.cancelIdle();
     if (r.type === Cmd.DISC) {
@@ -210,8 +201,11 @@ export class ServerConnection {
     }
     const error = this.run(r, payload);
     if (error === 0 && r.type === Cmd.READ) {
+      // Header and data in one writev.
+      this.sock.cork();
       this.sock.write(encodeSimpleReply(0, r.cookie));
       this.sock.write(this.readBuf!);
+      this.sock.uncork();
       this.readBuf = null;
     } else {
       this.sock.write(encodeSimpleReply(error, r.cookie));
