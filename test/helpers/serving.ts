@@ -34,3 +34,14 @@ export function stopServing(systemDir: string): void {
 
 /** Environment for labs that do not test kernel devices: the daemon serves the unix sockets only. */
 export const NO_KERNEL_DEVICES = { TSVM_NO_KERNEL_DEVICES: '1' };
+
+/** Mount points under `dir` (deepest first), from /proc/self/mountinfo. */
+export function mountsUnder(dir: string): string[] {
+  let text = '';
+  try {
+    text = readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return [];
+  }
+  return text.split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m === dir || m.startsWith(dir + '/')).sort().reverse();
+}
