@@ -238,6 +238,8 @@ export class NbdDaemon {
   private async handle(req: ControlRequest): Promise<Record<string, unknown>> {
     switch (req.op) {
       case 'rescan': {
+        // Kernel devices that could not be made are tried again at each change.
+        this.kernelErrors.clear();
         this.newErrors = {};
         await this.rescan();
         return { errors: this.newErrors };

@@ -50,7 +50,7 @@ export class LvExport implements NbdExport {
   }
 
   pwrite(buf: Buffer, offset: number, fua: boolean): void {
-    const dev = this.fresh();
+    const dev = this.writableDevice();
     dev.writeAt(buf, offset);
     if (fua) dev.flush();
   }
@@ -65,7 +65,7 @@ export class LvExport implements NbdExport {
   }
 
   zero(offset: number, length: number, fua: boolean): void {
-    const dev = this.fresh();
+    const dev = this.writableDevice();
     this.zeroes ??= Buffer.alloc(ZERO_CHUNK);
     for (let pos = offset; pos < offset + length; pos += ZERO_CHUNK) {
       const n = Math.min(ZERO_CHUNK, offset + length - pos);
@@ -86,6 +86,13 @@ export class LvExport implements NbdExport {
     }
   }
 
+  /** fresh(), for a write: an LV made read-only since the client connected refuses it (EROFS). */
+  private writableDevice(): LvDevice {
+    const dev = this.fresh();
+    if (!dev.writable) throw new LvIoError('EROFS', `${this.name} is read-only`);
+    return dev;
+  }
+
   /** The device for the LV's current layout; EIO once the LV is removed or deactivated. */
   private fresh(): LvDevice {
     if (this.gone) throw new LvIoError('ENXIO', this.gone);
@@ -100,9 +107,10 @@ export class LvExport implements NbdExport {
     }
     const key = lvLayoutKey(vg, lv);
     this.seqno = vg.seqno;
-    if (key !== this.key) {
+    // A new layout, or lvchange -p: the table is reloaded (read-only now, or writable again).
+    if (key !== this.key || lv.writable !== this.lv.writable) {
       this.close();
-      this.dev = openLv(this.env, vg, lv, { writable: !this.readOnly });
+      this.dev = openLv(this.env, vg, lv, { writable: !this.readOnly && lv.writable });
       this.key = key;
     }
     this.vg = vg;
