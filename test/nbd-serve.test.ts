@@ -85,6 +85,27 @@ describe('activation serves the LV', () => {
   });
 });
 
+describe('TCP only where asked', () => {
+  it('tsvm nbd listen ADDR [--readonly] serves over TCP, unlisten stops; no TCP listener by default', async () => {
+    await lab.ok('lvcreate', '-L', '8m', '-n', 'lv', 'vg');
+    const state = () => JSON.parse(readFileSync(join(lab.systemDir, 'run', 'nbd', 'state.json'), 'utf8')) as { listen: string[] };
+    expect(state().listen).toEqual([]);
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    await lab.ok('nbd', 'listen', `127.0.0.1:${port}`, '--readonly');
+    expect(state().listen).toEqual([`127.0.0.1:${port} ro`]);
+    const c = await NbdClient.open({ host: '127.0.0.1', port }, 'vg/lv');
+    expect(c.readOnly).toBe(true);
+    expect(c.size).toBe(8 * MiB);
+    await c.disconnect();
+    const rw = await open('lv'); // the unix socket stays read-write
+    expect(rw.readOnly).toBe(false);
+    await rw.disconnect();
+    await lab.ok('nbd', 'unlisten', `127.0.0.1:${port}`);
+    await expect(NbdClient.open({ host: '127.0.0.1', port }, 'vg/lv')).rejects.toThrow();
+    expect((await lab.run('nbd', 'listen', 'nowhere')).exitCode).toBe(5);
+  });
+});
+
 describe('an LV a client holds open', () => {
   it('shows o in lv_attr and # open 1, and is not deactivated or removed', async () => {
     await lab.ok('lvcreate', '-L', '8m', '-n', 'lv', 'vg');
@@ -108,6 +129,14 @@ describe('an LV a client holds open', () => {
     expect(c.readOnly).toBe(true);
     await expect(c.pwrite(Buffer.alloc(512, 1), 0)).rejects.toThrow(/NBD error 1\b/);
     await c.disconnect();
+    // Made read-only while a client is connected read-write: its writes are refused from then on.
+    await lab.ok('lvchange', '-p', 'rw', 'vg/lv');
+    const d = await open('lv');
+    await d.pwrite(Buffer.alloc(512, 2), 0);
+    await lab.ok('lvchange', '-p', 'r', 'vg/lv');
+    await expect(d.pwrite(Buffer.alloc(512, 3), 0)).rejects.toThrow(/NBD error 1\b/);
+    expect((await lab.legBytes('vg/lv', 0, 512)).equals(Buffer.alloc(512, 2))).toBe(true);
+    await d.disconnect();
   });
 });
 
