@@ -3,6 +3,7 @@
 // so "never written" always means "still the zeros of a fresh sparse image". Mirror syncs use it to
 // skip regions that are zero on every leg (the images are sparse files and Node has no SEEK_DATA):
 // LVM2 copies every region; the result on the legs is the same bytes, without reading 20 GiB of holes.
+import { STREAM_WRITE_BYTES } from '../model/defaults.js';
 import { closeSync, fdatasyncSync, mkdirSync, openSync, readSync, writeSync, existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { withLock } from '../store/locks.js';
@@ -10,8 +11,6 @@ import { withLock } from '../store/locks.js';
 export const WRITTEN_CHUNK = 1024 * 1024;
 /** Chunks marked ahead of a streaming write (see mark). */
 const MARK_AHEAD = 31;
-/** A write this large is taken for part of a stream (dd bs=1M, nbdcopy's 256 KiB requests, a resync). */
-const STREAM_WRITE = 64 * 1024;
 
 export class WrittenMap {
   private bits: Uint8Array;
@@ -74,7 +73,7 @@ export class WrittenMap {
       for (let c = first + 1; c < end && all; c++) all = this.bit(c);
       if (all) return;
     }
-    const last = length >= STREAM_WRITE ? end + MARK_AHEAD : end;
+    const last = length >= STREAM_WRITE_BYTES ? end + MARK_AHEAD : end;
     const add: number[] = [];
     for (let c = first; c <= last; c++) if (!this.bit(c)) add.push(c);
     if (!add.length) return;
