@@ -9,6 +9,8 @@ import { NO_DEVICES, type DeviceView } from './device-view.js';
 export interface VgInfo {
   vg: VolumeGroup;
   lvByName: Map<string, LogicalVolume>;
+  /** Position of each LV in the metadata (its device-mapper minor, as tsvm numbers them). */
+  lvIndex: Map<LogicalVolume, number>;
   pvByUuid: Map<string, PhysicalVolume>;
   /** Sub-LV name -> the LV and segment using it as a data area. */
   areaUser: Map<string, { lv: LogicalVolume; seg: LvSegment }>;
@@ -27,7 +29,7 @@ export interface VgInfo {
 
 export function vgInfo(vg: VolumeGroup, devices: DeviceView = NO_DEVICES): VgInfo {
   const info: VgInfo = {
-    vg, lvByName: new Map(), pvByUuid: new Map(), areaUser: new Map(), logUser: new Map(), pvAlloc: new Map(),
+    vg, lvByName: new Map(), lvIndex: new Map(), pvByUuid: new Map(), areaUser: new Map(), logUser: new Map(), pvAlloc: new Map(),
     freeExtents: 0, extentCount: 0, missingPvs: 0, partial: new Map(), runs: new Map(), devices,
   };
   for (const pv of vg.pvs) {
@@ -36,6 +38,7 @@ export function vgInfo(vg: VolumeGroup, devices: DeviceView = NO_DEVICES): VgInf
     info.extentCount += pv.peCount;
     if (pv.missing) info.missingPvs++;
   }
+  vg.lvs.forEach((lv, i) => info.lvIndex.set(lv, i));
   for (const lv of vg.lvs) {
     info.lvByName.set(lv.name, lv);
     for (const seg of lv.segments) {
