@@ -34,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
     return runTopLevel(argv.slice(2), argv[1] ?? '', VERSION);
   }
   const ctx = new Context(cmd, out, process.env);
+  ctx.cmdLine = [cmd, ...rest].join(' ');
   try {
     const spec = await loadCommand(cmd);
     const parsed = getopt(cmd, rest, [...COMMON_OPTIONS, ...spec.options], spec.shortOverrides);

@@ -13,6 +13,8 @@ import { CachedReader, type MetadataReader } from '../store/metadata-reader.js';
 import { GLOBAL_LOCK, LockManager } from '../store/locks.js';
 import { InvalidCommandLine } from './errors.js';
 import { pvImagePresent } from './pv-tools.js';
+import { setVgCommitWriter } from '../store/commit-writer.js';
+import { OnDiskWriter } from '../format-text/on-disk.js';
 import type { PhysicalVolume } from '../model/types.js';
 
 export function defaultSystemDir(env: NodeJS.ProcessEnv): string {
@@ -29,10 +31,16 @@ export class Context {
   private _config?: Config;
   /** --config text from the command line, merged over lvm.conf. */
   configOverride = '';
+  /** The command line as LVM2's cmd_line has it (the on-disk description "Write from ..."). */
+  cmdLine: string;
 
   constructor(readonly cmd: string, readonly out: Output, readonly env: NodeJS.ProcessEnv, readonly stdinFd = 0) {
     this.systemDir = defaultSystemDir(env);
     this.devDir = env.TSVM_DEV_DIR || undefined;
+    this.cmdLine = cmd;
+    // Every commit of this process also goes to the PVs' metadata areas (src/format-text).
+    const ctx = this;
+    setVgCommitWriter(new OnDiskWriter({ get cmdLine() { return ctx.cmdLine; }, warn: (l) => ctx.out.warn(l), now: () => ctx.now() }));
   }
 
   get store(): MetadataStore {
