@@ -6,6 +6,7 @@ import type { LoadedVg } from '../store/metadata-store.js';
 import type { LogicalVolume, PhysicalVolume, VolumeGroup } from '../model/types.js';
 import { findLv } from '../model/vg-query.js';
 import { vgLockName, GLOBAL_LOCK } from '../store/locks.js';
+import { staleMdaWarnings } from '../format-text/consistency.js';
 import { markMissingPvs, vgMissingPvs, warnAfterCommit, warnMissing } from './pv-tools.js';
 
 export interface LvName {
@@ -74,6 +75,9 @@ export function readVgForUpdate(ctx: Context, name: string, opts: UpdateReadOpti
         `Cannot process volume group ${name}`);
     }
   }
+  // Metadata areas behind the database (a crash between its commit and theirs): LVM2's warnings;
+  // the command's commit rewrites them.
+  staleMdaWarnings(vg, ctx.store.db.name, (l) => ctx.out.warn(l));
   return loaded;
 }
 

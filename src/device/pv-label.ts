@@ -130,6 +130,14 @@ export function parsePvHeader(buf: Buffer): PvHeader | null {
   return null;
 }
 
+/** The PV's label and header, when the device carries this PV's label. */
+export function readPvHeaderOf(dev: BlockDevice, uuid: string): PvHeader | null {
+  const buf = Buffer.alloc(2048);
+  dev.readAt(buf, 0);
+  const h = parsePvHeader(buf);
+  return h && h.uuid === uuid ? h : null;
+}
+
 /** An mda header with no metadata in it (pvcreate; a PV leaving its VG). */
 export function emptyMdaHeader(start: number, size: number): Buffer {
   const mda = Buffer.alloc(512);

@@ -3,7 +3,7 @@
 // area before the database commits, then written to each present PV after it.
 import { hostname, machine, release, type, version } from 'node:os';
 import { FileDevice } from '../device/file-device.js';
-import { parsePvHeader, PV_EXT_USED, writePvLabel, type PvHeader } from '../device/pv-label.js';
+import { PV_EXT_USED, readPvHeaderOf, writePvLabel } from '../device/pv-label.js';
 import type { BlockDevice } from '../device/block-device.js';
 import type { PhysicalVolume, VolumeGroup } from '../model/types.js';
 import type { VgCommitWriter } from '../store/commit-writer.js';
@@ -11,6 +11,7 @@ import { exportVgRaw } from './export.js';
 import { maxTextSize } from './layout.js';
 import { clearMda, encodeText, readMdaHeader, writeMdaText } from './mda-io.js';
 import { pvMdas } from './pv-layout.js';
+import { stalePvUuids } from './consistency.js';
 import { CommandFailed } from '../cli/errors.js';
 
 /** What the writer needs from the command: its line (the description), warnings, the clock. */
@@ -23,14 +24,6 @@ export interface WriterEnv {
 /** uname's fields as LVM2's header comment prints them. */
 export function unameLine(): string {
   return `${type()} ${hostname()} ${release()} ${version()} ${machine()}`;
-}
-
-/** The PV's label and header, when the device carries this PV's label. */
-export function readPvHeaderOf(dev: BlockDevice, uuid: string): PvHeader | null {
-  const buf = Buffer.alloc(2048);
-  dev.readAt(buf, 0);
-  const h = parsePvHeader(buf);
-  return h && h.uuid === uuid ? h : null;
 }
 
 function withDevice<T>(pv: PhysicalVolume, fn: (dev: BlockDevice) => T): T | undefined {
@@ -72,6 +65,10 @@ export class OnDiskWriter implements VgCommitWriter {
       }
     }
     vg.mdaTextSize = text.size;
+    const stale = stalePvUuids(vg);
+    for (const pv of vg.pvs) {
+      if (stale?.has(pv.uuid)) this.env.warn(`WARNING: updating old metadata to ${vg.seqno} on ${pv.name} for VG ${vg.name}.`);
+    }
     return () => {
       for (const pv of vg.pvs) this.writePv(vg, pv, text);
       for (const pv of released) this.orphan(pv);
