@@ -82,6 +82,11 @@ export class Context {
     return hostname();
   }
 
+  /** The process id LVM2 prints in pvscan's "pvscan[PID] PV ... online." lines. */
+  get pid(): number {
+    return process.pid;
+  }
+
   /** Seconds since the epoch (lv_time, vg creation). */
   now(): number {
     return Math.floor(Date.now() / 1000);

@@ -386,6 +386,27 @@ export class MetadataStore {
     });
   }
 
+  /**
+   * Put a VG as read from the PVs' metadata areas (pvscan --cache, vgscan): its rows replace the
+   * database's (archived in vg_history first when there were any), with the seqno the text has.
+   * Nothing is written to the PVs: they are where it came from.
+   */
+  replaceVg(vg: VolumeGroup, description: string): void {
+    this.touchVg(vg.uuid, vg);
+    this.touchIndex();
+    this.transaction(() => {
+      const row = this.stmt('SELECT * FROM vg WHERE uuid = ?').get(vg.uuid) as VgRow | undefined;
+      if (row) {
+        const old = vgFromRows(this.vgRows(row));
+        this.stmt('INSERT INTO vg_history (vg_uuid, vg_name, seqno, saved_at, description, metadata) VALUES (?, ?, ?, ?, ?, ?)')
+          .run(old.uuid, old.name, old.seqno, Math.floor(Date.now() / 1000), description, JSON.stringify(old));
+        this.deleteVgRows(vg.uuid);
+      }
+      for (const pv of vg.pvs) this.stmt('DELETE FROM pv WHERE uuid = ?').run(pv.uuid);
+      this.insertVgRows(vg);
+    });
+  }
+
   removeVg(loaded: LoadedVg, description: string): void {
     const vg = loaded.vg;
     this.touchVg(vg.uuid, null);
