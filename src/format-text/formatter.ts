@@ -1,66 +1,19 @@
-// The two ways LVM2 prints metadata text (lib/format_text/export.c struct formatter): "raw" for a
-// metadata area (no indentation, no comments, NUL-terminated by the caller) and "file" for
-// vgcfgbackup and /etc/lvm/backup (tab indentation, informational comments aligned on tab stops).
+// Pieces of LVM2's metadata text printing (lib/format_text/export.c): quoting, string lists, the
+// size comments ("# 4 Megabytes") and the comment alignment of files.
 
 const COMMENT_TAB = 6;
-const MAX_INDENT = 5;
 
-export class Formatter {
-  private readonly parts: string[] = [];
-  private indent = 0;
-
-  constructor(readonly file: boolean) {}
-
-  /** A line, with an optional comment (shown only in files). */
-  line(text: string, comment?: string): void {
-    if (!this.file) {
-      this.parts.push(text, '\n');
-      return;
-    }
-    const ws = '\t'.repeat(this.indent);
-    if (!comment) {
-      this.parts.push(ws, text, '\n');
-      return;
-    }
-    // _out_with_comment_file: line the comments up on tab stops where possible
-    let i = Math.floor((text.length + 8 * this.indent) / 8) + 1;
-    let tabs = '\t';
-    while (++i < COMMENT_TAB) tabs += '\t';
-    this.parts.push(ws, text, tabs, comment, '\n');
-  }
-
-  /** A line with a size in sectors, commented in readable units ("# 4 Megabytes"). */
-  size(text: string, sectors: number): void {
-    this.line(text, sectorsToUnits(sectors));
-  }
-
-  nl(): void {
-    this.parts.push('\n');
-  }
-
-  /** Text already formatted by the caller (the header's lines that carry their own comments). */
-  verbatim(text: string): void {
-    this.parts.push(text);
-  }
-
-  open(text: string): void {
-    this.line(text);
-    this.indent = Math.min(MAX_INDENT, this.indent + 1);
-  }
-
-  close(): void {
-    this.close2('}');
-  }
-
-  /** Leave a block, ending it with `end` ("}" or "]"). */
-  close2(end: string): void {
-    this.indent--;
-    this.line(end);
-  }
-
-  text(): string {
-    return this.parts.join('');
-  }
+/**
+ * One line of a file at `indent` tabs, its comment lined up on the tab stops where possible
+ * (_out_with_comment_file).
+ */
+export function fileLine(text: string, indent: number, comment?: string): string {
+  const ws = '\t'.repeat(indent);
+  if (!comment) return `${ws}${text}\n`;
+  let i = Math.floor((text.length + 8 * indent) / 8) + 1;
+  let tabs = '\t';
+  while (++i < COMMENT_TAB) tabs += '\t';
+  return `${ws}${text}${tabs}${comment}\n`;
 }
 
 const UNITS = ['Kilobytes', 'Megabytes', 'Gigabytes', 'Terabytes', 'Petabytes', 'Exabytes'];
@@ -90,10 +43,10 @@ export function formatG(d: number): string {
 
 /** The string escaping of LVM2's text (dm_escape_double_quotes): \" and \\. */
 export function quote(s: string): string {
-  return `"${s.replace(/(["\\])/g, '\\$1')}"`;
+  return s.includes('"') || s.includes('\\') ? `"${s.replace(/(["\\])/g, '\\$1')}"` : `"${s}"`;
 }
 
 /** A list of strings as LVM2 prints tags and flags: ["A", "B"]. */
 export function strList(items: string[]): string {
-  return `[${items.map(quote).join(', ')}]`;
+  return items.length ? `["${items.join('", "')}"]` : '[]';
 }

@@ -64,7 +64,7 @@ function vgSection(top: ConfigSection): [string, ConfigSection] {
   return s[0]!;
 }
 
-function importPv(name: string, s: ConfigSection, vgName: string, locate: PvLocator): PhysicalVolume {
+function importPv(s: ConfigSection, vgName: string, locate: PvLocator): PhysicalVolume {
   const uuid = str(s, 'id');
   const hint = str(s, 'device', '[unknown]');
   const where = locate(uuid, hint);
@@ -75,7 +75,6 @@ function importPv(name: string, s: ConfigSection, vgName: string, locate: PvLoca
     missing: flags.includes('MISSING') || strs(s, 'status').includes('MISSING') || !where, tags: strs(s, 'tags'), vgName,
   };
   if (!where) pv.absent = true;
-  void name;
   return pv;
 }
 
@@ -140,7 +139,7 @@ export function importVgText(text: string, locate: PvLocator): ImportedText {
     resizeable: status.includes('RESIZEABLE'), exported: status.includes('EXPORTED'), tags: strs(s, 'tags'),
     systemId: str(s, 'system_id', ''), creationTime: num(top, 'creation_time', 0), creationHost: str(top, 'creation_host', ''),
     mdaCopies: num(s, 'metadata_copies', 0),
-    pvs: pvSecs.map(([k, p]) => importPv(k, p, name, locate)),
+    pvs: pvSecs.map(([, p]) => importPv(p, name, locate)),
     lvs: s.entries.has('logical_volumes') ? sections(section(s, 'logical_volumes')).map(([k, l]) => importLv(k, l, pvUuids)) : [],
   };
   return {
