@@ -65,6 +65,7 @@ export class OnDiskWriter implements VgCommitWriter {
       }
     }
     vg.mdaTextSize = text.size;
+    vg.mdaTextCrc = text.checksum;
     const stale = stalePvUuids(vg);
     for (const pv of vg.pvs) {
       if (stale?.has(pv.uuid)) this.env.warn(`WARNING: updating old metadata to ${vg.seqno} on ${pv.name} for VG ${vg.name}.`);

@@ -11,6 +11,7 @@ import { importVgText, MetadataImportError } from './import.js';
 import { listDevices, scanDevice, type ScannedPv } from './scan.js';
 import { existsSync } from 'node:fs';
 import { ConfigParseError } from './config-text.js';
+import { adoptDiskVersion, judgeCopy } from './consistency.js';
 
 export interface ScanOutcome {
   /** VGs found on the devices, by name, in the order found. */
@@ -24,6 +25,8 @@ interface Copy {
   at: number;
   seqno: number;
   text: string;
+  size: number;
+  checksum: number | null;
 }
 
 /** Read the devices and bring the database up to what they say. */
@@ -48,7 +51,8 @@ export function scanDevices(ctx: Context, devices: { name: string; path: string 
         if (m.header === 'checksum') warn(`WARNING: wrong checksum in mda header on ${pv.name} at ${m.area.offset}`);
         continue;
       }
-      const at = m.area.offset + (committedLocn(m.header)?.offset ?? 0);
+      const locn = committedLocn(m.header);
+      const at = m.area.offset + (locn?.offset ?? 0);
       if (m.text && typeof m.text === 'object') {
         warn(`WARNING: invalid metadata text from ${pv.name} at ${at}.`);
         warn(`WARNING: metadata on ${pv.name} at ${at} has invalid summary for VG.`);
@@ -56,7 +60,7 @@ export function scanDevices(ctx: Context, devices: { name: string; path: string 
       }
       if (!m.text || m.vgUuid === undefined || m.seqno === undefined) continue;
       const list = copies.get(m.vgUuid) ?? [];
-      list.push({ pv, at, seqno: m.seqno, text: m.text });
+      list.push({ pv, at, seqno: m.seqno, text: m.text, size: locn?.size ?? 0, checksum: locn?.checksum ?? null });
       copies.set(m.vgUuid, list);
     }
   }
@@ -125,19 +129,20 @@ function loadNewest(ctx: Context, vgUuid: string, list: Copy[], byUuid: Map<stri
     const s = byUuid.get(pv.uuid);
     if (s) Object.assign(pv, layoutOf(s));
   }
-  vg.mdaTextSize = Buffer.byteLength(newest.text, 'utf8') + 1;
   const row = ctx.store.loadVg(vg.name);
   if (row && row.vg.uuid !== vgUuid) {
     warn(`WARNING: VG name ${vg.name} is used by VGs ${row.vg.uuid} and ${vgUuid}.`);
     return null;
   }
   const known = ctx.store.loadAllVgs().find((v) => v.uuid === vgUuid);
-  if (!known || known.seqno < vg.seqno) {
-    ctx.store.replaceVg(vg, `vgscan: metadata seqno ${vg.seqno} read from ${newest.pv.name}`);
-    return vg;
+  const verdict = known ? judgeCopy(ctx, known, vg) : 'newer-on-disk';
+  if (verdict === 'same') return known!;
+  if (verdict === 'database-newer') {
+    rewriteAreas(ctx, known!, list);
+    return known!;
   }
-  if (known.seqno > vg.seqno) rewriteAreas(ctx, known, list);
-  return known;
+  const from = { pv: { name: newest.pv.name }, size: newest.size, checksum: newest.checksum };
+  return adoptDiskVersion(ctx, known ?? null, vg, from, verdict);
 }
 
 function vgName(c: Copy): string {
@@ -149,7 +154,9 @@ function rewriteAreas(ctx: Context, vg: VolumeGroup, list: Copy[]): void {
   const writer = vgCommitWriter();
   if (!writer) return;
   for (const c of list) ctx.out.warn(`WARNING: updating old metadata to ${vg.seqno} on ${c.pv.name} for VG ${vg.name}.`);
-  writer.prepare(vg, [])();
+  const write = writer.prepare(vg, []);
+  ctx.store.recordMdaText(vg);
+  write();
 }
 
 /** pe_start and the metadata areas, as the PV header says (for a PV the database does not know). */

@@ -54,6 +54,8 @@ export interface VolumeGroup {
   mdaCopies?: number;
   /** Bytes of the metadata text (with its NUL) written to the PVs at this seqno; 0 before any. */
   mdaTextSize?: number;
+  /** CRC of that text (the raw_locn checksum): an area holding another text was written by someone else. */
+  mdaTextCrc?: number;
   /** PVs in metadata order (vgcreate/vgextend order): the allocator walks them in this order. */
   pvs: PhysicalVolume[];
   /** LVs in metadata order. */

@@ -18,7 +18,7 @@ interface PvRow {
 interface VgRow {
   uuid: string; name: string; extent_size: number; seqno: number; alloc: string; max_lv: number; max_pv: number;
   resizeable: number; exported: number; tags: string; system_id: string; creation_time: number; creation_host: string;
-  mda_copies: number; mda_text_size: number;
+  mda_copies: number; mda_text_size: number; mda_text_crc: number | null;
 }
 /** A row of LV_TREE_QUERY: the LV's columns, then its segment's (null for none), then the area's. */
 type LvTreeRow = [
@@ -130,7 +130,7 @@ function vgFromRows({ vg: row, pvs: pvRows, lvs: rows }: VgRows): VolumeGroup {
     alloc: row.alloc as VolumeGroup['alloc'], maxLv: row.max_lv, maxPv: row.max_pv, resizeable: !!row.resizeable,
     exported: !!row.exported, tags: parseList(row.tags) as string[], systemId: row.system_id,
     creationTime: row.creation_time, creationHost: row.creation_host, mdaCopies: row.mda_copies,
-    mdaTextSize: row.mda_text_size, pvs, lvs,
+    mdaTextSize: row.mda_text_size, ...(row.mda_text_crc !== null ? { mdaTextCrc: row.mda_text_crc } : {}), pvs, lvs,
   };
 }
 
@@ -343,9 +343,9 @@ export class MetadataStore {
    */
   private updateVgRows(old: VolumeGroup, vg: VolumeGroup): void {
     this.stmt(`UPDATE vg SET name = ?, extent_size = ?, seqno = ?, alloc = ?, max_lv = ?, max_pv = ?, resizeable = ?, exported = ?,
-      tags = ?, system_id = ?, creation_time = ?, creation_host = ?, mda_copies = ?, mda_text_size = ? WHERE uuid = ?`).run(vg.name,
+      tags = ?, system_id = ?, creation_time = ?, creation_host = ?, mda_copies = ?, mda_text_size = ?, mda_text_crc = ? WHERE uuid = ?`).run(vg.name,
       vg.extentSize, vg.seqno, vg.alloc, vg.maxLv, vg.maxPv, +vg.resizeable, +vg.exported, JSON.stringify(vg.tags), vg.systemId,
-      vg.creationTime, vg.creationHost, vg.mdaCopies ?? 0, vg.mdaTextSize ?? 0, vg.uuid);
+      vg.creationTime, vg.creationHost, vg.mdaCopies ?? 0, vg.mdaTextSize ?? 0, vg.mdaTextCrc ?? null, vg.uuid);
     this.stmt('DELETE FROM pv WHERE vg_uuid = ?').run(vg.uuid);
     this.insertPvRows(vg);
     const before = new Map<string, { json: string; index: number }>();
@@ -407,6 +407,21 @@ export class MetadataStore {
     });
   }
 
+  /** The text now in the VG's metadata areas (rewritten without a new seqno: pvscan --cache's repair). */
+  recordMdaText(vg: VolumeGroup): void {
+    this.touchVg(vg.uuid, vg);
+    this.transaction(() => {
+      this.stmt('UPDATE vg SET mda_text_size = ?, mda_text_crc = ? WHERE uuid = ?').run(vg.mdaTextSize ?? 0, vg.mdaTextCrc ?? null, vg.uuid);
+    });
+  }
+
+  /** The archived versions of the VG named `name` (vg_history), oldest first. */
+  history(name: string): { id: number; seqno: number; savedAt: number; description: string; vg: VolumeGroup }[] {
+    const rows = this.stmt('SELECT id, seqno, saved_at, description, metadata FROM vg_history WHERE vg_name = ? ORDER BY id')
+      .all(name) as { id: number; seqno: number; saved_at: number; description: string; metadata: string }[];
+    return rows.map((r) => ({ id: r.id, seqno: r.seqno, savedAt: r.saved_at, description: r.description, vg: JSON.parse(r.metadata) as VolumeGroup }));
+  }
+
   removeVg(loaded: LoadedVg, description: string): void {
     const vg = loaded.vg;
     this.touchVg(vg.uuid, null);
@@ -437,9 +452,9 @@ export class MetadataStore {
 
   private insertVgRow(vg: VolumeGroup): void {
     this.stmt(`INSERT INTO vg (uuid, name, extent_size, seqno, alloc, max_lv, max_pv, resizeable, exported, tags, system_id, creation_time,
-      creation_host, mda_copies, mda_text_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(vg.uuid, vg.name, vg.extentSize,
-      vg.seqno, vg.alloc, vg.maxLv, vg.maxPv, +vg.resizeable, +vg.exported, JSON.stringify(vg.tags), vg.systemId, vg.creationTime,
-      vg.creationHost, vg.mdaCopies ?? 0, vg.mdaTextSize ?? 0);
+      creation_host, mda_copies, mda_text_size, mda_text_crc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(vg.uuid, vg.name,
+      vg.extentSize, vg.seqno, vg.alloc, vg.maxLv, vg.maxPv, +vg.resizeable, +vg.exported, JSON.stringify(vg.tags), vg.systemId,
+      vg.creationTime, vg.creationHost, vg.mdaCopies ?? 0, vg.mdaTextSize ?? 0, vg.mdaTextCrc ?? null);
   }
 
   private insertPvRows(vg: VolumeGroup): void {

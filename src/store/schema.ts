@@ -92,5 +92,6 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE pv ADD COLUMN mda_size INTEGER;
   ALTER TABLE vg ADD COLUMN mda_copies INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE vg ADD COLUMN mda_text_size INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE vg ADD COLUMN mda_text_crc INTEGER;
   `,
 ];
