@@ -89,6 +89,8 @@ const defs: OptionDef[] = [
   { long: 'vgmetadatacopies', type: 'string' },
   { long: 'file', type: 'string' },
   { long: 'list', type: 'none' },
+  { long: 'updatemetadata', type: 'none' },
+  { long: 'labelsector', type: 'number' },
   // LV commands
   { long: 'size', short: 'L', type: 'ssize_mb' },
   { long: 'extents', short: 'l', type: 'sextents' },

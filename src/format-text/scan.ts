@@ -89,3 +89,25 @@ export function listDevices(devDir: string): { name: string; path: string }[] {
   walk(devDir, '');
   return out;
 }
+
+/** LVM2's warnings for an area whose header or committed text is damaged (none when it is sound). */
+export function areaWarnings(pvName: string, m: ScannedMda): string[] {
+  if (typeof m.header === 'string') return m.header === 'checksum' ? [`WARNING: wrong checksum in mda header on ${pvName} at ${m.area.offset}`] : [];
+  if (!m.text || typeof m.text !== 'object') return [];
+  const at = m.area.offset + (committedLocn(m.header)?.offset ?? 0);
+  return [`WARNING: invalid metadata text from ${pvName} at ${at}.`, `WARNING: metadata on ${pvName} at ${at} has invalid summary for VG.`];
+}
+
+/** The damaged areas of these PVs, with LVM2's warnings for each. */
+export function damagedAreas(pvs: { name: string; path: string; uuid: string }[]): { pv: string; lines: string[] }[] {
+  const out: { pv: string; lines: string[] }[] = [];
+  for (const pv of pvs) {
+    const s = scanDevice(pv.name, pv.path);
+    if (!s || s.header.uuid !== pv.uuid) continue;
+    for (const m of s.mdas) {
+      const lines = areaWarnings(pv.name, m);
+      if (lines.length) out.push({ pv: pv.name, lines });
+    }
+  }
+  return out;
+}

@@ -8,7 +8,7 @@ import type { PhysicalVolume, VolumeGroup } from '../model/types.js';
 import { vgCommitWriter } from '../store/commit-writer.js';
 import { committedLocn } from './layout.js';
 import { importVgText, MetadataImportError } from './import.js';
-import { listDevices, scanDevice, type ScannedPv } from './scan.js';
+import { areaWarnings, listDevices, scanDevice, type ScannedPv } from './scan.js';
 import { existsSync } from 'node:fs';
 import { ConfigParseError } from './config-text.js';
 import { adoptDiskVersion, judgeCopy } from './consistency.js';
@@ -47,18 +47,12 @@ export function scanDevices(ctx: Context, devices: { name: string; path: string 
   const copies = new Map<string, Copy[]>();
   for (const pv of byUuid.values()) {
     for (const m of pv.mdas) {
-      if (typeof m.header === 'string') {
-        if (m.header === 'checksum') warn(`WARNING: wrong checksum in mda header on ${pv.name} at ${m.area.offset}`);
-        continue;
-      }
+      const bad = areaWarnings(pv.name, m);
+      bad.forEach(warn);
+      if (bad.length || typeof m.header === 'string') continue;
       const locn = committedLocn(m.header);
       const at = m.area.offset + (locn?.offset ?? 0);
-      if (m.text && typeof m.text === 'object') {
-        warn(`WARNING: invalid metadata text from ${pv.name} at ${at}.`);
-        warn(`WARNING: metadata on ${pv.name} at ${at} has invalid summary for VG.`);
-        continue;
-      }
-      if (!m.text || m.vgUuid === undefined || m.seqno === undefined) continue;
+      if (typeof m.text !== 'string' || m.vgUuid === undefined || m.seqno === undefined) continue;
       const list = copies.get(m.vgUuid) ?? [];
       list.push({ pv, at, seqno: m.seqno, text: m.text, size: locn?.size ?? 0, checksum: locn?.checksum ?? null });
       copies.set(m.vgUuid, list);
