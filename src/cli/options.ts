@@ -87,8 +87,9 @@ const defs: OptionDef[] = [
   { long: 'mirrorsonly', type: 'none' },
   { long: 'autobackup', short: 'A', type: 'yn' },
   { long: 'vgmetadatacopies', type: 'string' },
+  { long: 'poolmetadataspare', type: 'yn' },
+  { long: 'list', short: 'l', type: 'none' },
   { long: 'file', type: 'string' },
-  { long: 'list', type: 'none' },
   { long: 'updatemetadata', type: 'none' },
   { long: 'labelsector', type: 'number' },
   // LV commands
