@@ -4,7 +4,8 @@
 # (lvm2-oracle --images: the lines before `# check` make the VG, the check lines are its answers,
 # kept as <name>.txt). Then what LVM2 wrote where tsvm reads metadata is copied out of each image
 # into <name>.json: the label sector, each metadata area's header sector and its committed text
-# (a few KiB of text, not the images). test/lvm2-disks.test.ts rebuilds the images from it.
+# (a few KiB of text, not the images), and LVM2's vgcfgbackup file of each VG into
+# <name>.backup-<vg>.vg. test/lvm2-disks.test.ts rebuilds the images from the .json.
 #
 #   bash scripts/record-lvm2-disks.sh [names]      # needs root, loop devices, lvm2
 set -euo pipefail
@@ -23,6 +24,10 @@ for scn in "${pick[@]}"; do
   for ((i = 1; i <= disks; i++)); do truncate -s "$size" "$work/d$i"; imgs+=("$work/d$i"); done
   grep -v '^# check$' "$scn" > "$work/all.scn"
   bash "$oracle" --images "$(IFS=,; echo "${imgs[*]}")" "$work/all.scn" > "$work/all.txt"
+  # and LVM2's vgcfgbackup file of each VG (test/vgcfgbackup-format.test.ts compares tsvm's with it)
+  echo "vgcfgbackup -f $work/backup-%s.vg" > "$work/backup.scn"
+  bash "$oracle" --images "$(IFS=,; echo "${imgs[*]}")" --ro "$work/backup.scn" > /dev/null
+  for b in "$work"/backup-*.vg; do cp "$b" "${scn%.scn}.${b##*/}"; done
   # the transcript keeps the header line and the answers to the check lines only
   ncheck=$(sed -n '/^# check$/,$p' "$scn" | grep -cv '^#\|^$')
   out=${scn%.scn}
