@@ -1,5 +1,6 @@
 // vgchange: VG attributes and activation of its LVs (tools/vgchange.c).
 import type { Args } from '../src/cli/args.js';
+import { openLvCount } from '../src/nbd/in-use.js';
 import type { CommandSpec } from '../src/cli/command-spec.js';
 import { CommandFailed, ECMD_FAILED, InvalidCommandLine } from '../src/cli/errors.js';
 import { noMatchingSyntaxLines } from '../src/cli/help.js';
@@ -109,6 +110,11 @@ async function activate(
 ): Promise<boolean> {
   const changed: LogicalVolume[] = [];
   const all: LogicalVolume[] = [];
+  if (on) ctx.wantsDevices = true;
+  else {
+    const open = openLvCount(ctx.systemDir, vg.lvs.filter((l) => l.visible && l.active).map((l) => l.uuid));
+    if (open) throw new CommandFailed(`Can't deactivate volume group "${vg.name}" with ${open} open logical volume(s)`);
+  }
   const refused = new Set<LogicalVolume>();
   for (const lv of vg.lvs.filter((l) => l.visible)) {
     const why = on ? partialRefusal(vg, lv, mode) : null;

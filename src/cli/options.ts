@@ -39,6 +39,8 @@ const TSVM_COMMAND_OPTIONS: Record<string, OptionDef[]> = {
     { id: 'after', long: 'after', type: 'number' },
   ],
   dd: [],
+  nbd: [{ id: 'readonly', long: 'readonly', type: 'none' }],
+  lsblk: [],
 };
 
 /** Value types LVM2 sets per command before parsing (command.c configure_command_option_values). */

@@ -35,6 +35,7 @@ function applyDisplayUnits(ctx: Context, args: Args): void {
  */
 export async function runCommand(cmd: string, rest: string[], out: Output, env: NodeJS.ProcessEnv, opts: RunOptions = {}): Promise<number> {
   const ctx = new Context(cmd, out, env, opts);
+  ctx.cmdLine = [cmd, ...rest].join(' ');
   try {
     const spec = await loadCommand(cmd);
     const args = new Args(cmd, getopt(cmd, rest, commandOptions(cmd)));
@@ -51,7 +52,13 @@ export async function runCommand(cmd: string, rest: string[], out: Output, env: 
     const prefix = ctx.config.get('log/prefix');
     out.prefix = typeof prefix === 'string' ? prefix : '  ';
     applyDisplayUnits(ctx, args);
-    return await spec.run(ctx, args);
+    const rc = await spec.run(ctx, args);
+    // The serving daemon serves what is active now (tables loaded and removed after a change).
+    if (ctx.metadataChanged || ctx.wantsDevices) {
+      const { syncServedDevices } = await import('../nbd/sync-devices.js');
+      await syncServedDevices(ctx);
+    }
+    return rc;
   } catch (e) {
     if (e instanceof LvmError) {
       const shortUsage = (line: string, i: number) =>
