@@ -5,8 +5,6 @@ import { noMatchingSyntaxLines } from '../src/cli/help.js';
 import { readVgForUpdate, takeGlobalLock, vgNameArg } from '../src/cli/toollib.js';
 import { markMissingPvs } from '../src/cli/pv-tools.js';
 import { visibleLvCount, isMirror } from '../src/model/vg-query.js';
-import { FileDevice } from '../src/device/file-device.js';
-import { writePvLabel } from '../src/device/pv-label.js';
 
 export const spec: CommandSpec = {
   name: 'vgremove',
@@ -44,15 +42,7 @@ export const spec: CommandSpec = {
         }
         markMissingPvs(vg);
         ctx.store.removeVg(loaded, `vgremove ${name}`);
-        // The PVs become orphans: their labels lose the "used" flag.
-        for (const pv of vg.pvs.filter((p) => !p.missing)) {
-          const d = new FileDevice(pv.path);
-          try {
-            writePvLabel(d, { uuid: pv.uuid, devSize: pv.devSize }, pv.peStart * 512, false);
-          } finally {
-            d.close();
-          }
-        }
+        // (the store's commit writer empties the PVs' metadata areas and clears their labels' "used" flag)
         for (const lv of vg.lvs.filter((l) => l.visible)) ctx.out.print(`Logical volume "${lv.name}" successfully removed.`);
         ctx.out.print(`Volume group "${name}" successfully removed`);
       } catch (e) {

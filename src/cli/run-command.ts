@@ -26,6 +26,7 @@ export interface RunOptions extends ContextOptions {
  */
 export async function runCommand(cmd: string, rest: string[], out: Output, env: NodeJS.ProcessEnv, opts: RunOptions = {}): Promise<number> {
   const ctx = new Context(cmd, out, env, opts);
+  ctx.cmdLine = [cmd, ...rest].join(' ');
   try {
     const spec = await loadCommand(cmd);
     const parsed = getopt(cmd, rest, [...COMMON_OPTIONS, ...spec.options], spec.shortOverrides);

@@ -2,7 +2,7 @@
 // are stored as ranges, never one row per extent, so a 16 TiB VG costs what a small one does.
 // vg_history keeps every previous version of a VG (LVM2's /etc/lvm/archive).
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const MIGRATIONS: string[] = [
   // version 1
@@ -84,5 +84,14 @@ export const MIGRATIONS: string[] = [
     metadata TEXT NOT NULL
   );
   CREATE INDEX vg_history_vg ON vg_history(vg_uuid, seqno);
+  `,
+  // version 2: LVM2's on-disk metadata (src/format-text): each PV's metadata areas, the VG's
+  // metadata_copies and the size of the text written to the areas at the current seqno
+  `
+  ALTER TABLE pv ADD COLUMN mda_count INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE pv ADD COLUMN mda_size INTEGER;
+  ALTER TABLE vg ADD COLUMN mda_copies INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE vg ADD COLUMN mda_text_size INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE vg ADD COLUMN mda_text_crc INTEGER;
   `,
 ];

@@ -76,12 +76,15 @@ export class CliLab {
     }
   }
 
-  /** Hash of every image file. */
-  imagesHash(): string {
+  /**
+   * Hash of every image file; with `dataOnly`, of what follows the first MiB (the label and the
+   * metadata area, which a command that writes the VG rewrites, as LVM2 does).
+   */
+  imagesHash(dataOnly = false): string {
     const h = createHash('sha256');
     for (const f of ['loop0', 'loop1', 'loop2', 'loop3', 'loop4']) {
       const p = join(this.devDir, f);
-      if (existsSync(p)) h.update(f).update(readFileSync(p));
+      if (existsSync(p)) h.update(f).update(dataOnly ? readFileSync(p).subarray(1024 * 1024) : readFileSync(p));
     }
     return h.digest('hex');
   }

@@ -229,6 +229,8 @@ export interface ReplayOptions {
   timeout?: number;
   /** Keep the temporary directory (for debugging); its path is returned either way. */
   keep?: boolean;
+  /** Run lvcreate as written, without the oracle's `-an -Zn` (tsvm-only setup steps). */
+  plainLvcreate?: boolean;
 }
 
 export interface Replay {
@@ -237,7 +239,7 @@ export interface Replay {
 }
 
 /** Sparse image files named after the devices LVM2 saw: /dev/loop3 becomes <devDir>/loop3. */
-async function makeDisks(devDir: string, devices: Map<string, string>, size: number): Promise<void> {
+export async function makeDisks(devDir: string, devices: Map<string, string>, size: number): Promise<void> {
   for (const dev of devices.values()) {
     if (!dev.startsWith('/dev/')) throw new Error(`device ${dev} is not under /dev`);
     const file = path.join(devDir, dev.slice('/dev/'.length));
@@ -255,7 +257,7 @@ export async function runStep(line: string, t: GoldenTranscript, env: NodeJS.Pro
   const words = shellSplit(substituteDevices(line, t.devices));
   if (words.length === 0) throw new Error(`empty command line ${JSON.stringify(line)}`);
   const [cmd, ...rest] = words;
-  const args = cmd === 'lvcreate' ? [...LVCREATE_EXTRA, ...rest] : rest;
+  const args = cmd === 'lvcreate' && !o.plainLvcreate ? [...LVCREATE_EXTRA, ...rest] : rest;
   // `sh -c "... | lvm"`: a pipeline into the lvm shell, run by sh with tsvm's lvm link first on PATH
   // (replayTranscript makes it); the oracle runs it the same way with the real lvm.
   const [exe, argv] = cmd === 'sh' ? ['sh', rest] : [o.bin, [cmd, ...args]];
