@@ -18,6 +18,7 @@ if [ -n "$why" ]; then
   exit 77
 fi
 
+unset TSVM_NO_KERNEL_DEVICES   # the lab is about real block devices
 work=$(mktemp -d "${TMPDIR:-/tmp}/tsvm-lab.XXXXXX")
 export TSVM_SYSTEM_DIR="$work/system" TSVM_DEV_DIR="$work/dev"
 data="$work/opt/webapp/data"   # the lab's /opt/webapp/data

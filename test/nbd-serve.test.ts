@@ -85,6 +85,24 @@ describe('activation serves the LV', () => {
   });
 });
 
+describe('tsvm lsblk and tsvm nbd status', () => {
+  it('draw the disks, the active LVs stacked on them, and what is served', async () => {
+    await lab.ok('lvcreate', '-L', '8m', '-n', 'lin', 'vg', '/dev/loop0');
+    await lab.ok('lvcreate', '--type', 'mirror', '-m', '1', '-L', '8m', '-n', 'mir', 'vg', '/dev/loop1', '/dev/loop2', '/dev/loop0');
+    await lab.ok('lvcreate', '-an', '-Zn', '-L', '8m', '-n', 'off', 'vg', '/dev/loop0');
+    const out = (await lab.ok('lsblk')).stdout;
+    expect(out.split('\n')[0]).toMatch(/^NAME +MAJ:MIN +SIZE RO TYPE MOUNTPOINTS$/);
+    expect(out).toContain('loop0');
+    expect(out).toMatch(/├─vg-lin +8M +0 lvm/);
+    expect(out).toMatch(/loop1 +200M +0 disk\n└─vg-mir_mimage_0 +8M +0 lvm\n  └─vg-mir +8M +0 lvm/);
+    expect(out).not.toContain('vg-off');
+    const status = (await lab.ok('nbd', 'status')).stdout;
+    expect(status).toMatch(/vg\/lin .*vg\.sock/);
+    expect(status).not.toContain('vg/off');
+    expect((await lab.ok('nbd', 'uri', 'vg/lin')).stdout.trim()).toBe(`nbd+unix:///vg/lin?socket=${sock()}`);
+  });
+});
+
 describe('TCP only where asked', () => {
   it('tsvm nbd listen ADDR [--readonly] serves over TCP, unlisten stops; no TCP listener by default', async () => {
     await lab.ok('lvcreate', '-L', '8m', '-n', 'lv', 'vg');
