@@ -19,7 +19,8 @@ it('disk log -> mirrored log -> disk log while the mirror resyncs', async () => 
   const data = randomBytes(64 * MiB);
   writeFileSync(join(lab.dir, 'd'), data);
   await lab.ok('dd', `if=${join(lab.dir, 'd')}`, 'of=/dev/vg/lv', 'bs=1M', 'status=none');
-  // the copy is left to a background process that TSVM_NO_AUTOSYNC keeps from running: still resyncing
+  // the copy goes on in the background, slowed down by a delay on the new leg: still resyncing
+  await lab.ok('fault', 'add', '/dev/loop1', '--write', '--delay', '200');
   await lab.ok('lvconvert', '-b', '--type', 'mirror', '-m', '1', 'vg/lv', '/dev/loop1', '/dev/loop2');
   expect(Number(await lab.lvField('vg/lv', 'copy_percent'))).toBeLessThan(100);
   const conf = ['--config', 'global/support_mirrored_mirror_log=1'];
@@ -28,6 +29,7 @@ it('disk log -> mirrored log -> disk log while the mirror resyncs', async () => 
   expect(r.exitCode, r.stderr).toBe(0);
   const names = (await lab.ok('lvs', '-a', '--noheadings', '-o', 'lv_name', 'vg')).stdout.split('\n').map((l) => l.trim()).filter(Boolean);
   expect(names).toEqual(expect.arrayContaining(['[lv_mlog]', '[lv_mlog_mimage_0]', '[lv_mlog_mimage_1]']));
+  await lab.ok('fault', 'clear');
   await lab.ok('lvconvert', '--mirrorlog', 'disk', 'vg/lv');
   expect(await lab.lvField('vg/lv', 'mirror_log')).toBe('[lv_mlog]');
   await lab.ok('lvconvert', '-i', '0', 'vg/lv');
