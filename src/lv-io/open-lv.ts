@@ -9,7 +9,7 @@
 // file in env.systemDir (exclusive for the quiescer) in openLvAsync/openLv and drop it in close().
 import { DeviceIoError, type BlockDevice } from '../device/block-device.js';
 import { lvExtents, type LogicalVolume, type LvSegment, type VolumeGroup } from '../model/types.js';
-import { findLv, findPvByUuid, isLinearLv } from '../model/vg-query.js';
+import { findLv, findPvByUuid, isLinearLv, isLinearOnPvmove } from '../model/vg-query.js';
 import { extentBytes, pvByteOffset, segmentSlices, stripePieces } from './extent-map.js';
 import { LvIoError, type IoEnv } from './io-env.js';
 import { loadSegmentIo, lvWatcherFactory, segmentIoFactory, type SegmentIo } from './segment-io.js';
@@ -181,7 +181,7 @@ export function openLv(env: IoEnv, vg: VolumeGroup, lv: LogicalVolume, opts: Ope
  */
 export async function openLvAsync(env: IoEnv, vg: VolumeGroup, lv: LogicalVolume, opts: OpenLvOptions): Promise<LvDevice> {
   checkOpen(vg, lv, opts);
-  const watch = opts.writable && !opts.ignoreActivation && isLinearLv(lv);
+  const watch = opts.writable && !opts.ignoreActivation && (isLinearLv(lv) || isLinearOnPvmove(vg, lv));
   if (watch || usesSegmentType(vg, lv, 'mirror')) await loadSegmentIo('mirror');
   const watcher = watch ? lvWatcherFactory() : undefined;
   if (watcher) return withLost(env, lv, opts, new LvDeviceImpl(env, vg, lv, true, watcher(env, vg, lv)));

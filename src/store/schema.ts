@@ -2,7 +2,7 @@
 // are stored as ranges, never one row per extent, so a 16 TiB VG costs what a small one does.
 // vg_history keeps every previous version of a VG (LVM2's /etc/lvm/archive).
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const MIGRATIONS: string[] = [
   // version 1
@@ -85,4 +85,6 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX vg_history_vg ON vg_history(vg_uuid, seqno);
   `,
+  // version 2: pvmove segments (LVM2 `extents_moved`, NULL on every other segment)
+  `ALTER TABLE seg ADD COLUMN extents_moved INTEGER;`,
 ];
