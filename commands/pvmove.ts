@@ -61,7 +61,8 @@ function extractLvName(ctx: Context, vgName: string, arg: string): string {
 async function moveOne(ctx: Context, args: Args, srcArg: string, destArgs: string[]): Promise<number> {
   const colon = srcArg.indexOf(':');
   const dev = ctx.device(colon >= 0 ? srcArg.slice(0, colon) : srcArg);
-  if (!deviceExists(dev)) throw new InvalidCommandLine(`Cannot use ${dev.name}: device not found`, usageHint(ctx));
+  // LVM2 names a device it cannot find as it was written.
+  if (!deviceExists(dev)) throw new InvalidCommandLine(`Cannot use ${colon >= 0 ? srcArg.slice(0, colon) : srcArg}: device not found`, usageHint(ctx));
   const found = pvOnDevice(ctx, dev);
   if (!found) throw new CommandFailed(`Failed to find physical volume "${dev.name}".`);
   if (!found.vgName) {

@@ -38,6 +38,14 @@ export interface PvmovePlan {
   holders: LogicalVolume[];
 }
 
+/**
+ * The LVs in the order LVM2 has them after reading the metadata: its text lists the visible LVs
+ * first, then the hidden ones (format_text/export.c), each group in the order the VG keeps them.
+ */
+function readOrder(vg: VolumeGroup): LogicalVolume[] {
+  return [...vg.lvs.filter((l) => l.visible), ...vg.lvs.filter((l) => !l.visible)];
+}
+
 /** top_level_lv_name(): the visible LV at the top of `name`'s stack. */
 function topLevelName(vg: VolumeGroup, name: string): string {
   const lv = findLv(vg, name);
@@ -62,7 +70,8 @@ export function planPvmove(req: PvmovePlanRequest): PvmovePlan {
 
   // First: mirrors (and other pvmoves) on the source keep their redundancy: avoid all their PVs.
   const wanted = req.lvName ? topLevelName(vg, req.lvName) : undefined;
-  for (const lv of vg.lvs) {
+  const order = readOrder(vg);
+  for (const lv of order) {
     if (lv === layer) continue;
     if (wanted && lv.name !== wanted) continue;
     if (!lvIsOnPv(vg, lv, source.pv.uuid)) continue;
@@ -80,7 +89,7 @@ export function planPvmove(req: PvmovePlanRequest): PvmovePlan {
   const origins: SourceSegments = new Map();
   let skipped = false;
   let found = false;
-  for (const lv of [...vg.lvs]) {
+  for (const lv of order) {
     if (lv === layer) continue;
     if (req.lvName) {
       if (lv.name !== req.lvName && !subLvOf(vg, lv, req.lvName)) continue;
@@ -157,7 +166,6 @@ function addMirrorAreas(req: PvmovePlanRequest, layer: LogicalVolume, allowed: P
   const { vg } = req;
   const region = adjustedRegionSize(vg.extentSize, extents, req.regionSize).size;
   const failed = ['Unable to allocate mirror extents for ' + `${vg.name}/${layer.name}.`, 'Failed to convert pvmove LV to mirrored.'];
-  if (!allowed.length) throw new CommandFailed('No extents available for allocation.');
   let runs;
   try {
     runs = allocate({

@@ -51,6 +51,8 @@ export function vgInfo(vg: VolumeGroup): VgInfo {
 }
 
 export function parentOf(info: VgInfo, lv: LogicalVolume): LogicalVolume | undefined {
+  // pvmove's temporary mirror sits under the LVs it moves without being part of them.
+  if (lv.flags.includes('PVMOVE')) return undefined;
   return info.areaUser.get(lv.name)?.lv ?? info.logUser.get(lv.name);
 }
 
