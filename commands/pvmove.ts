@@ -84,7 +84,14 @@ async function moveOne(ctx: Context, args: Args, srcArg: string, destArgs: strin
     }
     return poll(ctx, args, move.pvmoveId(vg, layer), true);
   }
-  const loaded = readVgForUpdate(ctx, found.vgName);
+  let loaded;
+  try {
+    loaded = readVgForUpdate(ctx, found.vgName);
+  } catch (e) {
+    // process_each_pv(): the PV of a VG that cannot be processed is not found either (exit 3).
+    if (!(e instanceof CommandFailed)) throw e;
+    throw new InvalidCommandLine(...e.lines, `Failed to find physical volume "${found.name}".`, usageHint(ctx));
+  }
   const vg = loaded.vg;
   const pv = vg.pvs.find((p) => p.uuid === found.uuid)!;
   let lvName: string | undefined;

@@ -179,12 +179,17 @@ export async function pollPvmove(systemDir: string, id: PvmoveId, opts: MoveOpti
   const db = openDb(systemDir);
   const store = new MetadataStore(db);
   let last = -Infinity;
+  let lastLine = '';
   const report = (pct: number, force = false) => {
     opts.bar?.(pct / 100);
     if (!opts.interval) return;
+    const line = `${id.pvName}: Moved: ${displayPercent(pct)}%`;
+    // The end is printed once, as LVM2's last poll prints it.
+    if (line === lastLine && pct >= 100) return;
     if (force || Date.now() - last >= opts.interval * 1000) {
-      opts.print(`${id.pvName}: Moved: ${displayPercent(pct)}%`);
+      opts.print(line);
       last = Date.now();
+      lastLine = line;
     }
   };
   try {
