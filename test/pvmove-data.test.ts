@@ -11,6 +11,8 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { BIN, CliLab } from './helpers/aux.js';
 
 const MiB = 1024 * 1024;
+/** The machine may be loaded: copies are slowed on purpose, and every lvs poll costs a start-up. */
+const T = 400_000;
 let lab: CliLab;
 beforeEach(async () => {
   lab = new CliLab('tsvm-pvmove-');
@@ -18,7 +20,7 @@ beforeEach(async () => {
   lab.extraEnv = { TSVM_NO_AUTOSYNC: '1' };
   await lab.ok('pvcreate', '/dev/loop0', '/dev/loop1', '/dev/loop2', '/dev/loop3', '/dev/loop4');
   await lab.ok('vgcreate', 'vg', '/dev/loop0', '/dev/loop1', '/dev/loop2', '/dev/loop3');
-});
+}, T);
 afterEach(() => lab.cleanup());
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -41,7 +43,7 @@ function writer(lv: string, data: Buffer, name: string): ResultPromise {
 async function pvmoveKilledAt(at: number, ...args: string[]): Promise<number> {
   const p = execa(BIN, ['pvmove', '-i', '0', ...args], { env: lab.env, reject: false });
   let pct = 0;
-  for (let i = 0; i < 1200 && pct < at; i++) {
+  for (let i = 0; i < 4000 && pct < at; i++) {
     await sleep(25);
     pct = await movePercent();
   }
@@ -63,7 +65,7 @@ async function pvUsed(pv: string): Promise<number> {
 
 /** Wait for a background move (resumed by activation) to finish. */
 async function waitMoved(): Promise<void> {
-  for (let i = 0; i < 600 && (await movePercent()) >= 0; i++) await sleep(100);
+  for (let i = 0; i < 3000 && (await movePercent()) >= 0; i++) await sleep(100);
   expect(await movePercent(), 'the move did not finish').toBe(-1);
 }
 
@@ -97,7 +99,7 @@ it.each([
   expect((await lab.lvField('vg/a', 'devices')).startsWith('/dev/loop3')).toBe(true);
   expect((await lab.legBytes('vg/a', 0, 32 * MiB)).equals(da), 'a on the destination holds what dd wrote').toBe(true);
   expect((await lab.legBytes('vg/b', 0, 32 * MiB)).equals(db), 'b on the destination holds what dd wrote').toBe(true);
-});
+}, T);
 
 it('a mirror image under a writer, pvmove killed mid-way: the next activation resumes (core log gone: the segment is copied again)', async () => {
   await lab.ok('lvcreate', '-L', '32m', '-n', 'm', 'vg', '/dev/loop0');
@@ -123,18 +125,18 @@ it('a mirror image under a writer, pvmove killed mid-way: the next activation re
   for (let i = 0; i < 100 && (await lab.lvField('vg/m', 'copy_percent')) !== '100.00'; i++) await sleep(100);
   expect((await lab.legBytes('vg/m_mimage_0', 0, 32 * MiB)).equals(d), 'the moved image holds what dd wrote').toBe(true);
   expect((await lab.legBytes('vg/m_mimage_1', 0, 32 * MiB)).equals(d), 'the other image too').toBe(true);
-});
+}, T);
 
 it('pvmove --abort mid-way under a writer: the LV is back on the source with every write; the destination is free', async () => {
   await lab.ok('lvcreate', '-L', '64m', '-n', 'a', 'vg', '/dev/loop0');
   const d = randomBytes(64 * MiB);
-  await lab.ok('fault', 'add', '/dev/loop3', '--write', '--delay', '150');
+  await lab.ok('fault', 'add', '/dev/loop3', '--write', '--delay', '300');
   await lab.ok('fault', 'add', '/dev/loop0', '--write', '--delay', '15');
   const w = writer('a', d, 'd');
   await sleep(300);
   const mover = execa(BIN, ['pvmove', '-i', '0', '/dev/loop0', '/dev/loop3'], { env: lab.env, reject: false });
   let pct = -1;
-  for (let i = 0; i < 1200 && pct < 20; i++) {
+  for (let i = 0; i < 4000 && pct < 25; i++) {
     await sleep(25);
     pct = await movePercent();
   }
@@ -151,9 +153,15 @@ it('pvmove --abort mid-way under a writer: the LV is back on the source with eve
   expect(await lab.lvField('vg/a', 'devices')).toBe('/dev/loop0(0)');
   expect(await pvUsed('/dev/loop3')).toBe(0);
   expect((await lab.legBytes('vg/a', 0, 64 * MiB)).equals(d)).toBe(true);
-});
+}, T);
 
 it('refusals change nothing: same PV, a PV with no extents, no room, a missing PV, a PV of a VG missing a PV', async () => {
+  // Smaller images: each refusal hashes every image before and after.
+  lab.cleanup();
+  lab = new CliLab('tsvm-pvmove-');
+  lab.prepareDevs(5, 48);
+  await lab.ok('pvcreate', '/dev/loop0', '/dev/loop1', '/dev/loop2', '/dev/loop3', '/dev/loop4');
+  await lab.ok('vgcreate', 'vg', '/dev/loop0', '/dev/loop1', '/dev/loop2', '/dev/loop3');
   await lab.ok('lvcreate', '-L', '32m', '-n', 'a', 'vg', '/dev/loop0');
   await lab.ok('lvcreate', '-L', '8m', '-n', 'b', 'vg', '/dev/loop2');
   expect(await lab.failsUnchanged(5, 'pvmove', '/dev/loop0', '/dev/loop0')).toBe('  No extents available for allocation.');
@@ -169,7 +177,7 @@ it('refusals change nothing: same PV, a PV with no extents, no room, a missing P
   const err = await lab.failsUnchanged(3, 'pvmove', '/dev/loop0');
   expect(err).toContain('Cannot change VG vg while PVs are missing.');
   expect(err).toContain('Failed to find physical volume "/dev/loop0".');
-});
+}, T);
 
 it('the replace-a-disk lab: pvcreate new; vgextend vg new; pvmove old; vgreduce vg old, with a writer running', async () => {
   await lab.ok('vgreduce', 'vg', '/dev/loop1', '/dev/loop2', '/dev/loop3');
@@ -197,4 +205,4 @@ it('the replace-a-disk lab: pvcreate new; vgextend vg new; pvmove old; vgreduce 
   expect(await lab.lvField('vg/logs', 'devices')).toBe('/dev/loop4(6)');
   expect((await lab.legBytes('vg/data', 0, 24 * MiB)).equals(d1)).toBe(true);
   expect((await lab.legBytes('vg/logs', 0, 16 * MiB)).equals(d2)).toBe(true);
-});
+}, T);

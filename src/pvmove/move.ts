@@ -124,16 +124,11 @@ export function finishPvmove(systemDir: string, id: PvmoveId, keep: 0 | 1): bool
       if (!loaded || !layer) return false;
       const vg = loaded.vg;
       const holders = [...new Set(lvsUsingLv(vg, layer).map((l) => topLv(vg, l)))];
-      const locks = sharedLocks(systemDir);
-      const names = [...holders.map((h) => lvLockName(h.uuid)), lvLockName(layer.uuid)];
-      for (const n of names) locks.lock(n);
-      try {
+      withLvLocks(systemDir, [...holders, layer], () => {
         if (keep === 1) completeCopy(systemDir, vg, layer);
         removePvmoveLayer(vg, layer, keep);
         store.commitVg(loaded, vg, keep ? `pvmove: ${id.pvName}: finished, ${layer.name} removed` : `pvmove --abort: ${id.pvName}: ${layer.name} removed`);
-      } finally {
-        for (const n of names.reverse()) locks.unlock(n);
-      }
+      });
       dropMirrorFiles(systemDir, layer.uuid);
       return true;
     } finally {
@@ -162,6 +157,22 @@ function completeCopy(systemDir: string, vg: VolumeGroup, layer: LogicalVolume):
   } finally {
     dev.close();
     pool.closeAll();
+  }
+}
+
+/**
+ * fn holding the I/O locks of `lvs` (after the VG lock, before any pvmove LV's: the order writers
+ * take them in): a writer of one of them flushes and waits, so no write made through the old layout
+ * lands after the new one is committed (device-mapper's suspend around a table reload).
+ */
+export function withLvLocks<T>(systemDir: string, lvs: LogicalVolume[], fn: () => T): T {
+  const locks = sharedLocks(systemDir);
+  const names = lvs.map((l) => lvLockName(l.uuid));
+  for (const n of names) locks.lock(n);
+  try {
+    return fn();
+  } finally {
+    for (const n of names.reverse()) locks.unlock(n);
   }
 }
 
