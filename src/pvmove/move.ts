@@ -14,11 +14,11 @@ import { MetadataStore } from '../store/metadata-store.js';
 import { liveDirtyRegions } from '../mirror/live-dirty.js';
 import { getBit } from '../mirror/log-format.js';
 import { formatCoreLog, MirrorDevice } from '../mirror/mirror-device.js';
-import { displayPercent, pvmovePercentOf, regionsInSync, runningSegment, segmentRegions } from '../mirror/pv-progress.js';
+import { displayPercent, pvmovePercent, pvmovePercentOf, regionsInSync, runningSegment, segmentRegions } from '../mirror/pv-progress.js';
 import { mirrorLegLvs } from '../mirror/pv-legs.js';
 import { writtenFromLegs } from '../mirror/ever-written.js';
 import { resyncOne } from '../mirror/sync.js';
-import { addNewLegs, dropMirrorFiles, releaseSyncer, trySyncerLock, withLvLock, withVgLock } from '../mirror/state.js';
+import { addNewLegs, dropMirrorFiles, releaseSyncer, trySyncerLock, withVgLock } from '../mirror/state.js';
 import { sharedLocks } from '../store/locks.js';
 import { lvLockName } from '../mirror/state.js';
 import { isPvmoveLv, lvsUsingLv, pvmoveSourcePv, removePvmoveLayer } from './layer.js';
@@ -78,6 +78,7 @@ async function copySegments(systemDir: string, store: MetadataStore, id: PvmoveI
     if (!seg) return 'done';
     const pool = new DevicePool(systemDir);
     const dev = new MirrorDevice({ devices: pool, systemDir }, cur.vg, cur.lv, { writable: true });
+    const regionBytes = dev.regionBytes;
     try {
       if (!dev.log) return 'stuck';
       const [r0, r1] = segmentRegions(cur.vg, seg, dev.regionBytes);
@@ -105,7 +106,8 @@ async function copySegments(systemDir: string, store: MetadataStore, id: PvmoveI
     });
     if (!moved) return 'gone';
     const after = loadLayer(store, id);
-    if (after) report(pvmovePercentOf(after.vg, after.lv, new Uint8Array(0), new Set(), 1));
+    // Committed segments count whole; the next one has nothing in sync yet as far as this report goes.
+    if (after) report(pvmovePercentOf(after.vg, after.lv, new Uint8Array(0), new Set(), regionBytes));
   }
 }
 
@@ -247,17 +249,6 @@ export async function pollPvmove(systemDir: string, id: PvmoveId, opts: MoveOpti
 }
 
 function currentPercent(systemDir: string, vg: VolumeGroup, lv: LogicalVolume): number {
-  const pool = new DevicePool(systemDir);
-  let dev: MirrorDevice | undefined;
-  try {
-    dev = new MirrorDevice({ devices: pool, systemDir }, vg, lv, { writable: false });
-    return dev.log ? pvmovePercentOf(vg, lv, dev.log.readAll('sync'), liveDirtyRegions(systemDir, lv.uuid), dev.regionBytes) : 0;
-  } catch {
-    return 0;
-  } finally {
-    dev?.close();
-    pool.closeAll();
-  }
+  return pvmovePercent(systemDir, vg, lv) ?? 0;
 }
 
-export { withLvLock };
