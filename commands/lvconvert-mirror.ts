@@ -7,6 +7,7 @@ import { CommandFailed } from '../src/cli/errors.js';
 import { commitVg as commitOnce } from '../src/cli/toollib.js';
 import type { Context } from '../src/cli/context.js';
 import type { LoadedVg } from '../src/store/metadata-store.js';
+import { vgJson } from '../src/store/vg-json.js';
 import { DevicePool } from '../src/device/device-pool.js';
 import { createPvList, findPvArg } from '../src/lv/pv-list.js';
 import type { AllocPolicy, LogicalVolume, VolumeGroup } from '../src/model/types.js';
@@ -263,5 +264,5 @@ export function convertTo(c: ConvertCall, images: number, logs: number, alloc: A
 export function commitVg(ctx: Context, loaded: LoadedVg, description: string): void {
   commitOnce(ctx, loaded, description);
   loaded.readSeqno = loaded.vg.seqno;
-  loaded.snapshot = JSON.stringify(loaded.vg);
+  loaded.snapshot = vgJson(loaded.vg);
 }

@@ -2,6 +2,7 @@
 import type { CommandSpec } from '../src/cli/command-spec.js';
 import { CommandFailed, ECMD_FAILED, InvalidCommandLine } from '../src/cli/errors.js';
 import { noMatchingSyntaxLines } from '../src/cli/help.js';
+import { vgJson } from '../src/store/vg-json.js';
 import { commitVg, readVgForUpdate, takeGlobalLock, vgNameArg } from '../src/cli/toollib.js';
 import { deviceExists, markMissingPvs, warnMissing } from '../src/cli/pv-tools.js';
 import { pvAllocatedExtents } from '../src/model/pv-map.js';
@@ -86,7 +87,7 @@ export const spec: CommandSpec = {
       vg.pvs = vg.pvs.filter((p) => p !== pv);
       commitVg(ctx, loaded, `vgreduce ${name} ${pv.name}`, [pv]);
       loaded.readSeqno = vg.seqno;
-      loaded.snapshot = JSON.stringify(vg);
+      loaded.snapshot = vgJson(vg);
       loaded.readName = vg.name;
     }
     for (const r of removed) {

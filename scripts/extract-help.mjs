@@ -1,11 +1,11 @@
 // Regenerates commands/help/<cmd>.txt (the text `tsvm <cmd> --help` prints) from the --help
-// outputs of the real LVM2 recorded in the golden transcripts (fixtures/golden/90-help.txt has
-// most; a command's own scenario may hold its --help, as 20-pvmove does). Run after re-recording.
+// outputs of the real LVM2 recorded in the golden transcripts (90-help.txt, and a command's own
+// scenario such as 13-vgsplit-vgmerge.txt or 20-pvmove.txt). Run after re-recording.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const root = new URL('..', import.meta.url);
-const dir = new URL('fixtures/golden/', root);
-const txt = readdirSync(dir).filter((f) => f.endsWith('.txt')).sort().map((f) => readFileSync(new URL(f, dir), 'utf8')).join('\n');
+const gold = new URL('fixtures/golden/', root);
+const txt = readdirSync(gold).filter((f) => f.endsWith('.txt')).sort().map((f) => readFileSync(new URL(f, gold), 'utf8')).join('\n');
 for (const block of txt.split(/^\$ /m).slice(1)) {
   const lines = block.split('\n');
   const [name, flag] = lines[0].split(' ');

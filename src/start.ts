@@ -1,65 +1,33 @@
 // The body of tsvm's entry points, src/main.ts (the plain build) and src/snapshot.ts (the start-up
 // snapshot, built by scripts/build-snapshot.mjs): picks the command (from argv[2], or from the
 // program name when invoked through a link named after an LVM command, like LVM2's multi-call `lvm`
-// binary), parses with getopt rules, runs the handler and turns errors into LVM2's exit codes.
-// With the two entry points, the only modules touching process.
+// binary), and runs it (src/cli/run-command.ts); `tsvm lvm` or a link named lvm is LVM2's `lvm`
+// itself, the shell included (src/cli/lvm-shell.ts). With the two entry points, the only modules
+// touching process.
 import { basename } from 'node:path';
 import { Output } from './cli/output.js';
-import { Context } from './cli/context.js';
-import { LvmError, ECMD_FAILED } from './cli/errors.js';
-import { isCommand, loadCommand } from './cli/registry.js';
-import { getopt } from './cli/getopt.js';
-import { Args } from './cli/args.js';
-import { COMMON_OPTIONS } from './cli/options.js';
-import { renderHelp } from './cli/help.js';
-
-const VERSION = '0.1.0';
+import { ECMD_FAILED } from './cli/errors.js';
+import { isCommand } from './cli/registry.js';
+import { runCommand, VERSION } from './cli/run-command.js';
 
 async function main(argv: string[]): Promise<number> {
-  const out = new Output();
   const self = basename(argv[1] ?? 'tsvm').replace(/\.js$/, '');
-  let cmd: string | undefined;
-  let rest: string[];
-  if (isCommand(self)) {
-    cmd = self;
-    rest = argv.slice(2);
-  } else {
-    cmd = argv[2];
-    rest = argv.slice(3);
-  }
+  if (self === 'lvm') return lvm(argv.slice(2));
+  if (isCommand(self)) return runCommand(self, argv.slice(2), new Output(), process.env);
+  const cmd = argv[2];
+  if (cmd === 'lvm') return lvm(argv.slice(3));
   if (!cmd || !isCommand(cmd)) {
     // tsvm's own words (help, links, completion, version) or an unknown command
-    out.flush();
     const { runTopLevel } = await import('./cli/toplevel.js');
     return runTopLevel(argv.slice(2), argv[1] ?? '', VERSION);
   }
-  const ctx = new Context(cmd, out, process.env);
-  try {
-    const spec = await loadCommand(cmd);
-    const parsed = getopt(cmd, rest, [...COMMON_OPTIONS, ...spec.options], spec.shortOverrides);
-    const args = new Args(cmd, parsed, spec.negativeSizes);
-    if (args.has('help') || args.has('longhelp')) {
-      out.raw(renderHelp(spec, args.has('longhelp')));
-      return 0;
-    }
-    if (args.has('version')) {
-      out.raw(`  tsvm version: ${VERSION}\n`);
-      return 0;
-    }
-    ctx.configOverride = args.all('config').join('\n');
-    return await spec.run(ctx, args);
-  } catch (e) {
-    if (e instanceof LvmError) {
-      e.lines.forEach((line, i) => (i < e.unprefixed ? out.rawErr(line + '\n') : out.error(line)));
-      return e.exitCode;
-    }
-    out.error(`Internal error: ${(e as Error).message ?? String(e)}`);
-    if (process.env.TSVM_DEBUG) out.raw(String((e as Error).stack) + '\n');
-    return ECMD_FAILED;
-  } finally {
-    ctx.close(false);
-    out.flush();
-  }
+  return runCommand(cmd, argv.slice(3), new Output(), process.env);
+}
+
+/** LVM2's multi-call `lvm`: the shell, or one command (src/cli/lvm-shell.ts). */
+async function lvm(args: string[]): Promise<number> {
+  const { lvmMain } = await import('./cli/lvm-shell.js');
+  return lvmMain(args, process.env);
 }
 
 /**

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { openDb } from '../src/store/db.js';
 import { ConcurrentUpdateError, MetadataStore } from '../src/store/metadata-store.js';
 import type { LogicalVolume, VolumeGroup } from '../src/model/types.js';
+import { decodeHistory } from '../src/store/history.js';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -70,8 +71,8 @@ describe('MetadataStore', () => {
     s.commitVg(first, first.vg, 'add b');
     second.vg.lvs.push(lv('c', 1));
     expect(() => s.commitVg(second, second.vg, 'add c')).toThrow(ConcurrentUpdateError);
-    const hist = s.db.prepare('SELECT seqno, description, metadata FROM vg_history').all() as { seqno: number; description: string; metadata: string }[];
+    const hist = s.db.prepare('SELECT seqno, description, metadata FROM vg_history').all() as { seqno: number; description: string; metadata: Buffer }[];
     expect(hist.map((h) => [h.seqno, h.description])).toEqual([[1, 'add b']]);
-    expect((JSON.parse(hist[0]!.metadata) as VolumeGroup).lvs.map((l) => l.name)).toEqual(['a']);
+    expect((JSON.parse(decodeHistory(hist[0]!.metadata)) as VolumeGroup).lvs.map((l) => l.name)).toEqual(['a']);
   });
 });

@@ -1,6 +1,6 @@
 // What a handler gets: output, environment, lazily opened metadata store, locks and config.
 // Only src/main.ts touches `process`; handlers stay testable and reusable by a server later.
-import { existsSync, readFileSync, readSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname, homedir } from 'node:os';
 import { join } from 'node:path';
 import { Output } from './output.js';
@@ -14,6 +14,18 @@ import { GLOBAL_LOCK, LockManager } from '../store/locks.js';
 import { InvalidCommandLine } from './errors.js';
 import { pvImagePresent } from './pv-tools.js';
 import type { PhysicalVolume } from '../model/types.js';
+import type { Db } from '../store/db.js';
+import { readLineSync } from './line-input.js';
+
+export interface ContextOptions {
+  /** Where yes/no answers are read (LVM2 reads them from stdin). */
+  stdinFd?: number;
+  /**
+   * The database of a system directory. The lvm shell hands out one connection checked fresh for
+   * each line (lvm-shell.ts); a command-line run opens its own.
+   */
+  openDb?: (systemDir: string) => Db;
+}
 
 export function defaultSystemDir(env: NodeJS.ProcessEnv): string {
   if (env.TSVM_SYSTEM_DIR) return env.TSVM_SYSTEM_DIR;
@@ -30,13 +42,18 @@ export class Context {
   /** --config text from the command line, merged over lvm.conf. */
   configOverride = '';
 
-  constructor(readonly cmd: string, readonly out: Output, readonly env: NodeJS.ProcessEnv, readonly stdinFd = 0) {
+  readonly stdinFd: number;
+  private readonly openDb: (systemDir: string) => Db;
+
+  constructor(readonly cmd: string, readonly out: Output, readonly env: NodeJS.ProcessEnv, opts: ContextOptions = {}) {
     this.systemDir = defaultSystemDir(env);
     this.devDir = env.TSVM_DEV_DIR || undefined;
+    this.stdinFd = opts.stdinFd ?? 0;
+    this.openDb = opts.openDb ?? openDb;
   }
 
   get store(): MetadataStore {
-    return (this._store ??= new MetadataStore(openDb(this.systemDir), this.readCache, () => this.locks.tryLock(GLOBAL_LOCK)));
+    return (this._store ??= new MetadataStore(this.openDb(this.systemDir), this.readCache, () => this.locks.tryLock(GLOBAL_LOCK)));
   }
 
   private _readCache?: ReadCache;
@@ -96,7 +113,7 @@ export class Context {
     this.out.flushOut();
     for (;;) {
       this.out.rawErr(question);
-      const line = this.readLine();
+      const line = readLineSync(this.stdinFd);
       if (line === null) {
         this.out.rawErr('[n]\n');
         return false;
@@ -105,24 +122,6 @@ export class Context {
       if (a && 'yes'.startsWith(a)) return true;
       if (a && 'no'.startsWith(a)) return false;
       this.out.error(`WARNING: Invalid input '${line.trim()}'.`);
-    }
-  }
-
-  private readLine(): string | null {
-    const buf = Buffer.alloc(1);
-    let s = '';
-    for (;;) {
-      let n: number;
-      try {
-        n = readSync(this.stdinFd, buf, 0, 1, null);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
-        return s.length ? s : null;
-      }
-      if (n === 0) return s.length ? s : null;
-      const c = buf.toString('latin1');
-      if (c === '\n') return s;
-      s += c;
     }
   }
 

@@ -87,6 +87,8 @@ const defs: OptionDef[] = [
   { long: 'mirrorsonly', type: 'none' },
   { long: 'autobackup', short: 'A', type: 'yn' },
   { long: 'vgmetadatacopies', type: 'string' },
+  { long: 'poolmetadataspare', type: 'yn' },
+  { long: 'list', short: 'l', type: 'none' },
   // LV commands
   { long: 'size', short: 'L', type: 'ssize_mb' },
   { long: 'extents', short: 'l', type: 'sextents' },

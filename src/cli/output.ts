@@ -1,26 +1,41 @@
 // The output sink. LVM2 prefixes every log_print/log_error line with two spaces (log/prefix);
 // report rows go through the same path. Output is buffered and flushed once: lab scripts call
-// the binary hundreds of times, and one write is cheaper than hundreds.
+// the binary hundreds of times, and one write is cheaper than hundreds. Past FLUSH_AT characters
+// it is written as it comes (vgdisplay -v of 10,000 LVs prints megabytes, which would otherwise be
+// held three times over: the lines, their concatenation, its bytes).
 import { writeSync } from 'node:fs';
+
+const FLUSH_AT = 64 * 1024;
 
 export class Output {
   private out: string[] = [];
+  private outChars = 0;
   private err: string[] = [];
   /** Interleaving matters only on a terminal; keep stdout/stderr ordering by flushing stdout before stderr writes. */
   constructor(readonly prefix = '  ') {}
 
   /** A normal message on stdout (log_print). */
   print(line: string): void {
-    this.out.push(this.prefix + line + '\n');
+    this.push(this.prefix + line + '\n');
   }
 
   /** Raw text on stdout with no prefix (help, dd data is written elsewhere). */
   raw(text: string): void {
-    this.out.push(text);
+    this.push(text);
   }
+
+  private push(text: string): void {
+    this.out.push(text);
+    this.outChars += text.length;
+    if (this.outChars > FLUSH_AT) this.flushOut();
+  }
+
+  /** Whether an error (not a warning) was logged: LVM2's error_message_produced(). */
+  errorLogged = false;
 
   /** An error or warning on stderr (log_error / log_warn). */
   error(line: string): void {
+    if (!line.startsWith('WARNING:')) this.errorLogged = true;
     this.flushOut();
     this.err.push(this.prefix + line + '\n');
     this.flushErr();
@@ -47,6 +62,7 @@ export class Output {
     if (this.out.length) {
       writeAll(1, this.out.join(''));
       this.out = [];
+      this.outChars = 0;
     }
   }
 

@@ -9,13 +9,14 @@ import { COMMAND_NAMES, loadCommand } from './registry.js';
 import { OPTIONS, COMMON_OPTIONS } from './options.js';
 import { ENO_SUCH_CMD } from './errors.js';
 
-const LVM_COMMANDS = COMMAND_NAMES.filter((c) => c !== 'dd' && c !== 'fault');
+// (and `lvm`, LVM2's multi-call binary: the lvm shell)
+const LVM_COMMANDS = [...COMMAND_NAMES.filter((c) => c !== 'dd' && c !== 'fault'), 'lvm'];
 
 /** Words to offer after `tsvm` (or a linked LVM command) for bash completion. */
 async function complete(words: string[]): Promise<string[]> {
   // words: everything after the program name, the last being the one being typed
   const cmdIndex = words.length > 0 && (COMMAND_NAMES as readonly string[]).includes(words[0]!) ? 0 : -1;
-  if (cmdIndex < 0) return [...COMMAND_NAMES, 'links', 'completion', 'help', 'version'];
+  if (cmdIndex < 0) return [...COMMAND_NAMES, 'lvm', 'links', 'completion', 'help', 'version'];
   const spec = await loadCommand(words[0]!);
   return [...COMMON_OPTIONS, ...spec.options].flatMap((o) => {
     const d = OPTIONS.get(o);
@@ -50,7 +51,7 @@ export async function runTopLevel(args: string[], self: string, version: string)
       const typed = (argv._ as (string | number)[]).map(String).filter((w) => w !== 'tsvm' && w !== '--get-yargs-completions');
       void complete(typed).then((all) => done(all.filter((w) => w.startsWith(current))));
     })
-    .epilog(`LVM commands:\n  ${COMMAND_NAMES.join(' ')}\n\nRun 'tsvm COMMAND --help' for a command's options.`)
+    .epilog(`LVM commands:\n  ${COMMAND_NAMES.join(' ')}\n\n'tsvm lvm' is LVM2's lvm shell: one command per line of stdin.\nRun 'tsvm COMMAND --help' for a command's options.`)
     .version(version)
     .help()
     .strict(args[0] !== '--get-yargs-completions')

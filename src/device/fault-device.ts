@@ -3,6 +3,7 @@
 // a delay rule sleeps before the I/O is done (like dm-delay).
 import { DeviceIoError, flushAsyncOf, type BlockDevice } from './block-device.js';
 import { ruleMatchesIo, type FaultRule } from './faults.js';
+import { sleepMs } from './sleep.js';
 
 /** An errno-style cause, shaped like the errors Node's fs raises. */
 export class EioError extends Error {
@@ -11,13 +12,6 @@ export class EioError extends Error {
   constructor(readonly syscall: 'read' | 'write' | 'fsync') {
     super(`EIO: i/o error, ${syscall}`);
   }
-}
-
-// Made on first use: a start-up snapshot (src/snapshot.ts) has no SharedArrayBuffer while it is built.
-let sleeper: Int32Array | undefined;
-
-function sleepMs(ms: number): void {
-  if (ms > 0) Atomics.wait((sleeper ??= new Int32Array(new SharedArrayBuffer(4))), 0, 0, ms);
 }
 
 export class FaultDevice implements BlockDevice {

@@ -6,6 +6,7 @@ import { InvalidCommandLine } from '../cli/errors.js';
 import { OPTIONS } from '../cli/options.js';
 import { commitVg } from '../cli/toollib.js';
 import type { LoadedVg } from '../store/metadata-store.js';
+import { vgJson } from '../store/vg-json.js';
 import type { LogicalVolume, VolumeGroup } from '../model/types.js';
 
 /** An exit-3 error from a command's own checks: LVM2 adds the --help hint. */
@@ -48,5 +49,5 @@ export function knownOptions(names: string[]): string[] {
 export function commitAndKeep(ctx: Context, loaded: LoadedVg, description: string): void {
   commitVg(ctx, loaded, description);
   loaded.readSeqno = loaded.vg.seqno;
-  loaded.snapshot = JSON.stringify(loaded.vg);
+  loaded.snapshot = vgJson(loaded.vg);
 }

@@ -77,7 +77,7 @@ export async function vgdisplay(ctx: Context, args: Args): Promise<number> {
     const info = vgInfo(vg);
     if (args.has('short')) print(ctx, [vgdisplayShort(info)]);
     else if (args.has('colon')) print(ctx, [vgdisplayColons(info)]);
-    else print(ctx, vgdisplayFull(info, args.count('verbose') > 0));
+    else vgdisplayFull(info, args.count('verbose') > 0, (lines) => print(ctx, lines));
   }
   return code;
 }

@@ -80,7 +80,11 @@ function openLvs(info: VgInfo): number {
   return 0;
 }
 
-export function vgdisplayFull(info: VgInfo, verbose: boolean): string[] {
+/**
+ * vgdisplay's block; with `verbose`, each LV's lvdisplay block and the PVs after it, handed to
+ * `emit` one block at a time (at 10,000 LVs the whole would be megabytes of lines).
+ */
+export function vgdisplayFull(info: VgInfo, verbose: boolean, emit: (lines: string[]) => void): void {
   const vg = info.vg;
   const used = info.extentCount - info.freeExtents;
   const out = [
@@ -106,12 +110,11 @@ export function vgdisplayFull(info: VgInfo, verbose: boolean): string[] {
     `VG UUID               ${vg.uuid}`,
     ' ',
   ];
-  if (verbose) {
-    for (const lv of vg.lvs) if (lv.visible) out.push(...lvdisplayFull(info, lv, false));
-    out.push('--- Physical volumes ---');
-    for (const pv of vg.pvs) out.push(...pvShortBlock(pv, info));
-  }
-  return out;
+  emit(out);
+  if (!verbose) return;
+  for (const lv of vg.lvs) if (lv.visible) emit(lvdisplayFull(info, lv, false));
+  emit(['--- Physical volumes ---']);
+  for (const pv of vg.pvs) emit(pvShortBlock(pv, info));
 }
 
 export function vgdisplayColons(info: VgInfo): string {
@@ -141,7 +144,7 @@ function lvExtents(lv: LogicalVolume): number {
 }
 
 function minorOf(info: VgInfo, lv: LogicalVolume): number {
-  return info.vg.lvs.indexOf(lv);
+  return info.lvIndex.get(lv) ?? -1;
 }
 
 export function lvdisplayFull(info: VgInfo, lv: LogicalVolume, maps: boolean): string[] {

@@ -8,6 +8,8 @@ import { pvAllRuns, type PvExtentRun } from '../model/pv-map.js';
 export interface VgInfo {
   vg: VolumeGroup;
   lvByName: Map<string, LogicalVolume>;
+  /** Position of each LV in the metadata (its device-mapper minor, as tsvm numbers them). */
+  lvIndex: Map<LogicalVolume, number>;
   pvByUuid: Map<string, PhysicalVolume>;
   /** Sub-LV name -> the LV and segment using it as a data area. */
   areaUser: Map<string, { lv: LogicalVolume; seg: LvSegment }>;
@@ -24,7 +26,7 @@ export interface VgInfo {
 
 export function vgInfo(vg: VolumeGroup): VgInfo {
   const info: VgInfo = {
-    vg, lvByName: new Map(), pvByUuid: new Map(), areaUser: new Map(), logUser: new Map(), pvAlloc: new Map(),
+    vg, lvByName: new Map(), lvIndex: new Map(), pvByUuid: new Map(), areaUser: new Map(), logUser: new Map(), pvAlloc: new Map(),
     freeExtents: 0, extentCount: 0, missingPvs: 0, partial: new Map(), runs: new Map(),
   };
   for (const pv of vg.pvs) {
@@ -33,6 +35,7 @@ export function vgInfo(vg: VolumeGroup): VgInfo {
     info.extentCount += pv.peCount;
     if (pv.missing) info.missingPvs++;
   }
+  vg.lvs.forEach((lv, i) => info.lvIndex.set(lv, i));
   for (const lv of vg.lvs) {
     info.lvByName.set(lv.name, lv);
     for (const seg of lv.segments) {

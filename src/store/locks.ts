@@ -9,12 +9,8 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { linkPid, pidAlive } from './pid-file.js';
+import { sleepMs } from '../device/sleep.js';
 
-// Made on first use: a start-up snapshot (src/snapshot.ts) has no SharedArrayBuffer while it is built.
-let sleeper: Int32Array | undefined;
-function sleepMs(ms: number): void {
-  Atomics.wait((sleeper ??= new Int32Array(new SharedArrayBuffer(4))), 0, 0, ms);
-}
 
 
 export class LockManager {
@@ -134,6 +130,14 @@ export function withLock<T>(systemDir: string, name: string, fn: () => T): T {
   } finally {
     m.unlock(name);
   }
+}
+
+/**
+ * Let go of every lock the process's shared managers hold: the lvm shell's end of a command line,
+ * where a new process would start with none.
+ */
+export function releaseSharedLocks(): void {
+  for (const m of shared.values()) m.releaseAll();
 }
 
 export const vgLockName = (vg: string) => `V_${vg}`;

@@ -1,10 +1,12 @@
 // Load and commit whole VGs (LVM2's vg_read / vg_write + vg_commit). A commit is one SQLite
-// transaction: it checks the seqno it read, archives the previous version in vg_history, bumps the
+// transaction: it checks the seqno it read, archives the previous version in vg_history (history.ts), bumps the
 // seqno and rewrites the VG's rows. Orphan PVs (in no VG) are rows with vg_uuid NULL.
 import type { Db } from './db.js';
 import { ReadCache } from './read-cache.js';
 import { dirname } from 'node:path';
 import type { Statement } from 'better-sqlite3';
+import { lvUuidOf, splitVgJson, vgJson } from './vg-json.js';
+import { encodeHistory } from './history.js';
 import type {
   AllocPolicy, LogicalVolume, LvSegment, LvStatusFlag, PhysicalVolume, SegmentType, VolumeGroup,
 } from '../model/types.js';
@@ -50,6 +52,8 @@ export interface LoadedVg {
   readName: string;
   /** JSON of the VG as read (the history row's metadata); assigning it says what is now stored. */
   snapshot: string;
+  /** The VG as read (what `snapshot` says), not the object the command changes; not to be changed. */
+  readVersion(): VolumeGroup;
 }
 
 /** The rows a VG was read from: enough to rebuild the VG exactly as read, at any later time. */
@@ -68,8 +72,9 @@ class LazyLoadedVg implements LoadedVg {
 
   constructor(public vg: VolumeGroup, public readSeqno: number, public readName: string, private rows: VgRows | null) {}
 
+
   get snapshot(): string {
-    if (this.text === undefined) this.text = JSON.stringify(this.readVersion());
+    if (this.text === undefined) this.text = vgJson(this.readVersion());
     return this.text;
   }
 
@@ -78,13 +83,20 @@ class LazyLoadedVg implements LoadedVg {
     this.rows = null;
   }
 
-  /** The VG as read (a fresh object, not the one the command changes). */
   readVersion(): VolumeGroup {
     return this.rows ? vgFromRows(this.rows) : (JSON.parse(this.snapshot) as VolumeGroup);
   }
 }
 
 export class ConcurrentUpdateError extends Error {}
+
+/** The version a commit replaces: its VG members and each LV's text (vg-json.ts). */
+function readForDiff(loaded: LoadedVg): { head: Omit<VolumeGroup, 'lvs'>; lvTexts: string[] } {
+  const split = splitVgJson(loaded.snapshot);
+  if (split) return split;
+  const old = loaded.readVersion();
+  return { head: old, lvTexts: old.lvs.map((lv) => JSON.stringify(lv)) };
+}
 
 function pvFromRow(r: PvRow, vgName: string | null): PhysicalVolume {
   return {
@@ -131,9 +143,14 @@ function vgFromRows({ vg: row, pvs: pvRows, lvs: rows }: VgRows): VolumeGroup {
   };
 }
 
+/**
+ * Prepared statements of each connection, by SQL text (preparing is a parse and plan each time):
+ * compiled SQL holds no data, so a long-running process (the lvm shell) keeps them across commands.
+ */
+const statements = new WeakMap<Db, Map<string, Statement>>();
+
 export class MetadataStore {
-  /** Prepared statements, by SQL text (preparing is a parse and plan each time). */
-  private readonly stmts = new Map<string, Statement>();
+  private readonly stmts: Map<string, Statement>;
 
   /**
    * `mayWriteIndex` is asked before (re)building a missing cache index: it must take the global
@@ -146,18 +163,22 @@ export class MetadataStore {
    * date, whoever opened it: a writer that did not would leave reports reading stale metadata.
    */
   constructor(readonly db: Db, cache?: ReadCache | null, private readonly mayWriteIndex: () => boolean = () => false) {
+    let stmts = statements.get(db);
+    if (!stmts) statements.set(db, (stmts = new Map()));
+    this.stmts = stmts;
     this.cache = cache !== undefined ? cache : db.memory ? null : new ReadCache(dirname(db.name));
   }
 
   // ---- the read cache (read-cache.ts): dropped before a write, published after the outermost commit
   private depth = 0;
-  private dirtyVgs = new Map<string, VolumeGroup | null>();
+  /** VGs to publish: the committed object and its LVs' JSON (null: read it again). */
+  private dirtyVgs = new Map<string, { vg: VolumeGroup; lvTexts: string[] } | null>();
   private indexDirty = false;
 
-  private touchVg(uuid: string, vg: VolumeGroup | null): void {
+  private touchVg(uuid: string, committed: { vg: VolumeGroup; lvTexts: string[] } | null): void {
     if (!this.cache) return;
     this.cache.dropVg(uuid);
-    this.dirtyVgs.set(uuid, vg);
+    this.dirtyVgs.set(uuid, committed);
   }
 
   private touchIndex(): void {
@@ -176,9 +197,9 @@ export class MetadataStore {
     for (const [uuid, obj] of vgs) {
       const row = this.stmt('SELECT * FROM vg WHERE uuid = ?').get(uuid) as VgRow | undefined;
       if (!row) continue;
-      // the committed object as the command left it, or (activation) a fresh read
-      const vg = obj && obj.seqno === row.seqno ? obj : vgFromRows(this.vgRows(row));
-      cache.publishVg(vg);
+      // the committed version (its LVs as the commit wrote them), or (activation) a fresh read
+      if (obj && obj.vg.seqno === row.seqno) cache.publishVg(obj.vg, vgJson(obj.vg, obj.lvTexts));
+      else cache.publishVg(vgFromRows(this.vgRows(row)));
     }
     if (index || (!cache.index() && this.mayWriteIndex())) {
       const names = this.stmt('SELECT name, uuid FROM vg').all() as { name: string; uuid: string }[];
@@ -304,47 +325,53 @@ export class MetadataStore {
    * left the VG must be passed in `released` to become orphans again.
    */
   commitVg(loaded: LoadedVg | null, vg: VolumeGroup, description: string, released: PhysicalVolume[] = []): void {
-    const old = loaded ? (JSON.parse(loaded.snapshot) as VolumeGroup) : null;
-    this.touchVg(vg.uuid, vg);
+    const lvTexts = vg.lvs.map((lv) => JSON.stringify(lv));
+    const old = loaded ? readForDiff(loaded) : null;
+    this.touchVg(vg.uuid, { vg, lvTexts });
     // The index lists VG names and the orphan PVs: PVs joining or leaving a VG change it too.
-    const pvSet = (v: VolumeGroup) => v.pvs.map((p) => p.uuid).sort().join();
-    if (!old || old.name !== vg.name || released.length || pvSet(old) !== pvSet(vg)) this.touchIndex();
+    const pvSet = (pvs: PhysicalVolume[]) => pvs.map((p) => p.uuid).sort().join();
+    if (!old || old.head.name !== vg.name || released.length || pvSet(old.head.pvs) !== pvSet(vg.pvs)) this.touchIndex();
     this.transaction(() => {
       const cur = this.stmt('SELECT seqno FROM vg WHERE uuid = ?').get(vg.uuid) as { seqno: number } | undefined;
       if (loaded) {
         if (!cur || cur.seqno !== loaded.readSeqno) throw new ConcurrentUpdateError(`VG ${vg.name} changed while being updated`);
         this.stmt('INSERT INTO vg_history (vg_uuid, vg_name, seqno, saved_at, description, metadata) VALUES (?, ?, ?, ?, ?, ?)')
-          .run(vg.uuid, loaded.readName, loaded.readSeqno, Math.floor(Date.now() / 1000), description, loaded.snapshot);
+          .run(vg.uuid, loaded.readName, loaded.readSeqno, Math.floor(Date.now() / 1000), description, encodeHistory(loaded.snapshot));
         vg.seqno = loaded.readSeqno + 1;
       } else {
         if (cur) throw new ConcurrentUpdateError(`VG ${vg.name} already exists`);
         vg.seqno = 1;
       }
-      if (old) this.updateVgRows(old, vg);
+      if (old) this.updateVgRows(old.lvTexts, vg, lvTexts);
       else this.insertVgRows(vg);
       for (const pv of released) this.putOrphanPv({ ...pv, vgName: null });
     });
   }
 
   /**
-   * Write only what changed since `old` was read: the VG and PV rows (few), and the LVs whose
-   * content differs; an LV that only moved in the list gets its index updated. At 1,000 LVs this
-   * turns a commit from ~6,000 row writes into a handful.
+   * Write only what changed since the VG was read: the VG and PV rows (few), and the LVs whose
+   * JSON differs from the text read (`oldTexts` and `lvTexts`: each LV's JSON, in order, before and
+   * after); an LV that only moved in the list gets its index updated. At 1,000 LVs this turns a
+   * commit from ~6,000 row writes into a handful. An LV's text holds its uuid, so an LV whose text
+   * is where it was is unchanged; only the others are matched by uuid.
    */
-  private updateVgRows(old: VolumeGroup, vg: VolumeGroup): void {
+  private updateVgRows(oldTexts: string[], vg: VolumeGroup, lvTexts: string[]): void {
     this.stmt(`UPDATE vg SET name = ?, extent_size = ?, seqno = ?, alloc = ?, max_lv = ?, max_pv = ?, resizeable = ?, exported = ?,
       tags = ?, system_id = ?, creation_time = ?, creation_host = ? WHERE uuid = ?`).run(vg.name, vg.extentSize, vg.seqno, vg.alloc,
       vg.maxLv, vg.maxPv, +vg.resizeable, +vg.exported, JSON.stringify(vg.tags), vg.systemId, vg.creationTime, vg.creationHost, vg.uuid);
     this.stmt('DELETE FROM pv WHERE vg_uuid = ?').run(vg.uuid);
     this.insertPvRows(vg);
-    const before = new Map<string, { json: string; index: number }>();
-    old.lvs.forEach((lv, index) => before.set(lv.uuid, { json: JSON.stringify(lv), index }));
     const moveLv = this.stmt('UPDATE lv SET vg_index = ? WHERE uuid = ?');
+    const before = new Map<string, { text: string; index: number }>();
+    oldTexts.forEach((text, index) => {
+      if (text !== lvTexts[index]) before.set(lvUuidOf(text), { text, index });
+    });
     vg.lvs.forEach((lv, i) => {
+      if (oldTexts[i] === lvTexts[i]) return;
       const prev = before.get(lv.uuid);
       before.delete(lv.uuid);
-      if (prev && prev.json === JSON.stringify(lv)) {
-        if (prev.index !== i) moveLv.run(i, lv.uuid);
+      if (prev && prev.text === lvTexts[i]) {
+        moveLv.run(i, lv.uuid);
         return;
       }
       if (prev) this.deleteLvRows(lv.uuid);
@@ -381,7 +408,7 @@ export class MetadataStore {
     this.touchIndex();
     this.transaction(() => {
       this.stmt('INSERT INTO vg_history (vg_uuid, vg_name, seqno, saved_at, description, metadata) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(vg.uuid, vg.name, loaded.readSeqno, Math.floor(Date.now() / 1000), description, loaded.snapshot);
+        .run(vg.uuid, vg.name, loaded.readSeqno, Math.floor(Date.now() / 1000), description, encodeHistory(loaded.snapshot));
       const pvs = vg.pvs;
       this.deleteVgRows(vg.uuid);
       for (const pv of pvs) this.putOrphanPv({ ...pv, vgName: null });

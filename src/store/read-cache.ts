@@ -10,6 +10,7 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PhysicalVolume, VolumeGroup } from '../model/types.js';
+import { vgJson } from './vg-json.js';
 
 export interface CacheIndex {
   vgs: Record<string, string>;
@@ -85,9 +86,9 @@ export class ReadCache {
     this.files = null;
   }
 
-  publishVg(vg: VolumeGroup): void {
-    // (A PV's `absent` is what this command's scan saw, not metadata.)
-    this.write(`vg-${vg.uuid}.${vg.seqno}.json`, JSON.stringify(vg, (k, v) => (k === 'absent' ? undefined : v)));
+  /** Publish a committed version of a VG; `text` its vgJson (vg-json.ts), made from the VG if not given. */
+  publishVg(vg: VolumeGroup, text = vgJson(vg)): void {
+    this.write(`vg-${vg.uuid}.${vg.seqno}.json`, text);
     // older versions are dead weight (a reader would skip them anyway)
     this.files = null;
     for (const f of this.listing()) {

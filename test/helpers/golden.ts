@@ -2,7 +2,7 @@
 // the shared lvm2-oracle): parsing them, and replaying their commands against the tsvm binary with
 // the same device names, the same extra lvcreate options and the same line filter as the oracle.
 import { execa } from 'execa';
-import { mkdtemp, mkdir, open, rm } from 'node:fs/promises';
+import { mkdtemp, mkdir, open, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -263,7 +263,10 @@ export async function runStep(line: string, t: GoldenTranscript, env: NodeJS.Pro
   if (words.length === 0) throw new Error(`empty command line ${JSON.stringify(line)}`);
   const [cmd, ...rest] = words;
   const args = cmd === 'lvcreate' ? [...LVCREATE_EXTRA, ...rest] : cmd === 'pvmove' ? [...PVMOVE_EXTRA, ...rest] : rest;
-  const r = await execa(o.bin, [cmd, ...args], {
+  // `sh -c "... | lvm"`: a pipeline into the lvm shell, run by sh with tsvm's lvm link first on PATH
+  // (replayTranscript makes it); the oracle runs it the same way with the real lvm.
+  const [exe, argv] = cmd === 'sh' ? ['sh', rest] : [o.bin, [cmd, ...args]];
+  const r = await execa(exe, argv, {
     env,
     extendEnv: false,
     input: '',
@@ -298,10 +301,14 @@ export async function replayTranscript(t: GoldenTranscript, o: ReplayOptions): P
       throw new Error(`transcript names ${t.devices.size} disks but the scenario's oracle line says ${o.disks.disks}`);
     }
     await makeDisks(devDir, t.devices, o.disks.size);
+    const binDir = path.join(dir, 'bin');
+    await mkdir(binDir);
+    await symlink(o.bin, path.join(binDir, 'lvm'));
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       TSVM_DEV_DIR: devDir,
       TSVM_SYSTEM_DIR: sysDir,
+      PATH: `${binDir}:${process.env.PATH ?? ''}`,
     };
     const results: StepResult[] = [];
     for (const step of t.steps) results.push(await runStep(step.line, t, env, o));

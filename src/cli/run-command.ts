@@ -1,0 +1,61 @@
+// One LVM command from parsed words to exit code (LVM2's lvm_run_command): parse with getopt rules,
+// run the handler with a fresh Context, turn errors into LVM2's messages and exit codes, release
+// what the command held. Shared by the command-line entry (start.ts) and the lvm shell (lvm-shell.ts).
+import { Output } from './output.js';
+import { Context, type ContextOptions } from './context.js';
+import { LvmError, ECMD_FAILED, EINVALID_CMD_LINE } from './errors.js';
+import { loadCommand } from './registry.js';
+import { getopt } from './getopt.js';
+import { Args } from './args.js';
+import { COMMON_OPTIONS } from './options.js';
+import { renderHelp } from './help.js';
+
+export const VERSION = '0.1.0';
+
+/** LVM2's _short_usage line, which lvm_run_command adds to a bad command line outside the shell. */
+const SHORT_USAGE = /^Run `\S+ --help' for more information\.$/;
+
+export interface RunOptions extends ContextOptions {
+  /** In the lvm shell (LVM2's cmd->is_interactive): no short usage line after a bad command line. */
+  interactive?: boolean;
+}
+
+/**
+ * Run `cmd` (a known command name) with its arguments; returns the exit code. `out` receives what
+ * the command prints (errors() says whether it logged an error, for the shell's status line).
+ */
+export async function runCommand(cmd: string, rest: string[], out: Output, env: NodeJS.ProcessEnv, opts: RunOptions = {}): Promise<number> {
+  const ctx = new Context(cmd, out, env, opts);
+  try {
+    const spec = await loadCommand(cmd);
+    const parsed = getopt(cmd, rest, [...COMMON_OPTIONS, ...spec.options], spec.shortOverrides);
+    const args = new Args(cmd, parsed, spec.negativeSizes);
+    if (args.has('help') || args.has('longhelp')) {
+      out.raw(renderHelp(spec, args.has('longhelp')));
+      return 0;
+    }
+    if (args.has('version')) {
+      out.raw(`  tsvm version: ${VERSION}\n`);
+      return 0;
+    }
+    ctx.configOverride = args.all('config').join('\n');
+    return await spec.run(ctx, args);
+  } catch (e) {
+    if (e instanceof LvmError) {
+      const shortUsage = (line: string, i: number) =>
+        opts.interactive && e.exitCode === EINVALID_CMD_LINE && i === e.lines.length - 1 && i > 0 && SHORT_USAGE.test(line);
+      e.lines.forEach((line, i) => {
+        if (shortUsage(line, i)) return;
+        if (i < e.unprefixed) out.rawErr(line + '\n');
+        else out.error(line);
+      });
+      return e.exitCode;
+    }
+    out.error(`Internal error: ${(e as Error).message ?? String(e)}`);
+    if (env.TSVM_DEBUG) out.raw(String((e as Error).stack) + '\n');
+    return ECMD_FAILED;
+  } finally {
+    ctx.close(false);
+    out.flush();
+  }
+}

@@ -1,0 +1,41 @@
+// The JSON text of a VG as the store keeps it (read cache files, vg_history rows): ordinary JSON
+// whose LVs come one per line, after the VG's other members:
+//   {"uuid":...,"pvs":[...],"lvs":[
+//   {"uuid":"lv1",...},
+//   {"uuid":"lv2",...}
+//   ]}
+// JSON.stringify never writes a raw newline, so the lines are the LVs: a commit finds what a
+// command changed by comparing each LV's text with the line it was read from, and the text of
+// the new version is made from the very strings compared (no LV serialised twice, none parsed).
+import type { VolumeGroup } from '../model/types.js';
+
+/**
+ * A VG's text, from the JSON of each of its LVs (in order). A PV's `absent` is left out: it is what
+ * this command's device scan saw, not metadata.
+ */
+export function vgJson(vg: VolumeGroup, lvTexts: string[] = vg.lvs.map((lv) => JSON.stringify(lv))): string {
+  const pvs = vg.pvs.map((pv) => (pv.absent === undefined ? pv : { ...pv, absent: undefined }));
+  const head = JSON.stringify({ ...vg, pvs, lvs: undefined });
+  return `${head.slice(0, -1)},"lvs":[${lvTexts.map((t) => '\n' + t).join(',')}\n]}`;
+}
+
+/** The VG without its LVs, and each LV's text in order; null if `text` is not vgJson's. */
+export function splitVgJson(text: string): { head: Omit<VolumeGroup, 'lvs'>; lvTexts: string[] } | null {
+  const lines = text.split('\n');
+  if (lines.length < 2 || !lines[0]!.endsWith(',"lvs":[') || lines[lines.length - 1] !== ']}') return null;
+  const head = JSON.parse(lines[0]!.slice(0, -',"lvs":['.length) + '}') as Omit<VolumeGroup, 'lvs'>;
+  const lvTexts: string[] = [];
+  for (let i = 1; i < lines.length - 1; i++) {
+    const line = lines[i]!;
+    lvTexts.push(line.endsWith(',') ? line.slice(0, -1) : line);
+  }
+  return { head, lvTexts };
+}
+
+/** The uuid of the LV whose JSON is `text` (no nested object has a "uuid" member; one in a string is escaped). */
+export function lvUuidOf(text: string): string {
+  if (text.startsWith('{"uuid":"')) return text.slice(9, text.indexOf('"', 9));
+  const m = /[{,]"uuid":"([^"\\]+)"/.exec(text);
+  if (!m) throw new Error('LV text without a uuid');
+  return m[1]!;
+}
