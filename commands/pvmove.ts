@@ -120,10 +120,12 @@ async function moveOne(ctx: Context, args: Args, srcArg: string, destArgs: strin
       activate: driverLoaded(args), notice: (l) => ctx.out.print(l),
     });
     layer = plan.layer;
-    if (driverLoaded(args)) move.preparePvmoveLog(ctx.systemDir, vg, layer);
-    // Writers of the moved LVs are held while the layer goes in (they flush, then see it).
-    move.withLvLocks(ctx.systemDir, plan.holders, () =>
-      commitVg(ctx, loaded, `pvmove ${pv.name}: ${plan.holders.map((h) => displayLvName(vg, h)).join(', ')} onto ${layer.name}`));
+    // Writers of the moved LVs are held while the layer goes in (they flush, then see it); the log
+    // is written meanwhile, so what it takes as never written (no copy needed) stays so.
+    move.withLvLocks(ctx.systemDir, plan.holders, () => {
+      if (driverLoaded(args)) move.preparePvmoveLog(ctx.systemDir, vg, layer);
+      commitVg(ctx, loaded, `pvmove ${pv.name}: ${plan.holders.map((h) => displayLvName(vg, h)).join(', ')} onto ${layer.name}`);
+    });
   }
   const id = move.pvmoveId(vg, layer);
   // The copy may take long: other commands may change the VG meanwhile (LVM2 drops its locks too).
