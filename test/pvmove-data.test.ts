@@ -164,6 +164,10 @@ it('pvmove --abort mid-way under a writer: the LV is back on the source with eve
     pct = await movePercent();
   }
   expect(pct).toBeLessThan(100);
+  // From here the copy crawls (2 s a region), so the abort surely comes first even on a loaded machine.
+  await lab.ok('fault', 'clear');
+  await lab.ok('fault', 'add', '/dev/loop3', '--write', '--delay', '2000');
+  await lab.ok('fault', 'add', '/dev/loop0', '--write', '--delay', '15');
   const ab = await lab.run('pvmove', '--abort');
   expect(ab.exitCode, ab.stderr).toBe(0);
   const m = await mover;
