@@ -5,11 +5,11 @@ import { noMatchingSyntaxLines } from '../src/cli/help.js';
 import { deviceExists, deviceSize, pvOnDevice } from '../src/cli/pv-tools.js';
 import { takeGlobalLock } from '../src/cli/toollib.js';
 import { FileDevice } from '../src/device/file-device.js';
-import { writePvLabel } from '../src/device/pv-label.js';
+import { initMdas, writePvLabel } from '../src/device/pv-label.js';
+import { mdaFields, pvLayout } from '../src/format-text/pv-layout.js';
 import { findSignatures, wipeSignature } from '../src/device/signatures.js';
 import { initWrittenMap } from '../src/device/written-map.js';
 import { newUuid } from '../src/model/uuid.js';
-import { DEFAULT_PE_START } from '../src/model/defaults.js';
 
 export const spec: CommandSpec = {
   name: 'pvcreate',
@@ -26,6 +26,8 @@ export const spec: CommandSpec = {
     let rc = 0;
     const force = args.count('force');
     const setSize = args.size('setphysicalvolumesize');
+    const mdaSize = args.size('metadatasize')?.sectors;
+    const mdaCopies = args.int('pvmetadatacopies');
     for (const arg of args.positionals) {
       const dev = ctx.device(arg);
       try {
@@ -62,14 +64,16 @@ export const spec: CommandSpec = {
             throw new CommandFailed(`Cannot use ${dev.name}: device is too small (pv_min_size is 2.00 MiB).`);
           }
           const uuid = newUuid();
+          const layout = pvLayout(devSize, mdaSize, mdaCopies);
           ctx.store.transaction(() => {
             // A re-initialised orphan loses its old identity; a VG member (-ff) stays in its VG as missing.
             if (existing && !existing.vgName) ctx.store.deletePv(existing.uuid);
             ctx.store.putOrphanPv({
-              uuid, name: dev.name, path: dev.path, devSize, peStart: DEFAULT_PE_START, peCount: 0,
-              allocatable: false, missing: false, tags: [], vgName: null,
+              uuid, name: dev.name, path: dev.path, devSize, peStart: layout.peStart, peCount: 0,
+              allocatable: false, missing: false, tags: [], vgName: null, ...mdaFields(layout),
             });
-            writePvLabel(image, { uuid, devSize }, DEFAULT_PE_START * 512, false);
+            writePvLabel(image, { uuid, devSize }, layout.peStart * 512, false, layout.mdas);
+            initMdas(image, layout.mdas);
           });
           initWrittenMap(ctx.systemDir, uuid, dev.path, devSize);
         } finally {

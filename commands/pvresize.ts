@@ -9,6 +9,7 @@ import { displaySize } from '../src/model/units.js';
 import { pvUsedRuns } from '../src/model/pv-map.js';
 import { FileDevice } from '../src/device/file-device.js';
 import { writePvLabel } from '../src/device/pv-label.js';
+import { pvDataBytes, pvMdas } from '../src/format-text/pv-layout.js';
 
 export const spec: CommandSpec = {
   name: 'pvresize',
@@ -49,7 +50,7 @@ export const spec: CommandSpec = {
           const loaded = readPvVgForUpdate(ctx, found.vgName, dev.name);
           const vg = loaded.vg;
           const pv = vg.pvs.find((p) => p.uuid === found.uuid)!;
-          const newCount = Math.max(0, Math.floor((size - pv.peStart * 512) / (vg.extentSize * 512)));
+          const newCount = Math.floor(pvDataBytes({ ...pv, devSize: size }) / (vg.extentSize * 512));
           const lastUsed = pvUsedRuns(vg, pv).reduce((m, r) => Math.max(m, r.start + r.len), 0);
           if (newCount < lastUsed) {
             notDone++;
@@ -63,7 +64,7 @@ export const spec: CommandSpec = {
         }
         const d = new FileDevice(dev.path);
         try {
-          writePvLabel(d, { uuid: found.uuid, devSize: size }, found.peStart * 512, !!found.vgName);
+          writePvLabel(d, { uuid: found.uuid, devSize: size }, found.peStart * 512, !!found.vgName, pvMdas({ ...found, devSize: size }));
         } finally {
           d.close();
         }

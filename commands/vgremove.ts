@@ -1,12 +1,11 @@
 // vgremove: remove VGs, and with -f their LVs first (tools/vgremove.c, lib/metadata/vg.c).
+import { checkNotInUse } from '../src/nbd/in-use.js';
 import type { CommandSpec } from '../src/cli/command-spec.js';
 import { CommandFailed, ECMD_FAILED, InvalidCommandLine } from '../src/cli/errors.js';
 import { noMatchingSyntaxLines } from '../src/cli/help.js';
 import { readVgForUpdate, takeGlobalLock, vgNameArg } from '../src/cli/toollib.js';
 import { markMissingPvs } from '../src/cli/pv-tools.js';
 import { visibleLvCount, isMirror } from '../src/model/vg-query.js';
-import { FileDevice } from '../src/device/file-device.js';
-import { writePvLabel } from '../src/device/pv-label.js';
 
 export const spec: CommandSpec = {
   name: 'vgremove',
@@ -36,6 +35,7 @@ export const spec: CommandSpec = {
         const locked = vg.lvs.find((l) => l.visible && l.flags.includes('LOCKED'));
         if (locked) throw new CommandFailed(`Can't remove locked logical volume ${name}/${locked.name}.`);
         for (const lv of vg.lvs.filter((l) => l.visible)) {
+          if (lv.active) checkNotInUse(ctx.systemDir, lv.uuid, `${name}/${lv.name}`);
           if (lv.active && !args.has('force') && !ctx.yesNo(`Do you really want to remove active logical volume ${name}/${lv.name}? [y/n]: `)) {
             throw new CommandFailed(`Logical volume ${lv.name} not removed`, `Volume group "${name}" not removed`);
           }
@@ -47,15 +47,7 @@ export const spec: CommandSpec = {
         }
         markMissingPvs(vg);
         ctx.store.removeVg(loaded, `vgremove ${name}`);
-        // The PVs become orphans: their labels lose the "used" flag.
-        for (const pv of vg.pvs.filter((p) => !p.missing)) {
-          const d = new FileDevice(pv.path);
-          try {
-            writePvLabel(d, { uuid: pv.uuid, devSize: pv.devSize }, pv.peStart * 512, false);
-          } finally {
-            d.close();
-          }
-        }
+        // (the store's commit writer empties the PVs' metadata areas and clears their labels' "used" flag)
         for (const lv of vg.lvs.filter((l) => l.visible)) ctx.out.print(`Logical volume "${lv.name}" successfully removed.`);
         ctx.out.print(`Volume group "${name}" successfully removed`);
       } catch (e) {

@@ -143,7 +143,7 @@ mkdir -p "$work/tsvm/sys" "$work/tsvm/dev"
 truncate -s 100G "$work/tsvm/dev/$devname"
 export TSVM_SYSTEM_DIR="$work/tsvm/sys" TSVM_DEV_DIR="$work/tsvm/dev"
 echo "tsvm: $LVS LVs in $TSVM_SYSTEM_DIR ..." >&2
-"${tsvm_cmd[@]}" pvcreate "/dev/$devname" >/dev/null && "${tsvm_cmd[@]}" vgcreate "$VG" "/dev/$devname" >/dev/null ||
+"${tsvm_cmd[@]}" pvcreate --metadatasize 8m "/dev/$devname" >/dev/null && "${tsvm_cmd[@]}" vgcreate "$VG" "/dev/$devname" >/dev/null ||
   { echo "bench: tsvm pvcreate/vgcreate failed" >&2; exit 1; }
 # The LVs in one commit, through the store API of this build (see the header).
 (cd "$here" && node --input-type=module - "$VG" "$LVS" <<'JS') || { echo "bench: populating tsvm failed" >&2; exit 1; }

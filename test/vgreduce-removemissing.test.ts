@@ -49,7 +49,8 @@ describe('vgreduce --removemissing without --force', () => {
     rmSync(join(lab.devDir, 'loop1'));
     await lab.run('lvs', 'vg');
     const before = await lvsA();
-    const images = lab.imagesHash();
+    // (the VG is written, as LVM2 writes it there: the metadata areas change, not the data)
+    const images = lab.imagesHash(true);
     const r = await lab.run('vgreduce', '--removemissing', 'vg');
     expect(r.exitCode).toBe(5);
     expect(r.stdout).toBe('');
@@ -59,7 +60,7 @@ describe('vgreduce --removemissing without --force', () => {
     expect(await lvsA()).toBe(before);
     expect(before).toMatch(/\[lv_mimage_1\] +iwi-aom-p- \[unknown\]\(0\)/);
     expect(await pvCount()).toBe('4');
-    expect(lab.imagesHash()).toBe(images);
+    expect(lab.imagesHash(true)).toBe(images);
     // And again: still nothing changes.
     expect((await lab.run('vgreduce', '--removemissing', 'vg')).exitCode).toBe(5);
     expect(await lvsA()).toBe(before);

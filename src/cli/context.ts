@@ -13,6 +13,8 @@ import { CachedReader, type MetadataReader } from '../store/metadata-reader.js';
 import { GLOBAL_LOCK, LockManager } from '../store/locks.js';
 import { InvalidCommandLine } from './errors.js';
 import { pvImagePresent } from './pv-tools.js';
+import { setVgCommitWriter } from '../store/commit-writer.js';
+import { OnDiskWriter } from '../format-text/on-disk.js';
 import type { PhysicalVolume } from '../model/types.js';
 import type { Db } from '../store/db.js';
 import { readLineSync } from './line-input.js';
@@ -41,6 +43,15 @@ export class Context {
   private _config?: Config;
   /** --config text from the command line, merged over lvm.conf. */
   configOverride = '';
+  /** The command line as LVM2's cmd_line has it (the on-disk description "Write from ..."). */
+  cmdLine: string;
+  /** The command activated something (lvcreate, lvchange/vgchange -ay): the serving daemon must run. */
+  wantsDevices = false;
+
+  /** Whether this command committed metadata or activation changes. */
+  get metadataChanged(): boolean {
+    return (this._store?.changes ?? 0) > 0;
+  }
 
   readonly stdinFd: number;
   private readonly openDb: (systemDir: string) => Db;
@@ -50,6 +61,10 @@ export class Context {
     this.devDir = env.TSVM_DEV_DIR || undefined;
     this.stdinFd = opts.stdinFd ?? 0;
     this.openDb = opts.openDb ?? openDb;
+    this.cmdLine = cmd;
+    // Every commit of this process also goes to the PVs' metadata areas (src/format-text).
+    const ctx = this;
+    setVgCommitWriter(new OnDiskWriter({ get cmdLine() { return ctx.cmdLine; }, warn: (l) => ctx.out.warn(l), now: () => ctx.now() }));
   }
 
   get store(): MetadataStore {
@@ -89,6 +104,11 @@ export class Context {
 
   get host(): string {
     return hostname();
+  }
+
+  /** The process id LVM2 prints in pvscan's "pvscan[PID] PV ... online." lines. */
+  get pid(): number {
+    return process.pid;
   }
 
   /** Seconds since the epoch (lv_time, vg creation). */

@@ -89,6 +89,9 @@ const defs: OptionDef[] = [
   { long: 'vgmetadatacopies', type: 'string' },
   { long: 'poolmetadataspare', type: 'yn' },
   { long: 'list', short: 'l', type: 'none' },
+  { long: 'file', type: 'string' },
+  { long: 'updatemetadata', type: 'none' },
+  { long: 'labelsector', type: 'number' },
   // LV commands
   { long: 'size', short: 'L', type: 'ssize_mb' },
   { long: 'extents', short: 'l', type: 'sextents' },

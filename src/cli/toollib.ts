@@ -6,6 +6,7 @@ import type { LoadedVg } from '../store/metadata-store.js';
 import type { LogicalVolume, PhysicalVolume, VolumeGroup } from '../model/types.js';
 import { findLv } from '../model/vg-query.js';
 import { vgLockName, GLOBAL_LOCK } from '../store/locks.js';
+import { reconcileWithAreas } from '../format-text/consistency.js';
 import { markMissingPvs, vgMissingPvs, warnAfterCommit, warnMissing } from './pv-tools.js';
 
 export interface LvName {
@@ -60,8 +61,10 @@ export interface UpdateReadOptions {
  */
 export function readVgForUpdate(ctx: Context, name: string, opts: UpdateReadOptions = {}): LoadedVg {
   ctx.locks.lock(vgLockName(name));
-  const loaded = ctx.store.loadVgForUpdate(name);
+  let loaded = ctx.store.loadVgForUpdate(name);
   if (!loaded) throw vgNotFound(name);
+  // The metadata areas hold a version tsvm did not write (the disks were used by LVM2): it wins.
+  if (reconcileWithAreas(ctx, loaded.vg)) loaded = ctx.store.loadVgForUpdate(name)!;
   if (opts.ownScan) return loaded;
   const vg = loaded.vg;
   const absent = markMissingPvs(vg, (pv) => ctx.pvImagePresent(pv));

@@ -5,9 +5,9 @@ import type { Context } from './context.js';
 import { CommandFailed } from './errors.js';
 import { deviceExists, deviceSize, pvOnDevice } from './pv-tools.js';
 import { FileDevice } from '../device/file-device.js';
-import { writePvLabel } from '../device/pv-label.js';
+import { initMdas, writePvLabel } from '../device/pv-label.js';
+import { pvDataBytes, pvLayout } from '../format-text/pv-layout.js';
 import { initWrittenMap } from '../device/written-map.js';
-import { DEFAULT_PE_START } from '../model/defaults.js';
 import type { PhysicalVolume, VolumeGroup } from '../model/types.js';
 import { newUuid } from '../model/uuid.js';
 
@@ -36,8 +36,9 @@ export function pvsForVg(ctx: Context, args: string[]): PhysicalVolume[] {
       out.push(pv);
       continue;
     }
+    const devSize = deviceSize(dev);
     const created: PhysicalVolume = {
-      uuid: newUuid(), name: dev.name, path: dev.path, devSize: deviceSize(dev), peStart: DEFAULT_PE_START, peCount: 0,
+      uuid: newUuid(), name: dev.name, path: dev.path, devSize, peStart: pvLayout(devSize).peStart, peCount: 0,
       allocatable: true, missing: false, tags: [], vgName: null,
     };
     fresh.push(created);
@@ -46,7 +47,9 @@ export function pvsForVg(ctx: Context, args: string[]): PhysicalVolume[] {
   for (const pv of fresh) {
     const d = new FileDevice(pv.path);
     try {
-      writePvLabel(d, { uuid: pv.uuid, devSize: pv.devSize }, pv.peStart * 512, false);
+      const { mdas } = pvLayout(pv.devSize);
+      writePvLabel(d, { uuid: pv.uuid, devSize: pv.devSize }, pv.peStart * 512, false, mdas);
+      initMdas(d, mdas);
     } finally {
       d.close();
     }
@@ -59,7 +62,7 @@ export function pvsForVg(ctx: Context, args: string[]): PhysicalVolume[] {
 
 /** Give a PV its place in a VG: extents counted from pe_start (pv_setup / pe_count). */
 export function joinVg(vg: VolumeGroup, pv: PhysicalVolume): void {
-  const usable = pv.devSize - pv.peStart * 512;
+  const usable = pvDataBytes(pv);
   pv.peCount = Math.max(0, Math.floor(usable / (vg.extentSize * 512)));
   pv.allocatable = true;
   pv.vgName = vg.name;

@@ -1,8 +1,8 @@
 // The PV label written into the first MiB of an image (LVM2 lib/label/label.c, format_text/
 // text_label.c, layout.h): label_header at sector 1, pv_header with data and metadata area lists,
-// and an empty mda_header at 4 KiB, so the image is recognisably a PV (to tsvm and to LVM2's own
-// scanners). tsvm keeps the VG metadata itself in SQLite; the label ties an image to its PV UUID,
-// which is how a replaced or re-initialised image is noticed as a missing PV.
+// and empty mda headers for pvcreate. The metadata text in those areas is src/format-text's; the
+// label ties an image to its PV UUID, which is how a replaced or re-initialised image is noticed
+// as a missing PV.
 import { crc32 } from 'node:zlib';
 import type { BlockDevice } from './block-device.js';
 
@@ -23,6 +23,25 @@ export interface PvLabel {
   devSize: number;
 }
 
+/** A disk_locn of the pv_header: a data or metadata area (offset and size in bytes; size 0 = to the end). */
+export interface DiskLocn {
+  offset: number;
+  size: number;
+}
+
+/** Everything the pv_header says (lib/format_text/layout.h struct pv_header and its extension). */
+export interface PvHeader extends PvLabel {
+  dataAreas: DiskLocn[];
+  mdas: DiskLocn[];
+  extVersion: number;
+  /** PV_EXT_USED (1) while the PV belongs to a VG. */
+  extFlags: number;
+  /** Sector (0-3) the label was found in. */
+  sector: number;
+}
+
+export const PV_EXT_USED = 1;
+
 function undash(uuid: string): string {
   return uuid.replace(/-/g, '');
 }
@@ -33,8 +52,17 @@ function dash(raw: string): string {
   return g.map((n) => raw.slice(p, (p += n))).join('-');
 }
 
-/** Write label, pv_header and an empty metadata area header (pvcreate). */
-export function writePvLabel(dev: BlockDevice, label: PvLabel, peStartBytes: number, inVg: boolean): void {
+/** The metadata areas pvcreate makes by default: one from 4 KiB to pe_start. */
+export function defaultMdas(peStartBytes: number): DiskLocn[] {
+  return [{ offset: MDA_START, size: peStartBytes - MDA_START }];
+}
+
+/**
+ * Write the label and pv_header in sector 1 (pvcreate, and whenever the header changes: the
+ * "used" flag, the device size). The metadata areas themselves are left as they are.
+ */
+export function writePvLabel(dev: BlockDevice, label: PvLabel, peStartBytes: number, inVg: boolean,
+  mdas: DiskLocn[] = defaultMdas(peStartBytes)): void {
   const sector = Buffer.alloc(512);
   sector.write(LABEL_ID, 0, 'latin1');
   sector.writeBigUInt64LE(1n, 8);
@@ -48,25 +76,19 @@ export function writePvLabel(dev: BlockDevice, label: PvLabel, peStartBytes: num
   // data areas: one from pe_start to the end, then the terminator
   sector.writeBigUInt64LE(BigInt(peStartBytes), o);
   o += 16 + 16;
-  // metadata areas: one at 4 KiB up to pe_start, then the terminator
-  sector.writeBigUInt64LE(BigInt(MDA_START), o);
-  sector.writeBigUInt64LE(BigInt(peStartBytes - MDA_START), o + 8);
-  o += 16 + 16;
+  // metadata areas, then the terminator
+  for (const m of mdas) {
+    sector.writeBigUInt64LE(BigInt(m.offset), o);
+    sector.writeBigUInt64LE(BigInt(m.size), o + 8);
+    o += 16;
+  }
+  o += 16;
   // pv_header_extension: version 2, flags (PV_EXT_USED while in a VG), empty bootloader list
   sector.writeUInt32LE(2, o);
-  sector.writeUInt32LE(inVg ? 1 : 0, o + 4);
+  sector.writeUInt32LE(inVg ? PV_EXT_USED : 0, o + 4);
   sector.writeUInt32LE(lvmCrc(sector.subarray(20)), 16);
-
-  const mda = Buffer.alloc(512);
-  mda.write(FMTT_MAGIC, 4, 'latin1');
-  mda.writeUInt32LE(1, 20);
-  mda.writeBigUInt64LE(BigInt(MDA_START), 24);
-  mda.writeBigUInt64LE(BigInt(peStartBytes - MDA_START), 32);
-  mda.writeUInt32LE(lvmCrc(mda.subarray(4)), 0);
-
   dev.writeAt(Buffer.alloc(512), 0);
   dev.writeAt(sector, 512);
-  dev.writeAt(mda, MDA_START);
   dev.flush();
 }
 
@@ -74,15 +96,63 @@ export function writePvLabel(dev: BlockDevice, label: PvLabel, peStartBytes: num
 export function readPvLabel(dev: BlockDevice): PvLabel | null {
   const buf = Buffer.alloc(2048);
   dev.readAt(buf, 0);
+  return parsePvHeader(buf);
+}
+
+/** The label and pv_header in the first 2 KiB of a device (label_read, _text_read). */
+export function parsePvHeader(buf: Buffer): PvHeader | null {
   for (let s = 0; s < 4; s++) {
     const sec = buf.subarray(s * 512, s * 512 + 512);
     if (sec.toString('latin1', 0, 8) !== LABEL_ID) continue;
     if (sec.readUInt32LE(16) !== lvmCrc(sec.subarray(20))) continue;
-    const off = sec.readUInt32LE(20);
-    const raw = sec.toString('latin1', off, off + 32);
-    return { uuid: dash(raw), devSize: Number(sec.readBigUInt64LE(off + 32)) };
+    let o = sec.readUInt32LE(20);
+    if (o < 32 || o > 400) continue;
+    const raw = sec.toString('latin1', o, o + 32);
+    const devSize = Number(sec.readBigUInt64LE(o + 32));
+    o += 40;
+    const list = (): DiskLocn[] => {
+      const out: DiskLocn[] = [];
+      while (o + 16 <= 512) {
+        const offset = Number(sec.readBigUInt64LE(o));
+        const size = Number(sec.readBigUInt64LE(o + 8));
+        o += 16;
+        if (!offset) break;
+        out.push({ offset, size });
+      }
+      return out;
+    };
+    const dataAreas = list();
+    const mdas = list();
+    const extVersion = o + 8 <= 512 ? sec.readUInt32LE(o) : 0;
+    const extFlags = extVersion ? sec.readUInt32LE(o + 4) : 0;
+    return { uuid: dash(raw), devSize, dataAreas, mdas, extVersion, extFlags, sector: s };
   }
   return null;
+}
+
+/** The PV's label and header, when the device carries this PV's label. */
+export function readPvHeaderOf(dev: BlockDevice, uuid: string): PvHeader | null {
+  const buf = Buffer.alloc(2048);
+  dev.readAt(buf, 0);
+  const h = parsePvHeader(buf);
+  return h && h.uuid === uuid ? h : null;
+}
+
+/** An mda header with no metadata in it (pvcreate; a PV leaving its VG). */
+export function emptyMdaHeader(start: number, size: number): Buffer {
+  const mda = Buffer.alloc(512);
+  mda.write(FMTT_MAGIC, 4, 'latin1');
+  mda.writeUInt32LE(1, 20);
+  mda.writeBigUInt64LE(BigInt(start), 24);
+  mda.writeBigUInt64LE(BigInt(size), 32);
+  mda.writeUInt32LE(lvmCrc(mda.subarray(4)), 0);
+  return mda;
+}
+
+/** Write empty metadata area headers (pvcreate's initialisation of its areas). */
+export function initMdas(dev: BlockDevice, mdas: DiskLocn[]): void {
+  for (const m of mdas) dev.writeAt(emptyMdaHeader(m.offset, m.size), m.offset);
+  dev.flush();
 }
 
 /** Destroy the label (pvremove). */

@@ -29,6 +29,10 @@ export interface PhysicalVolume {
   absent?: boolean;
   tags: string[];
   vgName: string | null;
+  /** Metadata areas on the PV (pvcreate --pvmetadatacopies: 0, 1 or 2); absent means 1. */
+  mdaCount?: number;
+  /** Bytes of its first metadata area, header included (absent: from 4 KiB to pe_start). */
+  mdaSize?: number;
 }
 
 export interface VolumeGroup {
@@ -46,6 +50,12 @@ export interface VolumeGroup {
   systemId: string;
   creationTime: number;
   creationHost: string;
+  /** metadata_copies (vgchange --metadatacopies): 0 = unmanaged. */
+  mdaCopies?: number;
+  /** Bytes of the metadata text (with its NUL) written to the PVs at this seqno; 0 before any. */
+  mdaTextSize?: number;
+  /** CRC of that text (the raw_locn checksum): an area holding another text was written by someone else. */
+  mdaTextCrc?: number;
   /** PVs in metadata order (vgcreate/vgextend order): the allocator walks them in this order. */
   pvs: PhysicalVolume[];
   /** LVs in metadata order. */

@@ -4,6 +4,8 @@
 import { statSync } from 'node:fs';
 import type { LogicalVolume, LvSegment, PhysicalVolume, VolumeGroup } from '../model/types.js';
 import type { PvExtentRun } from '../model/pv-map.js';
+import { mdaFreeSectors } from '../format-text/layout.js';
+import { pvMdas } from '../format-text/pv-layout.js';
 import { FIELD_TABLE, type FieldEntry, type FieldKind, type FieldSection } from './field-table.js';
 import { lvAttr, pvAttr, vgAttr } from './lv-attr.js';
 import type { LvStatusSource } from './status.js';
@@ -56,9 +58,25 @@ export interface FieldDef {
   get: (r: Row, e: Env) => Value;
 }
 
-const MDA_SIZE = 2040; // sectors: LVM2's default metadata area, 1020.00k
-const MDA_FREE_IN_VG = 1014; // 507.00k
-const MDA_FREE_ORPHAN = 1018; // 509.00k
+
+/** The PVs of a VG whose metadata areas count (LVM2 counts the areas of the PVs it found). */
+function vgMdaPvs(vg: VolumeGroup | undefined | null): PhysicalVolume[] {
+  return vg ? vg.pvs.filter((pv) => !pv.missing && pvMdas(pv).length) : [];
+}
+
+function minOf(values: number[]): number {
+  return values.length ? Math.min(...values) : 0;
+}
+
+/** pv_mda_size: the smallest of the PV's areas, in sectors. */
+function pvMdaSize(pv: PhysicalVolume): number {
+  return minOf(pvMdas(pv).map((m) => Math.floor(m.size / 512)));
+}
+
+/** pv_mda_free: what the text written at the VG's seqno leaves in the PV's smallest area. */
+function pvMdaFree(pv: PhysicalVolume, vg: VolumeGroup | undefined | null): number {
+  return minOf(pvMdas(pv).map((m) => mdaFreeSectors(m.size, vg?.mdaTextSize ?? 0)));
+}
 
 const str = (s: string): Value => ({ s, v: s });
 const num = (n: number): Value => ({ s: String(n), v: n });
@@ -222,14 +240,14 @@ const GETTERS: Record<string, Getter> = {
     return c ? lvNameValue(c, e) : str('');
   },
   convert_lv_uuid: (r) => str(convertLv(r.info!, r.lv!)?.uuid ?? ''),
-  lv_kernel_major: () => num(-1),
-  lv_kernel_minor: () => num(-1),
+  lv_kernel_major: (r) => num(r.info!.devices.kernelDevice(r.lv!)?.major ?? -1),
+  lv_kernel_minor: (r) => num(r.info!.devices.kernelDevice(r.lv!)?.minor ?? -1),
   lv_kernel_read_ahead: () => num(-1),
   lv_permissions: (r) => str(!r.lv!.writable ? 'read-only' : isActive(r.info!, r.lv!) ? 'writeable' : 'unknown'),
   lv_suspended: (_r, e) => bin(e, false, 'suspended'),
   lv_live_table: (r, e) => bin(e, isActive(r.info!, r.lv!), 'live table present'),
   lv_inactive_table: (_r, e) => bin(e, false, 'inactive table present'),
-  lv_device_open: (r, e) => bin(e, isActive(r.info!, r.lv!) && !!parentOf(r.info!, r.lv!), 'open'),
+  lv_device_open: (r, e) => bin(e, isActive(r.info!, r.lv!) && (!!parentOf(r.info!, r.lv!) || r.info!.devices.openCount(r.lv!) > 0), 'open'),
   copy_percent: copyPercent,
   sync_percent: copyPercent,
   lv_health_status: (r) => str(isPartial(r.info!, r.lv!) ? 'partial' : ''),
@@ -239,8 +257,8 @@ const GETTERS: Record<string, Getter> = {
   pv_uuid: (r) => str(r.pv!.uuid),
   dev_size: (r, e) => size(e, Math.floor(deviceBytes(r.pv!) / 512)),
   pv_name: (r) => str(pvDisplayName(r.pv)),
-  pv_mda_free: (r, e) => size(e, r.vg ? MDA_FREE_IN_VG : MDA_FREE_ORPHAN),
-  pv_mda_size: (_r, e) => size(e, MDA_SIZE),
+  pv_mda_free: (r, e) => size(e, pvMdaFree(r.pv!, r.vg)),
+  pv_mda_size: (r, e) => size(e, pvMdaSize(r.pv!)),
   pv_ext_vsn: () => num(2),
   pe_start: (r, e) => size(e, r.pv!.peStart),
   pv_size: (r, e) => size(e, pvSize(r)),
@@ -253,8 +271,8 @@ const GETTERS: Record<string, Getter> = {
   pv_pe_count: (r) => num(r.pv!.peCount),
   pv_pe_alloc_count: (r) => num(r.info?.pvAlloc.get(r.pv!.uuid) ?? 0),
   pv_tags: (r) => str(r.pv!.tags.join(',')),
-  pv_mda_count: () => num(1),
-  pv_mda_used_count: () => num(1),
+  pv_mda_count: (r) => num(pvMdas(r.pv!).length),
+  pv_mda_used_count: (r) => num(pvMdas(r.pv!).length),
   pv_ba_start: (_r, e) => size(e, 0),
   pv_ba_size: (_r, e) => size(e, 0),
   pv_in_use: (r, e) => bin(e, !!r.vg, 'used'),
@@ -287,11 +305,11 @@ const GETTERS: Record<string, Getter> = {
   snap_count: () => num(0),
   vg_seqno: (r) => num(r.vg?.seqno ?? 0),
   vg_tags: (r) => str(r.vg?.tags.join(',') ?? ''),
-  vg_mda_count: (r) => num(r.vg?.pvs.length ?? 0),
-  vg_mda_used_count: (r) => num(r.vg?.pvs.length ?? 0),
-  vg_mda_free: (r, e) => size(e, r.vg ? MDA_FREE_IN_VG : 0),
-  vg_mda_size: (r, e) => size(e, r.vg ? MDA_SIZE : 0),
-  vg_mda_copies: () => str('unmanaged'),
+  vg_mda_count: (r) => num(vgMdaPvs(r.vg).reduce((n, pv) => n + pvMdas(pv).length, 0)),
+  vg_mda_used_count: (r) => num(vgMdaPvs(r.vg).reduce((n, pv) => n + pvMdas(pv).length, 0)),
+  vg_mda_free: (r, e) => size(e, minOf(vgMdaPvs(r.vg).map((pv) => pvMdaFree(pv, r.vg)))),
+  vg_mda_size: (r, e) => size(e, minOf(vgMdaPvs(r.vg).map(pvMdaSize))),
+  vg_mda_copies: (r) => (r.vg?.mdaCopies ? num(r.vg.mdaCopies) : str('unmanaged')),
   // LV segments
   segtype: (r) => str(r.seg ? segtype(r.seg) : r.pvseg ? 'free' : ''),
   stripes: (r) => (r.seg ? num(r.seg.areas.length) : num(0)),

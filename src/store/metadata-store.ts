@@ -3,10 +3,11 @@
 // seqno and rewrites the VG's rows. Orphan PVs (in no VG) are rows with vg_uuid NULL.
 import type { Db } from './db.js';
 import { ReadCache } from './read-cache.js';
+import { vgCommitWriter } from './commit-writer.js';
 import { dirname } from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import { lvUuidOf, splitVgJson, vgJson } from './vg-json.js';
-import { encodeHistory } from './history.js';
+import { decodeHistory, encodeHistory } from './history.js';
 import type {
   AllocPolicy, LogicalVolume, LvSegment, LvStatusFlag, PhysicalVolume, SegmentType, VolumeGroup,
 } from '../model/types.js';
@@ -14,10 +15,12 @@ import type {
 interface PvRow {
   uuid: string; name: string; path: string; dev_size: number; pe_start: number; pe_count: number;
   allocatable: number; missing: number; tags: string; vg_uuid: string | null; vg_index: number | null;
+  mda_count: number; mda_size: number | null;
 }
 interface VgRow {
   uuid: string; name: string; extent_size: number; seqno: number; alloc: string; max_lv: number; max_pv: number;
   resizeable: number; exported: number; tags: string; system_id: string; creation_time: number; creation_host: string;
+  mda_copies: number; mda_text_size: number; mda_text_crc: number | null;
 }
 /** A row of LV_TREE_QUERY: the LV's columns, then its segment's (null for none), then the area's. */
 type LvTreeRow = [
@@ -102,6 +105,7 @@ function pvFromRow(r: PvRow, vgName: string | null): PhysicalVolume {
   return {
     uuid: r.uuid, name: r.name, path: r.path, devSize: r.dev_size, peStart: r.pe_start, peCount: r.pe_count,
     allocatable: !!r.allocatable, missing: !!r.missing, tags: parseList(r.tags) as string[], vgName,
+    ...(r.mda_count !== 1 ? { mdaCount: r.mda_count } : {}), ...(r.mda_size !== null ? { mdaSize: r.mda_size } : {}),
   };
 }
 
@@ -139,7 +143,8 @@ function vgFromRows({ vg: row, pvs: pvRows, lvs: rows }: VgRows): VolumeGroup {
     uuid: row.uuid, name: row.name, extentSize: row.extent_size, seqno: row.seqno,
     alloc: row.alloc as VolumeGroup['alloc'], maxLv: row.max_lv, maxPv: row.max_pv, resizeable: !!row.resizeable,
     exported: !!row.exported, tags: parseList(row.tags) as string[], systemId: row.system_id,
-    creationTime: row.creation_time, creationHost: row.creation_host, pvs, lvs,
+    creationTime: row.creation_time, creationHost: row.creation_host, mdaCopies: row.mda_copies,
+    mdaTextSize: row.mda_text_size, ...(row.mda_text_crc !== null ? { mdaTextCrc: row.mda_text_crc } : {}), pvs, lvs,
   };
 }
 
@@ -150,6 +155,8 @@ function vgFromRows({ vg: row, pvs: pvRows, lvs: rows }: VgRows): VolumeGroup {
 const statements = new WeakMap<Db, Map<string, Statement>>();
 
 export class MetadataStore {
+  /** Commits made through this store (the CLI tells the serving daemon after a command that made any). */
+  changes = 0;
   private readonly stmts: Map<string, Statement>;
 
   /**
@@ -311,8 +318,9 @@ export class MetadataStore {
 
   putOrphanPv(pv: PhysicalVolume): void {
     this.touchIndex();
-    this.stmt(`INSERT OR REPLACE INTO pv (uuid, name, path, dev_size, pe_start, pe_count, allocatable, missing, tags, vg_uuid, vg_index)
-      VALUES (?, ?, ?, ?, ?, 0, 0, 0, ?, NULL, NULL)`).run(pv.uuid, pv.name, pv.path, pv.devSize, pv.peStart, JSON.stringify(pv.tags));
+    this.stmt(`INSERT OR REPLACE INTO pv (uuid, name, path, dev_size, pe_start, pe_count, allocatable, missing, tags, vg_uuid, vg_index,
+      mda_count, mda_size) VALUES (?, ?, ?, ?, ?, 0, 0, 0, ?, NULL, NULL, ?, ?)`).run(pv.uuid, pv.name, pv.path, pv.devSize, pv.peStart,
+      JSON.stringify(pv.tags), pv.mdaCount ?? 1, pv.mdaSize ?? null);
   }
 
   deletePv(uuid: string): void {
@@ -325,12 +333,15 @@ export class MetadataStore {
    * left the VG must be passed in `released` to become orphans again.
    */
   commitVg(loaded: LoadedVg | null, vg: VolumeGroup, description: string, released: PhysicalVolume[] = []): void {
+    this.changes++;
     const lvTexts = vg.lvs.map((lv) => JSON.stringify(lv));
     const old = loaded ? readForDiff(loaded) : null;
     this.touchVg(vg.uuid, { vg, lvTexts });
     // The index lists VG names and the orphan PVs: PVs joining or leaving a VG change it too.
     const pvSet = (pvs: PhysicalVolume[]) => pvs.map((p) => p.uuid).sort().join();
     if (!old || old.head.name !== vg.name || released.length || pvSet(old.head.pvs) !== pvSet(vg.pvs)) this.touchIndex();
+    const writer = vgCommitWriter();
+    let writeMdas: (() => void) | undefined;
     this.transaction(() => {
       const cur = this.stmt('SELECT seqno FROM vg WHERE uuid = ?').get(vg.uuid) as { seqno: number } | undefined;
       if (loaded) {
@@ -342,10 +353,14 @@ export class MetadataStore {
         if (cur) throw new ConcurrentUpdateError(`VG ${vg.name} already exists`);
         vg.seqno = 1;
       }
+      writeMdas = writer?.prepare(vg, released);
       if (old) this.updateVgRows(old.lvTexts, vg, lvTexts);
       else this.insertVgRows(vg);
       for (const pv of released) this.putOrphanPv({ ...pv, vgName: null });
     });
+    // Only once the database has the new version: a crash before or during this leaves PVs with
+    // the previous seqno, which the next command finds and updates (format-text/consistency.ts).
+    writeMdas?.();
   }
 
   /**
@@ -357,8 +372,9 @@ export class MetadataStore {
    */
   private updateVgRows(oldTexts: string[], vg: VolumeGroup, lvTexts: string[]): void {
     this.stmt(`UPDATE vg SET name = ?, extent_size = ?, seqno = ?, alloc = ?, max_lv = ?, max_pv = ?, resizeable = ?, exported = ?,
-      tags = ?, system_id = ?, creation_time = ?, creation_host = ? WHERE uuid = ?`).run(vg.name, vg.extentSize, vg.seqno, vg.alloc,
-      vg.maxLv, vg.maxPv, +vg.resizeable, +vg.exported, JSON.stringify(vg.tags), vg.systemId, vg.creationTime, vg.creationHost, vg.uuid);
+      tags = ?, system_id = ?, creation_time = ?, creation_host = ?, mda_copies = ?, mda_text_size = ?, mda_text_crc = ? WHERE uuid = ?`).run(vg.name,
+      vg.extentSize, vg.seqno, vg.alloc, vg.maxLv, vg.maxPv, +vg.resizeable, +vg.exported, JSON.stringify(vg.tags), vg.systemId,
+      vg.creationTime, vg.creationHost, vg.mdaCopies ?? 0, vg.mdaTextSize ?? 0, vg.mdaTextCrc ?? null, vg.uuid);
     this.stmt('DELETE FROM pv WHERE vg_uuid = ?').run(vg.uuid);
     this.insertPvRows(vg);
     const moveLv = this.stmt('UPDATE lv SET vg_index = ? WHERE uuid = ?');
@@ -391,6 +407,7 @@ export class MetadataStore {
    * tsvm keeps it in the lv row, updated in place.
    */
   setLvActive(lvUuids: string[], active: boolean): void {
+    this.changes++;
     const st = this.stmt('UPDATE lv SET active = ? WHERE uuid = ?');
     const vgOf = this.stmt('SELECT vg_uuid FROM lv WHERE uuid = ?');
     for (const u of lvUuids) {
@@ -402,7 +419,46 @@ export class MetadataStore {
     });
   }
 
+  /**
+   * Put a VG as read from the PVs' metadata areas (pvscan --cache, vgscan): its rows replace the
+   * database's (archived in vg_history first when there were any), with the seqno the text has.
+   * Nothing is written to the PVs: they are where it came from.
+   */
+  replaceVg(vg: VolumeGroup, description: string): void {
+    this.touchVg(vg.uuid, null);
+    this.touchIndex();
+    this.transaction(() => {
+      const row = this.stmt('SELECT * FROM vg WHERE uuid = ?').get(vg.uuid) as VgRow | undefined;
+      if (row) {
+        const old = vgFromRows(this.vgRows(row));
+        this.stmt('INSERT INTO vg_history (vg_uuid, vg_name, seqno, saved_at, description, metadata) VALUES (?, ?, ?, ?, ?, ?)')
+          .run(old.uuid, old.name, old.seqno, Math.floor(Date.now() / 1000), description, encodeHistory(JSON.stringify(old)));
+        this.deleteVgRows(vg.uuid);
+      }
+      for (const pv of vg.pvs) this.stmt('DELETE FROM pv WHERE uuid = ?').run(pv.uuid);
+      this.insertVgRows(vg);
+    });
+  }
+
+  /** The text now in the VG's metadata areas (rewritten without a new seqno: pvscan --cache's repair). */
+  recordMdaText(vg: VolumeGroup): void {
+    this.touchVg(vg.uuid, null);
+    this.transaction(() => {
+      this.stmt('UPDATE vg SET mda_text_size = ?, mda_text_crc = ? WHERE uuid = ?').run(vg.mdaTextSize ?? 0, vg.mdaTextCrc ?? null, vg.uuid);
+    });
+  }
+
+  /** The archived versions of the VG named `name` (vg_history), oldest first. */
+  history(name: string): { id: number; seqno: number; savedAt: number; description: string; vg: VolumeGroup }[] {
+    const rows = this.stmt('SELECT id, seqno, saved_at, description, metadata FROM vg_history WHERE vg_name = ? ORDER BY id')
+      .all(name) as { id: number; seqno: number; saved_at: number; description: string; metadata: string | Buffer }[];
+    return rows.map((r) => ({
+      id: r.id, seqno: r.seqno, savedAt: r.saved_at, description: r.description, vg: JSON.parse(decodeHistory(r.metadata)) as VolumeGroup,
+    }));
+  }
+
   removeVg(loaded: LoadedVg, description: string): void {
+    this.changes++;
     const vg = loaded.vg;
     this.touchVg(vg.uuid, null);
     this.touchIndex();
@@ -413,6 +469,7 @@ export class MetadataStore {
       this.deleteVgRows(vg.uuid);
       for (const pv of pvs) this.putOrphanPv({ ...pv, vgName: null });
     });
+    vgCommitWriter()?.removed(vg);
   }
 
   private deleteVgRows(uuid: string): void {
@@ -430,16 +487,17 @@ export class MetadataStore {
   }
 
   private insertVgRow(vg: VolumeGroup): void {
-    this.stmt(`INSERT INTO vg (uuid, name, extent_size, seqno, alloc, max_lv, max_pv, resizeable, exported, tags, system_id, creation_time, creation_host)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(vg.uuid, vg.name, vg.extentSize, vg.seqno, vg.alloc, vg.maxLv, vg.maxPv,
-      +vg.resizeable, +vg.exported, JSON.stringify(vg.tags), vg.systemId, vg.creationTime, vg.creationHost);
+    this.stmt(`INSERT INTO vg (uuid, name, extent_size, seqno, alloc, max_lv, max_pv, resizeable, exported, tags, system_id, creation_time,
+      creation_host, mda_copies, mda_text_size, mda_text_crc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(vg.uuid, vg.name,
+      vg.extentSize, vg.seqno, vg.alloc, vg.maxLv, vg.maxPv, +vg.resizeable, +vg.exported, JSON.stringify(vg.tags), vg.systemId,
+      vg.creationTime, vg.creationHost, vg.mdaCopies ?? 0, vg.mdaTextSize ?? 0, vg.mdaTextCrc ?? null);
   }
 
   private insertPvRows(vg: VolumeGroup): void {
-    const pvIns = this.stmt(`INSERT OR REPLACE INTO pv (uuid, name, path, dev_size, pe_start, pe_count, allocatable, missing, tags, vg_uuid, vg_index)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    const pvIns = this.stmt(`INSERT OR REPLACE INTO pv (uuid, name, path, dev_size, pe_start, pe_count, allocatable, missing, tags, vg_uuid, vg_index,
+      mda_count, mda_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     vg.pvs.forEach((pv, i) => pvIns.run(pv.uuid, pv.name, pv.path, pv.devSize, pv.peStart, pv.peCount, +pv.allocatable, +pv.missing,
-      JSON.stringify(pv.tags), vg.uuid, i));
+      JSON.stringify(pv.tags), vg.uuid, i, pv.mdaCount ?? 1, pv.mdaSize ?? null));
   }
 
   private insertLvRows(vg: VolumeGroup, lv: LogicalVolume, i: number): void {

@@ -2,7 +2,7 @@
 // are stored as ranges, never one row per extent, so a 16 TiB VG costs what a small one does.
 // vg_history keeps every previous version of a VG (LVM2's /etc/lvm/archive).
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export const MIGRATIONS: string[] = [
   // version 1
@@ -85,6 +85,15 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX vg_history_vg ON vg_history(vg_uuid, seqno);
   `,
-  // version 2: pvmove segments (LVM2 `extents_moved`, NULL on every other segment)
+  // version 2: LVM2's on-disk metadata (src/format-text): each PV's metadata areas, the VG's
+  // metadata_copies and the size of the text written to the areas at the current seqno
+  `
+  ALTER TABLE pv ADD COLUMN mda_count INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE pv ADD COLUMN mda_size INTEGER;
+  ALTER TABLE vg ADD COLUMN mda_copies INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE vg ADD COLUMN mda_text_size INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE vg ADD COLUMN mda_text_crc INTEGER;
+  `,
+  // version 3: pvmove segments (LVM2 `extents_moved`, NULL on every other segment)
   `ALTER TABLE seg ADD COLUMN extents_moved INTEGER;`,
 ];

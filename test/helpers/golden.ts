@@ -1,6 +1,7 @@
 // Golden transcripts of real LVM2 (fixtures/golden/*.txt, written by scripts/record-golden.sh through
 // the shared lvm2-oracle): parsing them, and replaying their commands against the tsvm binary with
 // the same device names, the same extra lvcreate options and the same line filter as the oracle.
+import { NO_KERNEL_DEVICES, stopServing } from './serving.js';
 import { execa } from 'execa';
 import { mkdtemp, mkdir, open, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -236,6 +237,8 @@ export interface ReplayOptions {
   timeout?: number;
   /** Keep the temporary directory (for debugging); its path is returned either way. */
   keep?: boolean;
+  /** Run lvcreate as written, without the oracle's `-an -Zn` (tsvm-only setup steps). */
+  plainLvcreate?: boolean;
 }
 
 export interface Replay {
@@ -244,7 +247,7 @@ export interface Replay {
 }
 
 /** Sparse image files named after the devices LVM2 saw: /dev/loop3 becomes <devDir>/loop3. */
-async function makeDisks(devDir: string, devices: Map<string, string>, size: number): Promise<void> {
+export async function makeDisks(devDir: string, devices: Map<string, string>, size: number): Promise<void> {
   for (const dev of devices.values()) {
     if (!dev.startsWith('/dev/')) throw new Error(`device ${dev} is not under /dev`);
     const file = path.join(devDir, dev.slice('/dev/'.length));
@@ -262,7 +265,7 @@ export async function runStep(line: string, t: GoldenTranscript, env: NodeJS.Pro
   const words = shellSplit(substituteDevices(line, t.devices));
   if (words.length === 0) throw new Error(`empty command line ${JSON.stringify(line)}`);
   const [cmd, ...rest] = words;
-  const args = cmd === 'lvcreate' ? [...LVCREATE_EXTRA, ...rest] : cmd === 'pvmove' ? [...PVMOVE_EXTRA, ...rest] : rest;
+  const args = cmd === 'lvcreate' && !o.plainLvcreate ? [...LVCREATE_EXTRA, ...rest] : cmd === 'pvmove' ? [...PVMOVE_EXTRA, ...rest] : rest;
   // `sh -c "... | lvm"`: a pipeline into the lvm shell, run by sh with tsvm's lvm link first on PATH
   // (replayTranscript makes it); the oracle runs it the same way with the real lvm.
   const [exe, argv] = cmd === 'sh' ? ['sh', rest] : [o.bin, [cmd, ...args]];
@@ -308,12 +311,14 @@ export async function replayTranscript(t: GoldenTranscript, o: ReplayOptions): P
       ...process.env,
       TSVM_DEV_DIR: devDir,
       TSVM_SYSTEM_DIR: sysDir,
+      ...NO_KERNEL_DEVICES,
       PATH: `${binDir}:${process.env.PATH ?? ''}`,
     };
     const results: StepResult[] = [];
     for (const step of t.steps) results.push(await runStep(step.line, t, env, o));
     return { dir, results };
   } finally {
+    stopServing(sysDir);
     if (!o.keep) await rm(dir, { recursive: true, force: true });
   }
 }

@@ -1,0 +1,66 @@
+// Reading and writing the metadata text of one metadata area (format-text.c _vg_write_raw,
+// _vg_commit_raw, _vg_read_raw_area): the next copy goes after the committed one in the circular
+// buffer, zero-padded to a sector, then the header's slot 0 is pointed at it. The old copy stays
+// intact until the header is rewritten, so a crash leaves one complete copy.
+import type { BlockDevice } from '../device/block-device.js';
+import { lvmCrc, type DiskLocn } from '../device/pv-label.js';
+import {
+  committedLocn, decodeMdaHeader, encodeMdaHeader, MDA_HEADER_SIZE, maxTextSize, nextRlocnOffset, textRanges,
+  type MdaHeader, type MdaHeaderError, type RawLocn,
+} from './layout.js';
+
+export function readMdaHeader(dev: BlockDevice, area: DiskLocn): MdaHeader | MdaHeaderError {
+  const b = Buffer.alloc(MDA_HEADER_SIZE);
+  dev.readAt(b, area.offset);
+  return decodeMdaHeader(b, area.offset);
+}
+
+/** The text LVM2 writes: the export, its NUL, zeros to the next sector. */
+export function encodeText(text: string): { buf: Buffer; size: number; checksum: number } {
+  const size = Buffer.byteLength(text, 'utf8') + 1;
+  const buf = Buffer.alloc(Math.ceil(size / 512) * 512);
+  buf.write(text, 0, 'utf8');
+  return { buf, size, checksum: lvmCrc(buf.subarray(0, size)) };
+}
+
+export class MetadataTooLarge extends Error {
+  constructor(readonly size: number, readonly max: number) {
+    super(`metadata (${size} bytes) exceeds maximum metadata size (${max} bytes)`);
+  }
+}
+
+/**
+ * Write a new copy into the area and commit it (slot 0). `header` is what the area holds now
+ * (null when its header is unreadable: it is then started afresh). Returns the new header.
+ */
+export function writeMdaText(dev: BlockDevice, area: DiskLocn, header: MdaHeader | null,
+  text: { buf: Buffer; size: number; checksum: number }): MdaHeader {
+  const h: MdaHeader = header ?? { start: area.offset, size: area.size, rlocns: [] };
+  const max = maxTextSize(h.size);
+  if (text.size > max) throw new MetadataTooLarge(text.size, max);
+  const offset = nextRlocnOffset(h);
+  for (const r of textRanges(h, offset, text.buf.length)) dev.writeAt(text.buf.subarray(r.from, r.from + r.len), r.at);
+  dev.flush();
+  const next: MdaHeader = { ...h, rlocns: [{ offset, size: text.size, checksum: text.checksum, flags: 0 }] };
+  dev.writeAt(encodeMdaHeader(next), area.offset);
+  dev.flush();
+  return next;
+}
+
+/** An area with no metadata (vgremove, vgreduce: the PV becomes an orphan). */
+export function clearMda(dev: BlockDevice, area: DiskLocn): void {
+  dev.writeAt(encodeMdaHeader({ start: area.offset, size: area.size, rlocns: [] }), area.offset);
+  dev.flush();
+}
+
+export type TextError = 'checksum' | 'size';
+
+/** The bytes of the copy `r` (wrapped or not), without the NUL; an error when its CRC does not match. */
+export function readMdaText(dev: BlockDevice, h: MdaHeader, r: RawLocn = committedLocn(h)!): Buffer | TextError {
+  if (r.size < 1 || r.size > h.size - MDA_HEADER_SIZE || r.offset < MDA_HEADER_SIZE || r.offset >= h.size) return 'size';
+  const buf = Buffer.alloc(r.size);
+  for (const x of textRanges(h, r.offset, r.size)) dev.readAt(buf.subarray(x.from, x.from + x.len), x.at);
+  if (lvmCrc(buf) !== r.checksum) return 'checksum';
+  const nul = buf.indexOf(0);
+  return buf.subarray(0, nul < 0 ? buf.length : nul);
+}

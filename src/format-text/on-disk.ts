@@ -1,0 +1,114 @@
+// Every commit of a VG written to the metadata areas of its PVs, as LVM2's vg_write/vg_commit do:
+// one text per commit (exported from the VG the store commits), checked against the smallest
+// area before the database commits, then written to each present PV after it.
+import { hostname, machine, release, type, version } from 'node:os';
+import { FileDevice } from '../device/file-device.js';
+import { PV_EXT_USED, readPvHeaderOf, writePvLabel } from '../device/pv-label.js';
+import type { BlockDevice } from '../device/block-device.js';
+import type { PhysicalVolume, VolumeGroup } from '../model/types.js';
+import type { VgCommitWriter } from '../store/commit-writer.js';
+import { exportVgRaw } from './export.js';
+import { maxTextSize } from './layout.js';
+import { clearMda, encodeText, readMdaHeader, writeMdaText } from './mda-io.js';
+import { pvMdas } from './pv-layout.js';
+import { stalePvUuids } from './consistency.js';
+import { CommandFailed } from '../cli/errors.js';
+
+/** What the writer needs from the command: its line (the description), warnings, the clock. */
+export interface WriterEnv {
+  cmdLine: string;
+  warn(line: string): void;
+  now(): number;
+}
+
+/** uname's fields as LVM2's header comment prints them. */
+export function unameLine(): string {
+  return `${type()} ${hostname()} ${release()} ${version()} ${machine()}`;
+}
+
+function withDevice<T>(pv: PhysicalVolume, fn: (dev: BlockDevice) => T): T | undefined {
+  if (pv.missing || pv.absent) return undefined;
+  let dev: FileDevice;
+  try {
+    dev = new FileDevice(pv.path);
+  } catch {
+    return undefined;
+  }
+  try {
+    return fn(dev);
+  } finally {
+    dev.close();
+  }
+}
+
+export class OnDiskWriter implements VgCommitWriter {
+  /** vg->write_count: LVM2 says "Write[N] from" for a VG's later writes in one command. */
+  private readonly writes = new Map<string, number>();
+
+  constructor(private readonly env: WriterEnv) {}
+
+  prepare(vg: VolumeGroup, released: PhysicalVolume[]): () => void {
+    const n = (this.writes.get(vg.uuid) ?? 0) + 1;
+    this.writes.set(vg.uuid, n);
+    const description = `${n === 1 ? 'Write' : `Write[${n}]`} from ${this.env.cmdLine}.`;
+    const now = this.env.now();
+    const text = encodeText(exportVgRaw(vg, { description, time: now, host: hostname(), uname: unameLine() }));
+    for (const pv of vg.pvs) {
+      for (const area of pvMdas(pv)) {
+        const max = maxTextSize(area.size);
+        if (text.size > max) {
+          throw new CommandFailed(
+            `VG ${vg.name} ${vg.seqno} metadata on ${pv.name} (${text.size} bytes) exceeds maximum metadata size (${max} bytes)`,
+            `Failed to write VG ${vg.name}.`,
+          );
+        }
+      }
+    }
+    vg.mdaTextSize = text.size;
+    vg.mdaTextCrc = text.checksum;
+    const stale = stalePvUuids(vg);
+    for (const pv of vg.pvs) {
+      if (stale?.has(pv.uuid)) this.env.warn(`WARNING: updating old metadata to ${vg.seqno} on ${pv.name} for VG ${vg.name}.`);
+    }
+    return () => {
+      for (const pv of vg.pvs) this.writePv(vg, pv, text);
+      for (const pv of released) this.orphan(pv);
+    };
+  }
+
+  removed(vg: VolumeGroup): void {
+    for (const pv of vg.pvs) this.orphan(pv);
+  }
+
+  private writePv(vg: VolumeGroup, pv: PhysicalVolume, text: ReturnType<typeof encodeText>): void {
+    try {
+      withDevice(pv, (dev) => {
+        const h = readPvHeaderOf(dev, pv.uuid);
+        if (!h) return;
+        if (!(h.extFlags & PV_EXT_USED) || h.devSize !== pv.devSize) {
+          writePvLabel(dev, { uuid: pv.uuid, devSize: pv.devSize }, pv.peStart * 512, true, h.mdas);
+        }
+        for (const area of h.mdas) {
+          const cur = readMdaHeader(dev, area);
+          writeMdaText(dev, area, typeof cur === 'string' ? null : cur, text);
+        }
+      });
+    } catch {
+      this.env.warn(`WARNING: Failed to write an MDA of VG ${vg.name}.`);
+    }
+  }
+
+  /** A PV that left its VG: no metadata in its areas, "not in a VG" in its label. */
+  private orphan(pv: PhysicalVolume): void {
+    try {
+      withDevice(pv, (dev) => {
+        const h = readPvHeaderOf(dev, pv.uuid);
+        if (!h) return;
+        for (const area of h.mdas) clearMda(dev, area);
+        writePvLabel(dev, { uuid: pv.uuid, devSize: h.devSize }, pv.peStart * 512, false, h.mdas);
+      });
+    } catch {
+      this.env.warn(`WARNING: Failed to wipe metadata on ${pv.name}.`);
+    }
+  }
+}
