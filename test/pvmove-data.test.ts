@@ -72,6 +72,38 @@ async function waitMoved(): Promise<void> {
   expect(await movePercent(), 'the move did not finish').toBe(-1);
 }
 
+it('pvmove --abort mid-way under a writer: the LV is back on the source with every write; the destination is free', async () => {
+  await lab.ok('lvcreate', '-L', '64m', '-n', 'a', 'vg', '/dev/loop0');
+  const d = randomBytes(64 * MiB);
+  await lab.ok('fault', 'add', '/dev/loop3', '--write', '--delay', '300');
+  await lab.ok('fault', 'add', '/dev/loop0', '--write', '--delay', '15');
+  const w = writer('a', d, 'd');
+  await sleep(300);
+  const mover = execa(BIN, ['pvmove', '-i', '0', '/dev/loop0', '/dev/loop3'], { env: lab.env, reject: false });
+  let pct = -1;
+  for (let i = 0; i < 4000 && pct < 25; i++) {
+    await sleep(25);
+    pct = await movePercent();
+  }
+  expect(pct).toBeLessThan(100);
+  // From here the copy crawls (2 s a region), so the abort surely comes first even on a loaded machine.
+  await lab.ok('fault', 'clear');
+  await lab.ok('fault', 'add', '/dev/loop3', '--write', '--delay', '2000');
+  await lab.ok('fault', 'add', '/dev/loop0', '--write', '--delay', '15');
+  const ab = await lab.run('pvmove', '--abort');
+  expect(ab.exitCode, ab.stderr).toBe(0);
+  const m = await mover;
+  expect(m.exitCode, m.stderr).toBe(0);
+  expect(m.stdout).toContain('/dev/loop0: No pvmove in progress - already finished or aborted.');
+  const r = await w;
+  expect(r.exitCode, r.stderr).toBe(0);
+  await lab.ok('fault', 'clear');
+  await expectNoMoveLeft();
+  expect(await lab.lvField('vg/a', 'devices')).toBe('/dev/loop0(0)');
+  expect(await pvUsed('/dev/loop3')).toBe(0);
+  expect((await lab.legBytes('vg/a', 0, 64 * MiB)).equals(d)).toBe(true);
+}, T);
+
 it.each([
   ['in the first segment', 15],
   ['after the first segment was committed', 65],
@@ -148,38 +180,6 @@ it("a mirror's log moves under a writer: the log on the new PV keeps the mirror'
   expect(await lab.lvField('vg/m', 'copy_percent')).toBe('100.00');
   expect((await lab.legBytes('vg/m_mimage_0', 0, 32 * MiB)).equals(d)).toBe(true);
   expect((await lab.legBytes('vg/m_mimage_1', 0, 32 * MiB)).equals(d)).toBe(true);
-}, T);
-
-it('pvmove --abort mid-way under a writer: the LV is back on the source with every write; the destination is free', async () => {
-  await lab.ok('lvcreate', '-L', '64m', '-n', 'a', 'vg', '/dev/loop0');
-  const d = randomBytes(64 * MiB);
-  await lab.ok('fault', 'add', '/dev/loop3', '--write', '--delay', '300');
-  await lab.ok('fault', 'add', '/dev/loop0', '--write', '--delay', '15');
-  const w = writer('a', d, 'd');
-  await sleep(300);
-  const mover = execa(BIN, ['pvmove', '-i', '0', '/dev/loop0', '/dev/loop3'], { env: lab.env, reject: false });
-  let pct = -1;
-  for (let i = 0; i < 4000 && pct < 25; i++) {
-    await sleep(25);
-    pct = await movePercent();
-  }
-  expect(pct).toBeLessThan(100);
-  // From here the copy crawls (2 s a region), so the abort surely comes first even on a loaded machine.
-  await lab.ok('fault', 'clear');
-  await lab.ok('fault', 'add', '/dev/loop3', '--write', '--delay', '2000');
-  await lab.ok('fault', 'add', '/dev/loop0', '--write', '--delay', '15');
-  const ab = await lab.run('pvmove', '--abort');
-  expect(ab.exitCode, ab.stderr).toBe(0);
-  const m = await mover;
-  expect(m.exitCode, m.stderr).toBe(0);
-  expect(m.stdout).toContain('/dev/loop0: No pvmove in progress - already finished or aborted.');
-  const r = await w;
-  expect(r.exitCode, r.stderr).toBe(0);
-  await lab.ok('fault', 'clear');
-  await expectNoMoveLeft();
-  expect(await lab.lvField('vg/a', 'devices')).toBe('/dev/loop0(0)');
-  expect(await pvUsed('/dev/loop3')).toBe(0);
-  expect((await lab.legBytes('vg/a', 0, 64 * MiB)).equals(d)).toBe(true);
 }, T);
 
 it('refusals change nothing: same PV, a PV with no extents, no room, a missing PV, a PV of a VG missing a PV', async () => {
