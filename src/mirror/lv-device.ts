@@ -9,6 +9,7 @@ import type { LogicalVolume, PhysicalVolume, VolumeGroup } from '../model/types.
 import { SECTOR, areaLen, lvExtents } from '../model/types.js';
 import { lvByteRuns } from '../lv-io/extent-map.js';
 import { findLv, findPvByUuid, isMirror } from '../model/vg-query.js';
+import { hasPvLegs } from './pv-legs.js';
 
 export interface MirrorIoEnv {
   devices: DevicePool;
@@ -24,20 +25,38 @@ interface Piece {
   devOffset: number;
 }
 
-/**
- * The PV pieces under a linear or striped sub-LV, in LV order: one per segment area for a linear
- * LV; a striped one (striped mirror images, lvcreate --type mirror -i N) gets one per stripe chunk
- * of the range asked for (lv-io's lvByteRuns).
- */
+/** A piece of a linear LV that sits on a layer LV (pvmove's mirror): its bytes at `offset` there. */
+interface LayerPiece {
+  start: number;
+  len: number;
+  layer: LogicalVolume;
+  offset: number;
+}
+
+/** The PV pieces under a linear LV (every segment must be a 1-area striped segment on a PV). */
 export function linearPieces(vg: VolumeGroup, lv: LogicalVolume): Piece[] {
+  const out = layeredPieces(vg, lv);
+  if (out.some((p) => 'layer' in p)) throw new Error(`${vg.name}/${lv.name}: only linear sub-LVs are supported under a mirror`);
+  return out as Piece[];
+}
+
+/** The pieces of a linear LV: on PVs, or on a pvmove LV (areas pointing at an LV with PV-area mirror segments). */
+function layeredPieces(vg: VolumeGroup, lv: LogicalVolume): Array<Piece | LayerPiece> {
   const ext = vg.extentSize * SECTOR;
-  const out: Piece[] = [];
+  const out: Array<Piece | LayerPiece> = [];
   for (const seg of lv.segments) {
-    if (seg.type !== 'striped' || seg.areas.some((a) => a.kind !== 'pv')) {
-      throw new Error(`${vg.name}/${lv.name}: only linear and striped sub-LVs are supported under a mirror`);
+    const a = seg.areas[0];
+    // (striped images, lvcreate --type mirror -i N: LinearDevice maps them through lvByteRuns)
+    if (seg.type === 'striped' && seg.areas.length > 1 && seg.areas.every((x) => x.kind === 'pv')) continue;
+    if (seg.type !== 'striped' || seg.areas.length !== 1 || !a) {
+      throw new Error(`${vg.name}/${lv.name}: only linear sub-LVs are supported under a mirror`);
     }
-    if (seg.areas.length > 1) continue;
-    const a = seg.areas[0] as { kind: 'pv'; pvUuid: string; pe: number };
+    if (a.kind === 'lv') {
+      const layer = findLv(vg, a.lvName);
+      if (!layer || !hasPvLegs(layer)) throw new Error(`${vg.name}/${lv.name}: only linear sub-LVs are supported under a mirror`);
+      out.push({ start: seg.startLe * ext, len: seg.extentCount * ext, layer, offset: a.le * ext });
+      continue;
+    }
     const pv = findPvByUuid(vg, a.pvUuid);
     if (!pv) throw new Error(`${vg.name}/${lv.name}: PV ${a.pvUuid} not in VG`);
     out.push({ start: seg.startLe * ext, len: seg.extentCount * ext, pv, devOffset: pv.peStart * SECTOR + a.pe * ext });
@@ -45,7 +64,7 @@ export function linearPieces(vg: VolumeGroup, lv: LogicalVolume): Piece[] {
   return out;
 }
 
-/** Each PV under a sub-LV with the end of its last extent there (to check the image is long enough). */
+/** Each PV under a striped sub-LV with the end of its last extent there (to check the image is long enough). */
 function pvExtentEnds(vg: VolumeGroup, lv: LogicalVolume): Array<{ pv: PhysicalVolume; end: number }> {
   const ext = vg.extentSize * SECTOR;
   const ends = new Map<string, { pv: PhysicalVolume; end: number }>();
@@ -62,6 +81,14 @@ function pvExtentEnds(vg: VolumeGroup, lv: LogicalVolume): Array<{ pv: PhysicalV
   return [...ends.values()];
 }
 
+type LayerOpener = (env: MirrorIoEnv, vg: VolumeGroup, layer: LogicalVolume, writable: boolean) => BlockDevice;
+let openLayer: LayerOpener | undefined;
+
+/** The mirror engine registers how a layer LV is opened (mirror-device.ts: a MirrorDevice). */
+export function setLayerOpener(fn: LayerOpener): void {
+  openLayer = fn;
+}
+
 /** A linear LV as a BlockDevice. Opening fails (DeviceIoError 'open') when an image is missing or too short. */
 export class LinearDevice implements BlockDevice {
   private readonly devs: BlockDevice[];
@@ -70,25 +97,52 @@ export class LinearDevice implements BlockDevice {
 
   constructor(env: MirrorIoEnv, readonly vg: VolumeGroup, readonly lv: LogicalVolume, writable: boolean, private readonly dsync = false) {
     this.env = env;
-    this.pieces = linearPieces(vg, lv);
     this.striped = lv.segments.some((seg) => seg.areas.length > 1);
-    const open = (pv: PhysicalVolume, end: number): BlockDevice => {
-      const dev = dsync ? this.openDsync(pv) : env.devices.get(pv, writable);
-      if (dev.size() < end) {
-        throw new DeviceIoError(pv.path, 'open', end, new Error('device is shorter than its extents (truncated image)'));
-      }
-      return dev;
-    };
     if (this.striped) {
-      for (const { pv, end } of pvExtentEnds(vg, lv)) this.byPv.set(pv.uuid, open(pv, end));
+      this.pieces = [];
       this.devs = [];
-    } else {
-      this.devs = this.pieces.map((p) => open(p.pv, p.devOffset + p.len));
+      for (const { pv, end } of pvExtentEnds(vg, lv)) {
+        const dev = dsync ? this.openDsync(pv) : env.devices.get(pv, writable);
+        if (dev.size() < end) throw new DeviceIoError(pv.path, 'open', end, new Error('device is shorter than its extents (truncated image)'));
+        this.byPv.set(pv.uuid, dev);
+      }
+      return;
+    }
+    const all = layeredPieces(vg, lv);
+    const layers = new Map<string, BlockDevice>();
+    this.pieces = [];
+    this.devs = [];
+    try {
+      for (const p of all) {
+        if ('layer' in p) {
+          let dev = layers.get(p.layer.name);
+          if (!dev) {
+            if (!openLayer) throw new Error('Internal error: no opener for layer LVs');
+            dev = openLayer(env, vg, p.layer, writable);
+            layers.set(p.layer.name, dev);
+            this.layers.push(dev);
+          }
+          this.pieces.push({ start: p.start, len: p.len, devOffset: p.offset, layer: true });
+          this.devs.push(dev);
+          continue;
+        }
+        const dev = dsync ? this.openDsync(p.pv) : env.devices.get(p.pv, writable);
+        if (dev.size() < p.devOffset + p.len) {
+          throw new DeviceIoError(p.pv.path, 'open', p.devOffset + p.len, new Error('device is shorter than its extents (truncated image)'));
+        }
+        this.pieces.push(p);
+        this.devs.push(dev);
+      }
+    } catch (e) {
+      this.close();
+      throw e;
     }
   }
 
-  private readonly pieces: Piece[];
-  /** Some segment has several stripes: I/O is mapped through lvByteRuns, devices by PV. */
+  private readonly pieces: Array<{ start: number; len: number; devOffset: number; pv?: PhysicalVolume; layer?: true }>;
+  /** Layer devices this LV opened (pvmove mirrors): owned, flushed and closed with it. */
+  private readonly layers: BlockDevice[] = [];
+  /** Some segment has several stripes (a striped mirror image): I/O through lvByteRuns, devices by PV. */
   private readonly striped: boolean;
   private readonly byPv = new Map<string, BlockDevice>();
 
@@ -99,7 +153,7 @@ export class LinearDevice implements BlockDevice {
   /** PVs under this LV. */
   pvs(): PhysicalVolume[] {
     if (this.striped) return pvExtentEnds(this.vg, this.lv).map((e) => e.pv);
-    return [...new Set(this.pieces.map((p) => p.pv))];
+    return [...new Set(this.pieces.flatMap((p) => (p.pv ? [p.pv] : [])))];
   }
 
   /**
@@ -150,7 +204,10 @@ export class LinearDevice implements BlockDevice {
    * legs that share it included.
    */
   flush(): void {
-    if (this.dsync) return;
+    if (this.dsync) {
+      for (const d of this.layers) d.flush();
+      return;
+    }
     for (const d of new Set([...this.devs, ...this.byPv.values()])) d.flush();
   }
 
@@ -159,14 +216,19 @@ export class LinearDevice implements BlockDevice {
   }
 
   async flushAsync(): Promise<void> {
-    if (this.dsync) return;
+    if (this.dsync) {
+      for (const d of this.layers) d.flush();
+      return;
+    }
     await Promise.all([...new Set([...this.devs, ...this.byPv.values()])].map(flushAsyncOf));
   }
 
-  /** Pool devices stay open (shared); only private descriptors are closed. */
+  /** Pool devices stay open (shared); private descriptors and layer devices are closed. */
   close(): void {
     for (const d of this.own) d.close();
     this.own.length = 0;
+    for (const d of this.layers) d.close();
+    this.layers.length = 0;
   }
 }
 
