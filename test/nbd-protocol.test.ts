@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { ServerConnection } from '../src/nbd/server-connection.js';
 import { NbdClient, NbdRequestError } from '../src/nbd/client.js';
 import type { ExportCatalog, NbdExport } from '../src/nbd/export.js';
+import { until } from './helpers/serving.js';
 import {
   ByteQueue, decodeGoData, decodeRequest, encodeClientFlags, encodeGoData, encodeOption, encodeRequest, WireError,
 } from '../src/nbd/codec.js';
@@ -69,14 +70,6 @@ async function raw(): Promise<{ s: Socket; got: () => Buffer; closed: Promise<vo
   await new Promise<void>((r) => s.once('connect', () => r()));
   await until(() => Buffer.concat(chunks).length >= 18);
   return { s, got: () => Buffer.concat(chunks).subarray(18), closed };
-}
-
-async function until(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 /** Option replies in `b`: [option, type, data]. */

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliLab } from './helpers/aux.js';
+import { alive, until } from './helpers/serving.js';
 import { NbdClient } from '../src/nbd/client.js';
 
 const MiB = 1024 * 1024;
@@ -23,21 +24,6 @@ const sock = () => join(lab.systemDir, 'run', 'nbd', 'vg.sock');
 const uri = (lv: string) => `nbd+unix:///vg/${lv}?socket=${sock()}`;
 const open = (lv: string) => NbdClient.open({ socket: sock() }, `vg/${lv}`);
 const daemonPid = () => Number(readFileSync(join(lab.systemDir, 'run', 'nbd', 'daemon.pid'), 'utf8'));
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-async function until(cond: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 beforeEach(async () => {
   lab = new CliLab('tsvm-nbd-');

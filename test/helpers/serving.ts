@@ -13,7 +13,7 @@ function pidOf(systemDir: string): number | null {
   }
 }
 
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -44,4 +44,13 @@ export function mountsUnder(dir: string): string[] {
     return [];
   }
   return text.split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m === dir || m.startsWith(dir + '/')).sort().reverse();
+}
+
+/** Poll `cond` every 5 ms until it holds; throws after `ms`. */
+export async function until(cond: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
