@@ -97,6 +97,13 @@ export async function lvdisplay(ctx: Context, args: Args): Promise<number> {
   const { vgs, code: c0 } = loadVgs(ctx, [...wanted.keys()]);
   let code = c0;
   for (const vg of vgs) {
+    if (vg.exported) {
+      if (wanted.size) {
+        ctx.out.error(`Volume group ${vg.name} is exported`);
+        code = 5;
+      }
+      continue;
+    }
     const info: VgInfo = vgInfo(vg);
     const names = wanted.get(vg.name);
     let lvs = vg.lvs.filter((lv) => lv.visible || args.has('all'));
