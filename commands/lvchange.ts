@@ -1,6 +1,7 @@
 // lvchange: LV properties (-p, --alloc/-C, -r, tags, -k) and activation (-a), and --resync for
 // mirrors (tools/lvchange.c). Properties of one LV are committed together and announced with
 // "Logical volume vg/lv changed."; activation is silent, as in LVM2.
+import { checkNotInUse } from '../src/nbd/in-use.js';
 import type { Args } from '../src/cli/args.js';
 import type { CommandSpec } from '../src/cli/command-spec.js';
 import type { Context } from '../src/cli/context.js';
@@ -103,6 +104,9 @@ async function changeActivation(ctx: Context, args: Args, loaded: LoadedVg, lv: 
   const active = args.str('activate')!.endsWith('y');
   if (active && lv.flags.includes('ACTIVATION_SKIP') && !args.has('ignoreactivationskip')) return;
   const tree = lvTree(loaded.vg, lv);
+  // Activating asks for the LV's block device even when the metadata says active (LVM2 refreshes).
+  if (active) ctx.wantsDevices = true;
+  else if (lv.active) checkNotInUse(ctx.systemDir, lv.uuid, displayLvName(loaded.vg, lv));
   if (tree.every((l) => l.active === active)) return;
   for (const l of tree) l.active = active;
   commitAndKeep(ctx, loaded, `lvchange -a${active ? 'y' : 'n'} ${displayLvName(loaded.vg, lv)}`);

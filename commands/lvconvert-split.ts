@@ -14,6 +14,7 @@ import { prepareLog } from '../src/mirror/log-init.js';
 import { mirrorPercent } from '../src/mirror/poll.js';
 import { dropMirrorFiles, loadFailedLegs, loadNewLegs, withLvLock } from '../src/mirror/state.js';
 import { copyLost } from '../src/lv-io/lost-regions.js';
+import { withFilesystemFrozen } from '../src/nbd/suspend.js';
 import type { ConvertCall } from './lvconvert-poll.js';
 
 export async function splitMirror(c: ConvertCall): Promise<number> {
@@ -42,7 +43,8 @@ export async function splitMirror(c: ConvertCall): Promise<number> {
   }
   const pool = new DevicePool(ctx.systemDir);
   try {
-    withLvLock(ctx.systemDir, lv.uuid, () => {
+    // LVM2 suspends the LV first: a filesystem mounted on it is frozen, so the copy is consistent.
+    withFilesystemFrozen(ctx.systemDir, lv.uuid, (l) => ctx.out.warn(l), () => withLvLock(ctx.systemDir, lv.uuid, () => {
       // An image added by an up-convert is a copy only once the copy is done (state.ts loadNewLegs),
       // whatever the log or the NOTSYNCED flag say.
       const uncopied = loadNewLegs(ctx.systemDir, lv.uuid).some((n) => imgs.some((i) => i.name === n));
@@ -63,7 +65,7 @@ export async function splitMirror(c: ConvertCall): Promise<number> {
       copyLost(ctx.systemDir, lv.uuid, fresh.uuid);
       commitVg(ctx, loaded, `lvconvert --splitmirrors ${n} --name ${newName} ${full}`);
       if (!isMirror(lv)) dropMirrorFiles(ctx.systemDir, lv.uuid);
-    });
+    }));
   } finally {
     pool.closeAll();
   }

@@ -17,6 +17,7 @@ export const spec: CommandSpec = {
     const { readCreateParams } = await import('../src/lv/create-params.js');
     const { createLv } = await import('../src/lv/create.js');
     const p = readCreateParams(ctx, args);
+    ctx.wantsDevices = p.activate;
     return createLv(ctx, p, printer(ctx, args));
   },
 };

@@ -10,6 +10,7 @@ import { commitVg, groupLvArgs, readVgForUpdate, type LvArgGroup } from '../src/
 import type { LogicalVolume, VolumeGroup } from '../src/model/types.js';
 import { findLv, isMirror, isMirrorImage, isMirrorLog, lvTree } from '../src/model/vg-query.js';
 import { displayLvName, knownOptions, printer } from '../src/lv/common.js';
+import { checkNotInUse } from '../src/nbd/in-use.js';
 
 
 
@@ -17,6 +18,7 @@ import { displayLvName, knownOptions, printer } from '../src/lv/common.js';
 function checkRemovable(ctx: Context, vg: VolumeGroup, lv: LogicalVolume, prompt: boolean): void {
   if (isMirrorImage(vg, lv)) throw new CommandFailed(`Can't remove logical volume ${displayLvName(vg, lv)} used by a mirror.`);
   if (isMirrorLog(vg, lv)) throw new CommandFailed(`Can't remove logical volume ${displayLvName(vg, lv)} used as mirror log.`);
+  if (lv.active && lv.visible) checkNotInUse(ctx.systemDir, lv.uuid, displayLvName(vg, lv));
   if (lv.active && lv.visible && prompt) {
     if (!ctx.yesNo(`Do you really want to remove active logical volume ${displayLvName(vg, lv)}? [y/n]: `)) {
       throw new CommandFailed(`Logical volume ${displayLvName(vg, lv)} not removed.`);

@@ -1,4 +1,5 @@
 // vgchange: VG attributes and activation of its LVs (tools/vgchange.c).
+import { openLvCount } from '../src/nbd/in-use.js';
 import type { CommandSpec } from '../src/cli/command-spec.js';
 import { CommandFailed, ECMD_FAILED, InvalidCommandLine } from '../src/cli/errors.js';
 import { noMatchingSyntaxLines } from '../src/cli/help.js';
@@ -63,6 +64,11 @@ async function activate(
 ): Promise<void> {
   const changed: LogicalVolume[] = [];
   const all: LogicalVolume[] = [];
+  if (on) ctx.wantsDevices = true;
+  else {
+    const open = openLvCount(ctx.systemDir, vg.lvs.filter((l) => l.visible && l.active).map((l) => l.uuid));
+    if (open) throw new CommandFailed(`Can't deactivate volume group "${vg.name}" with ${open} open logical volume(s)`);
+  }
   for (const lv of vg.lvs) {
     if (on && lv.flags.includes('ACTIVATION_SKIP') && lv.visible) continue;
     if (lv.active !== on) {

@@ -1,4 +1,5 @@
 // vgremove: remove VGs, and with -f their LVs first (tools/vgremove.c, lib/metadata/vg.c).
+import { checkNotInUse } from '../src/nbd/in-use.js';
 import type { CommandSpec } from '../src/cli/command-spec.js';
 import { CommandFailed, ECMD_FAILED, InvalidCommandLine } from '../src/cli/errors.js';
 import { noMatchingSyntaxLines } from '../src/cli/help.js';
@@ -31,6 +32,7 @@ export const spec: CommandSpec = {
           }
         }
         for (const lv of vg.lvs.filter((l) => l.visible)) {
+          if (lv.active) checkNotInUse(ctx.systemDir, lv.uuid, `${name}/${lv.name}`);
           if (lv.active && !args.has('force') && !ctx.yesNo(`Do you really want to remove active logical volume ${name}/${lv.name}? [y/n]: `)) {
             throw new CommandFailed(`Logical volume ${lv.name} not removed`, `Volume group "${name}" not removed`);
           }

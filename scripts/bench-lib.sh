@@ -14,8 +14,10 @@ bench_lab() {
   local name=$1 size=$2 vg=$3
   shift 3
   WORK=$(mktemp -d "${BENCH_DIR:-$BENCH_ROOT}/.bench-$name.XXXXXX")
-  trap 'rm -rf "$WORK"' EXIT
+  # Activation starts tsvm's NBD daemon: stop it with the lab. Kernel block devices only when asked.
+  trap '$TSVM nbd stop >/dev/null 2>&1; rm -rf "$WORK"' EXIT
   export TSVM_SYSTEM_DIR=$WORK/sys TSVM_DEV_DIR=$WORK/dev
+  [ -n "${BENCH_KERNEL_DEVICES:-}" ] || export TSVM_NO_KERNEL_DEVICES=1
   mkdir -p "$TSVM_DEV_DIR"
   local d devs=()
   for d in "$@"; do

@@ -5,7 +5,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/tsvm-demo.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+trap '"$here/dist/tsvm" nbd stop >/dev/null 2>&1; rm -rf "$work"' EXIT
 export TSVM_SYSTEM_DIR="$work/system" TSVM_DEV_DIR="$work/dev"
 mkdir -p "$TSVM_DEV_DIR"
 tsvm() { "$here/dist/tsvm" "$@"; }

@@ -1,6 +1,7 @@
 // tsvm dd, run as the built binary: file -> LV -> file round trips (bytes checked on the images),
 // writing past the end, inactive and unknown LVs, stdin/stdout, skip/seek/count, injected faults,
 // and GNU dd's exact statistics lines (compared with the system's dd on the same operands).
+import { NO_KERNEL_DEVICES } from './helpers/serving.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { BIN } from './helpers/aux.js';
@@ -32,7 +33,7 @@ beforeEach(() => {
 afterEach(() => lab.cleanup());
 
 const dd = (args: string[], input?: Uint8Array | string) => execa(BIN, ['dd', ...args], {
-  reject: false, encoding: 'buffer', input, env: { TSVM_SYSTEM_DIR: lab.systemDir, TSVM_DEV_DIR: lab.devDir },
+  reject: false, encoding: 'buffer', input, env: { TSVM_SYSTEM_DIR: lab.systemDir, TSVM_DEV_DIR: lab.devDir, ...NO_KERNEL_DEVICES },
 });
 const errLines = (r: { stderr: unknown }) => Buffer.from(r.stderr as Uint8Array).toString().split('\n').filter(Boolean);
 /** The statistics with the time and rate (which vary) cut off. */

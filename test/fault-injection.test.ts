@@ -1,6 +1,7 @@
 // Fault injection (LVM2 test suite's error_dev / delay_dev): errors on a chosen range and op
 // surface as DeviceIoError with an EIO cause and transfer nothing; delays slow I/O; `after` lets
 // N I/Os through; rules reach LV I/O through faults.json and DevicePool; the tsvm fault command.
+import { NO_KERNEL_DEVICES } from './helpers/serving.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { BIN } from './helpers/aux.js';
@@ -92,7 +93,7 @@ describe('faults.json through DevicePool and LV I/O', () => {
 
 describe('tsvm fault', () => {
   const tsvm = (...args: string[]) => execa(BIN, ['fault', ...args], {
-    reject: false, env: { TSVM_SYSTEM_DIR: lab.systemDir, TSVM_DEV_DIR: lab.devDir },
+    reject: false, env: { TSVM_SYSTEM_DIR: lab.systemDir, TSVM_DEV_DIR: lab.devDir, ...NO_KERNEL_DEVICES },
   });
 
   it('add, list and clear persist rules in faults.json', async () => {

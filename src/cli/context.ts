@@ -45,6 +45,13 @@ export class Context {
   configOverride = '';
   /** The command line as LVM2's cmd_line has it (the on-disk description "Write from ..."). */
   cmdLine: string;
+  /** The command activated something (lvcreate, lvchange/vgchange -ay): the serving daemon must run. */
+  wantsDevices = false;
+
+  /** Whether this command committed metadata or activation changes. */
+  get metadataChanged(): boolean {
+    return (this._store?.changes ?? 0) > 0;
+  }
 
   readonly stdinFd: number;
   private readonly openDb: (systemDir: string) => Db;

@@ -40,7 +40,13 @@ export async function runCommand(cmd: string, rest: string[], out: Output, env: 
       return 0;
     }
     ctx.configOverride = args.all('config').join('\n');
-    return await spec.run(ctx, args);
+    const rc = await spec.run(ctx, args);
+    // The serving daemon serves what is active now (tables loaded and removed after a change).
+    if (ctx.metadataChanged || ctx.wantsDevices) {
+      const { syncServedDevices } = await import('../nbd/sync-devices.js');
+      await syncServedDevices(ctx);
+    }
+    return rc;
   } catch (e) {
     if (e instanceof LvmError) {
       const shortUsage = (line: string, i: number) =>

@@ -3,6 +3,7 @@
 // so "never written" always means "still the zeros of a fresh sparse image". Mirror syncs use it to
 // skip regions that are zero on every leg (the images are sparse files and Node has no SEEK_DATA):
 // LVM2 copies every region; the result on the legs is the same bytes, without reading 20 GiB of holes.
+import { STREAM_WRITE_BYTES } from '../model/defaults.js';
 import { closeSync, fdatasyncSync, mkdirSync, openSync, readSync, writeSync, existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { withLock } from '../store/locks.js';
@@ -57,8 +58,9 @@ export class WrittenMap {
 
   /**
    * Record a coming write; persists (and syncs) only when it touches chunks not yet marked. A write
-   * of a whole chunk or more looks like a stream (dd bs=1M, a resync): the next MARK_AHEAD chunks
-   * are marked with it, so that a stream pays one fdatasync of the map per 32 MiB, not per MiB.
+   * of 64 KiB or more looks like a stream (dd bs=1M, an NBD client's copy, a resync): the next
+   * MARK_AHEAD chunks are marked with it, so that a stream pays one fdatasync of the map per
+   * 32 MiB, not per MiB.
    * Marking chunks that are then not written only costs a later copy reading them (a region that
    * reads as zeros on both sides is not written: mirror-device.ts copyRegion).
    */
@@ -71,7 +73,7 @@ export class WrittenMap {
       for (let c = first + 1; c < end && all; c++) all = this.bit(c);
       if (all) return;
     }
-    const last = length >= WRITTEN_CHUNK ? end + MARK_AHEAD : end;
+    const last = length >= STREAM_WRITE_BYTES ? end + MARK_AHEAD : end;
     const add: number[] = [];
     for (let c = first; c <= last; c++) if (!this.bit(c)) add.push(c);
     if (!add.length) return;

@@ -171,7 +171,14 @@ function checkOpen(vg: VolumeGroup, lv: LogicalVolume, opts: OpenLvOptions): voi
  */
 export function openLv(env: IoEnv, vg: VolumeGroup, lv: LogicalVolume, opts: OpenLvOptions): LvDevice {
   checkOpen(vg, lv, opts);
+  const watcher = watchesLayout(lv, opts) ? lvWatcherFactory() : undefined;
+  if (watcher) return withLost(env, lv, opts, new LvDeviceImpl(env, vg, lv, true, watcher(env, vg, lv)));
   return withLost(env, lv, opts, new LvDeviceImpl(env, vg, lv, opts.writable));
+}
+
+/** A user's writable open of a linear LV follows conversions made by other processes (once the mirror engine is loaded). */
+function watchesLayout(lv: LogicalVolume, opts: OpenLvOptions): boolean {
+  return opts.writable && !opts.ignoreActivation && isLinearLv(lv);
 }
 
 /**
@@ -181,11 +188,8 @@ export function openLv(env: IoEnv, vg: VolumeGroup, lv: LogicalVolume, opts: Ope
  */
 export async function openLvAsync(env: IoEnv, vg: VolumeGroup, lv: LogicalVolume, opts: OpenLvOptions): Promise<LvDevice> {
   checkOpen(vg, lv, opts);
-  const watch = opts.writable && !opts.ignoreActivation && isLinearLv(lv);
-  if (watch || usesSegmentType(vg, lv, 'mirror')) await loadSegmentIo('mirror');
-  const watcher = watch ? lvWatcherFactory() : undefined;
-  if (watcher) return withLost(env, lv, opts, new LvDeviceImpl(env, vg, lv, true, watcher(env, vg, lv)));
-  return withLost(env, lv, opts, new LvDeviceImpl(env, vg, lv, opts.writable));
+  if (watchesLayout(lv, opts) || usesSegmentType(vg, lv, 'mirror')) await loadSegmentIo('mirror');
+  return openLv(env, vg, lv, opts);
 }
 
 /** A user's open of an LV with lost regions (lost-regions.ts) gets them refused. */

@@ -10,6 +10,7 @@
 // from, and recovered from, the default leg only). When the original legs are all gone, such a
 // region has no valid source: reads of it fail (EIO), the resync leaves it out of sync, and a write
 // makes it valid again only once this process has written the whole region.
+import { STREAM_WRITE_BYTES } from '../model/defaults.js';
 import { existsSync } from 'node:fs';
 import { FileDevice } from '../device/file-device.js';
 import { DeviceIoError, flushAsyncOf, type BlockDevice } from '../device/block-device.js';
@@ -272,7 +273,7 @@ export class MirrorDevice implements BlockDevice {
     let need = false;
     for (let i = 0; i <= r1 - r0; i++) if (sync[i] || !written[i]) need = true;
     // Only a large write looks like a sequential stream worth marking ahead for.
-    const ahead = need && length >= rb / 4;
+    const ahead = need && length >= Math.min(rb / 4, STREAM_WRITE_BYTES);
     const rEnd = ahead ? Math.min(this.nrRegions - 1, r1 + MARK_AHEAD) : r1;
     if (rEnd > r1) {
       sync = log.readRange('sync', r0, rEnd);

@@ -15,7 +15,7 @@
 import { DeviceIoError, type BlockDevice } from '../device/block-device.js';
 import type { LogicalVolume, VolumeGroup } from '../model/types.js';
 import { SECTOR, lvExtents } from '../model/types.js';
-import { findPvByUuid, isMirror, lvTree } from '../model/vg-query.js';
+import { isMirror, lvLayoutKey } from '../model/vg-query.js';
 import { openDb, type Db } from '../store/db.js';
 import { MetadataStore } from '../store/metadata-store.js';
 import { ensureSyncing } from './daemon.js';
@@ -25,14 +25,6 @@ import { LinearDevice, type MirrorIoEnv } from './lv-device.js';
 import { MirrorDevice } from './mirror-device.js';
 import { mirrorFailures } from './repair-plan.js';
 import { LvLease, withLvLock } from './state.js';
-
-/** What this LV's I/O depends on: its sub-LV tree with segments, areas and the PVs' missing flags. */
-function layoutKey(vg: VolumeGroup, lv: LogicalVolume): string {
-  return JSON.stringify(lvTree(vg, lv).map((l) => [
-    l.name, l.uuid, l.segments.map((s) => [s.type, s.startLe, s.extentCount, s.regionSize, s.mirrorLog, s.areas.map((a) =>
-      a.kind === 'pv' ? [a.pvUuid, a.pe, findPvByUuid(vg, a.pvUuid)?.missing ?? true] : [a.lvName, a.le])]),
-  ]));
-}
 
 export class WatchedMirror {
   private dev: MirrorDevice | LinearDevice;
@@ -49,7 +41,7 @@ export class WatchedMirror {
   constructor(private readonly env: MirrorIoEnv, vg: VolumeGroup, lv: LogicalVolume) {
     this.vg = vg;
     this.lv = lv;
-    this.key = layoutKey(vg, lv);
+    this.key = lvLayoutKey(vg, lv);
     this.lease = new LvLease(env.systemDir, lv.uuid);
     this.dev = this.open();
     this.afterIo();
@@ -84,7 +76,7 @@ export class WatchedMirror {
       this.gone = `${this.path} was removed`;
       throw new DeviceIoError(this.path, 'open', 0, new Error(this.gone));
     }
-    const key = layoutKey(loaded.vg, lv);
+    const key = lvLayoutKey(loaded.vg, lv);
     if (key === this.key) {
       this.vg.seqno = loaded.vg.seqno;
       return;

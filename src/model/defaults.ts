@@ -11,3 +11,10 @@ export const DEFAULT_MIRROR_MAX_IMAGES = 8;
 export const DEFAULT_STRIPE_SIZE = 128;
 /** Metadata area: one copy from 4 KiB to pe_start. */
 export const MDA_SIZE_BYTES = 1044480;
+
+/**
+ * tsvm's own: a write this large is taken for part of a stream (dd bs=1M, nbdcopy's 256 KiB
+ * requests, a resync), so what is recorded ahead of writes (the PV written map, a mirror's dirty
+ * regions) is recorded for the next stretch too, one synchronous update per stretch.
+ */
+export const STREAM_WRITE_BYTES = 64 * 1024;

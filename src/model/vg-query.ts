@@ -94,3 +94,11 @@ export function lvPvs(vg: VolumeGroup, lv: LogicalVolume): PhysicalVolume[] {
 export function visibleLvCount(vg: VolumeGroup): number {
   return vg.lvs.filter((lv) => lv.visible).length;
 }
+
+/** What this LV's I/O depends on: its sub-LV tree with segments, areas and the PVs' missing flags. */
+export function lvLayoutKey(vg: VolumeGroup, lv: LogicalVolume): string {
+  return JSON.stringify(lvTree(vg, lv).map((l) => [
+    l.name, l.uuid, l.segments.map((s) => [s.type, s.startLe, s.extentCount, s.regionSize, s.mirrorLog, s.areas.map((a) =>
+      a.kind === 'pv' ? [a.pvUuid, a.pe, findPvByUuid(vg, a.pvUuid)?.missing ?? true] : [a.lvName, a.le])]),
+  ]));
+}

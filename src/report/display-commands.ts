@@ -12,11 +12,12 @@ import {
   vgdisplayFull, vgdisplayShort, type PvscanEntry,
 } from './display.js';
 import { vgInfo, type VgInfo } from './vg-info.js';
+import { deviceView } from './device-view.js';
 
 function allPvEntries(ctx: Context): PvscanEntry[] {
   const out: PvscanEntry[] = [];
   for (const vg of scanVgs(ctx, ctx.reader.loadAllVgs())) {
-    const info = vgInfo(vg);
+    const info = vgInfo(vg, deviceView(ctx.systemDir));
     for (const pv of vg.pvs) out.push({ pv, info });
   }
   for (const pv of ctx.reader.orphanPvs()) out.push({ pv, info: null });
@@ -74,7 +75,7 @@ export async function vgdisplay(ctx: Context, args: Args): Promise<number> {
   if (args.has('columns')) return (await import('./reporter.js')).runReport(ctx, args, 'vgs');
   const { vgs, code } = loadVgs(ctx, args.positionals.map(vgNameArg));
   for (const vg of vgs) {
-    const info = vgInfo(vg);
+    const info = vgInfo(vg, deviceView(ctx.systemDir));
     if (args.has('short')) print(ctx, [vgdisplayShort(info)]);
     else if (args.has('colon')) print(ctx, [vgdisplayColons(info)]);
     else vgdisplayFull(info, args.count('verbose') > 0, (lines) => print(ctx, lines));
@@ -104,7 +105,7 @@ export async function lvdisplay(ctx: Context, args: Args): Promise<number> {
       }
       continue;
     }
-    const info: VgInfo = vgInfo(vg);
+    const info: VgInfo = vgInfo(vg, deviceView(ctx.systemDir));
     const names = wanted.get(vg.name);
     let lvs = vg.lvs.filter((lv) => lv.visible || args.has('all'));
     if (names && names.size) {

@@ -76,8 +76,7 @@ function pvShortBlock(pv: PhysicalVolume, info: VgInfo): string[] {
 }
 
 function openLvs(info: VgInfo): number {
-  void info;
-  return 0;
+  return info.vg.lvs.filter((lv) => lv.visible && isActive(info, lv) && info.devices.openCount(lv) > 0).length;
 }
 
 /**
@@ -157,7 +156,7 @@ export function lvdisplayFull(info: VgInfo, lv: LogicalVolume, maps: boolean): s
   out.push(`LV Write Access        ${lv.writable ? 'read/write' : 'read only'}`);
   out.push(`LV Creation host, time ${lv.creationHost}, ${lvTimeString(lv.creationTime)}`);
   out.push(`LV Status              ${active ? '' : 'NOT '}available${isPartial(info, lv) ? ' (partial)' : ''}`);
-  if (active) out.push('# open                 0');
+  if (active) out.push(`# open                 ${info.devices.openCount(lv)}`);
   out.push(`LV Size                ${displaySize(lvExtents(lv) * vg.extentSize)}`);
   out.push(`Current LE             ${lvExtents(lv)}`);
   if (isMirrored(lv)) {
@@ -166,7 +165,8 @@ export function lvdisplayFull(info: VgInfo, lv: LogicalVolume, maps: boolean): s
   }
   out.push(`Segments               ${lv.segments.length}`, `Allocation             ${lv.alloc}`);
   out.push(`Read ahead sectors     ${lv.readAhead === 'auto' ? 'auto' : lv.readAhead}`);
-  if (active) out.push(`Block device           253:${minorOf(info, lv)}`);
+  const kdev = info.devices.kernelDevice(lv);
+  if (active) out.push(`Block device           ${kdev ? `${kdev.major}:${kdev.minor}` : `253:${minorOf(info, lv)}`}`);
   out.push(' ');
   if (maps) {
     out.push('--- Segments ---');

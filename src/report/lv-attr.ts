@@ -37,7 +37,7 @@ export function lvAttr(info: VgInfo, lv: LogicalVolume, status: LvStatusSource):
     (!noFlags && flags.includes('LOCKED') ? alloc.toUpperCase() : alloc) +
     '-' +
     (active ? 'a' : '-') +
-    (active && !!parentOf(info, lv) ? 'o' : '-') +
+    (active && (!!parentOf(info, lv) || info.devices.openCount(lv) > 0) ? 'o' : '-') +
     (inMirror(info, lv) ? 'm' : '-') +
     '-' +
     (isPartial(info, lv) ? 'p' : '-') +

@@ -15,6 +15,7 @@ import {
 import { fieldObject, type Env, type FieldDef, type Row } from './fields.js';
 import { parseSelection, SelectionError, type Selection } from './select.js';
 import { loadStatusSource } from './status.js';
+import { deviceView } from './device-view.js';
 import { parseUnits } from './units.js';
 import { pvRuns, vgInfo, type VgInfo } from './vg-info.js';
 
@@ -226,8 +227,9 @@ function collectVgRows(ctx: Context, args: Args, cmd: ReportCommand, rowType: Ro
   // (process_each_lv passes over exported VGs)
   if (rowType !== 'vg' && rowType !== 'pv') vgs = vgs.filter((vg) => !vg.exported);
   const all = args.has('all');
+  const devices = deviceView(ctx.systemDir);
   for (const vg of vgs) {
-    const info = vgInfo(vg);
+    const info = vgInfo(vg, devices);
     if (rowType === 'vg') rows.push({ vg, info });
     else if (rowType === 'pv') for (const pv of vg.pvs) rows.push({ vg, info, pv });
     else {
@@ -258,7 +260,8 @@ function otherDevices(devDir: string, known: Row[]): Row[] {
 
 function collectPvRows(ctx: Context, args: Args, rowType: RowType, rows: Row[]): number {
   const vgs = scanVgs(ctx, ctx.reader.loadAllVgs());
-  const infos = new Map(vgs.map((vg) => [vg.name, vgInfo(vg)]));
+  const devices = deviceView(ctx.systemDir);
+  const infos = new Map(vgs.map((vg) => [vg.name, vgInfo(vg, devices)]));
   const all: Row[] = [];
   for (const info of infos.values()) for (const pv of info.vg.pvs) all.push({ vg: info.vg, info, pv });
   for (const pv of ctx.reader.orphanPvs()) all.push({ vg: null, info: null, pv });

@@ -4,6 +4,7 @@
 import type { LogicalVolume, LvSegment, PhysicalVolume, VolumeGroup } from '../model/types.js';
 import { areaLen } from '../model/types.js';
 import { pvAllRuns, type PvExtentRun } from '../model/pv-map.js';
+import { NO_DEVICES, type DeviceView } from './device-view.js';
 
 export interface VgInfo {
   vg: VolumeGroup;
@@ -22,12 +23,14 @@ export interface VgInfo {
   missingPvs: number;
   partial: Map<string, boolean>;
   runs: Map<string, PvExtentRun[]>;
+  /** Open counts and kernel devices of active LVs. */
+  devices: DeviceView;
 }
 
-export function vgInfo(vg: VolumeGroup): VgInfo {
+export function vgInfo(vg: VolumeGroup, devices: DeviceView = NO_DEVICES): VgInfo {
   const info: VgInfo = {
     vg, lvByName: new Map(), lvIndex: new Map(), pvByUuid: new Map(), areaUser: new Map(), logUser: new Map(), pvAlloc: new Map(),
-    freeExtents: 0, extentCount: 0, missingPvs: 0, partial: new Map(), runs: new Map(),
+    freeExtents: 0, extentCount: 0, missingPvs: 0, partial: new Map(), runs: new Map(), devices,
   };
   for (const pv of vg.pvs) {
     info.pvByUuid.set(pv.uuid, pv);

@@ -153,6 +153,8 @@ function vgFromRows({ vg: row, pvs: pvRows, lvs: rows }: VgRows): VolumeGroup {
 const statements = new WeakMap<Db, Map<string, Statement>>();
 
 export class MetadataStore {
+  /** Commits made through this store (the CLI tells the serving daemon after a command that made any). */
+  changes = 0;
   private readonly stmts: Map<string, Statement>;
 
   /**
@@ -329,6 +331,7 @@ export class MetadataStore {
    * left the VG must be passed in `released` to become orphans again.
    */
   commitVg(loaded: LoadedVg | null, vg: VolumeGroup, description: string, released: PhysicalVolume[] = []): void {
+    this.changes++;
     const lvTexts = vg.lvs.map((lv) => JSON.stringify(lv));
     const old = loaded ? readForDiff(loaded) : null;
     this.touchVg(vg.uuid, { vg, lvTexts });
@@ -402,6 +405,7 @@ export class MetadataStore {
    * tsvm keeps it in the lv row, updated in place.
    */
   setLvActive(lvUuids: string[], active: boolean): void {
+    this.changes++;
     const st = this.stmt('UPDATE lv SET active = ? WHERE uuid = ?');
     const vgOf = this.stmt('SELECT vg_uuid FROM lv WHERE uuid = ?');
     for (const u of lvUuids) {
@@ -452,6 +456,7 @@ export class MetadataStore {
   }
 
   removeVg(loaded: LoadedVg, description: string): void {
+    this.changes++;
     const vg = loaded.vg;
     this.touchVg(vg.uuid, null);
     this.touchIndex();

@@ -8,6 +8,8 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { NO_KERNEL_DEVICES, mountsUnder, stopServing } from './serving.js';
+import { spawnSync } from 'node:child_process';
 
 /** What users run: the package's bin (the start-up snapshot of the build when it could make one). */
 export const BIN = resolve(__dirname, '../../dist/tsvm');
@@ -46,7 +48,7 @@ export class CliLab {
   extraEnv: Record<string, string> = {};
 
   get env(): Record<string, string> {
-    return { TSVM_SYSTEM_DIR: this.systemDir, TSVM_DEV_DIR: this.devDir, ...this.extraEnv };
+    return { TSVM_SYSTEM_DIR: this.systemDir, TSVM_DEV_DIR: this.devDir, ...NO_KERNEL_DEVICES, ...this.extraEnv };
   }
 
   async run(...args: string[]): Promise<Result> {
@@ -139,6 +141,9 @@ export class CliLab {
   }
 
   cleanup(): void {
+    // Nothing of the lab stays mounted (a test that failed half-way), then its daemon goes.
+    for (const m of mountsUnder(this.dir)) spawnSync('umount', ['-l', m]);
+    stopServing(this.systemDir);
     // A background syncer of the lab may still be writing its last files: retry (ENOTEMPTY).
     rmSync(this.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
   }

@@ -1,6 +1,7 @@
 // Golden transcripts of real LVM2 (fixtures/golden/*.txt, written by scripts/record-golden.sh through
 // the shared lvm2-oracle): parsing them, and replaying their commands against the tsvm binary with
 // the same device names, the same extra lvcreate options and the same line filter as the oracle.
+import { NO_KERNEL_DEVICES, stopServing } from './serving.js';
 import { execa } from 'execa';
 import { mkdtemp, mkdir, open, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -303,12 +304,14 @@ export async function replayTranscript(t: GoldenTranscript, o: ReplayOptions): P
       ...process.env,
       TSVM_DEV_DIR: devDir,
       TSVM_SYSTEM_DIR: sysDir,
+      ...NO_KERNEL_DEVICES,
       PATH: `${binDir}:${process.env.PATH ?? ''}`,
     };
     const results: StepResult[] = [];
     for (const step of t.steps) results.push(await runStep(step.line, t, env, o));
     return { dir, results };
   } finally {
+    stopServing(sysDir);
     if (!o.keep) await rm(dir, { recursive: true, force: true });
   }
 }

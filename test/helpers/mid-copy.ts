@@ -1,5 +1,5 @@
 // A conversion to mirror stopped part way: vg/lv (64 MiB of random data on /dev/loop0) is
-// converted with its new image on /dev/loop1 (slowed down by a fault delay rule) and its log on
+// converted with its new image on /dev/loop1 (slowed down by a fault delay rule of 200 ms a write, so that a loaded machine's slow lvs polls still catch it early) and its log on
 // /dev/loop2, and the lvconvert doing the copy is killed with SIGKILL once 10% is copied (2 MiB
 // regions, copied from the start). Used by the tests of what happens to the regions not yet copied.
 import { execa } from 'execa';
@@ -18,7 +18,7 @@ export async function convertKilledMidCopy(lab: CliLab): Promise<{ data: Buffer;
   const data = randomBytes(64 * MiB);
   writeFileSync(join(lab.dir, 'd'), data);
   await ok('dd', `if=${join(lab.dir, 'd')}`, 'of=/dev/vg/lv', 'bs=1M', 'conv=fsync', 'status=none');
-  await ok('fault', 'add', '/dev/loop1', '--write', '--delay', '50');
+  await ok('fault', 'add', '/dev/loop1', '--write', '--delay', '200');
   const p = execa(BIN, ['lvconvert', '-y', '-i', '0', '--type', 'mirror', '-m', '1', 'vg/lv', '/dev/loop1', '/dev/loop2'],
     { env: lab.env, reject: false });
   let before = 0;

@@ -1,0 +1,120 @@
+// An active LV served over NBD: the NbdExport over an LvDevice from src/lv-io, so that every request
+// has `tsvm dd`'s guarantees (the mirror engine's log-before-legs, all legs before the reply,
+// leases, fault policies). Like a device-mapper table that LVM2 reloads on a metadata change, the
+// device is opened again when another process changed this LV's layout (lvextend, lvreduce, a
+// split or a conversion): the VG's seqno is compared before each request.
+import type { Db } from '../store/db.js';
+import { MetadataStore } from '../store/metadata-store.js';
+import { openLv, LvIoError, type IoEnv, type LvDevice } from '../lv-io/index.js';
+import type { LogicalVolume, VolumeGroup } from '../model/types.js';
+import { lvLayoutKey } from '../model/vg-query.js';
+import type { NbdExport } from './export.js';
+
+/** Zeroes are written through the LV in pieces of this size (WRITE_ZEROES, a mirror's legs alike). */
+const ZERO_CHUNK = 1024 * 1024;
+
+export class LvExport implements NbdExport {
+  readonly readOnly: boolean;
+  private dev: LvDevice;
+  private key: string;
+  private seqno: number;
+  private gone: string | null = null;
+  private zeroes: Buffer | null = null;
+  private seqnoQuery: ReturnType<Db['prepare']> | null = null;
+
+  constructor(private readonly env: IoEnv, private readonly db: Db, private vg: VolumeGroup, private lv: LogicalVolume, readOnly: boolean) {
+    this.readOnly = readOnly || !lv.writable;
+    this.dev = openLv(env, vg, lv, { writable: !this.readOnly });
+    this.key = lvLayoutKey(vg, lv);
+    this.seqno = vg.seqno;
+  }
+
+  get name(): string {
+    return `${this.vg.name}/${this.lv.name}`;
+  }
+
+  get lvUuid(): string {
+    return this.lv.uuid;
+  }
+
+  get description(): string {
+    return `tsvm logical volume ${this.name}`;
+  }
+
+  size(): number {
+    return this.dev.size();
+  }
+
+  pread(buf: Buffer, offset: number): void {
+    this.fresh().readAt(buf, offset);
+  }
+
+  pwrite(buf: Buffer, offset: number, fua: boolean): void {
+    const dev = this.writableDevice();
+    dev.writeAt(buf, offset);
+    if (fua) dev.flush();
+  }
+
+  flush(): void {
+    this.fresh().flush();
+  }
+
+  /** Advisory, and a mirror's legs must stay identical: nothing is discarded. */
+  trim(_offset: number, _length: number, fua: boolean): void {
+    if (fua) this.flush();
+  }
+
+  zero(offset: number, length: number, fua: boolean): void {
+    const dev = this.writableDevice();
+    this.zeroes ??= Buffer.alloc(ZERO_CHUNK);
+    for (let pos = offset; pos < offset + length; pos += ZERO_CHUNK) {
+      const n = Math.min(ZERO_CHUNK, offset + length - pos);
+      dev.writeAt(n === ZERO_CHUNK ? this.zeroes : this.zeroes.subarray(0, n), pos);
+    }
+    if (fua) dev.flush();
+  }
+
+  idle(): void {
+    this.dev.idle?.();
+  }
+
+  close(): void {
+    try {
+      this.dev.flush();
+    } finally {
+      this.dev.close();
+    }
+  }
+
+  /** fresh(), for a write: an LV made read-only since the client connected refuses it (EROFS). */
+  private writableDevice(): LvDevice {
+    const dev = this.fresh();
+    if (!dev.writable) throw new LvIoError('EROFS', `${this.name} is read-only`);
+    return dev;
+  }
+
+  /** The device for the LV's current layout; EIO once the LV is removed or deactivated. */
+  private fresh(): LvDevice {
+    if (this.gone) throw new LvIoError('ENXIO', this.gone);
+    const row = (this.seqnoQuery ??= this.db.prepare('SELECT seqno, name FROM vg WHERE uuid = ?')).get(this.vg.uuid) as { seqno: number; name: string } | undefined;
+    if (row && row.seqno === this.seqno) return this.dev;
+    const vg = row && new MetadataStore(this.db).loadVg(row.name)?.vg;
+    const lv = vg?.lvs.find((l) => l.uuid === this.lv.uuid);
+    if (!vg || !lv || !lv.active) {
+      this.gone = `${this.name} is no longer ${lv ? 'active' : 'there'}`;
+      this.close();
+      throw new LvIoError('ENXIO', this.gone);
+    }
+    const key = lvLayoutKey(vg, lv);
+    this.seqno = vg.seqno;
+    // A new layout, or lvchange -p: the table is reloaded (read-only now, or writable again).
+    if (key !== this.key || lv.writable !== this.lv.writable) {
+      this.close();
+      this.dev = openLv(this.env, vg, lv, { writable: !this.readOnly && lv.writable });
+      this.key = key;
+    }
+    this.vg = vg;
+    this.lv = lv;
+    return this.dev;
+  }
+}
