@@ -62,49 +62,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# ---- timing helpers -------------------------------------------------------------------------------
-# usecs CMD...: run once, output discarded, print elapsed microseconds.
-usecs() {
-  local t0=${EPOCHREALTIME/./} t1
-  "$@" >/dev/null 2>&1 </dev/null
-  t1=${EPOCHREALTIME/./}
-  echo $((t1 - t0))
-}
-median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
-ms() { awk -v u="$1" 'BEGIN { printf "%.1f", u / 1000 }'; }
-
-# bench_one CMD...: median of $RUNS runs (after $WARM warm-up runs), in microseconds.
-bench_one() {
-  local i
-  for ((i = 0; i < WARM; i++)); do "$@" >/dev/null 2>&1 </dev/null; done
-  for ((i = 0; i < RUNS; i++)); do usecs "$@"; done | median
-}
-
-# bench_pair "DO..." "UNDO...": alternate the two (each leaves the VG as the other expects), timing
-# both; prints "median_do median_undo" in microseconds.
-bench_pair() {
-  local -a do_cmd undo_cmd
-  read -r -a do_cmd <<<"$1"
-  read -r -a undo_cmd <<<"$2"
-  local i a b
-  : >"$work/do.t"
-  : >"$work/undo.t"
-  for ((i = 0; i < WARM + RUNS; i++)); do
-    a=$(usecs "${do_cmd[@]}")
-    b=$(usecs "${undo_cmd[@]}")
-    if ((i >= WARM)); then echo "$a" >>"$work/do.t"; echo "$b" >>"$work/undo.t"; fi
-  done
-  echo "$(median <"$work/do.t") $(median <"$work/undo.t")"
-}
-
-# peak_rss CMD...: maximum resident set size in KiB.
-peak_rss() {
-  if [ -x /usr/bin/time ]; then
-    /usr/bin/time -v "$@" 2>&1 >/dev/null </dev/null | awk -F': ' '/Maximum resident set size/ { print $2 }'
-  else
-    echo "?"
-  fi
-}
+# timing helpers: usecs, median, ms, bench_one, bench_pair, peak_rss
+. "$here/scripts/bench-metadata-lib.sh"
 
 # ---- (a) LVM2 -----------------------------------------------------------------------------------------
 truncate -s 100G "$work/disk.img"

@@ -32,75 +32,26 @@ if [ -z "${EPOCHREALTIME:-}" ]; then echo "bench: needs bash >= 5 (EPOCHREALTIME
 
 work=$(mktemp -d /tmp/bench-scale.XXXXXX)
 loops=()
-lvm2_ok=1 lvm2_why=""
-if [ "$(id -u)" != 0 ]; then lvm2_ok=0 lvm2_why="not root (loop devices need root)"
-elif ! command -v lvm >/dev/null; then lvm2_ok=0 lvm2_why="lvm2 is not installed (apt-get install lvm2)"
-elif ! command -v losetup >/dev/null; then lvm2_ok=0 lvm2_why="losetup missing"; fi
+WARM=1
+. "$here/scripts/bench-metadata-lib.sh"
+lvm2_check
 
 cleanup() {
-  lvm vgremove --driverloaded n -ff bench >/dev/null 2>&1
-  for l in "${loops[@]}"; do
-    lvm pvremove --driverloaded n -ff -y "$l" >/dev/null 2>&1
-    losetup -d "$l" 2>/dev/null
-  done
+  lvm2_lab_remove bench
   rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-usecs() {
-  local t0=${EPOCHREALTIME/./} t1
-  "$@" >/dev/null 2>&1 </dev/null
-  t1=${EPOCHREALTIME/./}
-  echo $((t1 - t0))
-}
-median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
-bench_one() {
-  "$@" >/dev/null 2>&1 </dev/null
-  local i
-  for ((i = 0; i < RUNS; i++)); do usecs "$@"; done | median
-}
-# bench_pair "DO" "UNDO": medians of both, alternated (each leaves the VG as the other expects)
-bench_pair() {
-  local -a d u
-  read -r -a d <<<"$1"
-  read -r -a u <<<"$2"
-  local i
-  : >"$work/do.t"
-  : >"$work/undo.t"
-  for ((i = 0; i <= RUNS; i++)); do
-    a=$(usecs "${d[@]}")
-    b=$(usecs "${u[@]}")
-    if ((i > 0)); then echo "$a" >>"$work/do.t"; echo "$b" >>"$work/undo.t"; fi
-  done
-  echo "$(median <"$work/do.t") $(median <"$work/undo.t")"
-}
-peak_rss() { # KiB
-  if [ -x /usr/bin/time ]; then /usr/bin/time -v "$@" 2>&1 >/dev/null </dev/null | awk -F': ' '/Maximum resident set size/ { print $2 }'
-  else echo "?"; fi
-}
-ms() { [ "$1" = - ] && echo - || awk -v u="$1" 'BEGIN { printf "%.1f", u / 1000 }'; }
+msd() { [ "$1" = - ] && echo - || ms "$1"; }
 mib() { [ "$1" = - ] || [ "$1" = "?" ] && echo "$1" || awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
 # ---- devices -----------------------------------------------------------------------------------------
 names=()
 if ((lvm2_ok)); then
-  export LVM_SUPPRESS_FD_WARNINGS=1
-  for d in 0 1 2 3; do
-    truncate -s 4T "$work/lvm2-$d.img"
-    l=$(losetup -f --show "$work/lvm2-$d.img") || { echo "bench: losetup failed" >&2; exit 1; }
-    loops+=("$l")
-    names+=("${l#/dev/}")
-  done
-  mkdir -p "$work/lvm/etc" "$work/lvm/lock"
-  filt=""
-  for l in "${loops[@]}"; do filt+="\"a|^$l\$|\", "; done
-  cat >"$work/lvm/etc/lvm.conf" <<CONF
-devices { filter = [ ${filt}"r|.*|" ] global_filter = [ ${filt}"r|.*|" ] obtain_device_list_from_udev = 0 use_devicesfile = 0 }
-backup { backup = 0 archive = 0 }
-global { locking_dir = "$work/lvm/lock" }
-CONF
-  export LVM_SYSTEM_DIR="$work/lvm/etc"
+  for d in 0 1 2 3; do truncate -s 4T "$work/lvm2-$d.img"; done
+  lvm2_lab "$work/lvm" "$work"/lvm2-{0,1,2,3}.img || { echo "bench: losetup failed" >&2; exit 1; }
+  for l in "${loops[@]}"; do names+=("${l#/dev/}"); done
   lvm pvcreate --driverloaded n --metadatasize 64m "${loops[@]}" >/dev/null 2>&1 || { echo "bench: LVM2 pvcreate failed" >&2; exit 1; }
 else
   names=(loop0 loop1 loop2 loop3)
@@ -174,7 +125,7 @@ for i in "${!keys[@]}"; do
   line=$(printf '%-34s' "${labels[$i]}")
   for n in $SIZES; do
     a=${T[$n,lvm2,$k]:--} b=${T[$n,tsvm,$k]:--}
-    if [[ $k == rss_* ]]; then fa=$(mib "$a") fb=$(mib "$b"); else fa=$(ms "$a") fb=$(ms "$b"); fi
+    if [[ $k == rss_* ]]; then fa=$(mib "$a") fb=$(mib "$b"); else fa=$(msd "$a") fb=$(msd "$b"); fi
     r=-
     [ "$a" != - ] && [ "$b" != - ] && [ "$a" != "?" ] && r=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", b / a }')
     line+=$(printf ' %10s %10s %6s' "$fa" "$fb" "$r")

@@ -27,17 +27,11 @@ if [ -z "${EPOCHREALTIME:-}" ]; then echo "bench: needs bash >= 5 (EPOCHREALTIME
 
 work=$(mktemp -d /tmp/bench-shell.XXXXXX)
 loops=()
-lvm2_ok=1 lvm2_why=""
-if [ "$(id -u)" != 0 ]; then lvm2_ok=0 lvm2_why="not root (loop devices need root)"
-elif ! command -v lvm >/dev/null; then lvm2_ok=0 lvm2_why="lvm2 is not installed (apt-get install lvm2)"
-elif ! command -v losetup >/dev/null; then lvm2_ok=0 lvm2_why="losetup missing"; fi
+. "$here/scripts/bench-metadata-lib.sh"
+lvm2_check
 
 cleanup() {
-  for vg in bench bench2; do lvm vgremove --driverloaded n -ff "$vg" >/dev/null 2>&1; done
-  for l in "${loops[@]}"; do
-    lvm pvremove --driverloaded n -ff -y "$l" >/dev/null 2>&1
-    losetup -d "$l" 2>/dev/null
-  done
+  lvm2_lab_remove bench bench2
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -53,21 +47,9 @@ for ((i = 1; i <= N; i++)); do echo "lvcreate -an -Zn -L 4m -n lv$i bench"; done
 lvm_sep=- lvm_shell=-
 devname=loop0
 if ((lvm2_ok)); then
-  export LVM_SUPPRESS_FD_WARNINGS=1
-  for d in 1 2; do
-    truncate -s 100G "$work/disk$d.img"
-    l=$(losetup -f --show "$work/disk$d.img") || { echo "bench: losetup failed" >&2; exit 1; }
-    loops+=("$l")
-  done
+  truncate -s 100G "$work/disk1.img" "$work/disk2.img"
+  lvm2_lab "$work/lvm" "$work/disk1.img" "$work/disk2.img" || { echo "bench: losetup failed" >&2; exit 1; }
   devname=${loops[0]#/dev/}
-  mkdir -p "$work/lvm/etc" "$work/lvm/lock"
-  filt="\"a|^${loops[0]}\$|\", \"a|^${loops[1]}\$|\", \"r|.*|\""
-  cat >"$work/lvm/etc/lvm.conf" <<CONF
-devices { filter = [ $filt ] global_filter = [ $filt ] obtain_device_list_from_udev = 0 use_devicesfile = 0 }
-backup { backup = 0 archive = 0 }
-global { locking_dir = "$work/lvm/lock" }
-CONF
-  export LVM_SYSTEM_DIR="$work/lvm/etc"
   for l in "${loops[@]}"; do lvm pvcreate --driverloaded n --metadatasize 8m "$l" >/dev/null 2>&1 || { echo "bench: LVM2 pvcreate failed" >&2; exit 1; }; done
   lvm vgcreate --driverloaded n bench "${loops[0]}" >/dev/null 2>&1 && lvm vgcreate --driverloaded n bench2 "${loops[1]}" >/dev/null 2>&1 ||
     { echo "bench: LVM2 vgcreate failed" >&2; exit 1; }

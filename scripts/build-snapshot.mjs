@@ -14,6 +14,14 @@ import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
+
+/**
+ * V8 flags the snapshot is built with and run with (a blob only loads with the flags that made it;
+ * the launcher passes the same). A young generation of 1 MiB semi-spaces instead of up to 16:
+ * peak memory of a report on 10,000 LVs drops from ~97 to ~83 MiB, for a few per cent more CPU in
+ * allocation-heavy runs (1,000 lvcreate lines through the lvm shell: 100 -> 75 MiB, +8% user time).
+ */
+export const V8_FLAGS = ['--max-semi-space-size=1'];
 export const BUNDLE = `${dist}tsvm.cjs`;
 export const BLOB = `${dist}tsvm.blob`;
 
@@ -41,7 +49,7 @@ export async function buildSnapshot({ bundle = BUNDLE, blob = BLOB } = {}) {
     plugins: [importMetaUrl],
     logLevel: 'error',
   });
-  const r = spawnSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', bundle], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...V8_FLAGS, '--snapshot-blob', blob, '--build-snapshot', bundle], { encoding: 'utf8' });
   if (r.status !== 0) {
     rmSync(blob, { force: true });
     throw new Error(`node --build-snapshot failed (${r.status ?? r.signal}):\n${r.stdout}${r.stderr}`);

@@ -4,13 +4,14 @@
 // second line starts node on the start-up snapshot of the build (build-snapshot.mjs):
 //   #!/bin/sh
 //   ":" //; p=$(readlink -f "$0"); b=${p%/*}/tsvm.blob; [ -f "$b" ] || b='/abs/dist/tsvm.blob'; ...
-//   ... unset NODE_EXTRA_CA_CERTS; [ -f "$b" ] && exec node --snapshot-blob "$b" "$0" "$@"; exec node "$0" "$@"
+//   ... unset NODE_EXTRA_CA_CERTS; [ -f "$b" ] && exec node FLAGS --snapshot-blob "$b" "$0" "$@"; exec node FLAGS "$0" "$@"
 // - the blob beside the launcher (links resolved), else where it was built (a copy elsewhere);
 //   without a blob, node runs this same file as JavaScript (the plain launcher below);
 // - NODE_EXTRA_CA_CERTS unset: when it is set, node reads and parses that certificate bundle at
 //   start-up, before any JavaScript runs (about 100 ms on the bench machine, more than tsvm's own
 //   work); tsvm makes no TLS connection, so it has no use for it;
-// - exec: the process users and tests signal is node itself.
+// - exec: the process users and tests signal is node itself;
+// - FLAGS: build-snapshot.mjs's V8_FLAGS, with which the blob was made (and the plain build runs).
 // For JavaScript that line is a string and a comment; the rest of the file is the plain launcher,
 // what `node dist/tsvm` runs: it imports src/main.js (relative to the launcher through a symlink,
 // else the absolute path of the build).
@@ -23,6 +24,9 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { V8_FLAGS } from './build-snapshot.mjs';
+
+const FLAGS = V8_FLAGS.join(' ');
 
 const MAIN = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
 
@@ -64,7 +68,7 @@ await import(existsSync(rel) ? rel.href : ${JSON.stringify(new URL(`file://${MAI
   };
   if (blob && !blob.includes("'")) {
     write(`#!/bin/sh
-":" //; p=$(readlink -f "$0"); b=\${p%/*}/tsvm.blob; [ -f "$b" ] || b='${blob}'; unset NODE_EXTRA_CA_CERTS; [ -f "$b" ] && exec node --snapshot-blob "$b" "$0" "$@"; exec node "$0" "$@"`);
+":" //; p=$(readlink -f "$0"); b=\${p%/*}/tsvm.blob; [ -f "$b" ] || b='${blob}'; unset NODE_EXTRA_CA_CERTS; [ -f "$b" ] && exec node ${FLAGS} --snapshot-blob "$b" "$0" "$@"; exec node ${FLAGS} "$0" "$@"`);
     const why = smoke(launcher);
     if (!why) return 'snapshot';
     log(`launcher: snapshot not used: ${why}`);
