@@ -103,13 +103,19 @@ type ResyncModule = { lvchangeResync(ctx: Context, loaded: LoadedVg, lv: Logical
 async function changeActivation(ctx: Context, args: Args, loaded: LoadedVg, lv: LogicalVolume): Promise<void> {
   const active = args.str('activate')!.endsWith('y');
   if (active && lv.flags.includes('ACTIVATION_SKIP') && !args.has('ignoreactivationskip')) return;
-  const tree = lvTree(loaded.vg, lv);
+  // pvmove's layer is activated with an LV on it, and left to vgchange -an (other LVs may use it).
+  const tree = lvTree(loaded.vg, lv).filter((l) => active || !l.flags.includes('PVMOVE'));
   // Activating asks for the LV's block device even when the metadata says active (LVM2 refreshes).
   if (active) ctx.wantsDevices = true;
   else if (lv.active) checkNotInUse(ctx.systemDir, lv.uuid, displayLvName(loaded.vg, lv));
   if (tree.every((l) => l.active === active)) return;
+  const changed = tree.filter((l) => l.active !== active);
   for (const l of tree) l.active = active;
   commitAndKeep(ctx, loaded, `lvchange -a${active ? 'y' : 'n'} ${displayLvName(loaded.vg, lv)}`);
+  if (changed.some((l) => l.flags.includes('PVMOVE'))) {
+    const mod = await import('../src/pvmove/activation.js');
+    mod.pvmoveActivationChanged(ctx.systemDir, loaded.vg, changed, active);
+  }
   if (isMirror(lv)) {
     const mod: ActivationModule = await import('../src/mirror/activation.js');
     await mod.mirrorActivationChanged(ctx, loaded.vg, lv, active);

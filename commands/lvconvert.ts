@@ -62,6 +62,12 @@ export const spec: CommandSpec = {
       const dev = a.replace(/:.*$/, '');
       if (!findPvArg(ctx, loaded.vg, dev)) throw new CommandFailed(`Physical Volume "${ctx.device(dev).name}" not found in Volume Group "${loaded.vg.name}".`);
     }
+    // command-lines.in: RULE: all not lv_is_locked lv_is_pvmove
+    const props = [lv.flags.includes('LOCKED') ? 'lv_is_locked' : '', lv.flags.includes('PVMOVE') ? 'lv_is_pvmove' : ''].filter(Boolean);
+    if (props.length) {
+      const full = `${loaded.vg.name}/${lv.name}`;
+      throw new CommandFailed(`Command on LV ${full} is invalid on LV with properties: ${props.join(' ')} .`, `Command not permitted on LV ${full}.`);
+    }
     const notPermitted = (what: string) =>
       new CommandFailed(`Command on LV ${loaded.vg.name}/${lv.name} does not accept LV type ${what}.`, `Command not permitted on LV ${loaded.vg.name}/${lv.name}.`);
     const kind = isMirror(lv) ? 'mirror' : lv.segments.every((s) => s.type === 'striped' && s.areas.length === 1) ? 'linear' : 'striped';

@@ -16,6 +16,7 @@ import { checkNotInUse } from '../src/nbd/in-use.js';
 
 /** lv_remove_single()'s refusals and the prompt for an active LV. */
 function checkRemovable(ctx: Context, vg: VolumeGroup, lv: LogicalVolume, prompt: boolean): void {
+  if (lv.flags.includes('LOCKED')) throw new CommandFailed(`Can't remove locked logical volume ${displayLvName(vg, lv)}.`);
   if (isMirrorImage(vg, lv)) throw new CommandFailed(`Can't remove logical volume ${displayLvName(vg, lv)} used by a mirror.`);
   if (isMirrorLog(vg, lv)) throw new CommandFailed(`Can't remove logical volume ${displayLvName(vg, lv)} used as mirror log.`);
   if (lv.active && lv.visible) checkNotInUse(ctx.systemDir, lv.uuid, displayLvName(vg, lv));

@@ -77,6 +77,7 @@ function readArgs(ctx: Context, pos: string[]): RenameArgs {
 export function renameInVg(vg: VolumeGroup, oldName: string, newName: string): void {
   const lv = findLv(vg, oldName);
   if (!lv) throw new CommandFailed(`Existing logical volume "${oldName}" not found in volume group "${vg.name}"`);
+  if (lv.flags.includes('LOCKED')) throw new CommandFailed(`Cannot rename locked LV ${lv.name}`);
   if (!lv.visible) throw new CommandFailed(`Cannot rename internal LV "${lv.name}".`);
   if (findLv(vg, newName)) throw new CommandFailed(`Logical Volume "${newName}" already exists in volume group "${vg.name}"`);
   const renames = new Map<string, string>([[oldName, newName]]);

@@ -78,6 +78,10 @@ async function activate(
     }
   }
   if (all.length) store(all);
+  if (all.some((l) => l.flags.includes('PVMOVE'))) {
+    const mod = await import('../src/pvmove/activation.js');
+    mod.pvmoveActivationChanged(ctx.systemDir, vg, all, on);
+  }
   for (const lv of changed) {
     if (lv.segments[0]?.type !== 'mirror') continue;
     const mod = (await import('../src/mirror/activation.js')) as {

@@ -31,6 +31,9 @@ export const spec: CommandSpec = {
             throw new CommandFailed(`Volume group "${name}" not removed`);
           }
         }
+        // lv_remove_single() of each LV: one moved by pvmove stops the removal.
+        const locked = vg.lvs.find((l) => l.visible && l.flags.includes('LOCKED'));
+        if (locked) throw new CommandFailed(`Can't remove locked logical volume ${name}/${locked.name}.`);
         for (const lv of vg.lvs.filter((l) => l.visible)) {
           if (lv.active) checkNotInUse(ctx.systemDir, lv.uuid, `${name}/${lv.name}`);
           if (lv.active && !args.has('force') && !ctx.yesNo(`Do you really want to remove active logical volume ${name}/${lv.name}? [y/n]: `)) {

@@ -1,6 +1,6 @@
 // Regenerates commands/help/<cmd>.txt (the text `tsvm <cmd> --help` prints) from the --help
 // outputs of the real LVM2 recorded in the golden transcripts (90-help.txt, and a command's own
-// scenario such as 13-vgsplit-vgmerge.txt). Run after re-recording.
+// scenario such as 13-vgsplit-vgmerge.txt or 20-pvmove.txt). Run after re-recording.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const root = new URL('..', import.meta.url);

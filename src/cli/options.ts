@@ -129,6 +129,9 @@ const defs: OptionDef[] = [
   { long: 'monitor', type: 'yn' },
   { long: 'ignoremonitoring', type: 'none' },
   { long: 'noudevsync', type: 'none' },
+  // pvmove
+  { long: 'abort', type: 'none' },
+  { long: 'atomic', type: 'none' },
   { long: 'setactivationskip', short: 'k', type: 'yn' },
   { long: 'ignoreactivationskip', short: 'K', type: 'none' },
   // tsvm fault (fault injection, like LVM2's test-suite error_dev/delay_dev)

@@ -9,7 +9,7 @@
 // file in env.systemDir (exclusive for the quiescer) in openLvAsync/openLv and drop it in close().
 import { DeviceIoError, type BlockDevice } from '../device/block-device.js';
 import { lvExtents, type LogicalVolume, type LvSegment, type VolumeGroup } from '../model/types.js';
-import { findLv, findPvByUuid, isLinearLv } from '../model/vg-query.js';
+import { findLv, findPvByUuid, isLinearLv, isLinearOnPvmove } from '../model/vg-query.js';
 import { extentBytes, pvByteOffset, segmentSlices, stripePieces } from './extent-map.js';
 import { LvIoError, type IoEnv } from './io-env.js';
 import { loadSegmentIo, lvWatcherFactory, segmentIoFactory, type SegmentIo } from './segment-io.js';
@@ -171,14 +171,14 @@ function checkOpen(vg: VolumeGroup, lv: LogicalVolume, opts: OpenLvOptions): voi
  */
 export function openLv(env: IoEnv, vg: VolumeGroup, lv: LogicalVolume, opts: OpenLvOptions): LvDevice {
   checkOpen(vg, lv, opts);
-  const watcher = watchesLayout(lv, opts) ? lvWatcherFactory() : undefined;
+  const watcher = watchesLayout(vg, lv, opts) ? lvWatcherFactory() : undefined;
   if (watcher) return withLost(env, lv, opts, new LvDeviceImpl(env, vg, lv, true, watcher(env, vg, lv)));
   return withLost(env, lv, opts, new LvDeviceImpl(env, vg, lv, opts.writable));
 }
 
 /** A user's writable open of a linear LV follows conversions made by other processes (once the mirror engine is loaded). */
-function watchesLayout(lv: LogicalVolume, opts: OpenLvOptions): boolean {
-  return opts.writable && !opts.ignoreActivation && isLinearLv(lv);
+function watchesLayout(vg: VolumeGroup, lv: LogicalVolume, opts: OpenLvOptions): boolean {
+  return opts.writable && !opts.ignoreActivation && (isLinearLv(lv) || isLinearOnPvmove(vg, lv));
 }
 
 /**
@@ -188,7 +188,7 @@ function watchesLayout(lv: LogicalVolume, opts: OpenLvOptions): boolean {
  */
 export async function openLvAsync(env: IoEnv, vg: VolumeGroup, lv: LogicalVolume, opts: OpenLvOptions): Promise<LvDevice> {
   checkOpen(vg, lv, opts);
-  if (watchesLayout(lv, opts) || usesSegmentType(vg, lv, 'mirror')) await loadSegmentIo('mirror');
+  if (watchesLayout(vg, lv, opts) || usesSegmentType(vg, lv, 'mirror')) await loadSegmentIo('mirror');
   return openLv(env, vg, lv, opts);
 }
 

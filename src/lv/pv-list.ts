@@ -14,7 +14,7 @@ export interface PvList {
 }
 
 /** Parse ":a-b:c:d+n" (the part after the PV name) into inclusive ranges. */
-function parsePes(spec: string, size: number): Array<[number, number]> {
+export function parsePes(spec: string, size: number): Array<[number, number]> {
   const ranges: Array<[number, number]> = [];
   let c = spec;
   const error = (): never => {

@@ -10,15 +10,18 @@ import { SECTOR } from '../model/types.js';
 import { setBit } from './log-format.js';
 import { mirrorImages } from './layout.js';
 import { mirrorRegions } from './log-init.js';
+import { hasPvLegs, mirrorLegLvs } from './pv-legs.js';
 
 export function writtenFromImages(devices: DevicePool, vg: VolumeGroup, lv: LogicalVolume): Uint8Array {
-  const nr = mirrorRegions(vg, lv);
-  const regionBytes = lv.segments[0]!.regionSize * SECTOR;
+  return writtenFromLegs(devices, vg, hasPvLegs(lv) ? mirrorLegLvs(vg, lv) : mirrorImages(vg, lv), mirrorRegions(vg, lv), lv.segments[0]!.regionSize * SECTOR);
+}
+
+/** The same for any set of linear legs (pvmove's leg views included). */
+export function writtenFromLegs(devices: DevicePool, vg: VolumeGroup, legs: LogicalVolume[], nr: number, regionBytes: number): Uint8Array {
   const bits = new Uint8Array(Math.ceil(nr / 8));
-  const images = mirrorImages(vg, lv);
   for (let r = 0; r < nr; r++) {
     let written = false;
-    for (const img of images) {
+    for (const img of legs) {
       const size = img.segments.reduce((n, s) => n + s.extentCount, 0) * vg.extentSize * SECTOR;
       const len = Math.min(regionBytes, size - r * regionBytes);
       if (len <= 0) continue;

@@ -8,6 +8,7 @@ import type { DevicePool } from '../device/device-pool.js';
 import type { LogicalVolume, PhysicalVolume, VolumeGroup } from '../model/types.js';
 import { SECTOR, lvExtents } from '../model/types.js';
 import { findLv, findPvByUuid, isMirror } from '../model/vg-query.js';
+import { hasPvLegs } from './pv-legs.js';
 
 export interface MirrorIoEnv {
   devices: DevicePool;
@@ -23,20 +24,49 @@ interface Piece {
   devOffset: number;
 }
 
+/** A piece of a linear LV that sits on a layer LV (pvmove's mirror): its bytes at `offset` there. */
+interface LayerPiece {
+  start: number;
+  len: number;
+  layer: LogicalVolume;
+  offset: number;
+}
+
 /** The PV pieces under a linear LV (every segment must be a 1-area striped segment on a PV). */
 export function linearPieces(vg: VolumeGroup, lv: LogicalVolume): Piece[] {
+  const out = layeredPieces(vg, lv);
+  if (out.some((p) => 'layer' in p)) throw new Error(`${vg.name}/${lv.name}: only linear sub-LVs are supported under a mirror`);
+  return out as Piece[];
+}
+
+/** The pieces of a linear LV: on PVs, or on a pvmove LV (areas pointing at an LV with PV-area mirror segments). */
+function layeredPieces(vg: VolumeGroup, lv: LogicalVolume): Array<Piece | LayerPiece> {
   const ext = vg.extentSize * SECTOR;
-  const out: Piece[] = [];
+  const out: Array<Piece | LayerPiece> = [];
   for (const seg of lv.segments) {
-    if (seg.type !== 'striped' || seg.areas.length !== 1 || seg.areas[0]!.kind !== 'pv') {
+    const a = seg.areas[0];
+    if (seg.type !== 'striped' || seg.areas.length !== 1 || !a) {
       throw new Error(`${vg.name}/${lv.name}: only linear sub-LVs are supported under a mirror`);
     }
-    const a = seg.areas[0]!;
+    if (a.kind === 'lv') {
+      const layer = findLv(vg, a.lvName);
+      if (!layer || !hasPvLegs(layer)) throw new Error(`${vg.name}/${lv.name}: only linear sub-LVs are supported under a mirror`);
+      out.push({ start: seg.startLe * ext, len: seg.extentCount * ext, layer, offset: a.le * ext });
+      continue;
+    }
     const pv = findPvByUuid(vg, a.pvUuid);
     if (!pv) throw new Error(`${vg.name}/${lv.name}: PV ${a.pvUuid} not in VG`);
     out.push({ start: seg.startLe * ext, len: seg.extentCount * ext, pv, devOffset: pv.peStart * SECTOR + a.pe * ext });
   }
   return out;
+}
+
+type LayerOpener = (env: MirrorIoEnv, vg: VolumeGroup, layer: LogicalVolume, writable: boolean) => BlockDevice;
+let openLayer: LayerOpener | undefined;
+
+/** The mirror engine registers how a layer LV is opened (mirror-device.ts: a MirrorDevice). */
+export function setLayerOpener(fn: LayerOpener): void {
+  openLayer = fn;
 }
 
 /** A linear LV as a BlockDevice. Opening fails (DeviceIoError 'open') when an image is missing or too short. */
@@ -47,17 +77,40 @@ export class LinearDevice implements BlockDevice {
 
   constructor(env: MirrorIoEnv, readonly vg: VolumeGroup, readonly lv: LogicalVolume, writable: boolean, private readonly dsync = false) {
     this.env = env;
-    this.pieces = linearPieces(vg, lv);
-    this.devs = this.pieces.map((p) => {
-      const dev = dsync ? this.openDsync(p.pv) : env.devices.get(p.pv, writable);
-      if (dev.size() < p.devOffset + p.len) {
-        throw new DeviceIoError(p.pv.path, 'open', p.devOffset + p.len, new Error('device is shorter than its extents (truncated image)'));
+    const all = layeredPieces(vg, lv);
+    const layers = new Map<string, BlockDevice>();
+    this.pieces = [];
+    this.devs = [];
+    try {
+      for (const p of all) {
+        if ('layer' in p) {
+          let dev = layers.get(p.layer.name);
+          if (!dev) {
+            if (!openLayer) throw new Error('Internal error: no opener for layer LVs');
+            dev = openLayer(env, vg, p.layer, writable);
+            layers.set(p.layer.name, dev);
+            this.layers.push(dev);
+          }
+          this.pieces.push({ start: p.start, len: p.len, devOffset: p.offset, layer: true });
+          this.devs.push(dev);
+          continue;
+        }
+        const dev = dsync ? this.openDsync(p.pv) : env.devices.get(p.pv, writable);
+        if (dev.size() < p.devOffset + p.len) {
+          throw new DeviceIoError(p.pv.path, 'open', p.devOffset + p.len, new Error('device is shorter than its extents (truncated image)'));
+        }
+        this.pieces.push(p);
+        this.devs.push(dev);
       }
-      return dev;
-    });
+    } catch (e) {
+      this.close();
+      throw e;
+    }
   }
 
-  private readonly pieces: Piece[];
+  private readonly pieces: Array<{ start: number; len: number; devOffset: number; pv?: PhysicalVolume; layer?: true }>;
+  /** Layer devices this LV opened (pvmove mirrors): owned, flushed and closed with it. */
+  private readonly layers: BlockDevice[] = [];
 
   get path(): string {
     return `${this.vg.name}/${this.lv.name}`;
@@ -65,7 +118,7 @@ export class LinearDevice implements BlockDevice {
 
   /** PVs under this LV. */
   pvs(): PhysicalVolume[] {
-    return [...new Set(this.pieces.map((p) => p.pv))];
+    return [...new Set(this.pieces.flatMap((p) => (p.pv ? [p.pv] : [])))];
   }
 
   /**
@@ -111,7 +164,10 @@ export class LinearDevice implements BlockDevice {
    * legs that share it included.
    */
   flush(): void {
-    if (this.dsync) return;
+    if (this.dsync) {
+      for (const d of this.layers) d.flush();
+      return;
+    }
     for (const d of new Set(this.devs)) d.flush();
   }
 
@@ -120,14 +176,19 @@ export class LinearDevice implements BlockDevice {
   }
 
   async flushAsync(): Promise<void> {
-    if (this.dsync) return;
+    if (this.dsync) {
+      for (const d of this.layers) d.flush();
+      return;
+    }
     await Promise.all([...new Set(this.devs)].map(flushAsyncOf));
   }
 
-  /** Pool devices stay open (shared); only private descriptors are closed. */
+  /** Pool devices stay open (shared); private descriptors and layer devices are closed. */
   close(): void {
     for (const d of this.own) d.close();
     this.own.length = 0;
+    for (const d of this.layers) d.close();
+    this.layers.length = 0;
   }
 }
 

@@ -17,7 +17,7 @@ import { DeviceIoError, flushAsyncOf, type BlockDevice } from '../device/block-d
 import type { LogicalVolume, VolumeGroup } from '../model/types.js';
 import { SECTOR, lvExtents } from '../model/types.js';
 import { findLv, isMirror } from '../model/vg-query.js';
-import { LinearDevice, type MirrorIoEnv } from './lv-device.js';
+import { LinearDevice, setLayerOpener, type MirrorIoEnv } from './lv-device.js';
 import { RegionLog, type LogInit } from './region-log.js';
 import { regionCount, writtenSectorFor } from './log-format.js';
 import { coreLogPath, loadFailedLegs, loadNewLegs, recordFailedLeg, withLvLock } from './state.js';
@@ -25,6 +25,7 @@ import { noteLegFailure } from './failures.js';
 import { publishLiveDirty } from './live-dirty.js';
 import { addInterval, covers } from '../lv-io/intervals.js';
 import { FailoverLogDevice, armed } from './log-failover.js';
+import { hasPvLegs, mirrorLegLvs } from './pv-legs.js';
 
 export interface Leg {
   lv: LogicalVolume;
@@ -75,18 +76,16 @@ export class MirrorDevice implements BlockDevice {
 
   constructor(readonly env: MirrorIoEnv, readonly vg: VolumeGroup, readonly lv: LogicalVolume, readonly opts: MirrorOpenOptions) {
     const seg = lv.segments[0]!;
-    if (!isMirror(lv) || lv.segments.length !== 1) throw new Error(`${vg.name}/${lv.name} is not a single-segment mirror`);
+    if (!isMirror(lv) || (lv.segments.length !== 1 && !hasPvLegs(lv))) throw new Error(`${vg.name}/${lv.name} is not a single-segment mirror`);
     this.top = opts.top ?? lv;
     this.events = opts.events ?? { count: 0 };
     this.regionBytes = seg.regionSize * SECTOR;
     this.nrRegions = regionCount(this.size(), this.regionBytes);
     const recorded = new Map(loadFailedLegs(env.systemDir, this.top.uuid).map((l) => [l.lvName, l.reason]));
-    const names = new Set(seg.areas.map((a) => (a.kind === 'lv' ? a.lvName : '')));
+    const legLvs = mirrorLegLvs(vg, lv);
+    const names = new Set(legLvs.map((l) => l.name));
     this.newLegs = new Set(loadNewLegs(env.systemDir, lv.uuid).filter((n) => names.has(n)));
-    this.legs = seg.areas.map((a) => {
-      if (a.kind !== 'lv') throw new Error(`${vg.name}/${lv.name}: mirror area on a PV is not supported`);
-      const sub = findLv(vg, a.lvName);
-      if (!sub) throw new Error(`Internal error: ${vg.name}/${a.lvName} not found`);
+    this.legs = legLvs.map((sub) => {
       const why = recorded.get(sub.name);
       if (why) {
         this.events.count++;
@@ -505,3 +504,6 @@ class FileDeviceCreate extends FileDevice {
 function renameSyncSafe(a: string, b: string): void {
   renameSync(a, b);
 }
+
+// A linear LV whose extents sit on a pvmove LV (lv-device.ts) reaches them through that mirror.
+setLayerOpener((env, vg, lv, writable) => new MirrorDevice(env, vg, lv, { writable }));

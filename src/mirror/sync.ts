@@ -37,6 +37,11 @@ export interface SyncOptions {
   onProgress?: (p: SyncProgress) => void;
   /** Checked between batches: stop early (the log keeps what was done). */
   shouldStop?: () => boolean;
+  /**
+   * Only regions r0..r1, in one sweep without wrapping round for regions dirtied behind the cursor
+   * (pvmove copies its mirror segment by segment and decides itself when a segment is done).
+   */
+  range?: [number, number];
 }
 
 /** Sync the mirror and every mirror layer below it (deepest first). */
@@ -75,7 +80,10 @@ export async function resyncOne(m: MirrorDevice, opts: SyncOptions = {}): Promis
   const dflt = Math.min(256 * MiB, Math.max(16 * MiB, m.size() / 4));
   const perBatch = Math.max(1, Math.floor((opts.batchBytes ?? dflt) / m.regionBytes));
   const perPart = Math.max(1, Math.floor(PART_BYTES / m.regionBytes));
-  let cursor = 0;
+  const lo = opts.range ? Math.max(0, opts.range[0]) : 0;
+  const hi = opts.range ? Math.min(m.nrRegions, opts.range[1] + 1) : m.nrRegions;
+  const passes = opts.range ? 1 : 2;
+  let cursor = lo;
   for (;;) {
     if (opts.shouldStop?.()) return stats;
     // The whole batch (copies, flushes, log updates) under the LV lock: no write interleaves between
@@ -85,8 +93,8 @@ export async function resyncOne(m: MirrorDevice, opts: SyncOptions = {}): Promis
       const written = log.readAll('written');
       const batch: number[] = [];
       // Continue after the last batch, then wrap around for regions dirtied behind the cursor.
-      for (let pass = 0; pass < 2 && batch.length === 0; pass++) {
-        for (let r = pass === 0 ? cursor : 0; r < m.nrRegions && batch.length < perBatch; r++) {
+      for (let pass = 0; pass < passes && batch.length === 0; pass++) {
+        for (let r = pass === 0 ? cursor : lo; r < hi && batch.length < perBatch; r++) {
           if (!getBit(sync, r) && !stuck.has(r)) batch.push(r);
         }
       }

@@ -62,7 +62,8 @@ export interface VolumeGroup {
   lvs: LogicalVolume[];
 }
 
-export type LvStatusFlag = 'NOTSYNCED' | 'ACTIVATION_SKIP' | 'LOCKED' | 'REBUILD';
+/** LVM2 status flags tsvm stores: PVMOVE marks pvmove's temporary mirror, LOCKED the LVs it moves. */
+export type LvStatusFlag = 'NOTSYNCED' | 'ACTIVATION_SKIP' | 'LOCKED' | 'REBUILD' | 'PVMOVE';
 
 export interface LogicalVolume {
   uuid: string;
@@ -100,6 +101,11 @@ export interface LvSegment {
   /** Name of the log LV (mirror with disk or mirrored log), null for a core log. */
   mirrorLog: string | null;
   areas: SegmentArea[];
+  /**
+   * Set only on the mirror segments of a pvmove LV (LVM2 seg->status PVMOVE, metadata field
+   * `extents_moved`): extents of the segment already copied to the destination, as last committed.
+   */
+  extentsMoved?: number;
 }
 
 /** Extents each area of a segment spans. */

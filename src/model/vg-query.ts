@@ -40,6 +40,19 @@ export function isLinearLv(lv: LogicalVolume): boolean {
   return lv.segments.length > 0 && lv.segments.every((s) => s.type === 'striped' && s.areas.length === 1 && s.areas[0]!.kind === 'pv');
 }
 
+/** Linear, with some extents on pvmove's temporary mirror (LVM2: an LV LOCKED by pvmove). */
+export function isLinearOnPvmove(vg: VolumeGroup, lv: LogicalVolume): boolean {
+  let layered = false;
+  const ok = lv.segments.length > 0 && lv.segments.every((s) => {
+    if (s.type !== 'striped' || s.areas.length !== 1) return false;
+    const a = s.areas[0]!;
+    if (a.kind === 'pv') return true;
+    layered = true;
+    return !!findLv(vg, a.lvName)?.flags.includes('PVMOVE');
+  });
+  return ok && layered;
+}
+
 export function isMirrorImage(vg: VolumeGroup, lv: LogicalVolume): boolean {
   const u = areaUser(vg, lv.name);
   return !!u && u.seg.type === 'mirror';
@@ -51,6 +64,8 @@ export function isMirrorLog(vg: VolumeGroup, lv: LogicalVolume): boolean {
 
 /** The LV directly above a sub-LV (lv_parent). */
 export function parentLv(vg: VolumeGroup, lv: LogicalVolume): LogicalVolume | undefined {
+  // pvmove's temporary mirror sits under the LVs it moves without being part of them.
+  if (lv.flags.includes('PVMOVE')) return undefined;
   return areaUser(vg, lv.name)?.lv ?? logUser(vg, lv.name);
 }
 

@@ -121,12 +121,20 @@ function areaLen(seg: LvSegment): number {
   return seg.type === 'striped' ? seg.extentCount / seg.areas.length : seg.extentCount;
 }
 
-function segAreas(r: Row, fmt: (name: string, start: number, len: number) => string): string[] {
+/**
+ * _format_pvsegs(): a PV area is its PEs; an LV area is named with extent 0 and the sub-LV's whole
+ * length, whatever LE the area starts at (LVs on pvmove's layer show "pvmove0(0)").
+ */
+function segAreas(r: Row, fmt: (name: string, start: number, len: number) => string, markHidden = false): string[] {
   const seg = r.seg;
   if (!seg) return [];
   const len = areaLen(seg);
-  return seg.areas.map((a) =>
-    a.kind === 'pv' ? fmt(pvDisplayName(r.info!.pvByUuid.get(a.pvUuid)), a.pe, len) : fmt(a.lvName, a.le, len));
+  return seg.areas.map((a) => {
+    if (a.kind === 'pv') return fmt(pvDisplayName(r.info!.pvByUuid.get(a.pvUuid)), a.pe, len);
+    const sub = r.info!.lvByName.get(a.lvName);
+    const subLen = sub ? sub.segments.reduce((n, s) => n + s.extentCount, 0) : len;
+    return fmt(markHidden && sub && !sub.visible ? `[${a.lvName}]` : a.lvName, 0, subLen);
+  });
 }
 
 function lvLayout(r: Row, e: Env): string {
@@ -150,9 +158,18 @@ function lvRole(r: Row, e: Env): string {
     e.warn(`Internal error: WARNING: Failed to properly detect layout and role for LV ${r.vg!.name}/${lv.name}.`);
     return 'private,mirror,image';
   }
+  if (lv.flags.includes('PVMOVE')) return 'private,pvmove';
   if (isMirrorImage(info, lv)) return 'private,mirror,image';
   if (isMirrorLog(info, lv)) return 'private,mirror,log';
   return lv.visible ? 'public' : 'private';
+}
+
+/** lv_move_pv_dup(): the source PV of a pvmove LV (first area of its first segment). */
+function movePv(r: Row): PhysicalVolume | undefined {
+  const lv = r.lv!;
+  if (!lv.flags.includes('PVMOVE')) return undefined;
+  const a = lv.segments[0]?.areas[0];
+  return a?.kind === 'pv' ? r.info!.pvByUuid.get(a.pvUuid) : undefined;
 }
 
 function lvTime(t: number): string {
@@ -184,6 +201,8 @@ const GETTERS: Record<string, Getter> = {
   lv_parent: (r) => str(parentOf(r.info!, r.lv!)?.name ?? ''),
   lv_layout: (r, e) => str(lvLayout(r, e)),
   lv_role: (r, e) => str(lvRole(r, e)),
+  move_pv: (r) => str(movePv(r) ? pvDisplayName(movePv(r)) : ''),
+  move_pv_uuid: (r) => str(movePv(r)?.uuid ?? ''),
   lv_initial_image_sync: (r, e) => bin(e, isMirrored(r.lv!) && !r.lv!.flags.includes('NOTSYNCED'), 'initial image sync'),
   lv_image_synced: (r, e) => bin(e, isMirrorImage(r.info!, r.lv!) && e.status.imageInSync(r.vg!, r.lv!), 'image synced'),
   lv_merging: (_r, e) => bin(e, false, 'merging'),
@@ -304,7 +323,7 @@ const GETTERS: Record<string, Getter> = {
   seg_size: (r, e) => size(e, (r.seg?.extentCount ?? 0) * extentSize(r)),
   seg_size_pe: (r) => num(r.seg?.extentCount ?? 0),
   seg_pe_ranges: (r) => str(segAreas(r, (n, s, l) => `${n}:${s}-${s + l - 1}`).join(' ')),
-  seg_le_ranges: (r) => str(segAreas(r, (n, s, l) => `${n}:${s}-${s + l - 1}`).join(',')),
+  seg_le_ranges: (r, e) => str(segAreas(r, (n, s, l) => `${n}:${s}-${s + l - 1}`, e.markHidden).join(',')),
   devices: (r) => str(segAreas(r, (n, s) => `${n}(${s})`).join(',')),
   // PV segments
   pvseg_start: (r) => num(r.pvseg?.start ?? 0),

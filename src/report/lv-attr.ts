@@ -15,6 +15,7 @@ export function allocChar(p: AllocPolicy): string {
 }
 
 function typeChar(info: VgInfo, lv: LogicalVolume, status: LvStatusSource): string {
+  if (lv.flags.includes('PVMOVE')) return 'p';
   if (convertLv(info, lv)) return 'c';
   if (isMirrored(lv)) return lv.flags.includes('NOTSYNCED') ? 'M' : 'm';
   if (isMirrorImage(info, lv)) return status.imageInSync(info.vg, lv) ? 'i' : 'I';
@@ -33,7 +34,7 @@ export function lvAttr(info: VgInfo, lv: LogicalVolume, status: LvStatusSource):
   const flags = lv.flags;
   const noFlags = flags.length === 0;
   return typeChar(info, lv, status) +
-    (lv.writable ? 'w' : 'r') +
+    (flags.includes('PVMOVE') ? '-' : lv.writable ? 'w' : 'r') +
     (!noFlags && flags.includes('LOCKED') ? alloc.toUpperCase() : alloc) +
     '-' +
     (active ? 'a' : '-') +

@@ -274,7 +274,7 @@ function collectPvRows(ctx: Context, args: Args, rowType: RowType, rows: Row[]):
       const dev = ctx.device(a);
       const row = all.find((r) => r.pv!.name === dev.name || r.pv!.path === dev.path);
       if (!row) {
-        ctx.out.error(`Cannot use ${dev.name}: device not found`);
+        ctx.out.error(`Cannot use ${a}: device not found`);
         code = 5;
       } else if (!chosen.includes(row)) chosen.push(row);
     }

@@ -57,6 +57,8 @@ export function vgInfo(vg: VolumeGroup, devices: DeviceView = NO_DEVICES): VgInf
 }
 
 export function parentOf(info: VgInfo, lv: LogicalVolume): LogicalVolume | undefined {
+  // pvmove's temporary mirror sits under the LVs it moves without being part of them.
+  if (lv.flags.includes('PVMOVE')) return undefined;
   return info.areaUser.get(lv.name)?.lv ?? info.logUser.get(lv.name);
 }
 

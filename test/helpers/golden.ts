@@ -49,6 +49,13 @@ export const ORACLE_DROP =
 /** Options the oracle adds to every lvcreate (metadata-only LVM2 cannot activate or zero). */
 export const LVCREATE_EXTRA = ['-an', '-Zn'];
 
+/**
+ * The oracle gives every command --driverloaded n; for pvmove tsvm honours it as LVM2 does (the
+ * move is set up in the metadata, nothing is activated or copied, "Interrupted: No longer
+ * active."), so that the metadata of a move in progress can be compared. Other commands ignore it.
+ */
+export const PVMOVE_EXTRA = ['--driverloaded', 'n'];
+
 export function parseTranscript(text: string): GoldenTranscript {
   const lines = text.split('\n');
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
@@ -258,7 +265,7 @@ export async function runStep(line: string, t: GoldenTranscript, env: NodeJS.Pro
   const words = shellSplit(substituteDevices(line, t.devices));
   if (words.length === 0) throw new Error(`empty command line ${JSON.stringify(line)}`);
   const [cmd, ...rest] = words;
-  const args = cmd === 'lvcreate' && !o.plainLvcreate ? [...LVCREATE_EXTRA, ...rest] : rest;
+  const args = cmd === 'lvcreate' && !o.plainLvcreate ? [...LVCREATE_EXTRA, ...rest] : cmd === 'pvmove' ? [...PVMOVE_EXTRA, ...rest] : rest;
   // `sh -c "... | lvm"`: a pipeline into the lvm shell, run by sh with tsvm's lvm link first on PATH
   // (replayTranscript makes it); the oracle runs it the same way with the real lvm.
   const [exe, argv] = cmd === 'sh' ? ['sh', rest] : [o.bin, [cmd, ...args]];
