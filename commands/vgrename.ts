@@ -21,7 +21,7 @@ export const spec: CommandSpec = {
     const newName = vgNameArg(args.positionals[1]!);
     if (oldName === newName) throw new CommandFailed('Old and new volume group names must differ');
     takeGlobalLock(ctx);
-    const loaded = readVgForUpdate(ctx, oldName);
+    const loaded = readVgForUpdate(ctx, oldName, { allowExported: true });
     const bad = nameError(newName);
     if (bad) throw new CommandFailed(bad, `New volume group name "${newName}" is invalid.`);
     ctx.locks.lock(vgLockName(newName));

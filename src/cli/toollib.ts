@@ -53,6 +53,8 @@ export interface UpdateReadOptions {
   handlesMissingPvs?: boolean;
   /** The command scans for missing PVs and warns itself (vgreduce, vgremove). */
   ownScan?: boolean;
+  /** LVM2's READ_ALLOW_EXPORTED: the command works on an exported VG (vgimport, vgexport, vgrename). */
+  allowExported?: boolean;
 }
 
 /**
@@ -66,6 +68,7 @@ export function readVgForUpdate(ctx: Context, name: string, opts: UpdateReadOpti
   if (!loaded) throw vgNotFound(name);
   // The metadata areas hold a version tsvm did not write (the disks were used by LVM2): it wins.
   if (reconcileWithAreas(ctx, loaded.vg)) loaded = ctx.store.loadVgForUpdate(name)!;
+  if (loaded.vg.exported && !opts.allowExported) throw new CommandFailed(`Volume group ${name} is exported`);
   if (opts.ownScan) return loaded;
   const vg = loaded.vg;
   const absent = markMissingPvs(vg, (pv) => ctx.pvImagePresent(pv));

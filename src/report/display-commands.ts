@@ -109,6 +109,13 @@ export async function lvdisplay(ctx: Context, args: Args): Promise<number> {
   const { vgs, code: c0 } = args.positionals.length && !wanted.size ? { vgs: [], code: 0 } : loadVgs(ctx, [...wanted.keys()]);
   let code = c0;
   for (const vg of vgs) {
+    if (vg.exported) {
+      if (wanted.size) {
+        ctx.out.error(`Volume group ${vg.name} is exported`);
+        code = 5;
+      }
+      continue;
+    }
     const info: VgInfo = vgInfo(vg, deviceView(ctx.systemDir));
     const names = wanted.get(vg.name);
     let lvs = vg.lvs.filter((lv) => lv.visible || args.has('all'));

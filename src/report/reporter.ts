@@ -222,9 +222,16 @@ function collectVgRows(ctx: Context, args: Args, cmd: ReportCommand, rowType: Ro
         code = 5;
         continue;
       }
+      if (loaded.vg.exported && rowType !== 'vg' && rowType !== 'pv') {
+        ctx.out.error(`Volume group ${name} is exported`);
+        code = 5;
+        continue;
+      }
       vgs.push(loaded.vg);
     }
   }
+  // (process_each_lv passes over exported VGs)
+  if (rowType !== 'vg' && rowType !== 'pv') vgs = vgs.filter((vg) => !vg.exported);
   const all = args.has('all');
   const devices = deviceView(ctx.systemDir);
   for (const vg of vgs) {
