@@ -25,9 +25,15 @@ export const spec: CommandSpec = {
     if (args.int('interval') !== undefined && args.int('interval')! < 0) {
       throw new InvalidCommandLine(`Invalid argument for --interval: ${args.str('interval')}`, 'Error during parsing of command line.');
     }
-    if (args.has('atomic') && !args.has('abort')) throw new CommandFailed('pvmove --atomic is not supported by tsvm.');
     const pos = args.positionals;
-    if (!pos.length) return pollAll(ctx, args);
+    if (!pos.length) {
+      // The variant without a PV (pvmove_any) takes only --abort, --background and --interval.
+      const unused = ['alloc', 'atomic', 'autobackup', 'name', 'noudevsync', 'reportformat'].filter((o) => args.has(o));
+      if (unused.length) {
+        throw new InvalidCommandLine(...unused.map((o) => `Command does not accept option: --${o}${args.str(o) ? ` ${args.str(o)}` : ''}.`));
+      }
+      return pollAll(ctx, args);
+    }
     return moveOne(ctx, args, pos[0]!, pos.slice(1));
   },
 };
@@ -116,7 +122,7 @@ async function moveOne(ctx: Context, args: Args, srcArg: string, destArgs: strin
     const { defaultRegionSize } = await import('../src/mirror/layout.js');
     const plan = planPvmove({
       vg, source, lvName, allocatable, alloc: policy, regionSize: defaultRegionSize(ctx.config), now: ctx.now(), host: ctx.host,
-      activate: driverLoaded(args), notice: (l) => ctx.out.print(l),
+      atomic: args.has('atomic'), activate: driverLoaded(args), notice: (l) => ctx.out.print(l),
     });
     layer = plan.layer;
     // Writers of the moved LVs are held while the layer goes in (they flush, then see it); the log

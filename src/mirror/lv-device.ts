@@ -9,7 +9,7 @@ import type { LogicalVolume, PhysicalVolume, VolumeGroup } from '../model/types.
 import { SECTOR, areaLen, lvExtents } from '../model/types.js';
 import { lvByteRuns } from '../lv-io/extent-map.js';
 import { findLv, findPvByUuid, isMirror } from '../model/vg-query.js';
-import { hasPvLegs } from './pv-legs.js';
+import { isPvmoveLayer } from './pv-legs.js';
 
 export interface MirrorIoEnv {
   devices: DevicePool;
@@ -40,7 +40,7 @@ export function linearPieces(vg: VolumeGroup, lv: LogicalVolume): Piece[] {
   return out as Piece[];
 }
 
-/** The pieces of a linear LV: on PVs, or on a pvmove LV (areas pointing at an LV with PV-area mirror segments). */
+/** The pieces of a linear LV: on PVs, or on a pvmove LV (PV-area mirror segments, or one mirror of images with --atomic). */
 function layeredPieces(vg: VolumeGroup, lv: LogicalVolume): Array<Piece | LayerPiece> {
   const ext = vg.extentSize * SECTOR;
   const out: Array<Piece | LayerPiece> = [];
@@ -53,7 +53,7 @@ function layeredPieces(vg: VolumeGroup, lv: LogicalVolume): Array<Piece | LayerP
     }
     if (a.kind === 'lv') {
       const layer = findLv(vg, a.lvName);
-      if (!layer || !hasPvLegs(layer)) throw new Error(`${vg.name}/${lv.name}: only linear sub-LVs are supported under a mirror`);
+      if (!layer || !isPvmoveLayer(layer)) throw new Error(`${vg.name}/${lv.name}: only linear sub-LVs are supported under a mirror`);
       out.push({ start: seg.startLe * ext, len: seg.extentCount * ext, layer, offset: a.le * ext });
       continue;
     }

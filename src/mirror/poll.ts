@@ -13,7 +13,7 @@ import { dropCoreLog } from './log-init.js';
 import { MirrorDevice } from './mirror-device.js';
 import { liveDirtyRegions } from './live-dirty.js';
 import { getBit } from './log-format.js';
-import { hasPvLegs } from './pv-legs.js';
+import { isPvmoveLayer } from './pv-legs.js';
 import { pvmovePercent } from './pv-progress.js';
 import { resyncTree, type SyncStats } from './sync.js';
 import { lastSyncPath, releaseSyncer, trySyncerLock, withLvLock, withVgLock } from './state.js';
@@ -35,7 +35,7 @@ function load(store: MetadataStore, vgName: string, lvName: string): { vg: Volum
 /** Cpy%Sync of a mirror now (its top-level log), or undefined if it has no readable log. */
 export function mirrorPercent(systemDir: string, vg: VolumeGroup, lv: LogicalVolume): number | undefined {
   if (lv.flags.includes('NOTSYNCED')) return 100;
-  if (hasPvLegs(lv)) return pvmovePercent(systemDir, vg, lv);
+  if (isPvmoveLayer(lv)) return pvmovePercent(systemDir, vg, lv);
   const pool = new DevicePool(systemDir);
   let dev: MirrorDevice | undefined;
   try {

@@ -10,6 +10,11 @@ export function hasPvLegs(lv: LogicalVolume): boolean {
   return lv.segments.length > 0 && lv.segments.every((s) => s.type === 'mirror' && s.areas.every((a) => a.kind === 'pv'));
 }
 
+/** pvmove's temporary mirror (PV-area segments, or with --atomic one segment over two image LVs). */
+export function isPvmoveLayer(lv: LogicalVolume): boolean {
+  return lv.flags.includes('PVMOVE') && lv.segments.length > 0 && lv.segments.every((s) => s.type === 'mirror');
+}
+
 /** Leg k of a PV-area mirror as a linear LV (name `<lv>:k`, not in the VG). */
 export function pvLegView(lv: LogicalVolume, k: number): LogicalVolume {
   return {

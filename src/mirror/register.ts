@@ -9,11 +9,11 @@ import { registerLvWatcher, registerSegmentIo, type SegmentIo } from '../lv-io/s
 import { WatchedMirror } from './watched-mirror.js';
 import { MirrorDevice } from './mirror-device.js';
 import type { MirrorIoEnv } from './lv-device.js';
-import { hasPvLegs } from './pv-legs.js';
+import { isPvmoveLayer } from './pv-legs.js';
 import { SECTOR, type LogicalVolume, type LvSegment, type VolumeGroup } from '../model/types.js';
 
 registerSegmentIo('mirror', (env, vg, lv, seg): SegmentIo => {
-  if (hasPvLegs(lv)) return layerSegment(env, vg, lv, seg);
+  if (isPvmoveLayer(lv)) return layerSegment(env, vg, lv, seg);
   if (seg.startLe !== 0 || lv.segments.length !== 1) throw new Error(`${vg.name}/${lv.name}: multi-segment mirrors are not supported`);
   return new WatchedMirror(env, vg, lv);
 });

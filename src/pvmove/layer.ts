@@ -1,7 +1,7 @@
 // The pvmove layer in the metadata, as LVM2 puts it in and takes it out (lib/metadata/lv_manip.c
 // insert_layer_for_segments_on_pv, split_parent_segments_for_layer, remove_layers_for_segments_all,
 // lv_split_segment; lib/metadata/mirror.c find_pvmove_lv, lvs_using_lv). Pure: no I/O.
-import { areaLen, type LogicalVolume, type LvSegment, type PhysicalVolume, type VolumeGroup } from '../model/types.js';
+import { areaLen, type LogicalVolume, type LvSegment, type PhysicalVolume, type SegmentArea, type VolumeGroup } from '../model/types.js';
 import { findLv, findPvByUuid } from '../model/vg-query.js';
 import { mergeSegments } from '../lv/segments.js';
 
@@ -35,15 +35,33 @@ export function lvIsOnPv(vg: VolumeGroup, lv: LogicalVolume, pvUuid: string, dep
   });
 }
 
-/** find_pvmove_lv(): the pvmove LV moving extents off this PV (any segment's first area on it). */
+/**
+ * The area a pvmove segment moves from: its first area, or for --atomic (one mirror segment over
+ * the images pvmove0_mimage_0/1) the first area of the source image's first segment.
+ */
+function sourceArea(vg: VolumeGroup, seg: LvSegment): SegmentArea | undefined {
+  const a = seg.areas[0];
+  if (a?.kind !== 'lv') return a;
+  return findLv(vg, a.lvName)?.segments[0]?.areas[0];
+}
+
+/** find_pvmove_lv(): the pvmove LV moving extents off this PV (any segment's source area on it). */
 export function findPvmoveLv(vg: VolumeGroup, pvUuid: string): LogicalVolume | undefined {
-  return vg.lvs.find((lv) => isPvmoveLv(lv) && lv.segments.some((s) => s.areas[0]?.kind === 'pv' && s.areas[0].pvUuid === pvUuid));
+  return vg.lvs.find((lv) => isPvmoveLv(lv) && lv.segments.some((s) => {
+    const a = sourceArea(vg, s);
+    return a?.kind === 'pv' && a.pvUuid === pvUuid;
+  }));
 }
 
 /** get_pvmove_pvname_from_lv_mirr(): the source PV of a pvmove LV (first area of its first segment). */
 export function pvmoveSourcePv(vg: VolumeGroup, lv: LogicalVolume): PhysicalVolume | undefined {
-  const a = lv.segments[0]?.areas[0];
+  const a = lv.segments[0] && sourceArea(vg, lv.segments[0]);
   return a?.kind === 'pv' ? findPvByUuid(vg, a.pvUuid) : undefined;
+}
+
+/** pvmove --atomic (MIRROR_BY_SEGMENTED_LV): one mirror segment whose areas are the image LVs. */
+export function isAtomicPvmove(lv: LogicalVolume): boolean {
+  return isPvmoveLv(lv) && lv.segments[0]?.type === 'mirror' && lv.segments[0].areas[0]?.kind === 'lv';
 }
 
 /** lvs_using_lv(): LVs with a segment area on `lv`, in metadata order. */
@@ -161,12 +179,15 @@ export function splitParentSegmentsForLayer(vg: VolumeGroup, layer: LogicalVolum
 }
 
 /**
- * remove_layers_for_segments_all() after lv_remove_mirrors(): every area pointing at the pvmove LV
- * gets the area `keep` of the pvmove segment under it (1: the destination, pvmove done; 0: the
- * source, --abort); the LVs are unlocked, their segments merged, and the pvmove LV is removed.
- * Returns the LVs that were changed.
+ * lv_remove_mirrors() of the pvmove LV, then remove_layers_for_segments_all(): every area pointing
+ * at the pvmove LV gets the area that stays. Finished: the destination. --abort: for --atomic the
+ * source image whole (all or nothing); otherwise, segment by segment, the destination where the
+ * segment's move was committed (extents_moved = its length), the source elsewhere
+ * (remove_mirrors_from_segments). The LVs are unlocked, their segments merged, and the pvmove LV
+ * (and its images) removed. Returns the LVs that were changed.
  */
-export function removePvmoveLayer(vg: VolumeGroup, layer: LogicalVolume, keep: 0 | 1): LogicalVolume[] {
+export function removePvmoveLayer(vg: VolumeGroup, layer: LogicalVolume, finished: boolean): LogicalVolume[] {
+  const kept = isAtomicPvmove(layer) ? collapseImages(vg, layer, finished ? 1 : 0) : null;
   const changed: LogicalVolume[] = [];
   for (const lv of vg.lvs) {
     if (lv === layer) continue;
@@ -178,6 +199,7 @@ export function removePvmoveLayer(vg: VolumeGroup, layer: LogicalVolume, keep: 0
         if (!ls || ls.startLe !== a.le || ls.extentCount !== areaLen(seg)) {
           throw new Error(`Internal error: Layer boundary mismatch: ${lv.name}:${seg.startLe}-${areaLen(seg)} on ${layer.name}:${a.le}`);
         }
+        const keep = kept ? 0 : finished || (ls.extentsMoved ?? 0) >= ls.extentCount ? 1 : 0;
         const area = ls.areas[Math.min(keep, ls.areas.length - 1)]!;
         seg.areas[s] = { ...area };
         touched = true;
@@ -191,4 +213,17 @@ export function removePvmoveLayer(vg: VolumeGroup, layer: LogicalVolume, keep: 0
   }
   vg.lvs = vg.lvs.filter((l) => l !== layer);
   return changed;
+}
+
+/**
+ * remove_mirror_images() down to one image, then remove_layer_from_lv(): the pvmove LV of an
+ * --atomic move takes the segments of image `keep` (0 source, 1 destination); both images go.
+ */
+function collapseImages(vg: VolumeGroup, layer: LogicalVolume, keep: 0 | 1): LogicalVolume {
+  const names = layer.segments[0]!.areas.map((a) => (a.kind === 'lv' ? a.lvName : ''));
+  const image = findLv(vg, names[keep]!);
+  if (!image) throw new Error(`Internal error: ${vg.name}/${names[keep]} not found`);
+  layer.segments = image.segments.map((s) => ({ ...s, areas: s.areas.map((a) => ({ ...a })) }));
+  vg.lvs = vg.lvs.filter((l) => !names.includes(l.name));
+  return image;
 }

@@ -128,7 +128,7 @@ export function finishPvmove(systemDir: string, id: PvmoveId, keep: 0 | 1): bool
       const holders = [...new Set(lvsUsingLv(vg, layer).map((l) => topLv(vg, l)))];
       withLvLocks(systemDir, [...holders, layer], () => {
         if (keep === 1) completeCopy(systemDir, vg, layer);
-        removePvmoveLayer(vg, layer, keep);
+        removePvmoveLayer(vg, layer, keep === 1);
         store.commitVg(loaded, vg, keep ? `pvmove: ${id.pvName}: finished, ${layer.name} removed` : `pvmove --abort: ${id.pvName}: ${layer.name} removed`);
       });
       dropMirrorFiles(systemDir, layer.uuid);

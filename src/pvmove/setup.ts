@@ -26,6 +26,8 @@ export interface PvmovePlanRequest {
   regionSize: number;
   now: number;
   host: string;
+  /** --atomic: one mirror over two image LVs, so the move is all or nothing (MIRROR_BY_SEGMENTED_LV). */
+  atomic?: boolean;
   /** Activate the LVs that hold moved extents (LVM2 activate_lv of each lock holder). */
   activate: boolean;
   /** LVM2's log_print as it goes ("Skipping locked LV vg/lv."). */
@@ -116,9 +118,12 @@ export function planPvmove(req: PvmovePlanRequest): PvmovePlan {
   }
 
   addMirrorAreas(req, layer, allocatable, origins, extents);
+  // --atomic splits the parents where the images' segments end: the same places as here.
   splitParentSegmentsForLayer(vg, layer);
+  if (req.atomic) toSegmentedLvMirror(req, layer);
   if (req.activate) {
     layer.active = true;
+    for (const l of req.vg.lvs) if (l.name.startsWith(`${layer.name}_mimage_`)) l.active = true;
     for (const h of holders) activateTree(vg, h);
   }
   return { layer, holders };
@@ -190,6 +195,29 @@ function addMirrorAreas(req: PvmovePlanRequest, layer: LogicalVolume, allowed: P
       run = { ...run, pe: run.pe + cur.extentCount, len: run.len - cur.extentCount };
     }
   }
+}
+
+/**
+ * lv_add_segmented_mirror_image(): the pvmove LV's segments go to a layer LV `<name>_mimage_0`
+ * (insert_layer_for_lv), their destinations to `<name>_mimage_1` segment for segment, and the
+ * pvmove LV becomes one 2-way mirror of the two (its copy is then one piece: all or nothing).
+ */
+function toSegmentedLvMirror(req: PvmovePlanRequest, layer: LogicalVolume): void {
+  const image = (k: 0 | 1): LogicalVolume => ({
+    uuid: newUuid(), name: `${layer.name}_mimage_${k}`, visible: false, writable: true, alloc: 'inherit', active: false,
+    creationTime: req.now, creationHost: req.host, tags: [], readAhead: 'auto', flags: [],
+    segments: layer.segments.map((s) => ({
+      startLe: s.startLe, extentCount: s.extentCount, type: 'striped' as const, stripeSize: 0, regionSize: 0, mirrorLog: null,
+      areas: [{ ...s.areas[k]! }],
+    })),
+  });
+  const images = [image(0), image(1)];
+  const extents = layer.segments.reduce((n, s) => n + s.extentCount, 0);
+  layer.segments = [{
+    startLe: 0, extentCount: extents, type: 'mirror', stripeSize: 0, regionSize: layer.segments[0]!.regionSize, mirrorLog: null,
+    areas: images.map((l) => ({ kind: 'lv' as const, lvName: l.name, le: 0 })), extentsMoved: 0,
+  }];
+  req.vg.lvs.push(...images);
 }
 
 function toMirror(seg: LvSegment, regionSize: number): void {

@@ -193,7 +193,8 @@ function stripeLines(info: VgInfo, seg: LvSegment, s: number, pre: string): stri
 function segmentLines(info: VgInfo, lv: LogicalVolume, seg: LvSegment, monitored: MonitorState): string[] {
   const out = [`Logical extents ${seg.startLe} to ${seg.startLe + seg.extentCount - 1}:`];
   if (seg.type === 'mirror') {
-    const m = monitored(lv);
+    // lvseg_monitor_dup(): pvmove's segments are never monitored.
+    const m = lv.flags.includes('PVMOVE') ? false : monitored(lv);
     out.push('  Type\t\tmirror', `  Monitoring\t\t${m === undefined ? '' : m ? 'monitored' : 'not monitored'}`);
     out.push(`  Mirrors\t\t${seg.areas.length}`, `  Mirror size\t\t${seg.extentCount}`);
     if (seg.mirrorLog) out.push(`  Mirror log volume\t${seg.mirrorLog}`);

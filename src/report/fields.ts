@@ -2,7 +2,7 @@
 // display string and a value used for sorting and selection. Fields tsvm cannot answer print
 // LVM2's value for an LV with no device-mapper state.
 import { statSync } from 'node:fs';
-import type { LogicalVolume, LvSegment, PhysicalVolume, VolumeGroup } from '../model/types.js';
+import type { LogicalVolume, LvSegment, PhysicalVolume, SegmentArea, VolumeGroup } from '../model/types.js';
 import type { PvExtentRun } from '../model/pv-map.js';
 import { mdaFreeSectors } from '../format-text/layout.js';
 import { pvMdas } from '../format-text/pv-layout.js';
@@ -123,17 +123,24 @@ function areaLen(seg: LvSegment): number {
 
 /**
  * _format_pvsegs(): a PV area is its PEs; an LV area is named with extent 0 and the sub-LV's whole
- * length, whatever LE the area starts at (LVs on pvmove's layer show "pvmove0(0)").
+ * length, whatever LE the area starts at (LVs on pvmove's layer show "pvmove0(0)"). With brackets
+ * for hidden sub-LVs, LVM2 keeps the last LV area's visibility for a PV area after it (a striped LV
+ * half on pvmove's layer shows "[pvmove0]:0-10,[/dev/sdc]:0-1").
  */
 function segAreas(r: Row, fmt: (name: string, start: number, len: number) => string, markHidden = false): string[] {
   const seg = r.seg;
   if (!seg) return [];
   const len = areaLen(seg);
+  let visible = true;
   return seg.areas.map((a) => {
-    if (a.kind === 'pv') return fmt(pvDisplayName(r.info!.pvByUuid.get(a.pvUuid)), a.pe, len);
+    if (a.kind === 'pv') {
+      const name = pvDisplayName(r.info!.pvByUuid.get(a.pvUuid));
+      return fmt(markHidden && !visible ? `[${name}]` : name, a.pe, len);
+    }
     const sub = r.info!.lvByName.get(a.lvName);
     const subLen = sub ? sub.segments.reduce((n, s) => n + s.extentCount, 0) : len;
-    return fmt(markHidden && sub && !sub.visible ? `[${a.lvName}]` : a.lvName, 0, subLen);
+    visible = !sub || sub.visible;
+    return fmt(markHidden && !visible ? `[${a.lvName}]` : a.lvName, 0, subLen);
   });
 }
 
@@ -164,11 +171,12 @@ function lvRole(r: Row, e: Env): string {
   return lv.visible ? 'public' : 'private';
 }
 
-/** lv_move_pv_dup(): the source PV of a pvmove LV (first area of its first segment). */
+/** lv_move_pv_dup(): the source PV of a pvmove LV (first area of its first segment; --atomic: of its source image). */
 function movePv(r: Row): PhysicalVolume | undefined {
   const lv = r.lv!;
   if (!lv.flags.includes('PVMOVE')) return undefined;
-  const a = lv.segments[0]?.areas[0];
+  let a: SegmentArea | undefined = lv.segments[0]?.areas[0];
+  if (a?.kind === 'lv') a = r.info!.lvByName.get(a.lvName)?.segments[0]?.areas[0];
   return a?.kind === 'pv' ? r.info!.pvByUuid.get(a.pvUuid) : undefined;
 }
 
@@ -198,7 +206,10 @@ const GETTERS: Record<string, Getter> = {
   lv_full_name: (r) => str(`${r.vg!.name}/${r.lv!.name}`),
   lv_path: (r) => str(r.lv!.visible ? `/dev/${r.vg!.name}/${r.lv!.name}` : ''),
   lv_dm_path: (r) => str(`/dev/mapper/${r.vg!.name.replace(/-/g, '--')}-${r.lv!.name.replace(/-/g, '--')}`),
-  lv_parent: (r) => str(parentOf(r.info!, r.lv!)?.name ?? ''),
+  lv_parent: (r, e) => {
+    const parent = parentOf(r.info!, r.lv!);
+    return parent ? lvNameValue(parent, e) : str('');
+  },
   lv_layout: (r, e) => str(lvLayout(r, e)),
   lv_role: (r, e) => str(lvRole(r, e)),
   move_pv: (r) => str(movePv(r) ? pvDisplayName(movePv(r)) : ''),
