@@ -6,6 +6,7 @@
 #   bash scripts/bench-scale.sh               # tsvm only (LVM2 part skipped: needs root and lvm2)
 #
 # Environment: SIZES="1000 10000" (LV counts), RUNS=5 (timed runs per command after one warm-up),
+# BENCH_CLOCK=cpu (CPU time, user + system, instead of elapsed time: for a machine that is busy),
 # TSVM="/path/to/dist/tsvm" (default: this checkout's build, what users run).
 #
 # For each size, in a temporary folder:
@@ -115,7 +116,7 @@ done
 
 # ---- report ----------------------------------------------------------------------------------------------
 echo
-echo "16 TiB VG (4 x 4 TiB sparse images), linear 1 GiB LVs; medians of $RUNS runs (ms), peak RSS in MiB;"
+echo "16 TiB VG (4 x 4 TiB sparse images), linear 1 GiB LVs; medians of $RUNS runs (ms of ${BENCH_CLOCK:-wall} time), peak RSS in MiB;"
 echo "$(node --version), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 hdr="$(printf '%-34s' command)"
 for n in $SIZES; do hdr+=$(printf ' %10s %10s %6s' "LVM2@$n" "tsvm@$n" ratio); done

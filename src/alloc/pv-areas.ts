@@ -2,7 +2,7 @@
 // Each PV's list is kept largest first; ties keep insertion order. Areas are mutable objects so
 // that, as in LVM2, a reservation can reorder the list while the allocator walks it.
 import type { PhysicalVolume, VolumeGroup } from '../model/types.js';
-import { pvFreeRuns } from '../model/pv-map.js';
+import { pvFreeRuns, vgUsedRuns, type PvExtentRun } from '../model/pv-map.js';
 import type { PvRangeLimit } from './request.js';
 
 export interface PvArea {
@@ -85,6 +85,7 @@ export function* walkAreas(map: PvMap): Generator<PvArea> {
 export function buildPvMaps(vg: VolumeGroup, allowed?: PvRangeLimit[]): PvMap[] {
   const limits: PvRangeLimit[] = allowed ?? vg.pvs.map((pv) => ({ pvUuid: pv.uuid }));
   const maps: PvMap[] = [];
+  const used = vgUsedRuns(vg);
   for (const limit of limits) {
     const pv = vg.pvs.find((p) => p.uuid === limit.pvUuid);
     if (!pv || !pv.allocatable || pv.missing) continue;
@@ -94,14 +95,15 @@ export function buildPvMaps(vg: VolumeGroup, allowed?: PvRangeLimit[]): PvMap[] 
       maps.push(map);
     }
     const ranges: Array<[number, number]> = limit.ranges ?? [[0, pv.peCount - 1]];
-    for (const [from, to] of ranges) addRange(vg, map, from, Math.min(to, pv.peCount - 1));
+    const free = pvFreeRuns(vg, pv, used.get(pv.uuid));
+    for (const [from, to] of ranges) addRange(map, free, from, Math.min(to, pv.peCount - 1));
   }
   return maps;
 }
 
 /** _create_alloc_areas_for_pv: free runs intersecting [from, to]. */
-function addRange(vg: VolumeGroup, map: PvMap, from: number, to: number): void {
-  for (const run of pvFreeRuns(vg, map.pv)) {
+function addRange(map: PvMap, free: PvExtentRun[], from: number, to: number): void {
+  for (const run of free) {
     const start = Math.max(run.start, from);
     const end = Math.min(run.start + run.len - 1, to);
     if (start > end) continue;

@@ -18,22 +18,34 @@ export function pvUsedRuns(vg: VolumeGroup, pv: PhysicalVolume): PvExtentRun[] {
   const runs: PvExtentRun[] = [];
   for (const lv of vg.lvs) {
     for (const seg of lv.segments) {
-      const len = areaLen(seg);
-      seg.areas.forEach((a) => {
-        if (a.kind === 'pv' && a.pvUuid === pv.uuid) {
-          runs.push({ start: a.pe, len, lvName: lv.name, le: seg.startLe });
-        }
-      });
+      for (const a of seg.areas) {
+        if (a.kind === 'pv' && a.pvUuid === pv.uuid) runs.push({ start: a.pe, len: areaLen(seg), lvName: lv.name, le: seg.startLe });
+      }
     }
   }
   return runs.sort((a, b) => a.start - b.start);
 }
 
-/** All runs of a PV, used and free, covering 0..peCount-1 (pvs --segments). */
-export function pvAllRuns(vg: VolumeGroup, pv: PhysicalVolume): PvExtentRun[] {
+/** Used runs of every PV of the VG, by PV uuid, each sorted by PE (one pass over the areas). */
+export function vgUsedRuns(vg: VolumeGroup): Map<string, PvExtentRun[]> {
+  const byPv = new Map<string, PvExtentRun[]>();
+  for (const pv of vg.pvs) byPv.set(pv.uuid, []);
+  for (const lv of vg.lvs) {
+    for (const seg of lv.segments) {
+      for (const a of seg.areas) {
+        if (a.kind === 'pv') byPv.get(a.pvUuid)?.push({ start: a.pe, len: areaLen(seg), lvName: lv.name, le: seg.startLe });
+      }
+    }
+  }
+  for (const runs of byPv.values()) runs.sort((a, b) => a.start - b.start);
+  return byPv;
+}
+
+/** All runs of a PV, used and free, covering 0..peCount-1 (pvs --segments); `used` from pvUsedRuns. */
+export function pvAllRuns(vg: VolumeGroup, pv: PhysicalVolume, used = pvUsedRuns(vg, pv)): PvExtentRun[] {
   const out: PvExtentRun[] = [];
   let pos = 0;
-  for (const r of pvUsedRuns(vg, pv)) {
+  for (const r of used) {
     if (r.start > pos) out.push({ start: pos, len: r.start - pos, lvName: null, le: 0 });
     out.push(r);
     pos = Math.max(pos, r.start + r.len);
@@ -42,17 +54,36 @@ export function pvAllRuns(vg: VolumeGroup, pv: PhysicalVolume): PvExtentRun[] {
   return out;
 }
 
-/** Free runs of a PV in PE order. */
-export function pvFreeRuns(vg: VolumeGroup, pv: PhysicalVolume): PvExtentRun[] {
-  return pvAllRuns(vg, pv).filter((r) => r.lvName === null);
+/** Free runs of a PV in PE order; `used` from pvUsedRuns. */
+export function pvFreeRuns(vg: VolumeGroup, pv: PhysicalVolume, used = pvUsedRuns(vg, pv)): PvExtentRun[] {
+  return pvAllRuns(vg, pv, used).filter((r) => r.lvName === null);
 }
 
+/** Extents of the PV that LVs use (one pass over the areas: no runs built, nothing sorted). */
 export function pvAllocatedExtents(vg: VolumeGroup, pv: PhysicalVolume): number {
-  return pvUsedRuns(vg, pv).reduce((n, r) => n + r.len, 0);
+  let n = 0;
+  for (const lv of vg.lvs) {
+    for (const seg of lv.segments) {
+      for (const a of seg.areas) if (a.kind === 'pv' && a.pvUuid === pv.uuid) n += areaLen(seg);
+    }
+  }
+  return n;
 }
 
+/** Free extents of the VG: its PVs' extents less those LVs use on them, in one pass over the areas. */
 export function vgFreeExtents(vg: VolumeGroup): number {
-  return vg.pvs.reduce((n, pv) => n + pv.peCount - pvAllocatedExtents(vg, pv), 0);
+  const inVg = new Set<string>();
+  let free = 0;
+  for (const pv of vg.pvs) {
+    inVg.add(pv.uuid);
+    free += pv.peCount;
+  }
+  for (const lv of vg.lvs) {
+    for (const seg of lv.segments) {
+      for (const a of seg.areas) if (a.kind === 'pv' && inVg.has(a.pvUuid)) free -= areaLen(seg);
+    }
+  }
+  return free;
 }
 
 export function vgExtentCount(vg: VolumeGroup): number {
