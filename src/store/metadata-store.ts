@@ -205,7 +205,7 @@ export class MetadataStore {
       const row = this.stmt('SELECT * FROM vg WHERE uuid = ?').get(uuid) as VgRow | undefined;
       if (!row) continue;
       // the committed version (its LVs as the commit wrote them), or (activation) a fresh read
-      if (obj && obj.vg.seqno === row.seqno) cache.publishVg(obj.vg, vgJson(obj.vg, obj.lvTexts));
+      if (obj && obj.vg.seqno === row.seqno) cache.publishVgTexts(obj.vg, obj.lvTexts);
       else cache.publishVg(vgFromRows(this.vgRows(row)));
     }
     if (index || (!cache.index() && this.mayWriteIndex())) {

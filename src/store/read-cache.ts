@@ -7,10 +7,10 @@
 // the new versions only after the outermost commit, holding the VG lock (or the global lock for
 // the index). A reader that finds a file missing falls back to SQLite; among several versions of
 // a VG it takes the highest seqno, so a late publisher can never make a reader go back in time.
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PhysicalVolume, VolumeGroup } from '../model/types.js';
-import { vgJson } from './vg-json.js';
+import { vgJson, vgJsonParts } from './vg-json.js';
 
 export interface CacheIndex {
   vgs: Record<string, string>;
@@ -89,7 +89,17 @@ export class ReadCache {
   /** Publish a committed version of a VG; `text` its vgJson (vg-json.ts), made from the VG if not given. */
   publishVg(vg: VolumeGroup, text = vgJson(vg)): void {
     this.write(`vg-${vg.uuid}.${vg.seqno}.json`, text);
-    // older versions are dead weight (a reader would skip them anyway)
+    this.dropOlder(vg);
+  }
+
+  /** The same from its LVs' JSON, written a piece at a time (the whole text is never one string). */
+  publishVgTexts(vg: VolumeGroup, lvTexts: string[]): void {
+    this.writeParts(`vg-${vg.uuid}.${vg.seqno}.json`, vgJsonParts(vg, lvTexts));
+    this.dropOlder(vg);
+  }
+
+  /** Older versions are dead weight (a reader would skip them anyway). */
+  private dropOlder(vg: VolumeGroup): void {
     this.files = null;
     for (const f of this.listing()) {
       const m = /^vg-(.+)\.(\d+)\.json$/.exec(f);
@@ -103,9 +113,33 @@ export class ReadCache {
   }
 
   private write(name: string, text: string): void {
+    this.writeParts(name, [text]);
+  }
+
+  /** Write the pieces to a temporary file through one buffer, then rename it into place. */
+  private writeParts(name: string, parts: Iterable<string>): void {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const tmp = join(this.dir, `.${name}.${process.pid}`);
-    writeFileSync(tmp, text);
+    const fd = openSync(tmp, 'w', 0o644);
+    try {
+      const buf = Buffer.allocUnsafe(256 * 1024);
+      let used = 0;
+      const flush = () => {
+        for (let off = 0; off < used; ) off += writeSync(fd, buf, off, used - off);
+        used = 0;
+      };
+      for (const part of parts) {
+        // A UTF-8 byte count is at most 3 per UTF-16 unit; a piece larger than the buffer goes alone.
+        if (used + part.length * 3 > buf.length) flush();
+        if (part.length * 3 > buf.length) {
+          const b = Buffer.from(part);
+          for (let off = 0; off < b.length; ) off += writeSync(fd, b, off, b.length - off);
+        } else used += buf.write(part, used);
+      }
+      flush();
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, join(this.dir, name));
   }
 }

@@ -14,9 +14,19 @@ import type { VolumeGroup } from '../model/types.js';
  * this command's device scan saw, not metadata.
  */
 export function vgJson(vg: VolumeGroup, lvTexts: string[] = vg.lvs.map((lv) => JSON.stringify(lv))): string {
+  return [...vgJsonParts(vg, lvTexts)].join('');
+}
+
+/**
+ * vgJson's text in pieces (the VG's members, then one LV a piece), for a writer that need not
+ * hold the whole text at once (at 10,000 LVs it is 4 MB).
+ */
+export function* vgJsonParts(vg: VolumeGroup, lvTexts: string[]): Generator<string> {
   const pvs = vg.pvs.map((pv) => (pv.absent === undefined ? pv : { ...pv, absent: undefined }));
   const head = JSON.stringify({ ...vg, pvs, lvs: undefined });
-  return `${head.slice(0, -1)},"lvs":[${lvTexts.map((t) => '\n' + t).join(',')}\n]}`;
+  yield `${head.slice(0, -1)},"lvs":[`;
+  for (let i = 0; i < lvTexts.length; i++) yield (i ? ',\n' : '\n') + lvTexts[i];
+  yield '\n]}';
 }
 
 /** The VG without its LVs, and each LV's text in order; null if `text` is not vgJson's. */
