@@ -5,7 +5,7 @@
 import type { BlockDevice } from '../device/block-device.js';
 import { lvmCrc, type DiskLocn } from '../device/pv-label.js';
 import {
-  committedLocn, decodeMdaHeader, encodeMdaHeader, MDA_HEADER_SIZE, maxTextSize, nextRlocnOffset, textRanges,
+  committedLocn, decodeMdaHeader, encodeMdaHeader, MDA_HEADER_SIZE, maxTextSize, nextRlocnOffset, RAW_LOCN_IGNORED, textRanges,
   type MdaHeader, type MdaHeaderError, type RawLocn,
 } from './layout.js';
 
@@ -31,25 +31,31 @@ export class MetadataTooLarge extends Error {
 
 /**
  * Write a new copy into the area and commit it (slot 0). `header` is what the area holds now
- * (null when its header is unreadable: it is then started afresh). Returns the new header.
+ * (null when its header is unreadable: it is then started afresh). An area being marked ignored
+ * gets the copy too, its slot 0 flagged RAW_LOCN_IGNORED (as _vg_commit_raw_rlocn leaves it).
+ * Returns the new header.
  */
 export function writeMdaText(dev: BlockDevice, area: DiskLocn, header: MdaHeader | null,
-  text: { buf: Buffer; size: number; checksum: number }): MdaHeader {
+  text: { buf: Buffer; size: number; checksum: number }, ignored = false): MdaHeader {
   const h: MdaHeader = header ?? { start: area.offset, size: area.size, rlocns: [] };
   const max = maxTextSize(h.size);
   if (text.size > max) throw new MetadataTooLarge(text.size, max);
   const offset = nextRlocnOffset(h);
   for (const r of textRanges(h, offset, text.buf.length)) dev.writeAt(text.buf.subarray(r.from, r.from + r.len), r.at);
   dev.flush();
-  const next: MdaHeader = { ...h, rlocns: [{ offset, size: text.size, checksum: text.checksum, flags: 0 }] };
+  const next: MdaHeader = { ...h, rlocns: [{ offset, size: text.size, checksum: text.checksum, flags: ignored ? RAW_LOCN_IGNORED : 0 }] };
   dev.writeAt(encodeMdaHeader(next), area.offset);
   dev.flush();
   return next;
 }
 
-/** An area with no metadata (vgremove, vgreduce: the PV becomes an orphan). */
-export function clearMda(dev: BlockDevice, area: DiskLocn): void {
-  dev.writeAt(encodeMdaHeader({ start: area.offset, size: area.size, rlocns: [] }), area.offset);
+/**
+ * An area with no metadata (vgremove, vgreduce: the PV becomes an orphan; pvchange
+ * --metadataignore of an orphan): only its ignored flag is kept (_write_single_mda).
+ */
+export function clearMda(dev: BlockDevice, area: DiskLocn, ignored = false): void {
+  const rlocns = ignored ? [{ offset: 0, size: 0, checksum: 0, flags: RAW_LOCN_IGNORED }] : [];
+  dev.writeAt(encodeMdaHeader({ start: area.offset, size: area.size, rlocns }), area.offset);
   dev.flush();
 }
 

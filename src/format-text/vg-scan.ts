@@ -6,7 +6,7 @@
 import type { Context } from '../cli/context.js';
 import type { PhysicalVolume, VolumeGroup } from '../model/types.js';
 import { vgCommitWriter } from '../store/commit-writer.js';
-import { committedLocn } from './layout.js';
+import { committedLocn, RAW_LOCN_IGNORED } from './layout.js';
 import { importVgText, MetadataImportError } from './import.js';
 import { areaWarnings, listDevices, scanDevice, type ScannedPv } from './scan.js';
 import { existsSync } from 'node:fs';
@@ -153,11 +153,13 @@ function rewriteAreas(ctx: Context, vg: VolumeGroup, list: Copy[]): void {
   write();
 }
 
-/** pe_start and the metadata areas, as the PV header says (for a PV the database does not know). */
-function layoutOf(s: ScannedPv): Pick<PhysicalVolume, 'peStart' | 'mdaCount' | 'mdaSize'> {
+/** pe_start and the metadata areas, as the PV header and the area headers say. */
+function layoutOf(s: ScannedPv): Pick<PhysicalVolume, 'peStart' | 'mdaCount' | 'mdaSize' | 'mdaIgnored'> {
   const h = s.header;
   const peStart = (h.dataAreas[0]?.offset ?? 1024 * 1024) / 512;
-  const out: Pick<PhysicalVolume, 'peStart' | 'mdaCount' | 'mdaSize'> = { peStart };
+  const out: Pick<PhysicalVolume, 'peStart' | 'mdaCount' | 'mdaSize' | 'mdaIgnored'> = { peStart };
+  const ignored = s.mdas.reduce((bits, m, i) => (typeof m.header !== 'string' && (m.header.rlocns[0]?.flags ?? 0) & RAW_LOCN_IGNORED ? bits | (1 << i) : bits), 0);
+  if (ignored) out.mdaIgnored = ignored;
   if (h.mdas.length !== 1) out.mdaCount = h.mdas.length;
   if (h.mdas[0] && h.mdas[0].size !== peStart * 512 - h.mdas[0].offset) out.mdaSize = h.mdas[0].size;
   return out;
