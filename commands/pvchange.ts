@@ -9,6 +9,7 @@ import { commitVg, readPvVgForUpdate, takeGlobalLock } from '../src/cli/toollib.
 import { changePvMetadataIgnore, MdaIgnoreRefused } from '../src/format-text/mda-copies.js';
 import { writeOrphanMdas } from '../src/format-text/on-disk.js';
 import type { PhysicalVolume, VolumeGroup } from '../src/model/types.js';
+import type { LoadedVg } from '../src/store/metadata-store.js';
 
 export const spec: CommandSpec = {
   name: 'pvchange',
@@ -41,10 +42,22 @@ export const spec: CommandSpec = {
     // process_each_pv: the PVs of VGs first, the orphans after them
     const ordered = [...targets.filter((t) => t.pv.vgName), ...targets.filter((t) => !t.pv.vgName)];
     for (const t of ordered) {
+      let loaded: LoadedVg | null = null;
+      if (t.pv.vgName) {
+        try {
+          loaded = readPvVgForUpdate(ctx, t.pv.vgName, t.name);
+        } catch (e) {
+          // a VG that cannot be read: its PVs are not found, hence not counted
+          if (!(e instanceof CommandFailed)) throw e;
+          for (const l of e.lines) ctx.out.error(l);
+          rc = ECMD_FAILED;
+          continue;
+        }
+      }
       total++;
       let r: 'changed' | 'unchanged';
       try {
-        r = changeOne(ctx, args, t.name, t.pv);
+        r = changeOne(ctx, args, t.name, t.pv, loaded);
       } catch (e) {
         if (!(e instanceof CommandFailed)) throw e;
         for (const l of e.lines) ctx.out.error(l);
@@ -61,16 +74,11 @@ export const spec: CommandSpec = {
 };
 
 /** _pvchange_single: one PV's changes, written with its VG (or its own label for an orphan). */
-function changeOne(ctx: Context, args: Args, name: string, found: PhysicalVolume): 'changed' | 'unchanged' {
+function changeOne(ctx: Context, args: Args, name: string, found: PhysicalVolume, loaded: LoadedVg | null): 'changed' | 'unchanged' {
   const tagArgs = args.has('addtag') || args.has('deltag');
-  let loaded: ReturnType<typeof readPvVgForUpdate> | null = null;
-  let vg: VolumeGroup | null = null;
-  let pv = found;
-  if (found.vgName) {
-    loaded = readPvVgForUpdate(ctx, found.vgName, name);
-    vg = loaded.vg;
-    pv = vg.pvs.find((p) => p.uuid === found.uuid)!;
-  } else if (tagArgs) {
+  const vg: VolumeGroup | null = loaded?.vg ?? null;
+  const pv = vg?.pvs.find((p) => p.uuid === found.uuid) ?? found;
+  if (!vg && tagArgs) {
     throw new CommandFailed(`Can't change tag on Physical Volume ${name} not in volume group`);
   }
   let done = false;

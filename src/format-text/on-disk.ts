@@ -12,7 +12,7 @@ import { maxTextSize, RAW_LOCN_IGNORED } from './layout.js';
 import { adjustIgnoredMdas } from './mda-copies.js';
 import { clearMda, encodeText, readMdaHeader, writeMdaText } from './mda-io.js';
 import { mdaIsIgnored, pvMdas } from './pv-layout.js';
-import { stalePvUuids } from './consistency.js';
+import { areaFoundDamaged, stalePvUuids } from './consistency.js';
 import { CommandFailed } from '../cli/errors.js';
 
 /** What the writer needs from the command: its line (the description), warnings, the clock. */
@@ -91,6 +91,8 @@ export class OnDiskWriter implements VgCommitWriter {
           writePvLabel(dev, { uuid: pv.uuid, devSize: pv.devSize }, pv.peStart * 512, true, h.mdas);
         }
         h.mdas.forEach((area, i) => {
+          // a damaged area waits for vgck --updatemetadata, as in LVM2
+          if (areaFoundDamaged(vg, pv.uuid, i)) return;
           const cur = readMdaHeader(dev, area);
           const ignored = mdaIsIgnored(pv, i);
           // an area found ignored stays as it is (LVM2 keeps it off metadata_areas_in_use)

@@ -8,7 +8,7 @@ import type { PhysicalVolume, VolumeGroup } from '../model/types.js';
 import { vgCommitWriter } from '../store/commit-writer.js';
 import { committedLocn, RAW_LOCN_IGNORED } from './layout.js';
 import { importVgText, MetadataImportError } from './import.js';
-import { areaWarnings, listDevices, scanDevice, type ScannedPv } from './scan.js';
+import { areaIsDamaged, listDevices, scanDevice, scanLines, type ScannedPv } from './scan.js';
 import { existsSync } from 'node:fs';
 import { ConfigParseError } from './config-text.js';
 import { adoptDiskVersion, judgeCopy } from './consistency.js';
@@ -45,11 +45,12 @@ export function scanDevices(ctx: Context, devices: { name: string; path: string 
     byUuid.set(s.header.uuid, s);
   }
   const copies = new Map<string, Copy[]>();
+  const lines = scanLines([...byUuid.values()]);
+  lines.out.forEach((l) => ctx.out.print(l));
+  lines.err.forEach(warn);
   for (const pv of byUuid.values()) {
     for (const m of pv.mdas) {
-      const bad = areaWarnings(pv.name, m);
-      bad.forEach(warn);
-      if (bad.length || typeof m.header === 'string') continue;
+      if (areaIsDamaged(m) || typeof m.header === 'string') continue;
       const locn = committedLocn(m.header);
       const at = m.area.offset + (locn?.offset ?? 0);
       if (typeof m.text !== 'string' || m.vgUuid === undefined || m.seqno === undefined) continue;
