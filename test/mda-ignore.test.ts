@@ -1,7 +1,7 @@
 // Ignored metadata areas (pvchange --metadataignore, vgchange --metadatacopies): the flag is
 // LVM2's RAW_LOCN_IGNORED in the area header's slot 0; an area found ignored is left as it is by
 // later commits, a newly ignored one gets the text once more; vgscan reads the flags back.
-// (Golden 15-mdacopies and fixtures/ondisk/04-metadata-ignore compare the reports with LVM2.)
+// (Golden 15-mdacopies and fixtures/ondisk/05-metadata-ignore compare the reports with LVM2.)
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closeSync, openSync, readSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
