@@ -5,7 +5,7 @@
 // and no commit pointer without its records; after recovery the replica equals the source.
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync, readSync, readdirSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CliLab } from './helpers/aux.js';
 import { alive, until } from './helpers/serving.js';
@@ -111,7 +111,7 @@ describe('replica write order', () => {
     let committed = 0;
     let workload: ChildProcess | null = null;
     // A standby workload has loaded its modules already: the source comes back quickly after a kill.
-    const spawnStandby = () => start([join(HELPERS, 'repl-workload.mjs'), 'vg', 'recs', 'marks', '1'], a.env);
+    const spawnStandby = () => start([join(HELPERS, 'repl-workload.mjs'), 'vg', 'recs', 'marks', '4'], a.env);
     let standby = spawnStandby();
     const startWorkload = async () => {
       const first = committed + 1;
@@ -172,24 +172,27 @@ describe('replica write order', () => {
     // Recovery: the shipper (restarted if it was the last victim) drains the journal and mends the
     // source's last write if the workload died between its journal record and its local write.
     await a.ok('replica', 'resume', 'app');
-    let last: unknown = null;
+    // The shipper drains what the rounds left (slowly on a loaded machine: one request in flight);
+    // only a replica that stops catching up for 45 s fails the test.
+    let last: Array<Record<string, string>> = [];
+    let best = Infinity;
+    let bestAt = Date.now();
     await until(async () => {
       await sleep(400);
-      const s = await status();
-      last = s;
-      return s.every((x) => x.repl_lag_writes === '0' && x.repl_state === 'replicating');
-    }, 60_000).catch((e) => {
+      last = await status();
+      const lag = Math.max(...last.map((x) => Number(x.repl_lag_writes)));
+      if (lag < best) {
+        best = lag;
+        bestAt = Date.now();
+      }
+      if (Date.now() - bestAt > 45_000) throw new Error(`the replica stopped catching up: ${JSON.stringify(last)}`);
+      return last.every((x) => x.repl_lag_writes === '0' && x.repl_state === 'replicating');
+    }, 600_000).catch((e) => {
       let log = '';
       try {
         log = readFileSync(join(a.systemDir, 'run', 'repl', 'shipper.log'), 'utf8').slice(-3000);
       } catch { /* none */ }
-      const pid = shipperPid();
-      let proc = '';
-      try {
-        proc = `${alive(pid)} ${readFileSync(`/proc/${pid}/wchan`, 'utf8')} ${readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').slice(0, 3).join(' ')}`;
-      } catch { /* gone */ }
-      const locks = readdirSync(join(a.systemDir, 'locks')).map((f) => `${f}=${readFileSync(join(a.systemDir, 'locks', f), 'utf8')}`).join(' ');
-      throw new Error(`${(e as Error).message}: ${JSON.stringify(last)}\nshipper ${pid} ${proc}\nlocks ${locks}\n${log}`);
+      throw new Error(`${(e as Error).message}\nshipper log:\n${log}`);
     });
     await sleep(800);
     await until(async () => (await status()).every((x) => x.repl_lag_writes === '0'), 30_000);
@@ -206,5 +209,5 @@ describe('replica write order', () => {
     expect(observed).toBeGreaterThanOrEqual(2 * ROUNDS);
     expect(maxCommit).toBeGreaterThan(0);
     expect(kills.shipper + kills.link + kills.source).toBeGreaterThan(ROUNDS / 2);
-  }, 600_000);
+  }, 1_200_000);
 });

@@ -8,7 +8,7 @@ import type { Group } from './config.js';
 import { replicaStatuses, type ReplicaStatus } from './status.js';
 
 function lagText(s: ReplicaStatus): string {
-  return `${s.lagWrites} rec / ${displaySize(s.lagBytes / 512)} / ${s.lagSeconds.toFixed(1)}s`;
+  return `${s.lagWrites} rec / ${s.lagBytes ? displaySize(s.lagBytes / 512).trim() : '0 B'} / ${s.lagSeconds.toFixed(1)}s`;
 }
 
 function linkText(s: ReplicaStatus): string {
