@@ -90,6 +90,9 @@ describe('tsvm replica to another VG over NBD', () => {
     const json = JSON.parse((await lab.ok('lvs', '--reportformat', 'json', '-o', 'lv_name,repl_state,repl_lag_bytes', 'vg/data')).stdout);
     expect(json.report[0].lv[0]).toMatchObject({ lv_name: 'data', repl_state: 'replicating' });
     expect((await lab.ok('replica', 'status')).stdout).toMatch(/vg\/data .*replicating/);
+    // Neither the LV nor its journal can be removed while replicated.
+    expect(await lab.failsUnchanged(5, 'lvremove', '-y', 'vg/data')).toMatch(/Can't remove logical volume vg\/data used by replication\./);
+    expect(await lab.failsUnchanged(5, 'lvremove', '-y', 'vg/data_rjournal')).toMatch(/used by replication/);
     await lab.ok('replica', 'remove', '-y', 'vg/data');
     expect((await lab.ok('lvs', '-a', '--noheadings', '-o', 'lv_name', 'vg')).stdout).not.toMatch(/rjournal/);
     expect((await lab.ok('replica', 'status')).stdout).toMatch(/No replicated logical volumes/);
