@@ -209,7 +209,7 @@ function watchesLayout(vg: VolumeGroup, lv: LogicalVolume, opts: OpenLvOptions):
  */
 export async function openLvAsync(env: IoEnv, vg: VolumeGroup, lv: LogicalVolume, opts: OpenLvOptions): Promise<LvDevice> {
   checkOpen(vg, lv, opts);
-  if (watchesLayout(vg, lv, opts) || usesSegmentType(vg, lv, 'mirror')) await loadSegmentIo('mirror');
+  if (watchesLayout(vg, lv, opts) || usesSegmentType(vg, lv, 'mirror') || usesSegmentType(vg, lv, 'raid1')) await loadSegmentIo('mirror');
   if (opts.writable && !opts.ignoreActivation && isReplicated(env.systemDir, lv.uuid)) await loadReplicaWrapper();
   return openLv(env, vg, lv, opts);
 }
