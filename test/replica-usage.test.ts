@@ -98,3 +98,24 @@ describe('tsvm replica to another VG over NBD', () => {
     expect((await lab.ok('replica', 'status')).stdout).toMatch(/No replicated logical volumes/);
   });
 });
+
+describe('tsvm replica when the journal fills', () => {
+  it('drops the replica to its region bitmap, then resyncs the marked regions to an equal copy', async () => {
+    await lab.ok('replica', 'create', 'vg/data', '--target', 'dr/copy', '-L', '4M', '--nosync');
+    await lab.ok('replica', 'pause', 'vg/data');
+    const random = join(lab.dir, 'random');
+    writeFileSync(random, randomBytes(6 * 1024 * 1024));
+    await lab.ok('dd', `if=${random}`, 'of=/dev/vg/data', 'bs=64k', 'conv=fsync');
+    const state = async () => JSON.parse((await lab.ok('replica', 'status', '--reportformat', 'json')).stdout).report[0].replica[0];
+    expect(await state()).toMatchObject({ repl_state: 'paused', repl_reason: 'journal full', repl_resyncs: '0' });
+    await lab.ok('replica', 'resume', 'vg/data');
+    await until(async () => {
+      const s = await state();
+      return s.repl_state === 'replicating' && s.repl_lag_writes === '0';
+    }, 60_000);
+    expect((await state()).repl_resyncs).toBe('1');
+    const src = await lab.legBytes('vg/data', 0, 8 * 1024 * 1024);
+    const dst = await lab.legBytes('dr/copy', 0, 8 * 1024 * 1024);
+    expect(src.equals(dst)).toBe(true);
+  });
+});
