@@ -10,7 +10,7 @@ import type { VgCommitWriter } from '../store/commit-writer.js';
 import { exportVgRaw } from './export.js';
 import { maxTextSize } from './layout.js';
 import { clearMda, encodeText, readMdaHeader, writeMdaText } from './mda-io.js';
-import { pvMdas } from './pv-layout.js';
+import { hasMetadataAreaInUse, pvMdas } from './pv-layout.js';
 import { stalePvUuids } from './consistency.js';
 import { CommandFailed } from '../cli/errors.js';
 
@@ -52,6 +52,10 @@ export class OnDiskWriter implements VgCommitWriter {
     this.writes.set(vg.uuid, n);
     const description = `${n === 1 ? 'Write' : `Write[${n}]`} from ${this.env.cmdLine}.`;
     const now = this.env.now();
+    // vg_write: the metadata areas in use are those of the PVs present.
+    if (!hasMetadataAreaInUse(vg.pvs)) {
+      throw new CommandFailed('Aborting vg_write: No metadata areas to write to!');
+    }
     const text = encodeText(exportVgRaw(vg, { description, time: now, host: hostname(), uname: unameLine() }));
     for (const pv of vg.pvs) {
       for (const area of pvMdas(pv)) {

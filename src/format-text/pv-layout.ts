@@ -44,6 +44,11 @@ export function pvMdas(pv: PhysicalVolume): DiskLocn[] {
   return mdas;
 }
 
+/** LVM2's metadata_areas_in_use is not empty: a PV among these is present and has a metadata area. */
+export function hasMetadataAreaInUse(pvs: readonly PhysicalVolume[]): boolean {
+  return pvs.some((pv) => !pv.missing && !pv.absent && pvMdas(pv).length > 0);
+}
+
 /** Bytes from pe_start that extents may use: up to the second metadata area if there is one. */
 export function pvDataBytes(pv: PhysicalVolume): number {
   const end = (pv.mdaCount ?? 1) > 1 ? pvMdas(pv)[1]!.offset : pv.devSize;
