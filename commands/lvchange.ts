@@ -13,7 +13,7 @@ import { findLv, isMirror, isMirrorImage, isMirrorLog, lvTree } from '../src/mod
 import type { LoadedVg } from '../src/store/metadata-store.js';
 import { commitAndKeep, displayLvName, printer } from '../src/lv/common.js';
 import { monitorOnActivation, setMonitoring } from '../src/mirror/monitoring.js';
-import { activationMode, partialRefusal, type ActivationMode } from '../src/cli/activation-mode.js';
+import { partialRefusal, type ActivationMode } from '../src/cli/activation-mode.js';
 
 const PAGE_SECTORS = 8;
 const PROPERTY_OPTIONS = ['permission', 'alloc', 'contiguous', 'readahead', 'addtag', 'deltag', 'setactivationskip'];
@@ -167,9 +167,11 @@ export const spec: CommandSpec = {
       throw new InvalidCommandLine('Only one of --alloc and --contiguous permitted.', "Run `lvchange --help' for more information.");
     }
     const say = printer(ctx, args);
-    const mode = args.has('activate') ? activationMode(ctx, args) : 'degraded';
-    let rc = 0;
-    for (const t of groupLvArgs(ctx, args.positionals)) {
+    const mode = args.has('activate') ? ctx.activationMode : 'degraded';
+    const invalid: string[] = [];
+    const groups = groupLvArgs(ctx, args.positionals, invalid);
+    let rc = invalid.length ? ECMD_FAILED : 0;
+    for (const t of groups) {
       try {
         const loaded = readVgForUpdate(ctx, t.vg, { handlesMissingPvs: !args.has('resync') });
         const names = t.lvs ?? loaded.vg.lvs.filter((l) => l.visible).map((l) => l.name);

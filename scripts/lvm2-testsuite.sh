@@ -33,7 +33,7 @@ repo=$LVM2_SUITE_REPO
 here="$repo/scripts"
 suite="$here/lvm2-testsuite"
 lvm2=${LVM2_TEST_DIR:-}
-timeout_s=${LVM2_SUITE_TIMEOUT:-300}
+timeout_s=${LVM2_SUITE_TIMEOUT:-900}
 jobs=1
 logs="" table="" readme="" table_from="" check_pass=""
 scripts=()
@@ -141,7 +141,7 @@ done
 path="$run/bin:$suite/lib:/usr/local/bin:/usr/bin:/bin"
 
 # The script's own line N, trimmed.
-script_line_() { sed -n "${2}p" "$1" | sed 's/^[[:space:]]*//; s/[[:space:]]*$//' | cut -c1-160; }
+script_line_() { test "${2:-0}" -gt 0 2>/dev/null || return 0; sed -n "${2}p" "$1" | sed 's/^[[:space:]]*//; s/[[:space:]]*$//' | cut -c1-160; }
 
 # What the failing command said: its own output lines (after the script's last trace line, before
 # the failure marker), else the last line of the file its line redirects to (2>err, >out).
@@ -177,6 +177,11 @@ classify_() { # classify_ SCRIPT TESTDIR LOG STATUS TIMED_OUT -> "CLASS<TAB>REAS
 	msg=$(last_message_ "$log" "$(basename "$script")" "$t" "$text")
 	# A stub inside a pipeline: the pipeline's status is another command's.
 	if test "$st" != 97 && test -f "$t/NEEDS_KERNEL" && printf '%s' "$text" | grep -qw -- "$(head -n 1 "$t/NEEDS_KERNEL" | cut -d' ' -f1)"; then st=97; fi
+	# A tsvm command given an LV's block device ($DM_DEV_DIR/VG/LV), which only the kernel makes.
+	if test "$st" != 97 && printf '%s' "$msg" | grep -qE "(No device found for|Cannot use) $t/dev/[^/ ]+/[^/ ]+[.:]"; then
+		printf 'needs-the-kernel\tline %s: %s — %s (an LV'"'"'s block device)\n' "$line" "$text" "$msg"
+		return
+	fi
 	case "$st" in
 	97) printf 'needs-the-kernel\tline %s: %s — %s\n' "$line" "$text" "$(head -n 1 "$t/NEEDS_KERNEL" 2>/dev/null)" ;;
 	96) printf 'fail\tline %s: %s — tsvm has no command %s\n' "$line" "$text" "$(head -n 1 "$t/MISSING_COMMAND" | cut -d' ' -f1)" ;;

@@ -226,11 +226,12 @@ export function readCreateParams(ctx: Context, args: Args): CreateParams {
     optionOutside(args, [...COMMON_FOR_ALL, 'corelog', 'mirrorlog', 'nosync', 'regionsize', 'wipesignatures', 'zero'],
       'is unsupported with mirrors', ctx.cmd);
   } else {
-    for (const o of ['corelog', 'mirrorlog']) if (args.has(o)) throw usageError(ctx.cmd, `Option --${o} is supported only with mirrors.`);
+    // arg_from_list_is_set's message has no "Option" (arg_outside_list_is_set's has)
+    for (const o of ['corelog', 'mirrorlog']) if (args.has(o)) throw usageError(ctx.cmd, `--${o} is supported only with mirrors.`);
   }
   if (st.segtype !== 'mirror' && st.segtype !== 'raid') {
     for (const o of ['nosync', 'regionsize']) {
-      if (args.has(o)) throw usageError(ctx.cmd, `Option --${o} is supported only with mirrors or raids.`);
+      if (args.has(o)) throw usageError(ctx.cmd, `--${o} is supported only with mirrors or raids.`);
     }
     if ((args.int('mirrors') ?? 0) !== 0) throw usageError(ctx.cmd, '--mirrors is supported only with mirrors or raids');
   }

@@ -18,3 +18,6 @@ export const MDA_SIZE_BYTES = 1044480;
  * regions) is recorded for the next stretch too, one synchronous update per stretch.
  */
 export const STREAM_WRITE_BYTES = 64 * 1024;
+
+/** MAX_EXTENT_SIZE: extent sizes are 32-bit counts of sectors. */
+export const MAX_EXTENT_SIZE = 0xffffffff;

@@ -170,8 +170,10 @@ export function renderReport(fields: FieldDef[], rows: Row[], env: Env, o: Outpu
   const out: string[] = [];
   const sep = o.separator ?? ' ';
   if (o.rows) {
+    const q = o.unquoted ? '' : "'";
     for (let i = 0; i < fields.length; i++) {
-      const vals = cells.map((c) => c[i]!);
+      const name = `LVM2_${fields[i]!.id.toUpperCase()}=`;
+      const vals = cells.map((c) => (o.nameprefixes ? `${name}${q}${c[i]!}${q}` : c[i]!));
       out.push([o.headings ? [fields[i]!.heading] : [], vals].flat().join(sep));
     }
     return out;
