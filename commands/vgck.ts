@@ -13,6 +13,7 @@ export const spec: CommandSpec = {
     const { vgNameArg, readVgForUpdate, commitVg } = await import('../src/cli/toollib.js');
     const { stalePvUuids } = await import('../src/format-text/consistency.js');
     const { damagedAreas } = await import('../src/format-text/scan.js');
+    const { pvFlaggedMissing } = await import('../src/cli/pv-tools.js');
     const names = args.positionals.length ? args.positionals.map(vgNameArg) : ctx.store.vgNames();
     let rc = 0;
     for (const name of names) {
@@ -20,9 +21,13 @@ export const spec: CommandSpec = {
         const loaded = readVgForUpdate(ctx, name, { handlesMissingPvs: true });
         const damaged = damagedAreas(loaded.vg.pvs.filter((pv) => !pv.absent));
         for (const d of damaged) for (const l of d.lines) ctx.out.warn(l);
-        if (args.has('updatemetadata') && (damaged.length || stalePvUuids(loaded.vg)?.size)) {
-          commitVg(ctx, loaded, `vgck --updatemetadata ${name}`);
+        if (args.has('updatemetadata')) {
+          if (damaged.length || stalePvUuids(loaded.vg)?.size) commitVg(ctx, loaded, `vgck --updatemetadata ${name}`);
+          continue;
         }
+        // vgck_single: vg_missing_pv_count
+        const missing = loaded.vg.pvs.filter((pv) => pv.absent || pvFlaggedMissing(pv)).length;
+        if (missing) throw new CommandFailed(`The volume group is missing ${missing} physical volumes.`);
       } catch (e) {
         if (!(e instanceof CommandFailed)) throw e;
         for (const l of e.lines) ctx.out.error(l);

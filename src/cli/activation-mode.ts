@@ -31,3 +31,9 @@ export function partialRefusal(vg: VolumeGroup, lv: LogicalVolume, mode: Activat
   if (mode === 'partial' || !isPartial(vgInfo(vg), lv)) return null;
   return `Refusing activation of partial LV ${vg.name}/${lv.name}.  Use '--activationmode partial' to override.`;
 }
+
+/** _lv_refresh_suspend_resume()'s refusal: a partial LV is refreshed (active or not) only in partial mode. */
+export function refreshRefusal(vg: VolumeGroup, lv: LogicalVolume, mode: ActivationMode): string | null {
+  if (mode === 'partial' || !isPartial(vgInfo(vg), lv)) return null;
+  return `Refusing refresh of partial LV ${vg.name}/${lv.name}. Use '--activationmode partial' to override.`;
+}

@@ -34,6 +34,7 @@ const TSVM_COMMAND_OPTIONS: Record<string, OptionDef[]> = {
     { id: 'write', long: 'write', type: 'none' },
     { id: 'error', long: 'error', type: 'none' },
     { id: 'delay', long: 'delay', type: 'number' },
+    { id: 'zero', long: 'zero', type: 'none' },
     { id: 'offset', long: 'offset', type: 'string' },
     { id: 'length', long: 'length', type: 'string' },
     { id: 'after', long: 'after', type: 'number' },

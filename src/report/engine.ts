@@ -16,6 +16,8 @@ export interface OutputOptions {
   unquoted: boolean;
   rows: boolean;
   json: boolean;
+  /** --unbuffered without -O: each row as it comes, columns sized by the first row only. */
+  unbuffered?: boolean;
 }
 
 export class UnknownFieldError extends Error {
@@ -191,7 +193,8 @@ export function renderReport(fields: FieldDef[], rows: Row[], env: Env, o: Outpu
     return out;
   }
   const widths = fields.map((f) => f.width);
-  for (const c of cells) {
+  // unbuffered, libdm sizes the columns once, when the headings go out with the first row
+  for (const c of o.unbuffered ? cells.slice(0, 1) : cells) {
     for (let i = 0; i < nf; i++) if (c[i]!.length > widths[i]!) widths[i] = c[i]!.length;
   }
   const right = fields.map(rightAligned);

@@ -157,11 +157,13 @@ export async function runReport(ctx: Context, args: Args, cmd: ReportCommand): P
   };
 
   const selected = selection ? rows.filter((r) => selection!(r, env)) : rows;
-  const sorted = sortRows(selected, sortKeys, env);
+  // _report: --unbuffered without --sort prints rows as they come (libdm's unbuffered report)
+  const unbuffered = args.has('unbuffered') && !args.has('sort');
+  const sorted = unbuffered ? selected : sortRows(selected, sortKeys, env);
   const json = args.str('reportformat') === 'json';
   const lines = renderReport(fields, sorted, env, {
     headings: !args.has('noheadings'), separator: args.str('separator'), aligned: args.has('aligned'),
-    nameprefixes: args.has('nameprefixes'), unquoted: args.has('unquoted'), rows: args.has('rows'), json,
+    nameprefixes: args.has('nameprefixes'), unquoted: args.has('unquoted'), rows: args.has('rows'), json, unbuffered,
   }, base);
   for (const l of lines) ctx.out.print(l);
   return code;
