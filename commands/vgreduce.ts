@@ -81,7 +81,7 @@ export const spec: CommandSpec = {
         continue;
       }
       // vg_split_mdas with the orphan VG: what stays must keep a metadata area.
-      if (!hasMetadataAreaInUse(vg.pvs.filter((p) => p !== pv && !released.includes(p)))) {
+      if (!hasMetadataAreaInUse(vg.pvs.filter((p) => p !== pv && !released.includes(p)), true)) {
         ctx.out.error(`Cannot remove final metadata area on "${pv.name}" from "${vg.name}"`);
         rc = ECMD_FAILED;
         continue;

@@ -75,7 +75,7 @@ export const spec: CommandSpec = {
     const bad = moveLvsWithPvs(vgFrom, vgTo);
     if (bad) throw new CommandFailed(bad);
     // vg_split_mdas: each VG must keep a metadata area (the source unless it is left empty).
-    if (!vgTo.pvs.length || (vgFrom.pvs.length && (!hasMetadataAreaInUse(vgFrom.pvs) || !hasMetadataAreaInUse(vgTo.pvs)))) {
+    if (!vgTo.pvs.length || (vgFrom.pvs.length && (!hasMetadataAreaInUse(vgFrom.pvs, true) || !hasMetadataAreaInUse(vgTo.pvs, true)))) {
       throw new CommandFailed('Cannot split: Nowhere to store metadata for new Volume Group');
     }
     writeReshaped(ctx, from, to, vgTo, `vgsplit ${fromName} ${toName}`);

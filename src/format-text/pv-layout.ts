@@ -44,9 +44,12 @@ export function pvMdas(pv: PhysicalVolume): DiskLocn[] {
   return mdas;
 }
 
-/** LVM2's metadata_areas_in_use is not empty: a PV among these is present and has a metadata area. */
-export function hasMetadataAreaInUse(pvs: readonly PhysicalVolume[]): boolean {
-  return pvs.some((pv) => !pv.missing && !pv.absent && pvMdas(pv).length > 0);
+/**
+ * LVM2's metadata_areas_in_use is not empty: a PV among these is present and has an area not
+ * marked ignored (vg_write); `orIgnored`: ignored areas count too (vg_split_mdas looks at both lists).
+ */
+export function hasMetadataAreaInUse(pvs: readonly PhysicalVolume[], orIgnored = false): boolean {
+  return pvs.some((pv) => !pv.missing && !pv.absent && pvMdas(pv).some((_a, i) => orIgnored || !mdaIsIgnored(pv, i)));
 }
 
 /** Bytes from pe_start that extents may use: up to the second metadata area if there is one. */
@@ -61,4 +64,14 @@ export function mdaFields(layout: PvLayout): Pick<PhysicalVolume, 'mdaCount' | '
   if (layout.mdas.length !== 1) out.mdaCount = layout.mdas.length;
   if (layout.mdas.length && layout.mdas[0]!.size !== layout.peStart * 512 - MDA_START) out.mdaSize = layout.mdas[0]!.size;
   return out;
+}
+
+/** Whether area i of the PV is marked ignored (RAW_LOCN_IGNORED). */
+export function mdaIsIgnored(pv: PhysicalVolume, i: number): boolean {
+  return !!((pv.mdaIgnored ?? 0) & (1 << i));
+}
+
+/** pv_mda_used_count: the PV's areas not marked ignored. */
+export function pvMdaUsedCount(pv: PhysicalVolume): number {
+  return pvMdas(pv).filter((_a, i) => !mdaIsIgnored(pv, i)).length;
 }

@@ -87,7 +87,8 @@ function loadVgs(ctx: Context, names: string[]): { vgs: VolumeGroup[]; code: num
   let code = 0;
   for (const n of [...new Set(names)].sort()) {
     const l = ctx.reader.loadVg(n);
-    if (l && scanVgs(ctx, [l.vg]).length) vgs.push(l.vg);
+    const [vg] = l ? scanVgs(ctx, [l.vg]) : [];
+    if (vg) vgs.push(vg);
     else {
       ctx.out.error(`Volume group "${n}" not found`);
       ctx.out.error(`Cannot process volume group ${n}`);
@@ -160,7 +161,7 @@ export async function lvdisplay(ctx: Context, args: Args): Promise<number> {
         }
       }
     }
-    const status = await loadStatusSource(ctx, vg.lvs.some((l) => l.segments.some((s) => s.type === 'mirror')));
+    const status = await loadStatusSource(ctx, vg.lvs.some((l) => l.segments.some((s) => s.type === 'mirror' || s.type === 'raid1')));
     const monitored = (l: LogicalVolume) => status.monitored(vg, l);
     for (const lv of lvs) print(ctx, args.has('colon') ? [lvdisplayColons(info, lv)] : lvdisplayFull(info, lv, args.has('maps'), monitored));
   }

@@ -175,7 +175,7 @@ function hasMirrors(rows: Row[]): boolean {
   for (const r of rows) {
     if (!r.vg || seen.has(r.vg)) continue;
     seen.add(r.vg);
-    if (r.vg.lvs.some((lv) => lv.segments.some((s) => s.type === 'mirror'))) return true;
+    if (r.vg.lvs.some((lv) => lv.segments.some((s) => s.type === 'mirror' || s.type === 'raid1'))) return true;
   }
   return false;
 }
@@ -214,18 +214,19 @@ function collectVgRows(ctx: Context, args: Args, cmd: ReportCommand, rowType: Ro
         continue;
       }
       const loaded = ctx.reader.loadVg(name);
-      if (!loaded || !scanVgs(ctx, [loaded.vg]).length) {
+      const [vg] = loaded ? scanVgs(ctx, [loaded.vg]) : [];
+      if (!vg) {
         ctx.out.error(`Volume group "${name}" not found`);
         ctx.out.error(`Cannot process volume group ${name}`);
         code = 5;
         continue;
       }
-      if (loaded.vg.exported && rowType !== 'vg' && rowType !== 'pv') {
+      if (vg.exported && rowType !== 'vg' && rowType !== 'pv') {
         ctx.out.error(`Volume group ${name} is exported`);
         code = 5;
         continue;
       }
-      vgs.push(loaded.vg);
+      vgs.push(vg);
     }
   }
   // (process_each_lv passes over exported VGs)
