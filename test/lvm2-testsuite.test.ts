@@ -88,6 +88,13 @@ describe('lvm2-testsuite runner over its own scripts', () => {
   });
 });
 
+it('lvm segtypes lists what tsvm implements (aux have_raid asks it)', () => {
+  const out = execFileSync(join(repo, 'dist', 'tsvm'), ['lvm', 'segtypes'], {
+    encoding: 'utf8', env: { ...process.env, TSVM_SYSTEM_DIR: join(work, 'segtypes') },
+  });
+  expect(out).toBe('  linear\n  striped\n  mirror\n  raid1\n');
+});
+
 // LVM2's own scripts: only with a checkout of its test/ directory (tag v2_03_16), which CI has not.
 const lvm2 = process.env.LVM2_TEST_DIR;
 const haveLvm2 = !!lvm2 && existsSync(join(lvm2, 'shell'));

@@ -10,3 +10,6 @@ export const LVM2_SEGTYPES: readonly string[] = [
 export function isLvm2Segtype(name: string): boolean {
   return LVM2_SEGTYPES.includes(name);
 }
+
+/** The segment types tsvm implements (`lvm segtypes`), in LVM2's order. */
+export const TSVM_SEGTYPES: readonly string[] = ['linear', 'striped', 'mirror', 'raid1'];
