@@ -155,7 +155,7 @@ function rewriteAreas(ctx: Context, vg: VolumeGroup, list: Copy[]): void {
 }
 
 /** pe_start and the metadata areas, as the PV header and the area headers say. */
-function layoutOf(s: ScannedPv): Pick<PhysicalVolume, 'peStart' | 'mdaCount' | 'mdaSize' | 'mdaIgnored'> {
+export function layoutOf(s: ScannedPv): Pick<PhysicalVolume, 'peStart' | 'mdaCount' | 'mdaSize' | 'mdaIgnored'> {
   const h = s.header;
   const peStart = (h.dataAreas[0]?.offset ?? 1024 * 1024) / 512;
   const out: Pick<PhysicalVolume, 'peStart' | 'mdaCount' | 'mdaSize' | 'mdaIgnored'> = { peStart };
