@@ -1,0 +1,249 @@
+// Checksums around a multi-leg device (the mirror engine's MirrorDevice, for raid1 and disk-logged
+// mirrors): writes record the CRC of every block they change, reads verify every block and, on a
+// mismatch in a clean region, read the other legs, return the copy whose CRC matches and rewrite
+// the legs that did not match (self-healing, as ZFS does); when no leg matches, that block's read
+// fails with EIO and nothing is rewritten. In a region the write-intent bitmap marks dirty the CRCs
+// are only hints (a crash may sit between data and checksum): no repair there, and the resync
+// (fixSource) prefers the leg whose data matches them. What LVM2 lacks; dm-integrity is the nearest.
+import { DeviceIoError, type BlockDevice } from '../device/block-device.js';
+import { blockCrc } from './format.js';
+import type { ChecksumTable } from './table.js';
+
+export interface GuardLeg {
+  lv: { name: string };
+  dev: BlockDevice | null;
+  failed: string | null;
+}
+
+/** What the guard needs of the device it wraps (MirrorDevice has all of it). */
+export interface GuardedMirror {
+  readonly path: string;
+  readonly regionBytes: number;
+  size(): number;
+  liveLegs(): GuardLeg[];
+  primary(): GuardLeg | undefined;
+  /** Region r is clean (in sync, no write in flight) in the write-intent bitmap, read now. */
+  regionClean(r: number): boolean;
+  /** fn holding the LV's I/O lock (re-entrant). */
+  withLock<T>(fn: () => T): T;
+  failLeg(leg: GuardLeg, e: unknown): void;
+}
+
+/** A block read back from some leg whose CRC did not match; `healed` lists the legs rewritten. */
+export interface HealEvent {
+  block: number;
+  region: number;
+  bad: string[];
+  healed: boolean;
+}
+
+/** The read of a block no leg holds correctly: EIO, for that block only. */
+export class ChecksumError extends Error {
+  readonly code = 'EIO';
+  constructor(readonly path: string, readonly offset: number) {
+    super(`checksum mismatch on every leg of ${path} at offset ${offset}`);
+  }
+}
+
+export class ChecksumGuard {
+  readonly blockBytes: number;
+  readonly blocksPerRegion: number;
+  /** Blocks found bad by reads since this guard was opened (for tests and reports). */
+  readonly heals: HealEvent[] = [];
+
+  constructor(private readonly m: GuardedMirror, readonly table: ChecksumTable, private readonly onHeal?: (ev: HealEvent) => void) {
+    const g = table.geometry;
+    if (g.regionBytes !== m.regionBytes) throw new Error(`Internal error: checksum table of ${m.path} has region ${g.regionBytes}, not ${m.regionBytes}`);
+    this.blockBytes = g.blockBytes;
+    this.blocksPerRegion = g.blocksPerRegion;
+  }
+
+  /** Byte range of block b. */
+  private span(b: number): [number, number] {
+    return [b * this.blockBytes, Math.min((b + 1) * this.blockBytes, this.m.size())];
+  }
+
+  private where(b: number): [number, number] {
+    const r = Math.floor(b / this.blocksPerRegion);
+    return [r, b - r * this.blocksPerRegion];
+  }
+
+  /**
+   * Verify what was read from the primary into buf (at LV offset `offset`); blocks that do not
+   * match are replaced in buf by a matching copy (and their bad legs rewritten), or EIO.
+   */
+  verifyRead(buf: Uint8Array, offset: number): void {
+    if (!buf.length) return;
+    const B = this.blockBytes;
+    const end = offset + buf.length;
+    let rec: Uint32Array | null = null;
+    let recR = -1;
+    for (let b = Math.floor(offset / B); b * B < end; b++) {
+      const [r, i] = this.where(b);
+      if (r !== recR) {
+        rec = this.table.record(r);
+        recR = r;
+      }
+      const e = rec![i]!;
+      if (!e) continue;
+      const [s, t] = this.span(b);
+      const whole = s >= offset && t <= end;
+      const data = whole ? buf.subarray(s - offset, t - offset) : this.readPrimary(s, t);
+      if (blockCrc(data) === e) continue;
+      const good = this.resolve(b, data);
+      if (!good) continue;
+      const from = Math.max(s, offset);
+      const to = Math.min(t, end);
+      buf.set(good.subarray(from - s, to - s), from - offset);
+      rec = null;
+      recR = -1;
+    }
+  }
+
+  private readPrimary(s: number, t: number): Buffer {
+    const p = this.m.primary();
+    if (!p) throw new DeviceIoError(this.m.path, 'read', s, new Error('no live leg'));
+    const tmp = Buffer.alloc(t - s);
+    p.dev!.readAt(tmp, s);
+    return tmp;
+  }
+
+  /**
+   * Block b read as `seen` does not match its CRC. Another process may have written it (reload), or
+   * its region may be dirty (CRCs are hints there: keep what was read). Otherwise, under the LV
+   * lock, look at every leg: a matching copy is returned and written over the others.
+   */
+  private resolve(b: number, seen: Uint8Array): Buffer | null {
+    const [r, i] = this.where(b);
+    const e = this.table.reload(r)[i]!;
+    if (!e || blockCrc(seen) === e || !this.m.regionClean(r)) return null;
+    return this.m.withLock(() => {
+      const e2 = this.table.reload(r)[i]!;
+      if (!e2 || !this.m.regionClean(r)) return null;
+      const [s, t] = this.span(b);
+      const copies = this.readLegs(s, t);
+      const good = copies.find((c) => blockCrc(c.data) === e2);
+      const bad = copies.filter((c) => c !== good && blockCrc(c.data) !== e2);
+      const ev: HealEvent = { block: b, region: r, bad: bad.map((c) => c.leg.lv.name), healed: false };
+      if (good) {
+        this.rewrite(bad.map((c) => c.leg), good.data, s);
+        ev.healed = bad.length > 0;
+      }
+      this.heals.push(ev);
+      this.onHeal?.(ev);
+      if (!good) throw new DeviceIoError(this.m.path, 'read', s, new ChecksumError(this.m.path, s));
+      return good.data;
+    });
+  }
+
+  /** Bytes [s, t) of every live leg (a leg that fails the read is dropped, as the mirror engine does). */
+  readLegs(s: number, t: number): Array<{ leg: GuardLeg; data: Buffer }> {
+    const out: Array<{ leg: GuardLeg; data: Buffer }> = [];
+    for (const leg of this.m.liveLegs()) {
+      const data = Buffer.alloc(t - s);
+      try {
+        leg.dev!.readAt(data, s);
+        out.push({ leg, data });
+      } catch (e) {
+        if (!(e instanceof DeviceIoError)) throw e;
+        this.m.failLeg(leg, e);
+      }
+    }
+    return out;
+  }
+
+  /** Write `data` at `offset` over each of `legs`, flushed. */
+  rewrite(legs: GuardLeg[], data: Uint8Array, offset: number): void {
+    for (const leg of legs) {
+      if (leg.failed) continue;
+      try {
+        leg.dev!.writeAt(data, offset);
+        leg.dev!.flush();
+      } catch (e) {
+        if (!(e instanceof DeviceIoError)) throw e;
+        this.m.failLeg(leg, e);
+      }
+    }
+  }
+
+  /**
+   * A write of buf at `offset` is about to go to the legs (LV lock held, regions marked dirty):
+   * record the CRC of every block it changes. A block written in part is read first (from a leg
+   * whose copy matches its CRC when the primary's does not) and its CRC taken over the merge.
+   */
+  noteWrite(buf: Uint8Array, offset: number): void {
+    if (!buf.length) return;
+    const B = this.blockBytes;
+    const end = offset + buf.length;
+    let rec: Uint32Array | null = null;
+    let recR = -1;
+    for (let b = Math.floor(offset / B); b * B < end; b++) {
+      const [r, i] = this.where(b);
+      if (r !== recR) {
+        rec = this.table.forUpdate(r);
+        recR = r;
+      }
+      const [s, t] = this.span(b);
+      if (s >= offset && t <= end) {
+        rec![i] = blockCrc(buf.subarray(s - offset, t - offset));
+        continue;
+      }
+      const old = this.oldBlock(s, t, rec![i]!);
+      const from = Math.max(s, offset);
+      old.set(buf.subarray(from - offset, Math.min(t, end) - offset), from - s);
+      rec![i] = blockCrc(old);
+    }
+  }
+
+  /** The current content of block [s, t): a leg's copy matching `e` when there is one, else the primary's. */
+  private oldBlock(s: number, t: number, e: number): Buffer {
+    const p = this.readPrimary(s, t);
+    if (!e || blockCrc(p) === e) return p;
+    return this.readLegs(s, t).find((c) => blockCrc(c.data) === e)?.data ?? p;
+  }
+
+  /**
+   * Copy of region r about to be written from `src` (resync, LV lock held), its bytes in `buf`:
+   * blocks of buf whose CRC does not match are taken from a leg whose copy matches, when one does
+   * (they are returned: `src` itself needs them too); then the region's CRCs become those of buf.
+   */
+  fixSource(r: number, buf: Buffer, src: GuardLeg): number[] {
+    const B = this.blockBytes;
+    const base = r * this.m.regionBytes;
+    const rec = this.table.forUpdate(r);
+    const patched: number[] = [];
+    for (let i = 0; i < this.blocksPerRegion && base + i * B < base + buf.length; i++) {
+      const part = buf.subarray(i * B, Math.min(buf.length, (i + 1) * B));
+      const c = blockCrc(part);
+      const e = rec[i]!;
+      if (e && c !== e) {
+        const s = base + i * B;
+        const other = this.readLegs(s, s + part.length).find((x) => x.leg !== src && blockCrc(x.data) === e);
+        if (other) {
+          part.set(other.data);
+          patched.push(i);
+          continue;
+        }
+      }
+      rec[i] = c;
+    }
+    return patched;
+  }
+
+  /** Write the changed CRCs to every copy of the table (before the regions are marked clean). */
+  persist(): void {
+    this.table.persist();
+  }
+
+  get dirty(): boolean {
+    return this.table.dirty;
+  }
+
+  discard(): void {
+    this.table.discard();
+  }
+
+  close(): void {
+    this.table.close();
+  }
+}
