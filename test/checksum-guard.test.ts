@@ -36,7 +36,7 @@ const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
 
 function mirror(): GuardedMirror {
   return {
-    path: 'vg/lv', regionBytes: REGION, size: () => SIZE,
+    path: 'vg/lv', regionBytes: REGION, writable: true, size: () => SIZE,
     liveLegs: () => legs.filter((l) => !l.failed), primary: () => legs.find((l) => !l.failed),
     regionClean: (r) => !dirty.has(r), withLock: (fn) => fn(),
     failLeg: (l, e) => { l.failed = String(e); },
@@ -88,7 +88,7 @@ describe('checksum guard', () => {
     const got = Buffer.alloc(MiB);
     guard.verifyRead(readFrom(0, got, 0), 0);
     expect(md5(got)).toBe(md5(data.subarray(0, MiB)));
-    expect(guard.heals).toEqual([{ block: 5, region: 0, bad: ['rimage_0'], healed: true }]);
+    expect(guard.heals).toEqual([{ block: 5, region: 0, bad: ['rimage_0'], source: 'rimage_1', healed: true }]);
     expect(md5(readFileSync(join(dir, 'rimage_0')))).toBe(md5(data));
     expect(md5(readFileSync(join(dir, 'rimage_1')))).toBe(md5(data));
   });

@@ -19,6 +19,8 @@ export interface GuardLeg {
 export interface GuardedMirror {
   readonly path: string;
   readonly regionBytes: number;
+  /** Bad copies are rewritten only through a writable device. */
+  readonly writable: boolean;
   size(): number;
   liveLegs(): GuardLeg[];
   primary(): GuardLeg | undefined;
@@ -34,6 +36,8 @@ export interface HealEvent {
   block: number;
   region: number;
   bad: string[];
+  /** The leg whose copy matched (and was written over the bad ones); none: the read failed. */
+  source?: string;
   healed: boolean;
 }
 
@@ -126,6 +130,7 @@ export class ChecksumGuard {
       const bad = copies.filter((c) => c !== good && blockCrc(c.data) !== e2);
       const ev: HealEvent = { block: b, region: r, bad: bad.map((c) => c.leg.lv.name), healed: false };
       if (good) {
+        ev.source = good.leg.lv.name;
         this.rewrite(bad.map((c) => c.leg), good.data, s);
         ev.healed = bad.length > 0;
       }
@@ -154,6 +159,7 @@ export class ChecksumGuard {
 
   /** Write `data` at `offset` over each of `legs`, flushed. */
   rewrite(legs: GuardLeg[], data: Uint8Array, offset: number): void {
+    if (!this.m.writable) return;
     for (const leg of legs) {
       if (leg.failed) continue;
       try {
@@ -228,6 +234,18 @@ export class ChecksumGuard {
       rec[i] = c;
     }
     return patched;
+  }
+
+  /** Blocks `blocks` (of the region at `base`, as in fixSource) of `buf` written over `leg`; returns bytes written. */
+  rewriteBlocks(leg: GuardLeg, buf: Buffer, base: number, blocks: number[]): number {
+    const B = this.blockBytes;
+    let n = 0;
+    for (const i of blocks) {
+      const part = buf.subarray(i * B, Math.min(buf.length, (i + 1) * B));
+      this.rewrite([leg], part, base + i * B);
+      n += part.length;
+    }
+    return n;
   }
 
   /** Write the changed CRCs to every copy of the table (before the regions are marked clean). */
