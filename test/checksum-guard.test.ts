@@ -11,6 +11,7 @@ import { DeviceIoError } from '../src/device/block-device.js';
 import { ChecksumTable } from '../src/checksum/table.js';
 import { ChecksumGuard, ChecksumError, type GuardLeg, type GuardedMirror } from '../src/checksum/guard.js';
 import { chooseBlockShift, recordOffset, tableBytes } from '../src/checksum/format.js';
+import { judgeRegion, repairRegion } from '../src/checksum/scrub.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -180,6 +181,59 @@ describe('checksum guard', () => {
     expect(chooseBlockShift(region, 200 * 512, 3 * MiB)).toBe(19);
     expect(chooseBlockShift(region, 10_000_000, 3 * MiB)).toBe(null);
     expect(tableBytes({ blockShift: 12, regionSize: region, nrRegions: 1 })).toBe(4096 + 4 + 4 * 512);
+  });
+});
+
+describe('check and repair by checksums', () => {
+  const copiesOf = (r: number) => legs.map((l) => {
+    const b = Buffer.alloc(REGION);
+    l.dev!.readAt(b, r * REGION);
+    return b;
+  });
+
+  it('names the bad leg of each block and repairs each from a copy whose CRC is right', () => {
+    const data = randomBytes(SIZE);
+    write(data, 0);
+    guard.persist();
+    open();
+    flip(join(dir, 'rimage_0'), REGION + 2 * 4096 + 1);
+    flip(join(dir, 'rimage_1'), REGION + 7 * 4096 + 1);
+    const f = judgeRegion(guard, 1, copiesOf(1));
+    expect(f.badLegs).toEqual([0, 1]);
+    expect(f.blocks).toEqual([
+      { index: 2, bad: [0], source: 1, unrecorded: false },
+      { index: 7, bad: [1], source: 0, unrecorded: false },
+    ]);
+    expect(repairRegion(guard, f, copiesOf(1), legs)).toBe(2 * 4096);
+    for (const l of legs) expect(md5(readFileSync(join(dir, l.lv.name)))).toBe(md5(data));
+    expect(judgeRegion(guard, 1, copiesOf(1)).blocks).toEqual([]);
+    expect(judgeRegion(guard, 0, copiesOf(0)).blocks).toEqual([]);
+  });
+
+  it('leaves a block wrong on every leg as it is', () => {
+    write(randomBytes(SIZE), 0);
+    guard.persist();
+    for (const l of legs) flip(join(dir, l.lv.name), 3 * 4096);
+    const before = legs.map((l) => md5(readFileSync(join(dir, l.lv.name))));
+    const f = judgeRegion(guard, 0, copiesOf(0));
+    expect(f).toMatchObject({ badLegs: [0, 1], lost: 1, blocks: [{ index: 3, bad: [0, 1], source: null }] });
+    expect(repairRegion(guard, f, copiesOf(0), legs)).toBe(0);
+    expect(legs.map((l) => md5(readFileSync(join(dir, l.lv.name))))).toEqual(before);
+  });
+
+  it('judges unrecorded blocks by the primary, as dm-raid does, and records the CRCs it learns', () => {
+    const data = randomBytes(REGION);
+    for (const l of legs) l.dev!.writeAt(data, 0);
+    legs[1]!.dev!.writeAt(Buffer.from('other'), 5 * 4096);
+    const f = judgeRegion(guard, 0, copiesOf(0));
+    expect(f.blocks).toEqual([{ index: 5, bad: [1], source: 0, unrecorded: true }]);
+    repairRegion(guard, f, copiesOf(0), legs);
+    guard.persist();
+    open();
+    flip(join(dir, 'rimage_0'), 5 * 4096 + 9);
+    flip(join(dir, 'rimage_1'), 6 * 4096 + 9);
+    const g = judgeRegion(guard, 0, copiesOf(0));
+    expect(g.blocks.map((b) => [b.index, b.bad, b.source, b.unrecorded])).toEqual([[5, [0], 1, false], [6, [1], 0, false]]);
   });
 });
 
