@@ -46,7 +46,7 @@ for ((i = 1; i <= RUNS; i++)); do
   rcsum+=("$(elapsed $TSVM dd if=/dev/csvg/csum of=/dev/null bs=1M count="$COUNT")")
 done
 # The LV with checksums really has them: a block rotten on its primary is read back right.
-heals=$(cat "$TSVM_SYSTEM_DIR"/mirror/*.heals.json 2>/dev/null | wc -c)
+heals=$( (cat "$TSVM_SYSTEM_DIR"/mirror/*.heals.json 2>/dev/null || true) | wc -c)
 wp=$(printf '%s\n' "${wplain[@]}" | median) wc=$(printf '%s\n' "${wcsum[@]}" | median)
 rp=$(printf '%s\n' "${rplain[@]}" | median) rc=$(printf '%s\n' "${rcsum[@]}" | median)
 mibs() { echo "$COUNT / $1" | bc -l | xargs printf '%.0f'; }

@@ -79,28 +79,26 @@ export class ChecksumGuard {
   verifyRead(buf: Uint8Array, offset: number): void {
     if (!buf.length) return;
     const B = this.blockBytes;
+    const bpr = this.blocksPerRegion;
     const end = offset + buf.length;
-    let rec: Uint32Array | null = null;
-    let recR = -1;
-    for (let b = Math.floor(offset / B); b * B < end; b++) {
-      const [r, i] = this.where(b);
-      if (r !== recR) {
-        rec = this.table.record(r);
-        recR = r;
+    const size = this.m.size();
+    for (let b = Math.floor(offset / B); b * B < end; ) {
+      const r = Math.floor(b / bpr);
+      const rec = this.table.record(r);
+      const stop = Math.min((r + 1) * bpr, Math.ceil(end / B));
+      for (; b < stop; b++) {
+        const e = rec[b - r * bpr]!;
+        if (!e) continue;
+        const s = b * B;
+        const t = Math.min(s + B, size);
+        const whole = s >= offset && t <= end;
+        const data = whole ? buf.subarray(s - offset, t - offset) : this.readPrimary(s, t);
+        if (blockCrc(data) === e) continue;
+        const good = this.resolve(b, data);
+        if (!good) continue;
+        const from = Math.max(s, offset);
+        buf.set(good.subarray(from - s, Math.min(t, end) - s), from - offset);
       }
-      const e = rec![i]!;
-      if (!e) continue;
-      const [s, t] = this.span(b);
-      const whole = s >= offset && t <= end;
-      const data = whole ? buf.subarray(s - offset, t - offset) : this.readPrimary(s, t);
-      if (blockCrc(data) === e) continue;
-      const good = this.resolve(b, data);
-      if (!good) continue;
-      const from = Math.max(s, offset);
-      const to = Math.min(t, end);
-      buf.set(good.subarray(from - s, to - s), from - offset);
-      rec = null;
-      recR = -1;
     }
   }
 
@@ -180,24 +178,25 @@ export class ChecksumGuard {
   noteWrite(buf: Uint8Array, offset: number): void {
     if (!buf.length) return;
     const B = this.blockBytes;
+    const bpr = this.blocksPerRegion;
     const end = offset + buf.length;
-    let rec: Uint32Array | null = null;
-    let recR = -1;
-    for (let b = Math.floor(offset / B); b * B < end; b++) {
-      const [r, i] = this.where(b);
-      if (r !== recR) {
-        rec = this.table.forUpdate(r);
-        recR = r;
+    const size = this.m.size();
+    for (let b = Math.floor(offset / B); b * B < end; ) {
+      const r = Math.floor(b / bpr);
+      const rec = this.table.forUpdate(r);
+      const stop = Math.min((r + 1) * bpr, Math.ceil(end / B));
+      for (; b < stop; b++) {
+        const s = b * B;
+        const t = Math.min(s + B, size);
+        if (s >= offset && t <= end) {
+          rec[b - r * bpr] = blockCrc(buf.subarray(s - offset, t - offset));
+          continue;
+        }
+        const old = this.oldBlock(s, t, rec[b - r * bpr]!);
+        const from = Math.max(s, offset);
+        old.set(buf.subarray(from - offset, Math.min(t, end) - offset), from - s);
+        rec[b - r * bpr] = blockCrc(old);
       }
-      const [s, t] = this.span(b);
-      if (s >= offset && t <= end) {
-        rec![i] = blockCrc(buf.subarray(s - offset, t - offset));
-        continue;
-      }
-      const old = this.oldBlock(s, t, rec![i]!);
-      const from = Math.max(s, offset);
-      old.set(buf.subarray(from - offset, Math.min(t, end) - offset), from - s);
-      rec![i] = blockCrc(old);
     }
   }
 
