@@ -46,7 +46,7 @@ async function build(ctx: Context): Promise<Node[]> {
   };
   /** The LVs stacked on `lv` (the mirror over an image or log), up to the top LV. */
   const above = (vg: VolumeGroup, lv: LogicalVolume): Node[] => {
-    const users = vg.lvs.filter((u) => u.segments.some((s) => s.mirrorLog === lv.name || s.areas.some((a) => a.kind === 'lv' && a.lvName === lv.name)));
+    const users = vg.lvs.filter((u) => u.segments.some((s) => s.mirrorLog === lv.name || !!s.metaAreas?.includes(lv.name) || s.areas.some((a) => a.kind === 'lv' && a.lvName === lv.name)));
     return users.map((u) => ({ ...lvNode(vg, u), children: above(vg, u) }));
   };
   const onPv = (vg: VolumeGroup, pv: PhysicalVolume): Node[] =>

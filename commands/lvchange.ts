@@ -9,7 +9,7 @@ import { CommandFailed, ECMD_FAILED, InvalidCommandLine } from '../src/cli/error
 import { noMatchingSyntaxLines } from '../src/cli/help.js';
 import { groupLvArgs, readVgForUpdate } from '../src/cli/toollib.js';
 import type { AllocPolicy, LogicalVolume, VolumeGroup } from '../src/model/types.js';
-import { findLv, isMirror, isMirrorImage, isMirrorLog, lvTree } from '../src/model/vg-query.js';
+import { findLv, isMirrorImage, isMirrorLike, isMirrorLog, lvTree } from '../src/model/vg-query.js';
 import type { LoadedVg } from '../src/store/metadata-store.js';
 import { commitAndKeep, displayLvName, printer } from '../src/lv/common.js';
 import { monitorOnActivation, setMonitoring } from '../src/mirror/monitoring.js';
@@ -121,7 +121,7 @@ async function changeActivation(ctx: Context, args: Args, loaded: LoadedVg, lv: 
     const mod = await import('../src/pvmove/activation.js');
     mod.pvmoveActivationChanged(ctx.systemDir, loaded.vg, changed, active);
   }
-  if (isMirror(lv)) {
+  if (isMirrorLike(lv)) {
     const mod: ActivationModule = await import('../src/mirror/activation.js');
     await mod.mirrorActivationChanged(ctx, loaded.vg, lv, active);
   }

@@ -8,7 +8,7 @@ import { CommandFailed, ECMD_FAILED, InvalidCommandLine } from '../src/cli/error
 import { noMatchingSyntaxLines } from '../src/cli/help.js';
 import { commitVg, groupLvArgs, readVgForUpdate, type LvArgGroup } from '../src/cli/toollib.js';
 import type { LogicalVolume, VolumeGroup } from '../src/model/types.js';
-import { findLv, isMirror, isMirrorImage, isMirrorLog, lvTree } from '../src/model/vg-query.js';
+import { findLv, isMirrorImage, isMirrorLike, isMirrorLog, isRaidImage, lvTree, metaUser } from '../src/model/vg-query.js';
 import { displayLvName, printer } from '../src/lv/common.js';
 import { checkNotInUse } from '../src/nbd/in-use.js';
 
@@ -19,6 +19,9 @@ function checkRemovable(ctx: Context, vg: VolumeGroup, lv: LogicalVolume, prompt
   if (lv.flags.includes('LOCKED')) throw new CommandFailed(`Can't remove locked logical volume ${displayLvName(vg, lv)}.`);
   if (isMirrorImage(vg, lv)) throw new CommandFailed(`Can't remove logical volume ${displayLvName(vg, lv)} used by a mirror.`);
   if (isMirrorLog(vg, lv)) throw new CommandFailed(`Can't remove logical volume ${displayLvName(vg, lv)} used as mirror log.`);
+  if (isRaidImage(vg, lv) || metaUser(vg, lv.name)) {
+    throw new CommandFailed(`Can't remove logical volume ${displayLvName(vg, lv)} used as RAID device.`);
+  }
   if (lv.active && lv.visible) checkNotInUse(ctx.systemDir, lv.uuid, displayLvName(vg, lv));
   if (lv.active && lv.visible && prompt) {
     if (!ctx.yesNo(`Do you really want to remove active logical volume ${displayLvName(vg, lv)}? [y/n]: `)) {
@@ -48,7 +51,7 @@ async function removeInVg(ctx: Context, t: LvArgGroup, prompt: boolean, say: (l:
     }
   }
   if (!chosen.length) return rc;
-  const mirrors = chosen.filter(isMirror);
+  const mirrors = chosen.filter(isMirrorLike);
   const gone = new Set(chosen.flatMap((lv) => lvTree(vg, lv)).map((l) => l.uuid));
   const before = { ...vg, lvs: [...vg.lvs] };
   vg.lvs = vg.lvs.filter((l) => !gone.has(l.uuid));

@@ -96,6 +96,7 @@ export function renameInVg(vg: VolumeGroup, oldName: string, newName: string): v
     for (const seg of l.segments) {
       for (const a of seg.areas) if (a.kind === 'lv' && renames.has(a.lvName)) a.lvName = renames.get(a.lvName)!;
       if (seg.mirrorLog && renames.has(seg.mirrorLog)) seg.mirrorLog = renames.get(seg.mirrorLog)!;
+      if (seg.metaAreas) seg.metaAreas = seg.metaAreas.map((m) => renames.get(m) ?? m);
     }
     if (to) l.name = to;
   }

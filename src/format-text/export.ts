@@ -63,7 +63,7 @@ function pvBlock(vg: VolumeGroup, pv: PhysicalVolume, i: number): string {
 function lvStatus(lv: LogicalVolume): string {
   let s = lv.writable ? '["READ", "WRITE"' : '["READ"';
   if (lv.visible) s += ', "VISIBLE"';
-  if (lv.flags.length) for (const flag of ['LOCKED', 'NOTSYNCED', 'REBUILD'] as const) if (lv.flags.includes(flag)) s += `, "${flag}"`;
+  if (lv.flags.length) for (const flag of ['LOCKED', 'NOTSYNCED', 'REBUILD', 'WRITEMOSTLY'] as const) if (lv.flags.includes(flag)) s += `, "${flag}"`;
   return s + ']';
 }
 
@@ -82,6 +82,7 @@ function lvBlock(lv: LogicalVolume, pvNames: Map<string, string>): string {
 
 function segmentBlock(seg: LvSegment, n: number, pvNames: Map<string, string>): string {
   let s = `segment${n} {\nstart_extent = ${seg.startLe}\nextent_count = ${seg.extentCount}\n\ntype = "${seg.type}"\n`;
+  if (seg.type === 'raid1') return s + raid1Block(seg);
   if (seg.type === 'mirror') {
     s += `mirror_count = ${seg.areas.length}\n`;
     if (seg.mirrorLog) s += `mirror_log = ${quote(seg.mirrorLog)}\n`;
@@ -96,6 +97,21 @@ function segmentBlock(seg: LvSegment, n: number, pvNames: Map<string, string>): 
   seg.areas.forEach((a, i) => {
     s += a.kind === 'pv' ? `"${pvNames.get(a.pvUuid)}", ${a.pe}` : `"${a.lvName}", ${a.le}`;
     s += i === last ? '\n' : ',\n';
+  });
+  return s + ']\n}\n';
+}
+
+/** lib/raid/raid.c _raid_text_export_raid: device_count, region_size, rates, then rmeta/rimage pairs. */
+function raid1Block(seg: LvSegment): string {
+  let s = `device_count = ${seg.areas.length}\n`;
+  if (seg.regionSize) s += `region_size = ${seg.regionSize}\n`;
+  if (seg.writebehind) s += `writebehind = ${seg.writebehind}\n`;
+  if (seg.minRecoveryRate) s += `min_recovery_rate = ${seg.minRecoveryRate}\n`;
+  if (seg.maxRecoveryRate) s += `max_recovery_rate = ${seg.maxRecoveryRate}\n`;
+  s += '\nraids = [\n';
+  const last = seg.areas.length - 1;
+  seg.areas.forEach((a, i) => {
+    s += `"${seg.metaAreas![i]}", "${(a as { lvName: string }).lvName}"${i === last ? '' : ','}\n`;
   });
   return s + ']\n}\n';
 }

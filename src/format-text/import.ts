@@ -106,10 +106,35 @@ function importSegment(lvName: string, s: ConfigSection, pvUuids: Map<string, st
       ...base, type, stripeSize: 0, regionSize: num(s, 'region_size', 0), mirrorLog: str(s, 'mirror_log', '') || null, areas: a,
     };
   }
+  if (type === 'raid1') return raid1Segment(lvName, s, base);
   throw new MetadataImportError(`Segment type ${type} of LV ${lvName} is not supported by tsvm.`);
 }
 
-const LV_STATUS: LvStatusFlag[] = ['LOCKED', 'NOTSYNCED', 'REBUILD'];
+/** lib/raid/raid.c _raid_text_import: `raids = [ "rmeta_0", "rimage_0", ... ]` pairs, device_count, rates. */
+function raid1Segment(lvName: string, s: ConfigSection, base: { startLe: number; extentCount: number }): LvSegment {
+  const list = s.entries.get('raids');
+  if (!Array.isArray(list) || list.length % 2 || list.some((v) => typeof v !== 'string')) {
+    throw new MetadataImportError(`Couldn't find RAID array for segment ${lvName}.`);
+  }
+  const names = list as string[];
+  const metaAreas: string[] = [];
+  const a: SegmentArea[] = [];
+  for (let i = 0; i < names.length; i += 2) {
+    metaAreas.push(names[i]!);
+    a.push({ kind: 'lv', lvName: names[i + 1]!, le: 0 });
+  }
+  if (a.length !== num(s, 'device_count', a.length)) throw new MetadataImportError(`Segment device count mismatch in ${lvName}`);
+  const seg: LvSegment = { ...base, type: 'raid1', stripeSize: 0, regionSize: num(s, 'region_size', 0), mirrorLog: null, areas: a, metaAreas };
+  const wb = num(s, 'writebehind', 0);
+  const min = num(s, 'min_recovery_rate', 0);
+  const max = num(s, 'max_recovery_rate', 0);
+  if (wb) seg.writebehind = wb;
+  if (min) seg.minRecoveryRate = min;
+  if (max) seg.maxRecoveryRate = max;
+  return seg;
+}
+
+const LV_STATUS: LvStatusFlag[] = ['LOCKED', 'NOTSYNCED', 'REBUILD', 'WRITEMOSTLY'];
 
 function importLv(name: string, s: ConfigSection, pvUuids: Map<string, string>): LogicalVolume {
   const status = strs(s, 'status');

@@ -188,7 +188,7 @@ function watchesLayout(vg: VolumeGroup, lv: LogicalVolume, opts: OpenLvOptions):
  */
 export async function openLvAsync(env: IoEnv, vg: VolumeGroup, lv: LogicalVolume, opts: OpenLvOptions): Promise<LvDevice> {
   checkOpen(vg, lv, opts);
-  if (watchesLayout(vg, lv, opts) || usesSegmentType(vg, lv, 'mirror')) await loadSegmentIo('mirror');
+  if (watchesLayout(vg, lv, opts) || usesSegmentType(vg, lv, 'mirror') || usesSegmentType(vg, lv, 'raid1')) await loadSegmentIo('mirror');
   return openLv(env, vg, lv, opts);
 }
 

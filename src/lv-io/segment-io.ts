@@ -1,5 +1,5 @@
 // The seam between LV I/O and segment types it does not implement itself. The mirror engine
-// (src/mirror/register.ts) registers a factory for 'mirror'; openLv calls it per mirror segment
+// (src/mirror/register.ts) registers a factory for 'mirror' and 'raid1'; openLv calls it per mirror segment
 // with offsets relative to the segment start (segOffset 0 = the segment's first LE).
 import type { LogicalVolume, LvSegment, VolumeGroup } from '../model/types.js';
 import type { IoEnv } from './io-env.js';
@@ -13,7 +13,7 @@ export interface SegmentIo {
   idle?(): void;
 }
 
-export type SegmentIoType = 'mirror';
+export type SegmentIoType = 'mirror' | 'raid1';
 export type SegmentIoFactory = (env: IoEnv, vg: VolumeGroup, lv: LogicalVolume, seg: LvSegment) => SegmentIo;
 
 const factories = new Map<SegmentIoType, SegmentIoFactory>();
@@ -47,6 +47,9 @@ export function lvWatcherFactory(): LvWatcherFactory | undefined {
 export async function loadSegmentIo(type: SegmentIoType): Promise<void> {
   if (factories.has(type)) return;
   // A literal specifier, so that a bundler (scripts/build-snapshot.mjs) sees the module.
-  const loaders: Record<SegmentIoType, () => Promise<unknown>> = { mirror: () => import('../mirror/register.js') };
+  const loaders: Record<SegmentIoType, () => Promise<unknown>> = {
+    mirror: () => import('../mirror/register.js'),
+    raid1: () => import('../mirror/register.js'),
+  };
   await loaders[type]();
 }

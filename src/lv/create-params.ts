@@ -8,7 +8,7 @@ import { noMatchingSyntaxLines } from '../cli/help.js';
 import { vgNameArg } from '../cli/toollib.js';
 import type { AllocPolicy } from '../model/types.js';
 import { lvNameRestriction, nameError } from '../model/names.js';
-import { DEFAULT_MIRROR_MAX_IMAGES, DEFAULT_STRIPE_SIZE } from '../model/defaults.js';
+import { DEFAULT_MIRROR_MAX_IMAGES, DEFAULT_RAID1_MAX_IMAGES, DEFAULT_STRIPE_SIZE } from '../model/defaults.js';
 import { usageError } from './common.js';
 import { displaySize } from '../model/units.js';
 
@@ -47,6 +47,9 @@ export interface CreateParams {
   /** --monitor y|n for the new LV's activation, unless --ignoremonitoring. */
   monitor?: string;
   pvArgs: string[];
+  /** raid: --minrecoveryrate / --maxrecoveryrate in kiB/sec/disk. */
+  minRecoveryRate?: number;
+  maxRecoveryRate?: number;
 }
 
 function segtypeOf(ctx: Context, args: Args): { segtype: CreateParams['segtype']; name: string; onlyLinear: boolean } {
@@ -191,8 +194,17 @@ function readMirror(ctx: Context, args: Args, p: CreateParams): void {
   if (p.segtype === 'mirror' && p.mirrors > DEFAULT_MIRROR_MAX_IMAGES) {
     throw usageError(ctx.cmd, `Only up to ${DEFAULT_MIRROR_MAX_IMAGES} mirrors in mirror supported currently.`);
   }
+  if (p.segtypeName === 'raid1' && p.mirrors > DEFAULT_RAID1_MAX_IMAGES) {
+    throw usageError(ctx.cmd, `Only up to ${DEFAULT_RAID1_MAX_IMAGES} mirrors in raid1 supported currently.`);
+  }
   p.nosync = args.has('nosync');
   p.regionSize = args.size('regionsize')?.sectors;
+  if (p.segtype === 'raid') {
+    // _read_raid_params(): rates are recorded in kiB/sec/disk
+    p.minRecoveryRate = Math.floor((args.size('minrecoveryrate')?.sectors ?? 0) / 2);
+    p.maxRecoveryRate = Math.floor((args.size('maxrecoveryrate')?.sectors ?? 0) / 2);
+    if (p.minRecoveryRate > p.maxRecoveryRate) throw usageError(ctx.cmd, 'Minimum recovery rate cannot be higher than maximum.');
+  }
   if (p.segtype === 'mirror') {
     const corelog = args.has('corelog');
     const log = args.str('mirrorlog');
@@ -215,6 +227,9 @@ const COMMON_FOR_ALL = [
   'extents', 'size', 'stripes', 'stripesize',
 ];
 
+/** LVM2 RAID_ARGS (tools/lvcreate.c). */
+const RAID_ARGS = ['maxrecoveryrate', 'minrecoveryrate', 'raidintegrity', 'raidintegritymode', 'raidintegrityblocksize'];
+
 /** Everything lvcreate checks before it reads the VG. */
 export function readCreateParams(ctx: Context, args: Args): CreateParams {
   const st = segtypeOf(ctx, args);
@@ -232,6 +247,12 @@ export function readCreateParams(ctx: Context, args: Args): CreateParams {
       'is unsupported with mirrors', ctx.cmd);
   } else {
     for (const o of ['corelog', 'mirrorlog']) if (args.has(o)) throw usageError(ctx.cmd, `Option --${o} is supported only with mirrors.`);
+  }
+  if (st.segtype === 'raid') {
+    optionOutside(args, [...COMMON_FOR_ALL, 'nosync', 'regionsize', 'major', 'minor', 'persistent', 'maxrecoveryrate', 'minrecoveryrate',
+      'raidintegrity', 'raidintegritymode', 'raidintegrityblocksize', 'wipesignatures', 'zero'], 'is unsupported with raids', ctx.cmd);
+  } else {
+    for (const o of RAID_ARGS) if (args.has(o)) throw usageError(ctx.cmd, `Option --${o} is supported only with raids.`);
   }
   if (st.segtype !== 'mirror' && st.segtype !== 'raid') {
     for (const o of ['nosync', 'regionsize']) {

@@ -93,8 +93,8 @@ export async function createLv(ctx: Context, p: CreateParams, say: (l: string) =
     p.readAhead = p.readAhead < PAGE_SECTORS ? PAGE_SECTORS : Math.floor(p.readAhead / PAGE_SECTORS) * PAGE_SECTORS;
     ctx.out.warn(`WARNING: Overriding readahead to ${p.readAhead} sectors, a multiple of ${PAGE_SECTORS / 2}K page size.`);
   }
-  if (p.segtype === 'raid') {
-    throw new CommandFailed(`Segment type ${p.segtypeName} is not available in tsvm yet; use --type mirror for a mirrored LV.`);
+  if (p.segtype === 'raid' && p.segtypeName !== 'raid1') {
+    throw new CommandFailed(`Segment type ${p.segtypeName} is not available in tsvm yet; raid1 and mirror are.`);
   }
   let zero = zeroCheck(p);
   const sized = sizeInExtents(ctx, vg, p, say);
@@ -107,6 +107,7 @@ export async function createLv(ctx: Context, p: CreateParams, say: (l: string) =
   }
   const extents = roundToStripes(vg, sized.extents, p.stripes, say);
   if (p.segtype === 'mirror') return createMirror(ctx, loaded, p, { ...sized, extents }, zero);
+  if (p.segtype === 'raid') return createRaid1(ctx, loaded, p, { ...sized, extents }, zero);
 
   const stripeErr = checkStripeCount(p.stripes, sized.pvCount, p.alloc === 'anywhere' ? 'anywhere' : 'normal');
   if (stripeErr) throw new CommandFailed(...stripeErr);
@@ -162,5 +163,14 @@ async function createMirror(ctx: Context, loaded: LoadedVg, p: CreateParams, siz
     name: p.lvName, extents: sized.extents, mirrors: p.mirrors, log: p.mirrorLog, regionSize: p.regionSize,
     nosync: p.nosync, alloc: p.alloc, allowedPvs: sized.allowed, activate: p.activate, zero, monitor: p.monitor,
     stripes: p.stripes, stripeSize: p.stripeSize,
+  });
+}
+
+async function createRaid1(ctx: Context, loaded: LoadedVg, p: CreateParams, sized: Sized, zero: boolean): Promise<number> {
+  const { createRaid1Lv } = await import('../raid/create.js');
+  return createRaid1Lv(ctx, loaded, {
+    name: p.lvName, extents: sized.extents, mirrors: p.mirrors, regionSize: p.regionSize, nosync: p.nosync, alloc: p.alloc,
+    allowedPvs: sized.allowed, activate: p.activate, zero, monitor: p.monitor, minRecoveryRate: p.minRecoveryRate ?? 0,
+    maxRecoveryRate: p.maxRecoveryRate ?? 0, readAhead: p.readAhead, tags: p.tags, writable: p.writable,
   });
 }

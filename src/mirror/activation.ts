@@ -4,20 +4,20 @@
 // a conversion that waited for activation: "Conversion starts after activation.").
 import type { Context } from '../cli/context.js';
 import type { LogicalVolume, VolumeGroup } from '../model/types.js';
-import { isMirror } from '../model/vg-query.js';
+import { isMirrorLike } from '../model/vg-query.js';
 import { ensureSyncing } from './daemon.js';
 import { mirrorImages, tmpLayer } from './layout.js';
 import { dropCoreLog } from './log-init.js';
 
 function mirrorsIn(vg: VolumeGroup, lv: LogicalVolume): LogicalVolume[] {
-  if (!isMirror(lv)) return [];
+  if (!isMirrorLike(lv)) return [];
   return [lv, ...mirrorImages(vg, lv).flatMap((i) => mirrorsIn(vg, i))];
 }
 
 export function mirrorActivationChanged(ctx: Context, vg: VolumeGroup, lv: LogicalVolume, active: boolean): void {
-  if (!isMirror(lv)) return;
+  if (!isMirrorLike(lv)) return;
   if (!active) {
-    for (const m of mirrorsIn(vg, lv)) if (!m.segments[0]!.mirrorLog) dropCoreLog(ctx.systemDir, m);
+    for (const m of mirrorsIn(vg, lv)) if (!m.segments[0]!.mirrorLog && m.segments[0]!.type === 'mirror') dropCoreLog(ctx.systemDir, m);
     return;
   }
   if (lv.flags.includes('NOTSYNCED') && !tmpLayer(vg, lv)) return;

@@ -11,6 +11,7 @@ import { RegionLog, type LogInit } from './region-log.js';
 import { regionCount, writtenSectorFor } from './log-format.js';
 import { logLvOf } from './layout.js';
 import { coreLogPath } from './state.js';
+import { prepareRaid1Meta } from '../raid/rmeta-log.js';
 import { rmSync } from 'node:fs';
 
 export function mirrorRegions(vg: VolumeGroup, lv: LogicalVolume): number {
@@ -21,6 +22,10 @@ export function mirrorRegions(vg: VolumeGroup, lv: LogicalVolume): number {
 export function prepareLog(env: MirrorIoEnv, vg: VolumeGroup, lv: LogicalVolume, init: LogInit): void {
   const nr = mirrorRegions(vg, lv);
   const regionSize = lv.segments[0]!.regionSize;
+  if (lv.segments[0]!.type === 'raid1') {
+    prepareRaid1Meta(env, vg, lv, nr, init);
+    return;
+  }
   const logLv = logLvOf(vg, lv);
   if (!logLv) {
     formatCoreLog(env.systemDir, lv, nr, regionSize, init).close();

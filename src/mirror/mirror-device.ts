@@ -16,7 +16,8 @@ import { FileDevice } from '../device/file-device.js';
 import { DeviceIoError, flushAsyncOf, type BlockDevice } from '../device/block-device.js';
 import type { LogicalVolume, VolumeGroup } from '../model/types.js';
 import { SECTOR, lvExtents } from '../model/types.js';
-import { findLv, isMirror } from '../model/vg-query.js';
+import { findLv, isMirror, isMirrorLike } from '../model/vg-query.js';
+import { openRaid1Log } from '../raid/rmeta-log.js';
 import { LinearDevice, setLayerOpener, type MirrorIoEnv } from './lv-device.js';
 import { RegionLog, type LogInit } from './region-log.js';
 import { regionCount, writtenSectorFor } from './log-format.js';
@@ -78,7 +79,7 @@ export class MirrorDevice implements BlockDevice {
 
   constructor(readonly env: MirrorIoEnv, readonly vg: VolumeGroup, readonly lv: LogicalVolume, readonly opts: MirrorOpenOptions) {
     const seg = lv.segments[0]!;
-    if (!isMirror(lv) || (lv.segments.length !== 1 && !hasPvLegs(lv))) throw new Error(`${vg.name}/${lv.name} is not a single-segment mirror`);
+    if (!isMirrorLike(lv) || (lv.segments.length !== 1 && !hasPvLegs(lv))) throw new Error(`${vg.name}/${lv.name} is not a single-segment mirror`);
     this.top = opts.top ?? lv;
     this.events = opts.events ?? { count: 0 };
     this.regionBytes = seg.regionSize * SECTOR;
@@ -103,8 +104,12 @@ export class MirrorDevice implements BlockDevice {
         return leg;
       }
     });
-    this.logKind = opts.noLog ? 'none' : seg.mirrorLog ? 'disk' : 'core';
-    if (!opts.noLog) this.log = this.openLog(seg.mirrorLog);
+    this.logKind = opts.noLog ? 'none' : seg.mirrorLog || seg.type === 'raid1' ? 'disk' : 'core';
+    if (opts.noLog) return;
+    // raid1: the write-intent bitmap in the rmeta sub-LVs (src/raid/rmeta-log.ts)
+    this.log = seg.type === 'raid1'
+      ? openRaid1Log(env, vg, lv, this.nrRegions, opts.writable, this.top, this.events)
+      : this.openLog(seg.mirrorLog);
   }
 
   /** Open (or, writable, create) the region log. A disk log that cannot be opened falls back to a core log. */
@@ -150,9 +155,9 @@ export class MirrorDevice implements BlockDevice {
     return this.legs.filter((l) => !l.failed);
   }
 
-  /** The leg reads and copies come from: the first live one. */
+  /** The leg reads and copies come from: the first live one (raid1: not a writemostly one, if any other is live). */
   primary(): Leg | undefined {
-    return this.legs.find((l) => !l.failed);
+    return this.legs.find((l) => !l.failed && !l.lv.flags.includes('WRITEMOSTLY')) ?? this.legs.find((l) => !l.failed);
   }
 
   failLeg(leg: Leg, e: unknown): void {
@@ -493,7 +498,7 @@ export class MirrorDevice implements BlockDevice {
 
 /** A sub-LV of a mirror as a device: linear, or itself a mirror (the _mimagetmp layer). */
 export function openSubLv(env: MirrorIoEnv, vg: VolumeGroup, lv: LogicalVolume, writable: boolean, top: LogicalVolume, events?: FailureEvents): BlockDevice {
-  if (isMirror(lv)) return new MirrorDevice(env, vg, lv, { writable, top, events });
+  if (isMirrorLike(lv)) return new MirrorDevice(env, vg, lv, { writable, top, events });
   return new LinearDevice(env, vg, lv, writable);
 }
 

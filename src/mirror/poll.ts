@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { DevicePool } from '../device/device-pool.js';
 import type { LogicalVolume, VolumeGroup } from '../model/types.js';
-import { findLv, isMirror } from '../model/vg-query.js';
+import { findLv, isMirrorLike } from '../model/vg-query.js';
 import { openDb } from '../store/db.js';
 import { MetadataStore } from '../store/metadata-store.js';
 import { collapseLayer, tmpLayer } from './layout.js';
@@ -76,7 +76,7 @@ export async function pollMirror(systemDir: string, vgName: string, lvName: stri
   try {
     for (let first = true; ; first = false) {
       const cur = load(store, vgName, lvName);
-      if (!cur || !isMirror(cur.lv) || !cur.lv.active) return;
+      if (!cur || !isMirrorLike(cur.lv) || !cur.lv.active) return;
       if (first) report(mirrorPercent(systemDir, cur.vg, cur.lv) ?? 0, true);
       if (trySyncerLock(systemDir, cur.lv.uuid)) {
         try {
@@ -109,7 +109,7 @@ export async function pollMirror(systemDir: string, vgName: string, lvName: stri
 /** One resync pass of vg/lv as the syncer; stops if the LV is deactivated. Null if it is gone. */
 export async function runSync(systemDir: string, store: MetadataStore, vgName: string, lvName: string, onPercent?: (pct: number) => void): Promise<SyncStats | null> {
   const cur = load(store, vgName, lvName);
-  if (!cur || !isMirror(cur.lv)) return null;
+  if (!cur || !isMirrorLike(cur.lv)) return null;
   const pool = new DevicePool(systemDir);
   const dev = new MirrorDevice({ devices: pool, systemDir }, cur.vg, cur.lv, { writable: true });
   const activeQ = store.db.prepare('SELECT active FROM lv WHERE uuid = ?');

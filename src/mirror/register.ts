@@ -45,4 +45,10 @@ function layerSegment(env: MirrorIoEnv, vg: VolumeGroup, lv: LogicalVolume, seg:
   };
 }
 
+// raid1 (src/raid/): the same engine, its region log in the rmeta sub-LVs.
+registerSegmentIo('raid1', (env, vg, lv, seg): SegmentIo => {
+  if (seg.startLe !== 0 || lv.segments.length !== 1) throw new Error(`${vg.name}/${lv.name}: multi-segment raid1 LVs are not supported`);
+  return new WatchedMirror(env, vg, lv);
+});
+
 registerLvWatcher((env, vg, lv): SegmentIo => new WatchedMirror(env, vg, lv));

@@ -6,7 +6,7 @@ import { CommandFailed } from '../cli/errors.js';
 import { commitVg } from '../cli/toollib.js';
 import { DevicePool } from '../device/device-pool.js';
 import type { LogicalVolume } from '../model/types.js';
-import { isMirror } from '../model/vg-query.js';
+import { isMirrorLike } from '../model/vg-query.js';
 import { vgLockName } from '../store/locks.js';
 import type { LoadedVg } from '../store/metadata-store.js';
 import { spawnSyncer } from './daemon.js';
@@ -17,7 +17,7 @@ import { withLvLock } from './state.js';
 export async function lvchangeResync(ctx: Context, loaded: LoadedVg, lv: LogicalVolume, args: Args): Promise<number> {
   const vg = loaded.vg;
   const full = `${vg.name}/${lv.name}`;
-  if (!isMirror(lv)) throw new CommandFailed(`Unable to resync ${full}.  It is not RAID or mirrored.`);
+  if (!isMirrorLike(lv)) throw new CommandFailed(`Unable to resync ${full}.  It is not RAID or mirrored.`);
   if (lv.active && !args.has('yes') && !ctx.yesNo(`Do you really want to deactivate logical volume ${full} to resync it? [y/n]: `)) {
     throw new CommandFailed(`Logical volume ${full} not resynced.`);
   }

@@ -66,6 +66,7 @@ export function dropMirrorFiles(systemDir: string, lvUuid: string): void {
   rmSync(coreLogPath(systemDir, lvUuid), { force: true });
   rmSync(failedPath(systemDir, lvUuid), { force: true });
   rmSync(newLegsPath(systemDir, lvUuid), { force: true });
+  rmSync(join(stateDir(systemDir), `${lvUuid}.scrub.json`), { force: true });
 }
 
 // Newly added legs not yet copied (dm-raid1's "a leg is in sync for region r only when r is in

@@ -3,13 +3,15 @@
 // by src/report/status.ts, which this module registers itself with.
 import type { Context } from '../cli/context.js';
 import type { LogicalVolume, VolumeGroup } from '../model/types.js';
-import { areaUser, isMirror, topLv } from '../model/vg-query.js';
+import { areaUser, isMirrorLike, isRaid1, topLv } from '../model/vg-query.js';
 import { setStatusSource, type LvStatusSource } from '../report/status.js';
 import { mirrorPercent } from './poll.js';
 import { loadFailedLegs } from './state.js';
 import { ensureSyncing } from './daemon.js';
 import { syncerRunning } from './state.js';
 import { isMonitored } from './monitoring.js';
+import { loadNewLegs } from './state.js';
+import { loadScrubState, runningScrub } from '../raid/scrub-state.js';
 
 export function createStatusSource(ctx: Pick<Context, 'systemDir'>): LvStatusSource {
   const cache = new Map<string, number | undefined>();
@@ -24,12 +26,12 @@ export function createStatusSource(ctx: Pick<Context, 'systemDir'>): LvStatusSou
   };
   return {
     copyPercent(vg, lv) {
-      if (!isMirror(lv) || !topLv(vg, lv).active) return undefined;
+      if (!isMirrorLike(lv) || !topLv(vg, lv).active) return undefined;
       return percent(vg, lv);
     },
     imageInSync(vg, lv) {
       const user = areaUser(vg, lv.name);
-      if (!user || user.seg.type !== 'mirror') return false;
+      if (!user || (user.seg.type !== 'mirror' && user.seg.type !== 'raid1')) return false;
       const mirror = user.lv;
       if (mirror.flags.includes('NOTSYNCED')) return true;
       if (!topLv(vg, mirror).active) return false;
@@ -37,8 +39,26 @@ export function createStatusSource(ctx: Pick<Context, 'systemDir'>): LvStatusSou
       if (loadFailedLegs(ctx.systemDir, top.uuid).some((l) => l.lvName === lv.name)) return false;
       return (percent(vg, mirror) ?? 0) >= 100;
     },
+    raidSyncAction(vg, lv) {
+      if (!isRaid1(lv) || !lv.active) return undefined;
+      const scrub = runningScrub(ctx.systemDir, lv.uuid);
+      if (scrub) return scrub.action;
+      if ((percent(vg, lv) ?? 0) >= 100) return 'idle';
+      return loadNewLegs(ctx.systemDir, lv.uuid).length || lv.flags.includes('REBUILD') ? 'recover' : 'resync';
+    },
+    raidMismatches(_vg, lv) {
+      if (!isRaid1(lv) || !lv.active) return undefined;
+      return loadScrubState(ctx.systemDir, lv.uuid)?.mismatches ?? 0;
+    },
+    raidHealthy(vg, lv) {
+      const top = topLv(vg, lv);
+      if (!top.active || !isRaid1(top)) return true;
+      const failed = loadFailedLegs(ctx.systemDir, top.uuid);
+      if (lv === top) return failed.length === 0;
+      return !failed.some((l) => l.lvName === lv.name);
+    },
     monitored(vg, lv) {
-      if (!isMirror(lv) || !topLv(vg, lv).active) return undefined;
+      if (!isMirrorLike(lv) || !topLv(vg, lv).active) return undefined;
       return isMonitored(ctx.systemDir, topLv(vg, lv).uuid);
     },
   };

@@ -15,7 +15,7 @@
 import { DeviceIoError, type BlockDevice } from '../device/block-device.js';
 import type { LogicalVolume, VolumeGroup } from '../model/types.js';
 import { SECTOR, lvExtents } from '../model/types.js';
-import { isMirror, lvLayoutKey } from '../model/vg-query.js';
+import { isMirror, isMirrorLike, lvLayoutKey } from '../model/vg-query.js';
 import { openDb, type Db } from '../store/db.js';
 import { MetadataStore } from '../store/metadata-store.js';
 import { ensureSyncing } from './daemon.js';
@@ -48,7 +48,7 @@ export class WatchedMirror {
   }
 
   private open(): MirrorDevice | LinearDevice {
-    if (isMirror(this.lv)) {
+    if (isMirrorLike(this.lv)) {
       const dev = new MirrorDevice(this.env, this.vg, this.lv, { writable: true });
       ensureSyncing(this.env.systemDir, this.vg, this.lv, dev);
       return dev;

@@ -18,3 +18,6 @@ export const MDA_SIZE_BYTES = 1044480;
  * regions) is recorded for the next stretch too, one synchronous update per stretch.
  */
 export const STREAM_WRITE_BYTES = 64 * 1024;
+
+/** DEFAULT_RAID1_MAX_IMAGES (lib/config/defaults.h). */
+export const DEFAULT_RAID1_MAX_IMAGES = 64;

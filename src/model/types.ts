@@ -62,8 +62,11 @@ export interface VolumeGroup {
   lvs: LogicalVolume[];
 }
 
-/** LVM2 status flags tsvm stores: PVMOVE marks pvmove's temporary mirror, LOCKED the LVs it moves. */
-export type LvStatusFlag = 'NOTSYNCED' | 'ACTIVATION_SKIP' | 'LOCKED' | 'REBUILD' | 'PVMOVE';
+/**
+ * LVM2 status flags tsvm stores: PVMOVE marks pvmove's temporary mirror, LOCKED the LVs it moves,
+ * WRITEMOSTLY a raid1 image that reads avoid (lvchange --writemostly).
+ */
+export type LvStatusFlag = 'NOTSYNCED' | 'ACTIVATION_SKIP' | 'LOCKED' | 'REBUILD' | 'PVMOVE' | 'WRITEMOSTLY';
 
 export interface LogicalVolume {
   uuid: string;
@@ -82,7 +85,7 @@ export interface LogicalVolume {
   segments: LvSegment[];
 }
 
-export type SegmentType = 'striped' | 'mirror';
+export type SegmentType = 'striped' | 'mirror' | 'raid1';
 
 /** An area of a segment: a run of extents on a PV, or of logical extents of a sub-LV. */
 export type SegmentArea =
@@ -106,6 +109,16 @@ export interface LvSegment {
    * `extents_moved`): extents of the segment already copied to the destination, as last committed.
    */
   extentsMoved?: number;
+  /**
+   * raid1 only: the metadata sub-LVs (`LV_rmeta_N`), metaAreas[k] paired with areas[k] (LVM2
+   * seg->meta_areas). Each holds image k's superblock and the write-intent bitmap (src/raid/).
+   */
+  metaAreas?: string[];
+  /** raid1: writebehind (lvchange --writebehind), outstanding writes allowed to writemostly images. */
+  writebehind?: number;
+  /** raid1: min_recovery_rate / max_recovery_rate in kiB/sec/disk (0 or absent: none). */
+  minRecoveryRate?: number;
+  maxRecoveryRate?: number;
 }
 
 /** Extents each area of a segment spans. */

@@ -35,6 +35,25 @@ export function isMirror(lv: LogicalVolume): boolean {
   return lv.segments.length > 0 && lv.segments[0]!.type === 'mirror';
 }
 
+/** A raid1 LV (LVM2 lv_is_raid with segtype raid1). */
+export function isRaid1(lv: LogicalVolume): boolean {
+  return lv.segments.length > 0 && lv.segments[0]!.type === 'raid1';
+}
+
+/** What the mirror engine drives: a mirror, or a raid1 LV (same legs, log in its rmeta sub-LVs). */
+export function isMirrorLike(lv: LogicalVolume): boolean {
+  return isMirror(lv) || isRaid1(lv);
+}
+
+/** The raid1 LV that uses `name` as a metadata sub-LV (rmeta), if any. */
+export function metaUser(vg: VolumeGroup, name: string): LogicalVolume | undefined {
+  return vg.lvs.find((lv) => lv.segments.some((s) => s.metaAreas?.includes(name)));
+}
+
+export function isRaidImage(vg: VolumeGroup, lv: LogicalVolume): boolean {
+  return areaUser(vg, lv.name)?.seg.type === 'raid1';
+}
+
 /** Every segment a linear piece on a PV: what lvconvert --type mirror can make a mirror image of. */
 export function isLinearLv(lv: LogicalVolume): boolean {
   return lv.segments.length > 0 && lv.segments.every((s) => s.type === 'striped' && s.areas.length === 1 && s.areas[0]!.kind === 'pv');
@@ -71,7 +90,7 @@ export function isMirrorLog(vg: VolumeGroup, lv: LogicalVolume): boolean {
 export function parentLv(vg: VolumeGroup, lv: LogicalVolume): LogicalVolume | undefined {
   // pvmove's temporary mirror sits under the LVs it moves without being part of them.
   if (lv.flags.includes('PVMOVE')) return undefined;
-  return areaUser(vg, lv.name)?.lv ?? logUser(vg, lv.name);
+  return areaUser(vg, lv.name)?.lv ?? logUser(vg, lv.name) ?? metaUser(vg, lv.name);
 }
 
 /** The visible LV at the top of a stack of sub-LVs. */
@@ -87,6 +106,7 @@ export function subLvs(vg: VolumeGroup, lv: LogicalVolume): LogicalVolume[] {
   for (const seg of lv.segments) {
     for (const a of seg.areas) if (a.kind === 'lv' && !names.includes(a.lvName)) names.push(a.lvName);
     if (seg.mirrorLog && !names.includes(seg.mirrorLog)) names.push(seg.mirrorLog);
+    for (const m of seg.metaAreas ?? []) if (!names.includes(m)) names.push(m);
   }
   return names.map((n) => findLv(vg, n)).filter((x): x is LogicalVolume => !!x);
 }
@@ -118,7 +138,7 @@ export function visibleLvCount(vg: VolumeGroup): number {
 /** What this LV's I/O depends on: its sub-LV tree with segments, areas and the PVs' missing flags. */
 export function lvLayoutKey(vg: VolumeGroup, lv: LogicalVolume): string {
   return JSON.stringify(lvTree(vg, lv).map((l) => [
-    l.name, l.uuid, l.segments.map((s) => [s.type, s.startLe, s.extentCount, s.regionSize, s.mirrorLog, s.areas.map((a) =>
+    l.name, l.uuid, l.segments.map((s) => [s.type, s.startLe, s.extentCount, s.regionSize, s.mirrorLog, s.metaAreas ?? null, s.areas.map((a) =>
       a.kind === 'pv' ? [a.pvUuid, a.pe, findPvByUuid(vg, a.pvUuid)?.missing ?? true] : [a.lvName, a.le])]),
   ]));
 }

@@ -130,7 +130,7 @@ export async function lvdisplay(ctx: Context, args: Args): Promise<number> {
         }
       }
     }
-    const status = await loadStatusSource(ctx, vg.lvs.some((l) => l.segments.some((s) => s.type === 'mirror')));
+    const status = await loadStatusSource(ctx, vg.lvs.some((l) => l.segments.some((s) => s.type === 'mirror' || s.type === 'raid1')));
     const monitored = (l: LogicalVolume) => status.monitored(vg, l);
     for (const lv of lvs) print(ctx, args.has('colon') ? [lvdisplayColons(info, lv)] : lvdisplayFull(info, lv, args.has('maps'), monitored));
   }

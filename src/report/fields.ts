@@ -10,7 +10,7 @@ import { FIELD_TABLE, type FieldEntry, type FieldKind, type FieldSection } from 
 import { lvAttr, pvAttr, vgAttr } from './lv-attr.js';
 import type { LvStatusSource } from './status.js';
 import {
-  convertLv, isActive, isMirrored, isMirrorImage, isMirrorLog, isPartial, parentOf, type VgInfo,
+  convertLv, isActive, isMirrored, isMirrorImage, isMirrorLog, isPartial, parentOf, type VgInfo, isRaid, isRaidImage, isRaidMeta, isRaidType,
 } from './vg-info.js';
 
 /** DevSize is the device's real size now (PSize may differ after pvresize --setphysicalvolumesize). */
@@ -113,7 +113,7 @@ function pvUsed(r: Row): number {
 }
 
 function segtype(seg: LvSegment): string {
-  if (seg.type === 'mirror') return 'mirror';
+  if (seg.type === 'mirror' || seg.type === 'raid1') return seg.type;
   return seg.areas.length > 1 ? 'striped' : 'linear';
 }
 
@@ -144,6 +144,7 @@ function lvLayout(r: Row, e: Env): string {
     return 'unknown';
   }
   if (isMirrored(lv)) return 'mirror';
+  if (isRaid(lv)) return 'raid,raid1';
   return lv.segments.some((s) => s.type === 'striped' && s.areas.length > 1) ? 'striped' : 'linear';
 }
 
@@ -161,6 +162,8 @@ function lvRole(r: Row, e: Env): string {
   if (lv.flags.includes('PVMOVE')) return 'private,pvmove';
   if (isMirrorImage(info, lv)) return 'private,mirror,image';
   if (isMirrorLog(info, lv)) return 'private,mirror,log';
+  if (isRaidImage(info, lv)) return lv.visible ? 'public' : 'private,raid,image';
+  if (isRaidMeta(info, lv)) return 'private,raid,metadata';
   return lv.visible ? 'public' : 'private';
 }
 
@@ -184,9 +187,25 @@ function lvTime(t: number): string {
 
 function copyPercent(r: Row, e: Env): Value {
   const lv = r.lv!;
-  if (!isMirrored(lv)) return blankNum;
+  if (!isMirrored(lv) && !isRaid(lv)) return blankNum;
   const p = e.status.copyPercent(r.vg!, lv);
   return p === undefined ? blankNum : { s: p.toFixed(2), v: p };
+}
+
+/** _lvhealthstatus_disp(). */
+function healthStatus(r: Row, e: Env): string {
+  const lv = r.lv!;
+  const info = r.info!;
+  if (isPartial(info, lv)) return 'partial';
+  if (!isRaidType(info, lv)) return '';
+  if (!e.status.raidHealthy(r.vg!, lv)) return 'refresh needed';
+  if (isRaid(lv)) return (e.status.raidMismatches(r.vg!, lv) ?? 0) > 0 ? 'mismatches exist' : '';
+  return '';
+}
+
+/** raid_write_behind, raid_{min,max}_recovery_rate: the raid1 LV's value, blank when unset. */
+function raidNum(r: Row, v: number | undefined): Value {
+  return isRaid(r.lv!) && v ? num(v) : blankNum;
 }
 
 type Getter = (r: Row, e: Env) => Value;
@@ -203,8 +222,8 @@ const GETTERS: Record<string, Getter> = {
   lv_role: (r, e) => str(lvRole(r, e)),
   move_pv: (r) => str(movePv(r) ? pvDisplayName(movePv(r)) : ''),
   move_pv_uuid: (r) => str(movePv(r)?.uuid ?? ''),
-  lv_initial_image_sync: (r, e) => bin(e, isMirrored(r.lv!) && !r.lv!.flags.includes('NOTSYNCED'), 'initial image sync'),
-  lv_image_synced: (r, e) => bin(e, isMirrorImage(r.info!, r.lv!) && e.status.imageInSync(r.vg!, r.lv!), 'image synced'),
+  lv_initial_image_sync: (r, e) => bin(e, (isMirrored(r.lv!) || isRaid(r.lv!)) && !r.lv!.flags.includes('NOTSYNCED'), 'initial image sync'),
+  lv_image_synced: (r, e) => bin(e, (isMirrorImage(r.info!, r.lv!) || isRaidImage(r.info!, r.lv!)) && e.status.imageInSync(r.vg!, r.lv!), 'image synced'),
   lv_merging: (_r, e) => bin(e, false, 'merging'),
   lv_converting: (r, e) => bin(e, !!convertLv(r.info!, r.lv!), 'converting'),
   lv_allocation_policy: (r) => str(r.lv!.alloc),
@@ -224,7 +243,7 @@ const GETTERS: Record<string, Getter> = {
   lv_tags: (r) => str(r.lv!.tags.join(',')),
   lv_time: (r) => ({ s: lvTime(r.lv!.creationTime), v: r.lv!.creationTime }),
   lv_host: (r) => str(r.lv!.creationHost),
-  lv_modules: (r) => str(isMirrored(r.lv!) ? 'mirror' : ''),
+  lv_modules: (r) => str(isMirrored(r.lv!) ? 'mirror' : isRaid(r.lv!) ? 'raid' : ''),
   lv_historical: (_r, e) => bin(e, false, 'historical'),
   mirror_log: (r, e) => {
     const name = r.lv!.segments.find((s) => s.mirrorLog)?.mirrorLog;
@@ -250,7 +269,15 @@ const GETTERS: Record<string, Getter> = {
   lv_device_open: (r, e) => bin(e, isActive(r.info!, r.lv!) && (!!parentOf(r.info!, r.lv!) || r.info!.devices.openCount(r.lv!) > 0), 'open'),
   copy_percent: copyPercent,
   sync_percent: copyPercent,
-  lv_health_status: (r) => str(isPartial(r.info!, r.lv!) ? 'partial' : ''),
+  lv_health_status: (r, e) => str(healthStatus(r, e)),
+  raid_sync_action: (r, e) => str(e.status.raidSyncAction(r.vg!, r.lv!) ?? ''),
+  raid_mismatch_count: (r, e) => {
+    const n = e.status.raidMismatches(r.vg!, r.lv!);
+    return n === undefined ? blankNum : num(n);
+  },
+  raid_write_behind: (r) => raidNum(r, r.lv!.segments[0]?.writebehind),
+  raid_min_recovery_rate: (r) => raidNum(r, r.lv!.segments[0]?.minRecoveryRate),
+  raid_max_recovery_rate: (r) => raidNum(r, r.lv!.segments[0]?.maxRecoveryRate),
   lv_attr: (r, e) => str(lvAttr(r.info!, r.lv!, e.status)),
   // PV label and PV
   pv_fmt: (r) => str(r.pv!.uuid ? 'lvm2' : ''),
@@ -314,9 +341,9 @@ const GETTERS: Record<string, Getter> = {
   segtype: (r) => str(r.seg ? segtype(r.seg) : r.pvseg ? 'free' : ''),
   stripes: (r) => (r.seg ? num(r.seg.areas.length) : num(0)),
   data_stripes: (r) => (r.seg ? num(r.seg.areas.length) : num(0)),
-  data_copies: (r) => (r.seg ? num(r.seg.type === 'mirror' ? r.seg.areas.length : 1) : num(0)),
+  data_copies: (r) => (r.seg ? num(r.seg.type === 'mirror' || r.seg.type === 'raid1' ? r.seg.areas.length : 1) : num(0)),
   stripe_size: (r, e) => size(e, r.seg?.type === 'striped' && r.seg.areas.length > 1 ? r.seg.stripeSize : 0),
-  region_size: (r, e) => size(e, r.seg?.type === 'mirror' ? r.seg.regionSize : 0),
+  region_size: (r, e) => size(e, r.seg?.type === 'mirror' || r.seg?.type === 'raid1' ? r.seg.regionSize : 0),
   chunk_size: (_r, e) => size(e, 0),
   seg_start: (r, e) => size(e, (r.seg?.startLe ?? 0) * extentSize(r)),
   seg_start_pe: (r) => num(r.seg?.startLe ?? 0),
@@ -324,7 +351,7 @@ const GETTERS: Record<string, Getter> = {
   seg_size_pe: (r) => num(r.seg?.extentCount ?? 0),
   seg_monitor: (r, e) => {
     const seg = r.seg ?? r.lv?.segments[0];
-    const m = seg?.type === 'mirror' ? e.status.monitored(r.vg!, r.lv!) : undefined;
+    const m = seg?.type === 'mirror' || seg?.type === 'raid1' ? e.status.monitored(r.vg!, r.lv!) : undefined;
     return str(m === undefined ? '' : m ? 'monitored' : 'not monitored');
   },
   seg_pe_ranges: (r) => str(segAreas(r, (n, s, l) => `${n}:${s}-${s + l - 1}`).join(' ')),

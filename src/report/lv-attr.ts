@@ -3,7 +3,8 @@
 import type { AllocPolicy, LogicalVolume, PhysicalVolume, VolumeGroup } from '../model/types.js';
 import type { LvStatusSource } from './status.js';
 import {
-  convertLv, isActive, isMirrored, isMirrorImage, isMirrorLog, isPartial, parentOf, type VgInfo,
+  convertLv, isActive, isMirrored, isMirrorImage, isMirrorLog, isPartial, isRaid, isRaidImage, isRaidMeta, isRaidType, parentOf,
+  type VgInfo,
 } from './vg-info.js';
 
 const ALLOC_CHAR: Record<AllocPolicy, string> = {
@@ -17,8 +18,12 @@ export function allocChar(p: AllocPolicy): string {
 function typeChar(info: VgInfo, lv: LogicalVolume, status: LvStatusSource): string {
   if (lv.flags.includes('PVMOVE')) return 'p';
   if (convertLv(info, lv)) return 'c';
+  if (isRaidMeta(info, lv)) return 'e';
+  if (isRaid(lv)) return lv.flags.includes('NOTSYNCED') ? 'R' : 'r';
   if (isMirrored(lv)) return lv.flags.includes('NOTSYNCED') ? 'M' : 'm';
   if (isMirrorImage(info, lv)) return status.imageInSync(info.vg, lv) ? 'i' : 'I';
+  // A visible image (split off with --trackchanges) always shows 'I'.
+  if (isRaidImage(info, lv)) return !lv.visible && status.imageInSync(info.vg, lv) ? 'i' : 'I';
   if (isMirrorLog(info, lv)) return 'l';
   return '-';
 }
@@ -39,10 +44,19 @@ export function lvAttr(info: VgInfo, lv: LogicalVolume, status: LvStatusSource):
     '-' +
     (active ? 'a' : '-') +
     (active && (!!parentOf(info, lv) || info.devices.openCount(lv) > 0) ? 'o' : '-') +
-    (inMirror(info, lv) ? 'm' : '-') +
+    (isRaidType(info, lv) ? 'r' : inMirror(info, lv) ? 'm' : '-') +
     '-' +
-    (isPartial(info, lv) ? 'p' : '-') +
+    healthChar(info, lv, status) +
     (!noFlags && flags.includes('ACTIVATION_SKIP') ? 'k' : '-');
+}
+
+/** The 9th character: (p)artial, raid (r)efresh needed, (m)ismatches, (w)ritemostly image. */
+function healthChar(info: VgInfo, lv: LogicalVolume, status: LvStatusSource): string {
+  if (isPartial(info, lv)) return 'p';
+  if (!isRaidType(info, lv)) return '-';
+  if (!status.raidHealthy(info.vg, lv)) return 'r';
+  if (isRaid(lv)) return (status.raidMismatches(info.vg, lv) ?? 0) > 0 ? 'm' : '-';
+  return lv.flags.includes('WRITEMOSTLY') ? 'w' : '-';
 }
 
 export function vgAttr(vg: VolumeGroup, missingPvs: number): string {

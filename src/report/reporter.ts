@@ -177,7 +177,7 @@ function hasMirrors(rows: Row[]): boolean {
   for (const r of rows) {
     if (!r.vg || seen.has(r.vg)) continue;
     seen.add(r.vg);
-    if (r.vg.lvs.some((lv) => lv.segments.some((s) => s.type === 'mirror'))) return true;
+    if (r.vg.lvs.some((lv) => lv.segments.some((s) => s.type === 'mirror' || s.type === 'raid1'))) return true;
   }
   return false;
 }

@@ -11,6 +11,12 @@ export interface LvStatusSource {
   imageInSync(vg: VolumeGroup, lv: LogicalVolume): boolean;
   /** seg_monitor of an active mirror: is it monitored (undefined: blank, not a monitored kind or inactive). */
   monitored(vg: VolumeGroup, lv: LogicalVolume): boolean | undefined;
+  /** raid_sync_action of an active raid1 LV (idle, resync, recover, check, repair), else undefined (blank). */
+  raidSyncAction(vg: VolumeGroup, lv: LogicalVolume): string | undefined;
+  /** raid_mismatch_count of an active raid1 LV (last check/repair), else undefined (blank). */
+  raidMismatches(vg: VolumeGroup, lv: LogicalVolume): number | undefined;
+  /** lv_raid_healthy(): no image of the active raid1 LV (or above this image) is failed. */
+  raidHealthy(vg: VolumeGroup, lv: LogicalVolume): boolean;
 }
 
 type SourceFactory = (ctx: Context) => LvStatusSource;
@@ -19,7 +25,7 @@ type SourceFactory = (ctx: Context) => LvStatusSource;
 function mirrorAbove(vg: VolumeGroup, lv: LogicalVolume): LogicalVolume | undefined {
   for (const m of vg.lvs) {
     for (const seg of m.segments) {
-      if (seg.type === 'mirror' && seg.areas.some((a) => a.kind === 'lv' && a.lvName === lv.name)) return m;
+      if ((seg.type === 'mirror' || seg.type === 'raid1') && seg.areas.some((a) => a.kind === 'lv' && a.lvName === lv.name)) return m;
     }
   }
   return undefined;
@@ -29,7 +35,7 @@ function mirrorAbove(vg: VolumeGroup, lv: LogicalVolume): LogicalVolume | undefi
 export const defaultStatusSource: LvStatusSource = {
   copyPercent(_vg, lv) {
     if (!lv.active || !lv.flags.includes('NOTSYNCED')) return undefined;
-    return lv.segments.some((s) => s.type === 'mirror') ? 100 : undefined;
+    return lv.segments.some((s) => s.type === 'mirror' || s.type === 'raid1') ? 100 : undefined;
   },
   imageInSync(vg, lv) {
     const m = mirrorAbove(vg, lv);
@@ -37,6 +43,15 @@ export const defaultStatusSource: LvStatusSource = {
   },
   monitored() {
     return undefined;
+  },
+  raidSyncAction() {
+    return undefined;
+  },
+  raidMismatches() {
+    return undefined;
+  },
+  raidHealthy() {
+    return true;
   },
 };
 

@@ -16,6 +16,8 @@ export interface VgInfo {
   areaUser: Map<string, { lv: LogicalVolume; seg: LvSegment }>;
   /** Log LV name -> the mirror using it. */
   logUser: Map<string, LogicalVolume>;
+  /** raid1 metadata sub-LV (rmeta) name -> the raid1 LV using it. */
+  metaUser: Map<string, LogicalVolume>;
   /** Allocated extents per PV uuid. */
   pvAlloc: Map<string, number>;
   freeExtents: number;
@@ -29,7 +31,7 @@ export interface VgInfo {
 
 export function vgInfo(vg: VolumeGroup, devices: DeviceView = NO_DEVICES): VgInfo {
   const info: VgInfo = {
-    vg, lvByName: new Map(), lvIndex: new Map(), pvByUuid: new Map(), areaUser: new Map(), logUser: new Map(), pvAlloc: new Map(),
+    vg, lvByName: new Map(), lvIndex: new Map(), pvByUuid: new Map(), areaUser: new Map(), logUser: new Map(), metaUser: new Map(), pvAlloc: new Map(),
     freeExtents: 0, extentCount: 0, missingPvs: 0, partial: new Map(), runs: new Map(), devices,
   };
   for (const pv of vg.pvs) {
@@ -48,6 +50,7 @@ export function vgInfo(vg: VolumeGroup, devices: DeviceView = NO_DEVICES): VgInf
         else info.pvAlloc.set(a.pvUuid, (info.pvAlloc.get(a.pvUuid) ?? 0) + len);
       }
       if (seg.mirrorLog) info.logUser.set(seg.mirrorLog, lv);
+      for (const m of seg.metaAreas ?? []) info.metaUser.set(m, lv);
     }
   }
   let used = 0;
@@ -59,7 +62,7 @@ export function vgInfo(vg: VolumeGroup, devices: DeviceView = NO_DEVICES): VgInf
 export function parentOf(info: VgInfo, lv: LogicalVolume): LogicalVolume | undefined {
   // pvmove's temporary mirror sits under the LVs it moves without being part of them.
   if (lv.flags.includes('PVMOVE')) return undefined;
-  return info.areaUser.get(lv.name)?.lv ?? info.logUser.get(lv.name);
+  return info.areaUser.get(lv.name)?.lv ?? info.logUser.get(lv.name) ?? info.metaUser.get(lv.name);
 }
 
 export function topOf(info: VgInfo, lv: LogicalVolume): LogicalVolume {
@@ -70,6 +73,23 @@ export function topOf(info: VgInfo, lv: LogicalVolume): LogicalVolume {
 
 export function isMirrorImage(info: VgInfo, lv: LogicalVolume): boolean {
   return info.areaUser.get(lv.name)?.seg.type === 'mirror';
+}
+
+export function isRaid(lv: LogicalVolume): boolean {
+  return lv.segments.some((s) => s.type === 'raid1');
+}
+
+export function isRaidImage(info: VgInfo, lv: LogicalVolume): boolean {
+  return info.areaUser.get(lv.name)?.seg.type === 'raid1';
+}
+
+export function isRaidMeta(info: VgInfo, lv: LogicalVolume): boolean {
+  return info.metaUser.has(lv.name);
+}
+
+/** LVM2 lv_is_raid_type(): the raid LV, its images and its metadata sub-LVs. */
+export function isRaidType(info: VgInfo, lv: LogicalVolume): boolean {
+  return isRaid(lv) || isRaidImage(info, lv) || isRaidMeta(info, lv);
 }
 
 export function isMirrorLog(info: VgInfo, lv: LogicalVolume): boolean {
@@ -108,6 +128,10 @@ export function isPartial(info: VgInfo, lv: LogicalVolume): boolean {
     if (seg.mirrorLog) {
       const log = info.lvByName.get(seg.mirrorLog);
       p ||= !!log && isPartial(info, log);
+    }
+    for (const m of seg.metaAreas ?? []) {
+      const meta = info.lvByName.get(m);
+      p ||= !!meta && isPartial(info, meta);
     }
   }
   info.partial.set(lv.name, p);

@@ -29,13 +29,13 @@ type LvTreeRow = [
   segIndex: number | null, startLe: number | null, extentCount: number | null, type: string | null,
   stripeSize: number | null, regionSize: number | null, mirrorLog: string | null,
   areaIndex: number | null, pvUuid: string | null, lvName: string | null, start: number | null,
-  extentsMoved: number | null,
+  extentsMoved: number | null, raid: string | null,
 ];
 
 const LV_TREE_QUERY = `SELECT l.uuid, l.name, l.visible, l.writable, l.alloc, l.active, l.creation_time, l.creation_host,
     l.tags, l.read_ahead, l.flags,
     s.seg_index, s.start_le, s.extent_count, s.type, s.stripe_size, s.region_size, s.mirror_log,
-    a.area_index, a.pv_uuid, a.lv_name, a.start, s.extents_moved
+    a.area_index, a.pv_uuid, a.lv_name, a.start, s.extents_moved, s.raid
   FROM lv l
   LEFT JOIN seg s ON s.lv_uuid = l.uuid
   LEFT JOIN area a ON a.lv_uuid = s.lv_uuid AND a.seg_index = s.seg_index
@@ -133,6 +133,7 @@ function vgFromRows({ vg: row, pvs: pvRows, lvs: rows }: VgRows): VolumeGroup {
         mirrorLog: r[17], areas: [],
       };
       if (r[22] !== null) seg.extentsMoved = r[22];
+      if (r[23] !== null) Object.assign(seg, JSON.parse(r[23]) as Partial<LvSegment>);
       segIndex = r[11];
       lv.segments.push(seg);
     }
@@ -507,17 +508,26 @@ export class MetadataStore {
   private insertLvRows(vg: VolumeGroup, lv: LogicalVolume, i: number): void {
     const lvIns = this.stmt(`INSERT INTO lv (uuid, vg_uuid, vg_index, name, visible, writable, alloc, active, creation_time, creation_host, tags, read_ahead, flags)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    const segIns = this.stmt(`INSERT INTO seg (lv_uuid, seg_index, start_le, extent_count, type, stripe_size, region_size, mirror_log, extents_moved)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    const segIns = this.stmt(`INSERT INTO seg (lv_uuid, seg_index, start_le, extent_count, type, stripe_size, region_size, mirror_log, extents_moved, raid)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     const areaIns = this.stmt('INSERT INTO area (lv_uuid, seg_index, area_index, pv_uuid, lv_name, start) VALUES (?, ?, ?, ?, ?, ?)');
     lvIns.run(lv.uuid, vg.uuid, i, lv.name, +lv.visible, +lv.writable, lv.alloc, +lv.active, lv.creationTime, lv.creationHost,
       JSON.stringify(lv.tags), String(lv.readAhead), JSON.stringify(lv.flags));
     lv.segments.forEach((s, si) => {
-      segIns.run(lv.uuid, si, s.startLe, s.extentCount, s.type, s.stripeSize, s.regionSize, s.mirrorLog, s.extentsMoved ?? null);
+      segIns.run(lv.uuid, si, s.startLe, s.extentCount, s.type, s.stripeSize, s.regionSize, s.mirrorLog, s.extentsMoved ?? null, raidColumn(s));
       s.areas.forEach((a, ai) => {
         if (a.kind === 'pv') areaIns.run(lv.uuid, si, ai, a.pvUuid, null, a.pe);
         else areaIns.run(lv.uuid, si, ai, null, a.lvName, a.le);
       });
     });
   }
+}
+
+/** The seg.raid column: a raid1 segment's rmeta list and settings (schema version 4). */
+function raidColumn(s: LvSegment): string | null {
+  if (s.type !== 'raid1') return null;
+  return JSON.stringify({
+    metaAreas: s.metaAreas ?? [], ...(s.writebehind ? { writebehind: s.writebehind } : {}),
+    ...(s.minRecoveryRate ? { minRecoveryRate: s.minRecoveryRate } : {}), ...(s.maxRecoveryRate ? { maxRecoveryRate: s.maxRecoveryRate } : {}),
+  });
 }

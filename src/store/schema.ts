@@ -2,7 +2,7 @@
 // are stored as ranges, never one row per extent, so a 16 TiB VG costs what a small one does.
 // vg_history keeps every previous version of a VG (LVM2's /etc/lvm/archive).
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 export const MIGRATIONS: string[] = [
   // version 1
@@ -96,4 +96,6 @@ export const MIGRATIONS: string[] = [
   `,
   // version 3: pvmove segments (LVM2 `extents_moved`, NULL on every other segment)
   `ALTER TABLE seg ADD COLUMN extents_moved INTEGER;`,
+  // version 4: raid1 segments: JSON {metaAreas, writebehind, minRecoveryRate, maxRecoveryRate}, NULL on others
+  `ALTER TABLE seg ADD COLUMN raid TEXT;`,
 ];
