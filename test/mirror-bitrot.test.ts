@@ -46,7 +46,7 @@ describe('mirror with checksums', () => {
     const r = await read('1M', 0, 8);
     expect(r.exitCode).toBe(0);
     expect(r.data.equals(data)).toBe(true);
-    expect(r.stderr).toContain('WARNING: vg/lv: checksum mismatch in block 769 on vg/lv_mimage_0: rewritten from vg/lv_mimage_1.');
+    expect(r.stderr).toContain('WARNING: vg/lv: checksum mismatch at offset 3149824 on vg/lv_mimage_0: rewritten from vg/lv_mimage_1.');
     for (const img of ['vg/lv_mimage_0', 'vg/lv_mimage_1']) expect((await lab.legBytes(img, 0, 8 * MiB)).equals(data)).toBe(true);
     // Healed: a second read finds nothing.
     expect((await read('1M', 0, 8)).stderr).toBe('');

@@ -26,21 +26,32 @@ export class ChecksumTable {
     return this.header.nrRegions;
   }
 
-  /** The table on `copies` (each a device whose offset 0 is the area start), or null when none is there for `owner`. */
-  static open(copies: BlockDevice[], expect: { owner: string; regionSize: number; nrRegions: number }): ChecksumTable | null {
-    const buf = Buffer.alloc(CSUM_HEADER_BYTES);
-    for (const c of copies) {
+  /**
+   * The table on `copies` (each a device whose offset 0 is the area start), or null when none is
+   * there for `owner`. A copy without it (an image added since, stale extents) is left out of reads
+   * and, when `writable`, given a copy of the table (records first, header last).
+   */
+  static open(copies: BlockDevice[], expect: { owner: string; regionSize: number; nrRegions: number }, writable = false): ChecksumTable | null {
+    const heads = copies.map((c) => {
+      const buf = Buffer.alloc(CSUM_HEADER_BYTES);
       try {
         c.readAt(buf, 0);
       } catch (e) {
         if (!(e instanceof DeviceIoError)) throw e;
-        continue;
+        return null;
       }
       const h = decodeHeader(buf);
-      if (!h || h.owner !== expect.owner || h.regionSize !== expect.regionSize || h.nrRegions !== expect.nrRegions) continue;
-      return new ChecksumTable(copies, h);
-    }
-    return null;
+      return h && h.owner === expect.owner && h.regionSize === expect.regionSize && h.nrRegions === expect.nrRegions ? h : null;
+    });
+    const k = heads.findIndex((h) => h);
+    if (k < 0) return null;
+    const header = heads[k]!;
+    const good = copies.filter((_, i) => heads[i]);
+    const stale = copies.filter((_, i) => !heads[i]);
+    if (writable && header.enabled) for (const c of stale) copyTable(copies[k]!, c, tableBytes(header));
+    const t = new ChecksumTable(writable ? [...good, ...stale] : good, header);
+    if (!writable) for (const c of stale) c.close();
+    return t;
   }
 
   /** Write a fresh table (records empty, header last) on every copy; false when it does not fit one. */
@@ -138,6 +149,26 @@ export class ChecksumTable {
 
   close(): void {
     for (const c of this.copies) c.close();
+  }
+}
+
+/** The table's bytes from one copy to another: records, flushed, then the header. */
+function copyTable(from: BlockDevice, to: BlockDevice, bytes: number): void {
+  if (to.size() < bytes) return;
+  try {
+    const buf = Buffer.alloc(Math.min(1024 * 1024, bytes - CSUM_HEADER_BYTES));
+    for (let off = CSUM_HEADER_BYTES; off < bytes; off += buf.length) {
+      const part = buf.subarray(0, Math.min(buf.length, bytes - off));
+      from.readAt(part, off);
+      to.writeAt(part, off);
+    }
+    to.flush();
+    const head = Buffer.alloc(CSUM_HEADER_BYTES);
+    from.readAt(head, 0);
+    to.writeAt(head, 0);
+    to.flush();
+  } catch (e) {
+    if (!(e instanceof DeviceIoError)) throw e;
   }
 }
 

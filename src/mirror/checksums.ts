@@ -11,7 +11,8 @@ import { ChecksumGuard, type HealEvent } from '../checksum/guard.js';
 import { ChecksumTable } from '../checksum/table.js';
 import { chooseBlockShift, encodeHeader, type CsumHeader } from '../checksum/format.js';
 import { SECTOR, lvExtents, type LogicalVolume, type VolumeGroup } from '../model/types.js';
-import { findLv, isMirror } from '../model/vg-query.js';
+import { findLv, isMirror, isRaid1 } from '../model/vg-query.js';
+import { RMETA_CSUM_OFFSET } from '../raid/rmeta-format.js';
 import { Config } from '../model/config.js';
 import { bitmapSectors, LOG_OFFSET_SECTORS } from './log-format.js';
 import { LinearDevice, type MirrorIoEnv } from './lv-device.js';
@@ -19,17 +20,14 @@ import { systemConfig } from './fault-policy.js';
 import { noteHeal } from './heal-log.js';
 import type { MirrorDevice } from './mirror-device.js';
 
-/** Where the checksum area starts inside each rmeta (src/raid/rmeta-format.ts RMETA_CSUM_OFFSET). */
-export const RMETA_CSUM_OFFSET = 1024 * 1024;
 const AREA_ALIGN = 64 * 1024;
 
 /** The checksum area's copies of `lv`: one window per rmeta (raid1) or on the disk log (mirror); [] when it has no place. */
 export function checksumAreas(env: MirrorIoEnv, vg: VolumeGroup, lv: LogicalVolume, writable: boolean): BlockDevice[] {
   const seg = lv.segments[0]!;
   const out: BlockDevice[] = [];
-  const metas = (seg as { metaAreas?: string[] }).metaAreas;
-  if ((seg.type as string) === 'raid1' && metas) {
-    for (const name of metas) {
+  if (isRaid1(lv)) {
+    for (const name of seg.metaAreas ?? []) {
       const m = findLv(vg, name);
       if (!m) continue;
       const bytes = lvExtents(m) * vg.extentSize * SECTOR;
@@ -62,7 +60,7 @@ export function checksumAreas(env: MirrorIoEnv, vg: VolumeGroup, lv: LogicalVolu
 
 /** Does a new table get made for `lv` (settings from $TSVM_SYSTEM_DIR/lvm.conf or the command's config)? */
 export function checksumsWanted(lv: LogicalVolume, config: Config): boolean {
-  return (lv.segments[0]!.type as string) === 'raid1'
+  return isRaid1(lv)
     ? config.bool('activation/raid_checksums', true)
     : config.bool('activation/mirror_checksums', false);
 }
@@ -98,11 +96,11 @@ export function openChecksums(m: MirrorDevice): ChecksumGuard | null {
   const copies = checksumAreas(env, vg, lv, m.opts.writable);
   if (!copies.length) return null;
   const expect = { owner: lv.uuid, regionSize: lv.segments[0]!.regionSize, nrRegions: m.nrRegions };
-  let table = ChecksumTable.open(copies, expect);
+  let table = ChecksumTable.open(copies, expect, m.opts.writable);
   if (!table && m.opts.writable) {
     const h = headerFor(lv, m.nrRegions, copies, checksumsWanted(lv, systemConfig(env.systemDir)));
     // A mirror left without (the default) is not written to: its log stays as LVM2 would leave it.
-    if (h && (h.enabled || (lv.segments[0]!.type as string) === 'raid1')) {
+    if (h && (h.enabled || isRaid1(lv))) {
       table = h.enabled ? ChecksumTable.format(copies, h) : (copies.forEach((c) => (c.writeAt(encodeHeader(h), 0), c.flush())), null);
     }
   }
@@ -110,5 +108,5 @@ export function openChecksums(m: MirrorDevice): ChecksumGuard | null {
     for (const c of copies) c.close();
     return null;
   }
-  return new ChecksumGuard(m, table, (ev: HealEvent) => noteHeal(env.systemDir, vg, lv, ev));
+  return new ChecksumGuard(m, table, (ev: HealEvent) => noteHeal(env.systemDir, vg, lv, ev, table!.geometry.blockBytes));
 }

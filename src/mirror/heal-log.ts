@@ -28,12 +28,12 @@ export function loadHeals(systemDir: string, lvUuid: string): HealCounts {
 }
 
 /** Called with the LV's I/O lock held (the guard's resolve), so counts do not race. */
-export function noteHeal(systemDir: string, vg: VolumeGroup, lv: LogicalVolume, ev: HealEvent): void {
-  const at = ev.block;
+export function noteHeal(systemDir: string, vg: VolumeGroup, lv: LogicalVolume, ev: HealEvent, blockBytes: number): void {
+  const at = ev.block * blockBytes;
   const bad = ev.bad.map((n) => `${vg.name}/${n}`).join(', ');
   warn(ev.source
-    ? `WARNING: ${vg.name}/${lv.name}: checksum mismatch in block ${at} on ${bad}: rewritten from ${vg.name}/${ev.source}.`
-    : `WARNING: ${vg.name}/${lv.name}: checksum mismatch in block ${at} on every image: read failed (Input/output error).`);
+    ? `WARNING: ${vg.name}/${lv.name}: checksum mismatch at offset ${at} on ${bad}: rewritten from ${vg.name}/${ev.source}.`
+    : `WARNING: ${vg.name}/${lv.name}: checksum mismatch at offset ${at} on every image: read failed (Input/output error).`);
   const c = loadHeals(systemDir, lv.uuid);
   if (ev.source) c.healed++;
   else c.unrecoverable++;
