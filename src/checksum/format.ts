@@ -5,9 +5,13 @@
 //   [0, 4 KiB)   header: le32 magic "CkSm", le32 version, le32 flags (bit 0 enabled), le32 block
 //                shift, le32 region size (sectors), le64 nr_regions, le32 record bytes, the owner
 //                LV's uuid (64 bytes at 64), le32 CRC-32 of bytes [0, 4092) at 4092.
-//   [4 KiB, ...) one record per region, packed: le32 CRC-32 of the entries, then one le32 CRC-32
-//                per block of the region (0 = none recorded; a block whose CRC is 0 is stored as 1).
+//   [4 KiB, ...) one record per region, packed: le32 CRC-32 of the entries, then one le32 block
+//                checksum per block of the region (block-hash.ts; 0 = none recorded, a block whose
+//                checksum is 0 is stored as 1).
+// The header and records carry zlib's CRC-32 (small, rarely written); data blocks the faster
+// block hash (block-hash.ts), since every read checks every block.
 import { crc32 } from 'node:zlib';
+import { hashBlock, hashBlocks } from './block-hash.js';
 
 export const CSUM_MAGIC = 0x6d536b43; // "CkSm"
 export const CSUM_VERSION = 1;
@@ -93,9 +97,24 @@ export function recordOffset(g: CsumGeometry, r: number): number {
   return CSUM_HEADER_BYTES + r * g.recordBytes;
 }
 
-/** The CRC stored for a block's bytes (0 is kept for "none recorded"). */
-export function blockCrc(data: Uint8Array): number {
-  return crc32(data) || 1;
+/** The checksum stored for a block's bytes (0 is kept for "none recorded"). */
+export function blockSum(data: Uint8Array): number {
+  return hashBlock(data) || 1;
+}
+
+let scratch = new Uint32Array(256);
+
+/**
+ * The checksums of the blocks of `data` (blocks of `blockBytes` from its start; the last may be
+ * shorter), as blockSum gives them, in one pass. The array is reused by the next call.
+ */
+export function blockSums(data: Uint8Array, blockBytes: number): Uint32Array {
+  const n = Math.ceil(data.length / blockBytes);
+  if (scratch.length < n) scratch = new Uint32Array(n);
+  const out = scratch.subarray(0, n);
+  hashBlocks(data, blockBytes, out);
+  for (let i = 0; i < n; i++) if (!out[i]) out[i] = 1;
+  return out;
 }
 
 /** A record as read: its entries, or null when its own CRC fails (torn or rotted). All zeros: a fresh record. */

@@ -1,12 +1,12 @@
 // Checksums around a multi-leg device (the mirror engine's MirrorDevice, for raid1 and disk-logged
-// mirrors): writes record the CRC of every block they change, reads verify every block and, on a
-// mismatch in a clean region, read the other legs, return the copy whose CRC matches and rewrite
+// mirrors): writes record the checksum of every block they change, reads verify every block and, on a
+// mismatch in a clean region, read the other legs, return the copy whose checksum matches and rewrite
 // the legs that did not match (self-healing, as ZFS does); when no leg matches, that block's read
-// fails with EIO and nothing is rewritten. In a region the write-intent bitmap marks dirty the CRCs
+// fails with EIO and nothing is rewritten. In a region the write-intent bitmap marks dirty the checksums
 // are only hints (a crash may sit between data and checksum): no repair there, and the resync
 // (fixSource) prefers the leg whose data matches them. What LVM2 lacks; dm-integrity is the nearest.
 import { DeviceIoError, type BlockDevice } from '../device/block-device.js';
-import { blockCrc } from './format.js';
+import { blockSum, blockSums } from './format.js';
 import type { ChecksumTable } from './table.js';
 
 export interface GuardLeg {
@@ -31,7 +31,7 @@ export interface GuardedMirror {
   failLeg(leg: GuardLeg, e: unknown): void;
 }
 
-/** A block read back from some leg whose CRC did not match; `healed` lists the legs rewritten. */
+/** A block read back from some leg whose checksum did not match; `healed` lists the legs rewritten. */
 export interface HealEvent {
   block: number;
   region: number;
@@ -82,6 +82,10 @@ export class ChecksumGuard {
     const bpr = this.blocksPerRegion;
     const end = offset + buf.length;
     const size = this.m.size();
+    // The blocks wholly inside buf, summed in one pass; blocks cut by its ends are read whole.
+    const w0 = Math.ceil(offset / B);
+    const wEnd = end === size ? end : Math.floor(end / B) * B;
+    const sums = wEnd > w0 * B ? blockSums(buf.subarray(w0 * B - offset, wEnd - offset), B) : null;
     for (let b = Math.floor(offset / B); b * B < end; ) {
       const r = Math.floor(b / bpr);
       const rec = this.table.record(r);
@@ -92,8 +96,9 @@ export class ChecksumGuard {
         const s = b * B;
         const t = Math.min(s + B, size);
         const whole = s >= offset && t <= end;
+        if (whole && sums![b - w0] === e) continue;
         const data = whole ? buf.subarray(s - offset, t - offset) : this.readPrimary(s, t);
-        if (blockCrc(data) === e) continue;
+        if (!whole && blockSum(data) === e) continue;
         const good = this.resolve(b, data);
         if (!good) continue;
         const from = Math.max(s, offset);
@@ -111,21 +116,21 @@ export class ChecksumGuard {
   }
 
   /**
-   * Block b read as `seen` does not match its CRC. Another process may have written it (reload), or
-   * its region may be dirty (CRCs are hints there: keep what was read). Otherwise, under the LV
+   * Block b read as `seen` does not match its checksum. Another process may have written it (reload), or
+   * its region may be dirty (checksums are hints there: keep what was read). Otherwise, under the LV
    * lock, look at every leg: a matching copy is returned and written over the others.
    */
   private resolve(b: number, seen: Uint8Array): Buffer | null {
     const [r, i] = this.where(b);
     const e = this.table.reload(r)[i]!;
-    if (!e || blockCrc(seen) === e || !this.m.regionClean(r)) return null;
+    if (!e || blockSum(seen) === e || !this.m.regionClean(r)) return null;
     return this.m.withLock(() => {
       const e2 = this.table.reload(r)[i]!;
       if (!e2 || !this.m.regionClean(r)) return null;
       const [s, t] = this.span(b);
       const copies = this.readLegs(s, t);
-      const good = copies.find((c) => blockCrc(c.data) === e2);
-      const bad = copies.filter((c) => c !== good && blockCrc(c.data) !== e2);
+      const good = copies.find((c) => blockSum(c.data) === e2);
+      const bad = copies.filter((c) => c !== good && blockSum(c.data) !== e2);
       const ev: HealEvent = { block: b, region: r, bad: bad.map((c) => c.leg.lv.name), healed: false };
       if (good) {
         ev.source = good.leg.lv.name;
@@ -172,8 +177,8 @@ export class ChecksumGuard {
 
   /**
    * A write of buf at `offset` is about to go to the legs (LV lock held, regions marked dirty):
-   * record the CRC of every block it changes. A block written in part is read first (from a leg
-   * whose copy matches its CRC when the primary's does not) and its CRC taken over the merge.
+   * record the checksum of every block it changes. A block written in part is read first (from a leg
+   * whose copy matches its checksum when the primary's does not) and its checksum taken over the merge.
    */
   noteWrite(buf: Uint8Array, offset: number): void {
     if (!buf.length) return;
@@ -181,6 +186,9 @@ export class ChecksumGuard {
     const bpr = this.blocksPerRegion;
     const end = offset + buf.length;
     const size = this.m.size();
+    const w0 = Math.ceil(offset / B);
+    const wEnd = end === size ? end : Math.floor(end / B) * B;
+    const sums = wEnd > w0 * B ? blockSums(buf.subarray(w0 * B - offset, wEnd - offset), B).slice() : null;
     for (let b = Math.floor(offset / B); b * B < end; ) {
       const r = Math.floor(b / bpr);
       const rec = this.table.forUpdate(r);
@@ -189,13 +197,13 @@ export class ChecksumGuard {
         const s = b * B;
         const t = Math.min(s + B, size);
         if (s >= offset && t <= end) {
-          rec[b - r * bpr] = blockCrc(buf.subarray(s - offset, t - offset));
+          rec[b - r * bpr] = sums![b - w0]!;
           continue;
         }
         const old = this.oldBlock(s, t, rec[b - r * bpr]!);
         const from = Math.max(s, offset);
         old.set(buf.subarray(from - offset, Math.min(t, end) - offset), from - s);
-        rec[b - r * bpr] = blockCrc(old);
+        rec[b - r * bpr] = blockSum(old);
       }
     }
   }
@@ -203,34 +211,34 @@ export class ChecksumGuard {
   /** The current content of block [s, t): a leg's copy matching `e` when there is one, else the primary's. */
   private oldBlock(s: number, t: number, e: number): Buffer {
     const p = this.readPrimary(s, t);
-    if (!e || blockCrc(p) === e) return p;
-    return this.readLegs(s, t).find((c) => blockCrc(c.data) === e)?.data ?? p;
+    if (!e || blockSum(p) === e) return p;
+    return this.readLegs(s, t).find((c) => blockSum(c.data) === e)?.data ?? p;
   }
 
   /**
    * Copy of region r about to be written from `src` (resync, LV lock held), its bytes in `buf`:
-   * blocks of buf whose CRC does not match are taken from a leg whose copy matches, when one does
-   * (they are returned: `src` itself needs them too); then the region's CRCs become those of buf.
+   * blocks of buf whose checksum does not match are taken from a leg whose copy matches, when one does
+   * (they are returned: `src` itself needs them too); then the region's checksums become those of buf.
    */
   fixSource(r: number, buf: Buffer, src: GuardLeg): number[] {
     const B = this.blockBytes;
     const base = r * this.m.regionBytes;
     const rec = this.table.forUpdate(r);
+    const sums = blockSums(buf, B).slice();
     const patched: number[] = [];
-    for (let i = 0; i < this.blocksPerRegion && base + i * B < base + buf.length; i++) {
-      const part = buf.subarray(i * B, Math.min(buf.length, (i + 1) * B));
-      const c = blockCrc(part);
+    for (let i = 0; i < sums.length; i++) {
       const e = rec[i]!;
-      if (e && c !== e) {
+      if (e && sums[i] !== e) {
+        const part = buf.subarray(i * B, Math.min(buf.length, (i + 1) * B));
         const s = base + i * B;
-        const other = this.readLegs(s, s + part.length).find((x) => x.leg !== src && blockCrc(x.data) === e);
+        const other = this.readLegs(s, s + part.length).find((x) => x.leg !== src && blockSum(x.data) === e);
         if (other) {
           part.set(other.data);
           patched.push(i);
           continue;
         }
       }
-      rec[i] = c;
+      rec[i] = sums[i]!;
     }
     return patched;
   }
@@ -247,7 +255,7 @@ export class ChecksumGuard {
     return n;
   }
 
-  /** Write the changed CRCs to every copy of the table (before the regions are marked clean). */
+  /** Write the changed checksums to every copy of the table (before the regions are marked clean). */
   persist(): void {
     this.table.persist();
   }

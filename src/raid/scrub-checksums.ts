@@ -1,9 +1,9 @@
 // One region of `lvchange --syncaction check|repair` on an LV that keeps checksums (issue 11):
-// judged block by block against the recorded CRCs (src/checksum/scrub.ts), so the report names the
-// image that is wrong, and repair rewrites only the bad copies from a copy whose CRC is right —
+// judged block by block against the recorded checksums (src/checksum/scrub.ts), so the report names the
+// image that is wrong, and repair rewrites only the bad copies from a copy whose checksum is right —
 // never the primary over the others blindly, as dm-raid's repair does. A repair marks the region
 // out of sync in the write-intent bitmap first and in sync again after the legs and the table
-// are flushed: a kill -9 in between leaves it to the resync, which copies by the same CRCs.
+// are flushed: a kill -9 in between leaves it to the resync, which copies by the same checksums.
 import { judgeRegion, repairRegion } from '../checksum/scrub.js';
 import type { MirrorDevice } from '../mirror/mirror-device.js';
 
@@ -38,7 +38,7 @@ export function scrubRegionByChecksums(dev: MirrorDevice, r: number, action: 'ch
       guard.persist();
       if (wasClean) dev.log?.update('sync', new Map([[r, true]]), true);
     } else {
-      // CRCs learned for blocks that had none (all copies agreed).
+      // checksums learned for blocks that had none (all copies agreed).
       guard.persist();
     }
     if (!f.blocks.length) return null;
