@@ -56,6 +56,8 @@ export interface FieldDef {
   id: string;
   desc: string;
   get: (r: Row, e: Env) => Value;
+  /** tsvm's own field (not in LVM2's catalogue, left out of `-o help`). */
+  own?: true;
 }
 
 
@@ -275,6 +277,7 @@ const GETTERS: Record<string, Getter> = {
     const n = e.status.raidMismatches(r.vg!, r.lv!);
     return n === undefined ? blankNum : num(n);
   },
+  raid_mismatch_regions: (r, e) => str(e.status.raidMismatchRegions(r.vg!, r.lv!) ?? ''),
   raid_write_behind: (r) => raidNum(r, r.lv!.segments[0]?.writebehind),
   raid_min_recovery_rate: (r) => raidNum(r, r.lv!.segments[0]?.minRecoveryRate),
   raid_max_recovery_rate: (r) => raidNum(r, r.lv!.segments[0]?.maxRecoveryRate),
@@ -379,10 +382,22 @@ function guarded(section: FieldSection, kind: FieldKind, g: Getter): Getter {
   }
 }
 
-export const FIELDS: readonly FieldDef[] = FIELD_TABLE.map((f: FieldEntry) => ({
-  section: f[0], kind: f[1], heading: f[2], width: f[3] || f[2].length, id: f[4], desc: f[5],
-  get: guarded(f[0], f[1], GETTERS[f[4]] ?? fallback(f[1])),
-}));
+/** Fields tsvm adds (the checksums of issue 11): same shape as LVM2's, after them. */
+const OWN_FIELDS: readonly FieldEntry[] = [
+  ["LVS", "STR", "MismatchRegions", 0, "raid_mismatch_regions",
+    "For RAID1 with checksums (tsvm), the regions the last check or repair found mismatched and the images wrong there."],
+];
+
+export const FIELDS: readonly FieldDef[] = [
+  ...FIELD_TABLE.map((f: FieldEntry) => ({
+    section: f[0], kind: f[1], heading: f[2], width: f[3] || f[2].length, id: f[4], desc: f[5],
+    get: guarded(f[0], f[1], GETTERS[f[4]] ?? fallback(f[1])),
+  })),
+  ...OWN_FIELDS.map((f: FieldEntry) => ({
+    section: f[0], kind: f[1], heading: f[2], width: f[3] || f[2].length, id: f[4], desc: f[5],
+    get: guarded(f[0], f[1], GETTERS[f[4]] ?? fallback(f[1])), own: true as const,
+  })),
+];
 
 export const FIELD_BY_ID: ReadonlyMap<string, FieldDef> = new Map(FIELDS.map((f) => [f.id, f]));
 
