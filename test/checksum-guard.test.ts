@@ -174,6 +174,19 @@ describe('checksum guard', () => {
     expect(guard.heals).toEqual([]);
   });
 
+  it('keeps the records of an extended LV while the table still fits', () => {
+    write(randomBytes(SIZE), 0);
+    guard.persist();
+    const before = Array.from(guard.table.reload(3));
+    const expect12 = { owner: 'LVUUID', regionSize: REGION / 512, nrRegions: 12 };
+    expect(ChecksumTable.open(copies, expect12, false)).toBe(null);
+    const t = ChecksumTable.open(copies, expect12, true)!;
+    expect(t.nrRegions).toBe(12);
+    expect(Array.from(t.record(3))).toEqual(before);
+    expect(t.record(10).every((e) => e === 0)).toBe(true);
+    expect(ChecksumTable.open(copies, expect12)!.nrRegions).toBe(12);
+  });
+
   it('doubles the block until the table fits its area', () => {
     const region = 2 * MiB / 512;
     expect(chooseBlockShift(region, 1500, 3 * MiB)).toBe(12);

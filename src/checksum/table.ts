@@ -41,11 +41,20 @@ export class ChecksumTable {
         return null;
       }
       const h = decodeHeader(buf);
-      return h && h.owner === expect.owner && h.regionSize === expect.regionSize && h.nrRegions === expect.nrRegions ? h : null;
+      return h && h.owner === expect.owner && h.regionSize === expect.regionSize ? h : null;
     });
     const k = heads.findIndex((h) => h);
     if (k < 0) return null;
-    const header = heads[k]!;
+    let header = heads[k]!;
+    if (header.nrRegions !== expect.nrRegions) {
+      // The LV was extended or reduced: the same blocks keep their records while the table still
+      // fits its area (regions past the old end start unrecorded); otherwise a new table is made.
+      const resized = { ...header, nrRegions: expect.nrRegions };
+      if (!writable || copies.some((c, i) => heads[i] && c.size() < tableBytes(resized))) return null;
+      for (const [i, c] of copies.entries()) if (heads[i]) resizeTable(c, header, resized);
+      header = resized;
+      for (let i = 0; i < heads.length; i++) if (heads[i]) heads[i] = resized;
+    }
     const good = copies.filter((_, i) => heads[i]);
     const stale = copies.filter((_, i) => !heads[i]);
     if (writable && header.enabled) for (const c of stale) copyTable(copies[k]!, c, tableBytes(header));
@@ -149,6 +158,20 @@ export class ChecksumTable {
 
   close(): void {
     for (const c of this.copies) c.close();
+  }
+}
+
+/** Rewrite a copy's header for a new region count, the records of the new regions zeroed first. */
+function resizeTable(c: BlockDevice, from: CsumHeader, to: CsumHeader): void {
+  const oldEnd = tableBytes(from);
+  const newEnd = tableBytes(to);
+  try {
+    if (newEnd > oldEnd) c.writeAt(Buffer.alloc(newEnd - oldEnd), oldEnd);
+    c.flush();
+    c.writeAt(encodeHeader(to), 0);
+    c.flush();
+  } catch (e) {
+    if (!(e instanceof DeviceIoError)) throw e;
   }
 }
 
