@@ -6,7 +6,7 @@ import type { Args } from '../src/cli/args.js';
 import type { Context } from '../src/cli/context.js';
 import type { LoadedVg } from '../src/store/metadata-store.js';
 import type { LogicalVolume } from '../src/model/types.js';
-import { isMirror } from '../src/model/vg-query.js';
+import { isMirrorLike } from '../src/model/vg-query.js';
 import { vgLockName } from '../src/store/locks.js';
 import { pollMirror } from '../src/mirror/poll.js';
 import { spawnSyncer } from '../src/mirror/daemon.js';
@@ -48,7 +48,7 @@ export async function waitForSync(c: ConvertCall, vgName: string, lvName: string
 /** `lvconvert vg/lv`: continue (or watch) the sync of a mirror; nothing to do otherwise. */
 export async function pollOnly(c: ConvertCall): Promise<number> {
   const { ctx, loaded, lv } = c;
-  if (!isMirror(lv)) return 0;
+  if (!isMirrorLike(lv)) return 0;
   if (!lv.active) {
     ctx.out.print(`${loaded.vg.name}/${lv.name}: Skipping inactive LV. Try lvchange or vgchange.`);
     return 0;

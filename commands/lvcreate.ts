@@ -1,5 +1,5 @@
 // lvcreate: a new linear, striped or mirrored LV (tools/lvcreate.c). The command-line stage is
-// src/lv/create-params.ts, the VG stage src/lv/create.ts; mirrors go to the mirror engine.
+// src/lv/create-params.ts, the VG stage src/lv/create.ts; mirrors go to the mirror engine, raid1 to src/raid.
 import type { CommandSpec } from '../src/cli/command-spec.js';
 import { printer } from '../src/lv/common.js';
 
@@ -11,7 +11,8 @@ export const spec: CommandSpec = {
     'size', 'extents', 'name', 'stripes', 'stripesize', 'contiguous', 'alloc', 'activate', 'zero', 'wipesignatures',
     'permission', 'readahead', 'addtag', 'type', 'mirrors', 'mirrorlog', 'corelog', 'regionsize', 'nosync',
     'setactivationskip', 'ignoreactivationskip', 'autobackup', 'monitor', 'ignoremonitoring', 'noudevsync',
-    'snapshot', 'virtualsize', 'thin', 'thinpool', 'cache', 'cachepool', 'chunksize', 'reportformat',
+    'snapshot', 'virtualsize', 'thin', 'thinpool', 'cache', 'cachepool', 'chunksize', 'reportformat', 'minrecoveryrate',
+    'maxrecoveryrate',
   ],
   async run(ctx, args) {
     const { readCreateParams } = await import('../src/lv/create-params.js');

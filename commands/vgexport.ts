@@ -8,7 +8,7 @@ export const spec: CommandSpec = {
   name: 'vgexport',
   summary: 'Unregister volume group(s) from the system',
   usage: ['vgexport VG|Tag|Select ...', 'vgexport -a|--all'],
-  options: ['all', 'force', 'reportformat'],
+  options: ['all', 'reportformat'],
   async run(ctx, args) {
     const { commitVg, readVgForUpdate, vgNameArg } = await import('../src/cli/toollib.js');
     if (!args.positionals.length && !args.has('all')) {

@@ -75,6 +75,6 @@ describe('lvcreate', () => {
       .toContain('Names including "_mlog" are reserved.');
     expect(await unchangedOnFailure(3, 'lvcreate', '-L', '0', 'vg')).toContain('--size may not be zero.');
     expect(await unchangedOnFailure(5, 'lvcreate', '-L', '4m', 'nosuch')).toContain('Volume group "nosuch" not found');
-    expect(await unchangedOnFailure(5, 'lvcreate', '-m', '1', '-L', '4m', 'vg')).toContain('raid1 is not available in tsvm');
+    expect(await unchangedOnFailure(5, 'lvcreate', '--type', 'raid5', '-L', '4m', 'vg')).toContain('Segment type raid5 is not available in tsvm yet');
   });
 });

@@ -92,7 +92,7 @@ describe('original leg lost while a new leg is being copied', () => {
       writeFileSync(join(l2.dir, 'd'), data);
       await ok('dd', `if=${join(l2.dir, 'd')}`, 'of=/dev/vg/lv', 'bs=1M', 'conv=fsync', 'status=none');
       await ok('lvconvert', '-i', '0', 'vg/lv');
-      await ok('fault', 'add', '/dev/loop2', '--write', '--delay', '50');
+      await ok('fault', 'add', '/dev/loop2', '--write', '--delay', '200');
       const p = execa(BIN, ['lvconvert', '-y', '-i', '0', '-m', '+1', 'vg/lv', '/dev/loop2'], { env: lab.env, reject: false });
       let before = 0;
       // wait (on a slow or busy machine too) until the conversion has put its temporary layer in

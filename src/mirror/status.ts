@@ -34,6 +34,8 @@ export function createStatusSource(ctx: Pick<Context, 'systemDir'>): LvStatusSou
       const user = areaUser(vg, lv.name);
       if (!user || (user.seg.type !== 'mirror' && user.seg.type !== 'raid1')) return false;
       const mirror = user.lv;
+      // lv_raid_image_in_sync(): an inactive raid image is assumed not in sync, even under --nosync
+      if (user.seg.type === 'raid1' && !topLv(vg, mirror).active) return false;
       if (mirror.flags.includes('NOTSYNCED')) return true;
       if (!topLv(vg, mirror).active) return false;
       const top = topLv(vg, mirror);

@@ -201,9 +201,12 @@ const LV_ATTR =
  * positions 5-6 where tsvm prints the real state (`--`, `a-`, `ao`). Applied to stdout (LVM2's
  * XX is left as it is); it matches 10-character attr tokens wherever they stand: in columns, after a separator,
  * in JSON ("lv_attr":"-wi-a-----"), in --nameprefixes (LVM2_LV_ATTR='-wi-a-----') and --rows.
+ * Raid LVs and their sub-LVs also get `X` at position 9 (health), which LVM2 prints when it has no
+ * activation to ask.
  */
 export function normaliseAttr(line: string): string {
-  return line.replace(LV_ATTR, '$1XX$3');
+  // For raid types (target 'r') it cannot know their health either: LVM2 prints 'X' at position 9.
+  return line.replace(LV_ATTR, (_m, a: string, _b: string, c: string) => `${a}XX${c[0] === 'r' ? `${c.slice(0, 2)}X${c[3]}` : c}`);
 }
 
 const UUID = /\b[A-Za-z0-9]{6}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{6}\b/g;
