@@ -1,5 +1,5 @@
-// lvchange: LV properties (-p, --alloc/-C, -r, tags, -k) and activation (-a), and --resync for
-// mirrors (tools/lvchange.c). Properties of one LV are committed together and announced with
+// lvchange: LV properties (-p, --alloc/-C, -r, tags, -k) and activation (-a), --resync for
+// mirrors and raid1, and raid1's own options (lvchange-raid.ts) (tools/lvchange.c). Properties of one LV are committed together and announced with
 // "Logical volume vg/lv changed."; activation is silent, as in LVM2.
 import { checkNotInUse } from '../src/nbd/in-use.js';
 import type { Args } from '../src/cli/args.js';
@@ -16,6 +16,8 @@ import { monitorOnActivation, setMonitoring } from '../src/mirror/monitoring.js'
 import { activationMode, partialRefusal, type ActivationMode } from '../src/cli/activation-mode.js';
 
 const PAGE_SECTORS = 8;
+/** lvchange-raid.ts (kept here so that parsing does not load it). */
+const RAID_OPTIONS = ['syncaction', 'rebuild', 'writemostly', 'writebehind', 'minrecoveryrate', 'maxrecoveryrate'];
 const PROPERTY_OPTIONS = ['permission', 'alloc', 'contiguous', 'readahead', 'addtag', 'deltag', 'setactivationskip'];
 
 /** One property change: true when it changed something, else it printed LVM2's error. */
@@ -135,6 +137,10 @@ async function changeOne(ctx: Context, args: Args, loaded: LoadedVg, lv: Logical
     throw new CommandFailed(`Command on LV ${name} is invalid on LV with properties: ${role} .`, `Command not permitted on LV ${name}.`);
   }
   let rc = 0;
+  if (RAID_OPTIONS.some((o) => args.has(o))) {
+    const mod = await import('./lvchange-raid.js');
+    rc = Math.max(rc, await mod.changeRaid(ctx, args, loaded, lv, say));
+  }
   if (PROPERTY_OPTIONS.some((o) => args.has(o)) && !changeProperties(ctx, args, loaded, lv, say)) rc = ECMD_FAILED;
   if (args.has('resync')) {
     const mod: ResyncModule = await import('../src/mirror/resync.js');
@@ -159,9 +165,10 @@ export const spec: CommandSpec = {
     'activate', 'permission', 'alloc', 'contiguous', 'readahead', 'addtag', 'deltag', 'setactivationskip',
     'ignoreactivationskip', 'resync', 'autobackup', 'force', 'select', 'monitor', 'ignoremonitoring', 'noudevsync',
     'reportformat', 'partial', 'ignorelockingfailure', 'sysinit', 'ignoreskippedcluster', 'activationmode',
+    'syncaction', 'rebuild', 'writemostly', 'writebehind', 'minrecoveryrate', 'maxrecoveryrate',
   ],
   async run(ctx, args) {
-    const acting = [...PROPERTY_OPTIONS, 'activate', 'resync', 'monitor'].some((o) => args.has(o));
+    const acting = [...PROPERTY_OPTIONS, ...RAID_OPTIONS, 'activate', 'resync', 'monitor'].some((o) => args.has(o));
     if (!acting || !args.positionals.length) throw new InvalidCommandLine(...noMatchingSyntaxLines('lvchange'));
     if (args.has('contiguous') && args.has('alloc')) {
       throw new InvalidCommandLine('Only one of --alloc and --contiguous permitted.', "Run `lvchange --help' for more information.");

@@ -24,7 +24,6 @@ import { dropCoreLog, prepareLog, readBitmaps } from '../src/mirror/log-init.js'
 import { writtenFromImages } from '../src/mirror/ever-written.js';
 import { mirrorPercent } from '../src/mirror/poll.js';
 import { addNewLegs, dropMirrorFiles, withLvLock } from '../src/mirror/state.js';
-import { raid1Unavailable } from './lvconvert.js';
 import { waitForSync, type ConvertCall } from './lvconvert-poll.js';
 
 const LOG_COUNT = { core: 0, disk: 1, mirrored: 2 } as const;
@@ -36,11 +35,6 @@ export async function convertMirror(c: ConvertCall): Promise<number> {
   const type = args.str('type');
   const mirrored = isMirror(lv);
   if (!mirrored && !isLinearLv(lv) && !isStripedLv(lv)) throw new CommandFailed(`Mirrors of ${full} are not supported by tsvm.`);
-  // -m without --type means global/mirror_segtype_default (raid1 unless set to mirror): _convert_striped
-  const mirrorsMeanMirror = ctx.config.str('global/mirror_segtype_default', 'raid1') === 'mirror';
-  if (!mirrored && args.has('mirrors') && type === undefined && !mirrorsMeanMirror && (args.int('mirrors') ?? 0) !== 0) {
-    throw new CommandFailed(raid1Unavailable);
-  }
   if (type === 'mirror' && !args.has('mirrors') && !mirrored) throw new CommandFailed('Conversions to --type mirror require -m/--mirrors');
   if (type === 'linear' && args.has('mirrors') && Number(args.str('mirrors')) !== 0) throw new CommandFailed('Cannot specify mirrors with linear type.');
 

@@ -1,4 +1,4 @@
-// lvconvert: change an LV's layout (tools/lvconvert.c). Only the mirror family is implemented;
+// lvconvert: change an LV's layout (tools/lvconvert.c). The mirror family and raid1 (lvconvert-raid.ts) are implemented;
 // handlers are chosen by variant, as LVM2's command-lines.in does: mirror images and --type
 // (lvconvert-mirror.ts), log type (lvconvert-log.ts, through lvconvert-mirror), split
 // (lvconvert-split.ts), repair (lvconvert-repair.ts), and a bare `lvconvert LV` that waits for
@@ -9,7 +9,7 @@ import { noMatchingSyntaxLines } from '../src/cli/help.js';
 import { parseLvName, readVgForUpdate, requireLv } from '../src/cli/toollib.js';
 
 import { findPvArg } from '../src/lv/pv-list.js';
-import { isMirror } from '../src/model/vg-query.js';
+import { isMirror, isRaid1 } from '../src/model/vg-query.js';
 import { regionSizeError } from '../src/mirror/layout.js';
 
 export const spec: CommandSpec = {
@@ -18,7 +18,7 @@ export const spec: CommandSpec = {
   usage: ['lvconvert --type mirror LV', 'lvconvert -m|--mirrors [+|-]Number LV', 'lvconvert --splitmirrors Number -n|--name LV_new LV', 'lvconvert --repair LV'],
   options: [
     'type', 'mirrors', 'mirrorlog', 'corelog', 'regionsize', 'alloc', 'background', 'interval', 'splitmirrors', 'name',
-    'trackchanges', 'repair', 'usepolicies', 'force', 'stripes', 'stripesize', 'noudevsync',
+    'trackchanges', 'repair', 'usepolicies', 'force', 'stripes', 'stripesize', 'noudevsync', 'mergemirrors', 'merge',
   ],
   async run(ctx, args) {
     const pos = args.positionals;
@@ -46,9 +46,8 @@ export const spec: CommandSpec = {
       return 0;
     }
     const type = args.str('type');
-    if (type && !['mirror', 'linear'].includes(type)) {
-      if (type === 'raid1') throw new CommandFailed(raid1Unavailable);
-      throw new CommandFailed(`Conversion using --type ${type} is not supported by tsvm (only mirror and linear are).`);
+    if (type && !['mirror', 'linear', 'raid1'].includes(type)) {
+      throw new CommandFailed(`Conversion using --type ${type} is not supported by tsvm (only mirror, raid1 and linear are).`);
     }
     const mirrorOp = args.has('mirrors') || type !== undefined || args.has('mirrorlog') || args.has('corelog');
     // --repair and a bare poll may run with PVs missing; other conversions may not (lvconvert.c).
@@ -69,10 +68,19 @@ export const spec: CommandSpec = {
     }
     const notPermitted = (what: string) =>
       new CommandFailed(`Command on LV ${loaded.vg.name}/${lv.name} does not accept LV type ${what}.`, `Command not permitted on LV ${loaded.vg.name}/${lv.name}.`);
-    const kind = isMirror(lv) ? 'mirror' : lv.segments.every((s) => s.type === 'striped' && s.areas.length === 1) ? 'linear' : 'striped';
+    const kind = isMirror(lv) ? 'mirror' : isRaid1(lv) ? 'raid1'
+      : lv.segments.every((s) => s.type === 'striped' && s.areas.length === 1) ? 'linear' : 'striped';
     const common = { ctx, args, loaded, lv, pvArgs, interval };
-    if ((args.has('repair') || args.has('splitmirrors')) && kind !== 'mirror') throw notPermitted(kind);
-    if (args.has('trackchanges')) throw notPermitted(kind);
+    if (args.has('mergemirrors') || args.has('merge')) return (await import('./lvconvert-raid-split.js')).mergeRaidImage(common);
+    if (kind === 'raid1' && args.has('splitmirrors')) return (await import('./lvconvert-raid-split.js')).splitRaid(common);
+    if ((args.has('repair') || args.has('splitmirrors')) && kind !== 'mirror' && kind !== 'raid1') throw notPermitted(kind);
+    if (args.has('trackchanges') && kind !== 'raid1') throw notPermitted(kind);
+    // -m without --type: global/mirror_segtype_default (raid1 unless set to "mirror"), lvconvert.c _convert_striped
+    const mirrorsMeanRaid1 = ctx.config.str('global/mirror_segtype_default', 'raid1') !== 'mirror';
+    const toRaid1 = kind === 'raid1' ? mirrorOp && type !== 'mirror' : kind === 'mirror' ? type === 'raid1'
+      : kind === 'linear' && (type === 'raid1' || (type === undefined && args.has('mirrors') && mirrorsMeanRaid1 && args.str('mirrors') !== '0'));
+    if (kind === 'raid1' && !args.has('repair') && !args.has('splitmirrors') && mirrorOp) return (await import('./lvconvert-raid.js')).convertRaid(common);
+    if (toRaid1 || (kind === 'raid1' && type === 'mirror')) return (await import('./lvconvert-raid.js')).convertRaid(common);
     if (args.has('regionsize') && !args.has('mirrors') && type === undefined && !args.has('mirrorlog') && !args.has('corelog') && kind === 'mirror') {
       throw notPermitted(kind);
     }
@@ -83,5 +91,3 @@ export const spec: CommandSpec = {
   },
 };
 
-export const raid1Unavailable =
-  'Segment type raid1 (the default for -m without --type, global/mirror_segtype_default) is not available in tsvm yet; use --type mirror.';

@@ -288,12 +288,13 @@ describe('logs, resync, create', () => {
     expect(await lab.lvField('vg/lv', 'copy_percent')).toBe('100.00');
   });
 
-  it('-m without --type on a linear LV: raid1 is not available yet (exit 5)', async () => {
+  it('-m without --type on a linear LV makes raid1 (global/mirror_segtype_default); "mirror" makes a mirror', async () => {
     await lab.ok('lvcreate', '-L', '8m', '-n', 'lv', 'vg');
-    const r = await lab.run('lvconvert', '-y', '-m', '1', 'vg/lv');
-    expect(r.exitCode).toBe(5);
-    expect(r.stderr).toContain('raid1');
-    expect(r.stderr).toContain('not available in tsvm yet');
+    await lab.ok('lvconvert', '-y', '-m', '1', 'vg/lv');
+    expect(await lab.lvField('vg/lv', 'segtype')).toBe('raid1');
+    await lab.ok('lvcreate', '-L', '8m', '-n', 'lv2', 'vg');
+    await lab.ok('lvconvert', '-y', '--config', 'global/mirror_segtype_default="mirror"', '-m', '1', 'vg/lv2');
+    expect(await lab.lvField('vg/lv2', 'segtype')).toBe('mirror');
   });
 
   it('lvextend of a mirror: both images grow, the new range is synced, data kept', async () => {

@@ -18,6 +18,7 @@ import type { LogicalVolume, VolumeGroup } from '../model/types.js';
 import { SECTOR, lvExtents } from '../model/types.js';
 import { findLv, isMirror, isMirrorLike } from '../model/vg-query.js';
 import { openRaid1Log } from '../raid/rmeta-log.js';
+import { openTracker, RegionTracker, trackedImage } from '../raid/track.js';
 import { LinearDevice, setLayerOpener, type MirrorIoEnv } from './lv-device.js';
 import { RegionLog, type LogInit } from './region-log.js';
 import { regionCount, writtenSectorFor } from './log-format.js';
@@ -76,6 +77,8 @@ export class MirrorDevice implements BlockDevice {
   private readonly rewrite = new Map<number, Array<[number, number]>>();
   /** Regions made valid again on the live legs (to be marked in sync after the next flush). */
   private readonly healed = new Set<number>();
+  /** raid1 with an image split off by --trackchanges: the regions this LV writes are tracked (src/raid/track.ts). */
+  private tracker: RegionTracker | null = null;
 
   constructor(readonly env: MirrorIoEnv, readonly vg: VolumeGroup, readonly lv: LogicalVolume, readonly opts: MirrorOpenOptions) {
     const seg = lv.segments[0]!;
@@ -88,7 +91,10 @@ export class MirrorDevice implements BlockDevice {
     const legLvs = mirrorLegLvs(vg, lv);
     const names = new Set(legLvs.map((l) => l.name));
     this.newLegs = new Set(loadNewLegs(env.systemDir, lv.uuid).filter((n) => names.has(n)));
+    const tracked = seg.type === 'raid1' ? trackedImage(vg, lv) : undefined;
     this.legs = legLvs.map((sub) => {
+      // Out of the array until --mergemirrors, not a failure (LVM2: a visible raid image)
+      if (sub === tracked) return { lv: sub, dev: null, failed: 'split off with --trackchanges' };
       const why = recorded.get(sub.name);
       if (why) {
         this.events.count++;
@@ -106,6 +112,8 @@ export class MirrorDevice implements BlockDevice {
     });
     this.logKind = opts.noLog ? 'none' : seg.mirrorLog || seg.type === 'raid1' ? 'disk' : 'core';
     if (opts.noLog) return;
+    const trackLog = tracked && opts.writable ? openTracker(env.systemDir, tracked.uuid, 'lv', this.nrRegions) : null;
+    if (trackLog) this.tracker = new RegionTracker(trackLog, this.regionBytes);
     // raid1: the write-intent bitmap in the rmeta sub-LVs (src/raid/rmeta-log.ts)
     this.log = seg.type === 'raid1'
       ? openRaid1Log(env, vg, lv, this.nrRegions, opts.writable, this.top, this.events)
@@ -273,6 +281,7 @@ export class MirrorDevice implements BlockDevice {
    * marked but not written are put right at flush like any partly written region.
    */
   private markBeforeWrite(offset: number, length: number): void {
+    this.tracker?.beforeWrite(offset, length);
     const log = this.log;
     if (!log) return;
     const rb = this.regionBytes;
@@ -444,6 +453,7 @@ export class MirrorDevice implements BlockDevice {
       for (const leg of this.legs) leg.dev?.close();
       this.log?.close();
       this.guard?.close();
+      this.tracker?.close();
     }
   }
 

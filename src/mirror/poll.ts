@@ -16,6 +16,7 @@ import { getBit } from './log-format.js';
 import { hasPvLegs } from './pv-legs.js';
 import { pvmovePercent } from './pv-progress.js';
 import { resyncTree, type SyncStats } from './sync.js';
+import { RateLimiter } from '../raid/recovery-rate.js';
 import { lastSyncPath, releaseSyncer, trySyncerLock, withLvLock, withVgLock } from './state.js';
 
 export interface PollOptions {
@@ -114,7 +115,10 @@ export async function runSync(systemDir: string, store: MetadataStore, vgName: s
   const dev = new MirrorDevice({ devices: pool, systemDir }, cur.vg, cur.lv, { writable: true });
   const activeQ = store.db.prepare('SELECT active FROM lv WHERE uuid = ?');
   try {
+    // raid1 --maxrecoveryrate (kiB/sec/device): the copy is throttled to it
+    const rate = new RateLimiter(cur.lv.segments[0]!.maxRecoveryRate ?? 0);
     const stats = await resyncTree(dev, {
+      throttle: rate.limited ? (b) => rate.consume(b) : undefined,
       onProgress: (p) => onPercent?.((100 * p.inSync) / p.total),
       shouldStop: () => !(activeQ.get(cur.lv.uuid) as { active: number } | undefined)?.active,
     });

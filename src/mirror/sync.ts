@@ -42,6 +42,11 @@ export interface SyncOptions {
    * (pvmove copies its mirror segment by segment and decides itself when a segment is done).
    */
   range?: [number, number];
+  /**
+   * A recovery-rate limit (raid1 --maxrecoveryrate, src/raid/recovery-rate.ts): called with the
+   * bytes copied per device after each batch, outside the LV lock; batches are then one region.
+   */
+  throttle?: (bytesPerDevice: number) => Promise<void>;
 }
 
 /** Sync the mirror and every mirror layer below it (deepest first). */
@@ -78,7 +83,7 @@ export async function resyncOne(m: MirrorDevice, opts: SyncOptions = {}): Promis
   }
   const MiB = 1024 * 1024;
   const dflt = Math.min(256 * MiB, Math.max(16 * MiB, m.size() / 4));
-  const perBatch = Math.max(1, Math.floor((opts.batchBytes ?? dflt) / m.regionBytes));
+  const perBatch = opts.throttle ? 1 : Math.max(1, Math.floor((opts.batchBytes ?? dflt) / m.regionBytes));
   const perPart = Math.max(1, Math.floor(PART_BYTES / m.regionBytes));
   const lo = opts.range ? Math.max(0, opts.range[0]) : 0;
   const hi = opts.range ? Math.min(m.nrRegions, opts.range[1] + 1) : m.nrRegions;
@@ -86,6 +91,7 @@ export async function resyncOne(m: MirrorDevice, opts: SyncOptions = {}): Promis
   let cursor = lo;
   for (;;) {
     if (opts.shouldStop?.()) return stats;
+    const copiedBefore = stats.regionsCopied;
     // The whole batch (copies, flushes, log updates) under the LV lock: no write interleaves between
     // a region's copy and its being marked in sync.
     const done = await withLvLockAsync(m.env.systemDir, m.lv.uuid, async () => {
@@ -139,6 +145,7 @@ export async function resyncOne(m: MirrorDevice, opts: SyncOptions = {}): Promis
       cursor = batch[batch.length - 1]! + 1;
       return false;
     });
+    if (opts.throttle && stats.regionsCopied > copiedBefore) await opts.throttle((stats.regionsCopied - copiedBefore) * m.regionBytes);
     if (opts.onProgress) opts.onProgress({ inSync: log.syncCount(), total: m.nrRegions });
     if (done) {
       stats.stuck = stuck.size;

@@ -25,6 +25,8 @@ import { LinearDevice, type MirrorIoEnv } from './lv-device.js';
 import { MirrorDevice } from './mirror-device.js';
 import { mirrorFailures } from './repair-plan.js';
 import { LvLease, withLvLock } from './state.js';
+import { trackingRaid } from '../raid/track.js';
+import { TrackedImageDevice } from '../raid/tracked-image.js';
 
 export class WatchedMirror {
   private dev: MirrorDevice | LinearDevice;
@@ -53,6 +55,8 @@ export class WatchedMirror {
       ensureSyncing(this.env.systemDir, this.vg, this.lv, dev);
       return dev;
     }
+    const raid = trackingRaid(this.vg, this.lv);
+    if (raid) return new TrackedImageDevice(this.env, this.vg, this.lv, raid);
     return new LinearDevice(this.env, this.vg, this.lv, true);
   }
 

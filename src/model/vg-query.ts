@@ -138,7 +138,7 @@ export function visibleLvCount(vg: VolumeGroup): number {
 /** What this LV's I/O depends on: its sub-LV tree with segments, areas and the PVs' missing flags. */
 export function lvLayoutKey(vg: VolumeGroup, lv: LogicalVolume): string {
   return JSON.stringify(lvTree(vg, lv).map((l) => [
-    l.name, l.uuid, l.segments.map((s) => [s.type, s.startLe, s.extentCount, s.regionSize, s.mirrorLog, s.metaAreas ?? null, s.areas.map((a) =>
+    l.name, l.uuid, l.visible, l.segments.map((s) => [s.type, s.startLe, s.extentCount, s.regionSize, s.mirrorLog, s.metaAreas ?? null, s.areas.map((a) =>
       a.kind === 'pv' ? [a.pvUuid, a.pe, findPvByUuid(vg, a.pvUuid)?.missing ?? true] : [a.lvName, a.le])]),
   ]));
 }

@@ -6,19 +6,10 @@
 // are flushed: a kill -9 in between leaves it to the resync, which copies by the same checksums.
 import { judgeRegion, repairRegion } from '../checksum/scrub.js';
 import type { MirrorDevice } from '../mirror/mirror-device.js';
+import type { RegionVerdict } from './scrub.js';
 
-export interface RegionScrub {
-  region: number;
-  /** Image sub-LVs wrong in some block of the region. */
-  legs: string[];
-  /** Blocks no image holds correctly (left as they are). */
-  lost: number;
-  /** Bytes rewritten by a repair. */
-  repairedBytes: number;
-}
-
-/** Scrub region r of `dev` (which must have checksums); null when every copy is right. Takes the LV lock. */
-export function scrubRegionByChecksums(dev: MirrorDevice, r: number, action: 'check' | 'repair'): RegionScrub | null {
+/** Scrub region r of `dev` (which must have checksums), as scrub.ts scrubRegion does. Takes the LV lock. */
+export function scrubRegionByChecksums(dev: MirrorDevice, r: number, action: 'check' | 'repair'): RegionVerdict {
   const guard = dev.checksums;
   if (!guard) throw new Error(`Internal error: ${dev.path} keeps no checksums`);
   return dev.withLock(() => {
@@ -27,7 +18,8 @@ export function scrubRegionByChecksums(dev: MirrorDevice, r: number, action: 'ch
     const read = guard.readLegs(start, end);
     const legs = read.map((c) => c.leg);
     const copies = read.map((c) => c.data);
-    if (legs.length < 2) return null;
+    const none = { region: r, mismatch: false, badLegs: [], repairedBytes: 0 };
+    if (legs.length < 2) return none;
     const f = judgeRegion(guard, r, copies);
     let repairedBytes = 0;
     if (action === 'repair' && f.blocks.some((b) => b.source !== null)) {
@@ -41,8 +33,9 @@ export function scrubRegionByChecksums(dev: MirrorDevice, r: number, action: 'ch
       // checksums learned for blocks that had none (all copies agreed).
       guard.persist();
     }
-    if (!f.blocks.length) return null;
-    return { region: r, legs: f.badLegs.map((k) => legs[k]!.lv.name), lost: f.lost, repairedBytes };
+    if (!f.blocks.length) return none;
+    const badLegs = f.badLegs.map((k) => dev.legs.findIndex((l) => l.lv.name === legs[k]!.lv.name));
+    return { region: r, mismatch: true, badLegs, repairedBytes, ...(f.lost ? { lost: f.lost } : {}) };
   });
 }
 
@@ -60,9 +53,10 @@ export function scrubByChecksums(dev: MirrorDevice, action: 'check' | 'repair', 
   const res: ChecksumScrubResult = { action, regions: dev.nrRegions, mismatches: 0, bad: [], repairedBytes: 0 };
   for (let r = 0; r < dev.nrRegions; r++) {
     const s = scrubRegionByChecksums(dev, r, action);
-    if (s) {
+    if (s.mismatch) {
       res.mismatches++;
-      res.bad.push(s.lost ? { region: r, legs: s.legs, lost: s.lost } : { region: r, legs: s.legs });
+      const legs = s.badLegs.map((k) => dev.legs[k]!.lv.name);
+      res.bad.push(s.lost ? { region: r, legs, lost: s.lost } : { region: r, legs });
       res.repairedBytes += s.repairedBytes;
     }
     onRegion?.(r + 1);

@@ -43,7 +43,8 @@ export function lvAttr(info: VgInfo, lv: LogicalVolume, status: LvStatusSource):
     (!noFlags && flags.includes('LOCKED') ? alloc.toUpperCase() : alloc) +
     '-' +
     (active ? 'a' : '-') +
-    (active && (!!parentOf(info, lv) || info.devices.openCount(lv) > 0) ? 'o' : '-') +
+    // a tracked split raid image is out of the array: not held open by it
+    (active && ((!!parentOf(info, lv) && !lv.visible) || info.devices.openCount(lv) > 0) ? 'o' : '-') +
     (isRaidType(info, lv) ? 'r' : inMirror(info, lv) ? 'm' : '-') +
     '-' +
     healthChar(info, lv, status) +
