@@ -1,84 +1,125 @@
-// pvchange: PV attributes (tools/pvchange.c): allocatability, tags, a new UUID.
+// pvchange: PV attributes (tools/pvchange.c): allocatability, tags, ignored metadata areas.
+import type { Args } from '../src/cli/args.js';
 import type { CommandSpec } from '../src/cli/command-spec.js';
+import type { Context } from '../src/cli/context.js';
 import { CommandFailed, ECMD_FAILED, InvalidCommandLine } from '../src/cli/errors.js';
 import { noMatchingSyntaxLines } from '../src/cli/help.js';
 import { deviceExists, pvOnDevice } from '../src/cli/pv-tools.js';
 import { commitVg, readPvVgForUpdate, takeGlobalLock } from '../src/cli/toollib.js';
-import type { PhysicalVolume } from '../src/model/types.js';
+import { changePvMetadataIgnore, MdaIgnoreRefused } from '../src/format-text/mda-copies.js';
+import { writeOrphanMdas } from '../src/format-text/on-disk.js';
+import type { PhysicalVolume, VolumeGroup } from '../src/model/types.js';
+import type { LoadedVg } from '../src/store/metadata-store.js';
 
 export const spec: CommandSpec = {
   name: 'pvchange',
   summary: 'Change attributes of physical volume(s)',
   usage: ['pvchange -a|--all', 'pvchange PV|Select ...'],
-  options: ['all', 'allocatable', 'addtag', 'deltag', 'autobackup', 'force', 'select', 'reportformat', 'ignoreskippedcluster'],
+  options: ['all', 'allocatable', 'addtag', 'deltag', 'metadataignore', 'autobackup', 'force', 'select', 'reportformat', 'ignoreskippedcluster'],
   run(ctx, args) {
-    const changes = ['allocatable', 'addtag', 'deltag'].filter((o) => args.has(o));
+    const changes = ['allocatable', 'addtag', 'deltag', 'metadataignore'].filter((o) => args.has(o));
     if (!changes.length || (!args.positionals.length && !args.has('all'))) {
       throw new InvalidCommandLine(...noMatchingSyntaxLines('pvchange'));
     }
     takeGlobalLock(ctx);
     let changed = 0;
-    let notChanged = 0;
+    let total = 0;
     let rc = 0;
-    const targets: Array<{ name: string; pv: PhysicalVolume | null; err?: string }> = [];
+    const targets: Array<{ name: string; pv: PhysicalVolume }> = [];
     if (args.has('all')) {
       for (const pv of ctx.store.allPvs()) targets.push({ name: pv.name, pv });
     } else {
       for (const arg of args.positionals) {
         const dev = ctx.device(arg);
-        if (!deviceExists(dev)) targets.push({ name: dev.name, pv: null, err: `Cannot use ${dev.name}: device not found` });
+        const pv = deviceExists(dev) ? pvOnDevice(ctx, dev) : null;
+        if (pv) targets.push({ name: dev.name, pv });
         else {
-          const pv = pvOnDevice(ctx, dev);
-          targets.push(pv ? { name: dev.name, pv } : { name: dev.name, pv: null, err: `Failed to find physical volume "${dev.name}".` });
+          ctx.out.error(deviceExists(dev) ? `Failed to find physical volume "${dev.name}".` : `Cannot use ${dev.name}: device not found`);
+          rc = ECMD_FAILED;
         }
       }
     }
-    const notChangedMsgs: string[] = [];
-    for (const t of targets) {
-      if (!t.pv) {
-        ctx.out.error(t.err!);
-        rc = ECMD_FAILED;
-        continue;
-      }
-      const alloc = args.str('allocatable');
-      if (!t.pv.vgName) {
-        if (alloc !== undefined) {
-          notChangedMsgs.push(`Allocatability not supported by orphan lvm2 format PV ${t.name}`, `Physical volume ${t.name} not changed`);
-          notChanged++;
+    // process_each_pv: the PVs of VGs first, the orphans after them
+    const ordered = [...targets.filter((t) => t.pv.vgName), ...targets.filter((t) => !t.pv.vgName)];
+    for (const t of ordered) {
+      let loaded: LoadedVg | null = null;
+      if (t.pv.vgName) {
+        try {
+          loaded = readPvVgForUpdate(ctx, t.pv.vgName, t.name);
+        } catch (e) {
+          // a VG that cannot be read: its PVs are not found, hence not counted
+          if (!(e instanceof CommandFailed)) throw e;
+          for (const l of e.lines) ctx.out.error(l);
           rc = ECMD_FAILED;
           continue;
         }
       }
-      if (!t.pv.vgName) continue;
-      let loaded;
+      total++;
+      let r: 'changed' | 'unchanged';
       try {
-        loaded = readPvVgForUpdate(ctx, t.pv.vgName, t.name);
+        r = changeOne(ctx, args, t.name, t.pv, loaded);
       } catch (e) {
         if (!(e instanceof CommandFailed)) throw e;
         for (const l of e.lines) ctx.out.error(l);
+        ctx.out.error(`Physical volume ${t.name} not changed`);
         rc = ECMD_FAILED;
         continue;
       }
-      const pv = loaded.vg.pvs.find((p) => p.uuid === t.pv!.uuid)!;
-      if (alloc !== undefined) {
-        const want = alloc === 'y';
-        if (pv.allocatable === want) {
-          ctx.out.error(`Physical volume "${t.name}" is already ${want ? 'allocatable' : 'unallocatable'}.`);
-          ctx.out.print(`Physical volume ${t.name} not changed`);
-          notChanged++;
-          continue;
-        }
-        pv.allocatable = want;
-      }
-      for (const tag of args.all('addtag')) if (!pv.tags.includes(tag)) pv.tags.push(tag);
-      for (const tag of args.all('deltag')) pv.tags = pv.tags.filter((x) => x !== tag);
-      commitVg(ctx, loaded, `pvchange ${t.name}`);
-      ctx.out.print(`Physical volume "${t.name}" changed`);
-      changed++;
+      if (r === 'changed') changed++;
     }
     const s = (n: number) => (n === 1 ? 'physical volume' : 'physical volumes');
-    ctx.out.print(`${changed} ${s(changed)} changed / ${notChanged} ${s(notChanged)} not changed`);
-    for (const m of notChangedMsgs) ctx.out.error(m);
+    ctx.out.print(`${changed} ${s(changed)} changed / ${total - changed} ${s(total - changed)} not changed`);
     return rc;
   },
 };
+
+/** _pvchange_single: one PV's changes, written with its VG (or its own label for an orphan). */
+function changeOne(ctx: Context, args: Args, name: string, found: PhysicalVolume, loaded: LoadedVg | null): 'changed' | 'unchanged' {
+  const tagArgs = args.has('addtag') || args.has('deltag');
+  const vg: VolumeGroup | null = loaded?.vg ?? null;
+  const pv = vg?.pvs.find((p) => p.uuid === found.uuid) ?? found;
+  if (!vg && tagArgs) {
+    throw new CommandFailed(`Can't change tag on Physical Volume ${name} not in volume group`);
+  }
+  let done = false;
+  const alloc = args.str('allocatable');
+  if (alloc !== undefined) {
+    if (!vg) throw new CommandFailed(`Allocatability not supported by orphan lvm2 format PV ${name}`);
+    const want = alloc === 'y';
+    if (pv.allocatable === want) ctx.out.warn(`Physical volume "${name}" is already ${want ? 'allocatable' : 'unallocatable'}.`);
+    else {
+      pv.allocatable = want;
+      done = true;
+    }
+  }
+  if (tagArgs) {
+    for (const tag of args.all('addtag')) if (!pv.tags.includes(tag)) pv.tags.push(tag);
+    for (const tag of args.all('deltag')) pv.tags = pv.tags.filter((x) => x !== tag);
+    done = true;
+  }
+  const ignore = args.str('metadataignore');
+  if (ignore !== undefined) {
+    if (vg?.mdaCopies && !args.count('force') && !ctx.yesNo(`Override preferred number of copies of VG ${vg.name} metadata? [y/n]: `)) {
+      throw new CommandFailed();
+    }
+    try {
+      const warning = changePvMetadataIgnore(vg, pv, ignore === 'y', name);
+      if (warning) ctx.out.warn(warning);
+    } catch (e) {
+      if (!(e instanceof MdaIgnoreRefused)) throw e;
+      throw new CommandFailed(e.message);
+    }
+    done = true;
+  }
+  if (!done) {
+    ctx.out.print(`Physical volume ${name} not changed`);
+    return 'unchanged';
+  }
+  if (loaded) commitVg(ctx, loaded, `pvchange ${name}`);
+  else {
+    ctx.store.putOrphanPv(pv);
+    writeOrphanMdas(pv);
+  }
+  ctx.out.print(`Physical volume "${name}" changed`);
+  return 'changed';
+}

@@ -7,6 +7,7 @@ import { takeGlobalLock } from '../src/cli/toollib.js';
 import { FileDevice } from '../src/device/file-device.js';
 import { initMdas, writePvLabel } from '../src/device/pv-label.js';
 import { mdaFields, pvLayout } from '../src/format-text/pv-layout.js';
+import { clearMda } from '../src/format-text/mda-io.js';
 import { findSignatures, wipeSignature } from '../src/device/signatures.js';
 import { initWrittenMap } from '../src/device/written-map.js';
 import { newUuid } from '../src/model/uuid.js';
@@ -15,7 +16,7 @@ export const spec: CommandSpec = {
   name: 'pvcreate',
   summary: 'Initialize physical volume(s) for use by LVM',
   usage: ['pvcreate PV ...'],
-  options: ['force', 'metadatatype', 'uuid', 'zero', 'dataalignment', 'setphysicalvolumesize', 'pvmetadatacopies', 'metadatasize', 'norestorefile', 'reportformat'],
+  options: ['force', 'metadatatype', 'uuid', 'zero', 'dataalignment', 'setphysicalvolumesize', 'pvmetadatacopies', 'metadatasize', 'metadataignore', 'norestorefile', 'reportformat'],
   run(ctx, args) {
     if (!args.positionals.length) {
       ctx.out.print('pvcreate PV ...');
@@ -28,6 +29,7 @@ export const spec: CommandSpec = {
     const setSize = args.size('setphysicalvolumesize');
     const mdaSize = args.size('metadatasize')?.sectors;
     const mdaCopies = args.int('pvmetadatacopies');
+    const ignore = args.str('metadataignore') === 'y';
     for (const arg of args.positionals) {
       const dev = ctx.device(arg);
       try {
@@ -71,9 +73,11 @@ export const spec: CommandSpec = {
             ctx.store.putOrphanPv({
               uuid, name: dev.name, path: dev.path, devSize, peStart: layout.peStart, peCount: 0,
               allocatable: false, missing: false, tags: [], vgName: null, ...mdaFields(layout),
+              ...(ignore && layout.mdas.length ? { mdaIgnored: (1 << layout.mdas.length) - 1 } : {}),
             });
             writePvLabel(image, { uuid, devSize }, layout.peStart * 512, false, layout.mdas);
             initMdas(image, layout.mdas);
+            if (ignore) for (const m of layout.mdas) clearMda(image, m, true);
           });
           initWrittenMap(ctx.systemDir, uuid, dev.path, devSize);
         } finally {

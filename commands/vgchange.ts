@@ -9,6 +9,7 @@ import type { LogicalVolume, VolumeGroup } from '../src/model/types.js';
 import { monitorOnActivation, setMonitoring } from '../src/mirror/monitoring.js';
 import { activationMode, partialRefusal, type ActivationMode } from '../src/cli/activation-mode.js';
 import { lvTree } from '../src/model/vg-query.js';
+import { mdaCopiesArg } from '../src/format-text/mda-copies.js';
 
 export const spec: CommandSpec = {
   name: 'vgchange',
@@ -16,10 +17,10 @@ export const spec: CommandSpec = {
   usage: ['vgchange VG|Tag|Select ...'],
   options: ['activate', 'alloc', 'resizeable', 'autobackup', 'addtag', 'deltag', 'logicalvolume',
     'maxphysicalvolumes', 'physicalextentsize', 'select', 'force', 'ignoremonitoring', 'monitor', 'noudevsync',
-    'partial', 'reportformat', 'ignoreactivationskip', 'ignorelockingfailure', 'ignoreskippedcluster', 'sysinit', 'allocation', 'activationmode'],
+    'partial', 'reportformat', 'ignoreactivationskip', 'ignorelockingfailure', 'ignoreskippedcluster', 'sysinit', 'allocation', 'activationmode', 'vgmetadatacopies'],
   async run(ctx, args) {
     const names = args.positionals.length ? vgArgNames(ctx, args.positionals) : ctx.store.vgNames();
-    const changes = ['activate', 'alloc', 'resizeable', 'addtag', 'deltag', 'logicalvolume', 'maxphysicalvolumes', 'monitor']
+    const changes = ['activate', 'alloc', 'resizeable', 'addtag', 'deltag', 'logicalvolume', 'maxphysicalvolumes', 'monitor', 'vgmetadatacopies']
       .filter((o) => args.has(o));
     if (!changes.length) throw new InvalidCommandLine(...noMatchingSyntaxLines('vgchange'));
     // --allocation is a synonym of --resizeable only when merged, after LVM2 matched a variant
@@ -29,7 +30,7 @@ export const spec: CommandSpec = {
     for (const name of names) {
       try {
         // Activation and tags may go on with PVs missing; the other changes may not (vgchange.c).
-        const unsafe = ['alloc', 'resizeable', 'logicalvolume', 'maxphysicalvolumes'].some((o) => args.has(o));
+        const unsafe = ['alloc', 'resizeable', 'logicalvolume', 'maxphysicalvolumes', 'vgmetadatacopies'].some((o) => args.has(o));
         const loaded = readVgForUpdate(ctx, name, { handlesMissingPvs: args.has('activate') || !unsafe });
         const vg = loaded.vg;
         if (args.has('activate')) {
@@ -44,7 +45,7 @@ export const spec: CommandSpec = {
           if (!args.has('ignoremonitoring')) monitorActiveLvs(ctx, vg, args.str('monitor') === 'y');
           continue;
         }
-        for (const [opt, change] of PROPERTY_CHANGES) if (args.has(opt)) change(vg, args);
+        for (const [opt, change] of PROPERTY_CHANGES) if (args.has(opt)) change(vg, args, (l) => ctx.out.warn(l));
         commitVg(ctx, loaded, `vgchange ${name}`);
         ctx.out.print(`Volume group "${name}" successfully changed`);
       } catch (e) {
@@ -58,7 +59,7 @@ export const spec: CommandSpec = {
 };
 
 /** _vgchange_single()'s property changes, in LVM2's order; each throws LVM2's error. */
-const PROPERTY_CHANGES: Array<[string, (vg: VolumeGroup, args: Args) => void]> = [
+const PROPERTY_CHANGES: Array<[string, (vg: VolumeGroup, args: Args, warn: (line: string) => void) => void]> = [
   ['logicalvolume', (vg, args) => {
     const max = args.int('logicalvolume')!;
     if (!vg.resizeable) throw new CommandFailed(`Volume group "${vg.name}" must be resizeable to change MaxLogicalVolume`);
@@ -90,6 +91,17 @@ const PROPERTY_CHANGES: Array<[string, (vg: VolumeGroup, args: Args) => void]> =
     if (alloc === vg.alloc) throw new CommandFailed(`Volume group allocation policy is already ${alloc}`);
     if (alloc === 'inherit') throw new CommandFailed('Volume Group allocation policy cannot inherit from anything');
     vg.alloc = alloc as VolumeGroup['alloc'];
+  }],
+  // _vgchange_metadata_copies: the same value is only a warning, and the VG is written anyway
+  ['vgmetadatacopies', (vg, args, warn) => {
+    const copies = mdaCopiesArg(args.str('vgmetadatacopies')!);
+    const now = vg.mdaCopies ?? 0;
+    if (copies === now) {
+      warn(now ? `Number of metadata copies for VG ${vg.name} is already ${now}.` : `Number of metadata copies for VG ${vg.name} is already unmanaged.`);
+      return;
+    }
+    if (copies) vg.mdaCopies = copies;
+    else delete vg.mdaCopies;
   }],
 ];
 

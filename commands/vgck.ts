@@ -1,6 +1,7 @@
 // vgck (LVM2 tools/vgck.c): read each VG from its PVs' metadata areas against the database, with
 // LVM2's warnings for old copies and damaged ones; --updatemetadata rewrites every area from the
-// newest version (src/format-text/consistency.ts finds them, the commit writer rewrites them).
+// newest version and repairs damaged areas whose header is where it should be
+// (src/format-text/consistency.ts finds them, the commit writer rewrites them).
 import type { CommandSpec } from '../src/cli/command-spec.js';
 import { CommandFailed, ECMD_FAILED } from '../src/cli/errors.js';
 
@@ -11,17 +12,18 @@ export const spec: CommandSpec = {
   options: ['updatemetadata', 'reportformat'],
   async run(ctx, args) {
     const { vgNameArg, readVgForUpdate, commitVg } = await import('../src/cli/toollib.js');
-    const { stalePvUuids } = await import('../src/format-text/consistency.js');
-    const { damagedAreas } = await import('../src/format-text/scan.js');
+    const { repairDamagedAreas } = await import('../src/format-text/consistency.js');
     const names = args.positionals.length ? args.positionals.map(vgNameArg) : ctx.store.vgNames();
     let rc = 0;
     for (const name of names) {
       try {
         const loaded = readVgForUpdate(ctx, name, { handlesMissingPvs: true });
-        const damaged = damagedAreas(loaded.vg.pvs.filter((pv) => !pv.absent));
-        for (const d of damaged) for (const l of d.lines) ctx.out.warn(l);
-        if (args.has('updatemetadata') && (damaged.length || stalePvUuids(loaded.vg)?.size)) {
+        // (readVgForUpdate printed the label scan's lines about damaged areas.) --updatemetadata
+        // writes the VG (old copies updated), then the damaged areas that can be repaired.
+        if (args.has('updatemetadata')) {
+          const lines = repairDamagedAreas(loaded.vg);
           commitVg(ctx, loaded, `vgck --updatemetadata ${name}`);
+          for (const l of lines) ctx.out.warn(l);
         }
       } catch (e) {
         if (!(e instanceof CommandFailed)) throw e;

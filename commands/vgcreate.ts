@@ -1,4 +1,5 @@
 // vgcreate: a VG from PVs (tools/vgcreate.c, lib/metadata/metadata.c vg_create).
+import { mdaCopiesArg } from '../src/format-text/mda-copies.js';
 import type { CommandSpec } from '../src/cli/command-spec.js';
 import { CommandFailed, InvalidCommandLine } from '../src/cli/errors.js';
 import { noMatchingSyntaxLines } from '../src/cli/help.js';
@@ -47,6 +48,8 @@ export const spec: CommandSpec = {
       exported: false, tags: args.all('addtag'), systemId: '', creationTime: ctx.now(), creationHost: ctx.host,
       pvs: [], lvs: [],
     };
+    const copies = args.str('vgmetadatacopies');
+    if (copies !== undefined && mdaCopiesArg(copies)) vg.mdaCopies = mdaCopiesArg(copies);
     ctx.store.transaction(() => {
       for (const pv of pvsForVg(ctx, devs)) joinVg(vg, pv);
       ctx.store.commitVg(null, vg, `vgcreate ${name}`);

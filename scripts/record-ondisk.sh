@@ -22,6 +22,8 @@ for scn in "${pick[@]}"; do
   [[ $first =~ --size[[:space:]]+([0-9]+[KMGT]?) ]] && size=${BASH_REMATCH[1]}
   work=$(mktemp -d /tmp/tsvm-ondisk.XXXXXX)
   mkdir -p "$work/dev" "$work/sys"
+  # (TSVM_NO_KERNEL_DEVICES: active LVs get no loop/NBD device, which would take the loop devices
+  # the oracle is predicted to use.)
   # Name the images after the loop devices the oracle will attach them to (the first free ones),
   # so that the device names in the metadata text are the same when the test replays the setup.
   imgs=() names=()
@@ -38,13 +40,13 @@ for scn in "${pick[@]}"; do
     cmdline=$line
     for ((i = disks; i >= 1; i--)); do cmdline=${cmdline//\$D$i//dev/${names[$((i - 1))]}}; done
     eval "set -- $cmdline"
-    TSVM_DEV_DIR=$work/dev TSVM_SYSTEM_DIR=$work/sys "$tsvm" "$@" </dev/null >/dev/null 2>"$work/err" \
+    TSVM_NO_KERNEL_DEVICES=1 TSVM_DEV_DIR=$work/dev TSVM_SYSTEM_DIR=$work/sys "$tsvm" "$@" </dev/null >/dev/null 2>"$work/err" \
       || { echo "record-ondisk: tsvm failed: $line" >&2; cat "$work/err" >&2; rm -rf "$work"; exit 1; }
   done < "$scn"
   out=${scn%.scn}.txt
   bash "$oracle" --images "$(IFS=,; echo "${imgs[*]}")" --ro "$check" > "$out.tmp"
   want="\$D1=/dev/${names[0]}"
-  head -n 1 "$out.tmp" | grep -qF -- "$want" || { echo "record-ondisk: the oracle did not attach the images as predicted (${names[*]}): run again" >&2; rm -rf "$work" "$out.tmp"; exit 1; }
+  head -n 1 "$out.tmp" | grep -qF -- "$want" || { echo "record-ondisk: the oracle did not attach the images as predicted (${names[*]}): run again" >&2; head -n 3 "$out.tmp" >&2; rm -rf "$work" "$out.tmp"; exit 1; }
   mv "$out.tmp" "$out"
   # The metadata text carries the host name and uname (creation_host and its comment), so its size,
   # hence pv_mda_free, depends on the machine: the test compares those columns only on this one.

@@ -12,42 +12,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { writeDiskMetadata, type DiskFixture } from './helpers/disk-fixture.js';
 import { expectedResult, makeDisks, parseOracleOptions, parseTranscript, runStep, type StepResult } from './helpers/golden.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = path.join(root, 'fixtures', 'lvm2-disks');
 const bin = path.join(root, 'dist', 'tsvm');
 const names = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
-
-interface DiskFixture {
-  size: number;
-  labelSector: number;
-  label: string;
-  mdas: { start: number; header: string; text: string }[];
-}
-
-/** Put LVM2's bytes back: the label sector, each area's header and its text where the header says. */
-function writeLvm2Metadata(file: string, d: DiskFixture): void {
-  const fd = openSync(file, 'r+');
-  try {
-    writeSync(fd, Buffer.from(d.label, 'base64'), 0, 512, d.labelSector * 512);
-    for (const m of d.mdas) {
-      const hdr = Buffer.from(m.header, 'base64');
-      writeSync(fd, hdr, 0, 512, m.start);
-      const off = Number(hdr.readBigUInt64LE(40));
-      const size = Number(hdr.readBigUInt64LE(56 - 8));
-      const areaSize = Number(hdr.readBigUInt64LE(32));
-      if (!off) continue;
-      const text = Buffer.concat([Buffer.from(m.text, 'utf8'), Buffer.alloc(1)]);
-      expect(text.length).toBe(size);
-      const first = Math.min(size, areaSize - off);
-      writeSync(fd, text, 0, first, m.start + off);
-      if (first < size) writeSync(fd, text, first, size - first, m.start + 512);
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
 
 for (const name of names) {
   const fixture = JSON.parse(readFileSync(path.join(dir, `${name}.json`), 'utf8')) as { disks: DiskFixture[] };
@@ -68,7 +39,7 @@ for (const name of names) {
       await mkdir(devDir);
       await mkdir(path.join(work, 'sys'));
       await makeDisks(devDir, t.devices, disks.size);
-      [...t.devices.values()].forEach((dev, i) => writeLvm2Metadata(path.join(devDir, dev.slice(5)), fixture.disks[i]!));
+      [...t.devices.values()].forEach((dev, i) => writeDiskMetadata(path.join(devDir, dev.slice(5)), fixture.disks[i]!));
       env = { ...process.env, TSVM_DEV_DIR: devDir, TSVM_SYSTEM_DIR: path.join(work, 'sys') };
       scan = await runStep('pvscan --cache', t, env, o);
       for (const step of t.steps) results.push(await runStep(step.line, t, env, o));

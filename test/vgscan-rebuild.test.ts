@@ -127,9 +127,17 @@ describe('metadata areas behind the database (kill -9 between the two commits)',
     rmSync(lab.systemDir, { recursive: true, force: true });
     const r = await lab.ok('vgscan');
     expect(r.stdout).toBe('  Found volume group "vg" using metadata type lvm2');
+    // (what LVM2 2.03.16 prints for the same damage: its label scan skips the copy, whose slot is
+    // the same as the copies read before it, and vg_read finds it bad)
+    const off = Number(hdr.readBigUInt64LE(40));
+    const size = Number(hdr.readBigUInt64LE(48));
     expect(r.stderr.split('\n')).toEqual([
-      `  WARNING: invalid metadata text from /dev/loop2 at ${textAt}.`,
-      `  WARNING: metadata on /dev/loop2 at ${textAt} has invalid summary for VG.`,
+      `  WARNING: Checksum error on /dev/loop2 at offset ${textAt}.`,
+      '  WARNING: couldn\'t read volume group metadata from /dev/loop2.',
+      `  WARNING: Failed to read metadata text at ${textAt} off ${off} size ${size} VG vg on /dev/loop2`,
+      '  WARNING: reading /dev/loop2 mda1 failed to read metadata.',
+      '  WARNING: repair VG metadata on /dev/loop2 with vgck --updatemetadata.',
+      '  WARNING: Reading VG vg on /dev/loop2 failed.',
     ]);
     expect(await lab.lvField('vg/a', 'lv_size')).toBe('8.00m');
   });

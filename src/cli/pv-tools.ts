@@ -2,6 +2,7 @@
 // not by the name recorded in metadata, so an image that was replaced or re-initialised is seen
 // for what it is. Also the scan that marks a VG's PVs missing (lib/metadata: MISSING_PV).
 import { existsSync, statSync } from 'node:fs';
+import { vgAsOnDisk } from '../format-text/area-check.js';
 import type { Context } from './context.js';
 import type { DeviceName } from '../device/resolve.js';
 import { FileDevice } from '../device/file-device.js';
@@ -138,8 +139,12 @@ export function warnAfterCommit(ctx: Context, vg: VolumeGroup): void {
  */
 export function scanVgs(ctx: Context, vgs: VolumeGroup[]): VolumeGroup[] {
   const seen: VolumeGroup[] = [];
-  for (const vg of vgs) {
-    markMissingPvs(vg, (pv) => ctx.pvImagePresent(pv));
+  for (const read of vgs) {
+    markMissingPvs(read, (pv) => ctx.pvImagePresent(pv));
+    // the disks first, as LVM2 reads them: a version the database has not seen is taken in
+    const vg = vgAsOnDisk(ctx, read);
+    if (!vg) continue;
+    if (vg !== read) markMissingPvs(vg, (pv) => ctx.pvImagePresent(pv));
     if (vg.pvs.length && vg.pvs.every((p) => p.absent)) continue;
     warnMissing(ctx, vg);
     seen.push(vg);

@@ -3,9 +3,9 @@ import type { CommandSpec } from './command-spec.js';
 
 export const COMMAND_NAMES = [
   'pvcreate', 'pvremove', 'pvs', 'pvdisplay', 'pvchange', 'pvresize', 'pvscan', 'pvmove',
-  'vgscan', 'vgcfgbackup', 'vgcfgrestore', 'vgck', 'pvck', 'vgexport', 'vgimport',
+  'vgscan', 'vgcfgbackup', 'vgcfgrestore', 'vgck', 'pvck', 'vgexport', 'vgimport', 'vgimportclone',
   'vgcreate', 'vgextend', 'vgreduce', 'vgremove', 'vgrename', 'vgs', 'vgdisplay', 'vgchange', 'vgsplit', 'vgmerge',
-  'lvcreate', 'lvremove', 'lvrename', 'lvextend', 'lvreduce', 'lvresize', 'lvs', 'lvdisplay', 'lvchange', 'lvconvert',
+  'lvcreate', 'lvremove', 'lvrename', 'lvextend', 'lvreduce', 'lvresize', 'lvs', 'lvdisplay', 'lvscan', 'lvchange', 'lvconvert',
   'dd', 'fault', 'nbd', 'lsblk',
 ] as const;
 

@@ -4,14 +4,13 @@
 // are a crash in between, and the command's commit updates them ("updating old metadata to N").
 // Areas holding anything else were written by someone else (the real LVM2 on these disks, a
 // vgcfgrestore there): their version is taken into the database, as LVM2 would read it.
-import { FileDevice } from '../device/file-device.js';
-import { readPvHeaderOf, type DiskLocn } from '../device/pv-label.js';
+import type { DiskLocn } from '../device/pv-label.js';
 import type { Context } from '../cli/context.js';
 import type { PhysicalVolume, VolumeGroup } from '../model/types.js';
 import { vgCommitWriter } from '../store/commit-writer.js';
-import { committedLocn, MDA_HEADER_SIZE } from './layout.js';
-import { readMdaHeader, readMdaText } from './mda-io.js';
-import { textSummary } from './scan.js';
+import { areaIsDamaged, scanDevice, scanLines, type ScannedPv } from './scan.js';
+import { CommandFailed } from '../cli/errors.js';
+import { BAD_MDA_MAGIC, BAD_MDA_START } from './layout.js';
 import { importVgText } from './import.js';
 import { sameMetadata } from './vg-compare.js';
 
@@ -19,53 +18,44 @@ import { sameMetadata } from './vg-compare.js';
 export interface AreaCopy {
   pv: PhysicalVolume;
   area: DiskLocn;
+  /** Its place on the PV: 0 for mda1, 1 for mda2. */
+  index: number;
   /** raw_locn checksum of the committed text; null: no text for this VG (or no readable header). */
   checksum: number | null;
   size: number;
-  /** Read only when the checksum is not the one the database recorded. */
   seqno?: number;
   text?: string;
   vgUuid?: string;
+  /** Marked ignored: LVM2 neither reads nor writes it. */
+  ignored: boolean;
+  /** Its header or text fails its checks. */
+  damaged: boolean;
+  /** LVM2's bad_fields for a damaged one. */
+  badFields: number;
+  headerWarnings?: string[];
 }
 
-/** The committed copy of each area of the VG's present PVs; texts read only where they differ. */
-export function areaCopies(vg: VolumeGroup): AreaCopy[] {
-  const out: AreaCopy[] = [];
+/** The VG's present PVs as the label scan finds them (a PV whose device now carries another label is left out). */
+function scanVgPvs(vg: VolumeGroup): { pv: PhysicalVolume; scan: ScannedPv }[] {
+  const out: { pv: PhysicalVolume; scan: ScannedPv }[] = [];
   for (const pv of vg.pvs) {
     if (pv.missing || pv.absent) continue;
-    let dev: FileDevice;
-    try {
-      dev = new FileDevice(pv.path, false);
-    } catch {
-      continue;
-    }
-    try {
-      const h = readPvHeaderOf(dev, pv.uuid);
-      for (const area of h?.mdas ?? []) {
-        const mh = readMdaHeader(dev, area);
-        const r = typeof mh === 'string' ? null : committedLocn(mh);
-        if (typeof mh === 'string' || !r || r.offset < MDA_HEADER_SIZE) {
-          out.push({ pv, area, checksum: null, size: 0 });
-          continue;
-        }
-        const copy: AreaCopy = { pv, area, checksum: r.checksum, size: r.size };
-        if (r.checksum !== vg.mdaTextCrc) {
-          const text = readMdaText(dev, mh, r);
-          if (typeof text !== 'string') {
-            copy.text = text.toString('utf8');
-            const s = textSummary(copy.text);
-            if (s) Object.assign(copy, { seqno: s.seqno, vgUuid: s.vgUuid });
-          }
-        }
-        out.push(copy);
-      }
-    } catch {
-      // an unreadable device is the missing-PV scan's business
-    } finally {
-      dev.close();
-    }
+    const scan = scanDevice(pv.name, pv.path);
+    if (scan && scan.header.uuid === pv.uuid) out.push({ pv, scan });
   }
   return out;
+}
+
+/** The committed copy of each area of the VG's present PVs (its text checked against its CRC). */
+export function areaCopies(vg: VolumeGroup, scans = scanVgPvs(vg)): AreaCopy[] {
+  return scans.flatMap(({ pv, scan }) => scan.mdas.map((m, index): AreaCopy => {
+    const copy: AreaCopy = {
+      pv, area: m.area, index, checksum: m.locn?.checksum ?? null, size: m.locn?.size ?? 0, ignored: !!m.ignored, damaged: areaIsDamaged(m), badFields: m.badFields,
+      ...(m.headerWarnings ? { headerWarnings: m.headerWarnings } : {}),
+    };
+    if (copy.damaged || typeof m.text !== 'string') return { ...copy, checksum: null, size: 0 };
+    return { ...copy, text: m.text, seqno: m.seqno, vgUuid: m.vgUuid };
+  }));
 }
 
 export type Verdict = 'same' | 'newer-on-disk' | 'foreign' | 'database-newer';
@@ -85,7 +75,9 @@ export function judgeCopy(ctx: Context, db: VolumeGroup, disk: VolumeGroup): Ver
  * that hold older versions tsvm committed get LVM2's warnings, and the command's commit updates them.
  */
 export function reconcileWithAreas(ctx: Context, vg: VolumeGroup): VolumeGroup | null {
-  const copies = areaCopies(vg);
+  const scans = scanVgPvs(vg);
+  const copies = areaCopies(vg, scans);
+  refuseWithoutGoodCopy(ctx, vg, scans, copies);
   const differ = copies.filter((c) => c.checksum !== null && c.checksum !== vg.mdaTextCrc && c.vgUuid === vg.uuid && c.text);
   if (!differ.length) return null;
   const newest = differ.reduce((a, b) => ((b.seqno ?? 0) > (a.seqno ?? 0) ? b : a));
@@ -132,7 +124,7 @@ export function adoptDiskVersion(ctx: Context, db: VolumeGroup | null, disk: Vol
   verdict: Verdict): VolumeGroup {
   for (const pv of disk.pvs) {
     const known = db?.pvs.find((p) => p.uuid === pv.uuid);
-    if (known) Object.assign(pv, { mdaCount: known.mdaCount, mdaSize: known.mdaSize, peStart: pv.peStart });
+    if (known) Object.assign(pv, { mdaCount: known.mdaCount, mdaSize: known.mdaSize, mdaIgnored: known.mdaIgnored, peStart: pv.peStart });
   }
   if (verdict === 'foreign' && db) {
     ctx.out.warn(`WARNING: Metadata of VG ${disk.name} on ${from.pv.name} (seqno ${disk.seqno}) is not a version tsvm wrote `
@@ -147,6 +139,53 @@ export function adoptDiskVersion(ctx: Context, db: VolumeGroup | null, disk: Vol
   if (from.checksum !== null) disk.mdaTextCrc = from.checksum;
   ctx.store.replaceVg(disk, `metadata of ${disk.name} seqno ${disk.seqno} read from ${from.pv.name}`);
   return disk;
+}
+
+/**
+ * LVM2 prints what its label scan found wrong with the VG's areas in every command, and does not
+ * write a damaged area again (vgck --updatemetadata repairs it). With no sound area left in use,
+ * LVM2 finds no VG at all: the command is refused and nothing is written, the database included.
+ */
+function refuseWithoutGoodCopy(ctx: Context, vg: VolumeGroup, scans: { scan: ScannedPv }[], copies: AreaCopy[]): void {
+  const order = [...scans].sort((a, b) => a.scan.name.localeCompare(b.scan.name, 'en', { numeric: true }));
+  const l = scanLines(order.map((x) => x.scan));
+  l.out.forEach((x) => ctx.out.print(x));
+  l.err.forEach((x) => ctx.out.warn(x));
+  const damaged = copies.filter((c) => c.damaged);
+  if (!damaged.length) return;
+  damagedByVg.set(vg, damaged);
+  if (copies.every((c) => c.damaged || c.ignored)) throw new CommandFailed(`Volume group "${vg.name}" not found`, `Cannot process volume group ${vg.name}`);
+}
+
+/** Damaged areas found when this VG object was read: its writes leave them alone. */
+const damagedByVg = new WeakMap<VolumeGroup, AreaCopy[]>();
+
+/** Whether area `index` of the PV was found damaged when `vg` was read (and is not being repaired). */
+export function areaFoundDamaged(vg: VolumeGroup, pvUuid: string, index: number): boolean {
+  return !!damagedByVg.get(vg)?.some((c) => c.pv.uuid === pvUuid && c.index === index);
+}
+
+/**
+ * vg_write_commit_bad_mdas (vgck --updatemetadata): the damaged areas the next write of `vg` may
+ * rewrite, with LVM2's line for each; one whose magic or start is wrong is not touched (the
+ * header may not be where the PV header says).
+ */
+export function repairDamagedAreas(vg: VolumeGroup): string[] {
+  const lines: string[] = [];
+  const keep: AreaCopy[] = [];
+  for (const c of damagedByVg.get(vg) ?? []) {
+    const hex = c.badFields.toString(16);
+    if (c.badFields & (BAD_MDA_MAGIC | BAD_MDA_START)) {
+      lines.push(`WARNING: not repairing bad metadata (0x${hex}) for mda${c.index + 1} on ${c.pv.name}`);
+      keep.push(c);
+    } else {
+      // vg_write and vg_commit reread the header: its warnings come again, once each
+      const again = c.headerWarnings ?? [];
+      lines.push(`WARNING: repairing bad metadata (0x${hex}) in mda${c.index + 1} at ${c.area.offset} on ${c.pv.name}.`, ...again, ...again);
+    }
+  }
+  damagedByVg.set(vg, keep);
+  return lines;
 }
 
 /** PVs found with old metadata for this VG object (the commit then says it updates them). */

@@ -70,6 +70,45 @@ export function decodeMdaHeader(b: Uint8Array, start: number): MdaHeader | MdaHe
   return { start, size, rlocns };
 }
 
+/** bad_fields bits (lib/metadata/metadata.h BAD_MDA_*): what vgck --updatemetadata may repair. */
+export const BAD_MDA_HEADER = 0x4;
+export const BAD_MDA_TEXT = 0x8;
+const BAD_MDA_CHECKSUM = 0x10;
+export const BAD_MDA_MAGIC = 0x20;
+const BAD_MDA_VERSION = 0x40;
+export const BAD_MDA_START = 0x80;
+
+/**
+ * _raw_read_mda_header's warnings, one per field that fails its check (none for a sound header).
+ * The checksum is printed as read (hex), the others as they are.
+ */
+export function mdaHeaderWarnings(b: Uint8Array, start: number, dev: string): { lines: string[]; badFields: number } {
+  const buf = Buffer.from(b.buffer, b.byteOffset, MDA_HEADER_SIZE);
+  const at = `on ${dev} at ${start}`;
+  const lines: string[] = [];
+  let badFields = BAD_MDA_HEADER;
+  const sum = buf.readUInt32LE(0);
+  if (sum !== lvmCrc(buf.subarray(4))) {
+    lines.push(`WARNING: wrong checksum ${sum.toString(16)} in mda header ${at}`);
+    badFields |= BAD_MDA_CHECKSUM;
+  }
+  if (buf.toString('latin1', 4, 20) !== FMTT_MAGIC) {
+    lines.push(`WARNING: wrong magic number in mda header ${at}`);
+    badFields |= BAD_MDA_MAGIC;
+  }
+  const version = buf.readUInt32LE(20);
+  if (version !== FMTT_VERSION) {
+    lines.push(`WARNING: wrong version ${version} in mda header ${at}`);
+    badFields |= BAD_MDA_VERSION;
+  }
+  const where = buf.readBigUInt64LE(24);
+  if (where !== BigInt(start)) {
+    lines.push(`WARNING: wrong start sector ${where} in mda header ${at}`);
+    badFields |= BAD_MDA_START;
+  }
+  return { lines, badFields };
+}
+
 /** The largest text one copy may have: two copies must fit, each rounded to a sector. */
 export function maxTextSize(mdaSize: number): number {
   return Math.floor((mdaSize - MDA_HEADER_SIZE) / 2) - 512;

@@ -8,10 +8,11 @@ import type { BlockDevice } from '../device/block-device.js';
 import type { PhysicalVolume, VolumeGroup } from '../model/types.js';
 import type { VgCommitWriter } from '../store/commit-writer.js';
 import { exportVgRaw } from './export.js';
-import { maxTextSize } from './layout.js';
+import { maxTextSize, RAW_LOCN_IGNORED } from './layout.js';
+import { adjustIgnoredMdas } from './mda-copies.js';
 import { clearMda, encodeText, readMdaHeader, writeMdaText } from './mda-io.js';
-import { pvMdas } from './pv-layout.js';
-import { stalePvUuids } from './consistency.js';
+import { mdaIsIgnored, pvMdas } from './pv-layout.js';
+import { areaFoundDamaged, stalePvUuids } from './consistency.js';
 import { CommandFailed } from '../cli/errors.js';
 
 /** What the writer needs from the command: its line (the description), warnings, the clock. */
@@ -51,10 +52,11 @@ export class OnDiskWriter implements VgCommitWriter {
     const n = (this.writes.get(vg.uuid) ?? 0) + 1;
     this.writes.set(vg.uuid, n);
     const description = `${n === 1 ? 'Write' : `Write[${n}]`} from ${this.env.cmdLine}.`;
+    adjustIgnoredMdas(vg);
     const now = this.env.now();
     const text = encodeText(exportVgRaw(vg, { description, time: now, host: hostname(), uname: unameLine() }));
     for (const pv of vg.pvs) {
-      for (const area of pvMdas(pv)) {
+      for (const area of pvMdas(pv).filter((_a, i) => !mdaIsIgnored(pv, i))) {
         const max = maxTextSize(area.size);
         if (text.size > max) {
           throw new CommandFailed(
@@ -88,10 +90,15 @@ export class OnDiskWriter implements VgCommitWriter {
         if (!(h.extFlags & PV_EXT_USED) || h.devSize !== pv.devSize) {
           writePvLabel(dev, { uuid: pv.uuid, devSize: pv.devSize }, pv.peStart * 512, true, h.mdas);
         }
-        for (const area of h.mdas) {
+        h.mdas.forEach((area, i) => {
+          // a damaged area waits for vgck --updatemetadata, as in LVM2
+          if (areaFoundDamaged(vg, pv.uuid, i)) return;
           const cur = readMdaHeader(dev, area);
-          writeMdaText(dev, area, typeof cur === 'string' ? null : cur, text);
-        }
+          const ignored = mdaIsIgnored(pv, i);
+          // an area found ignored stays as it is (LVM2 keeps it off metadata_areas_in_use)
+          if (ignored && typeof cur !== 'string' && (cur.rlocns[0]?.flags ?? 0) & RAW_LOCN_IGNORED) return;
+          writeMdaText(dev, area, typeof cur === 'string' ? null : cur, text, ignored);
+        });
       });
     } catch {
       this.env.warn(`WARNING: Failed to write an MDA of VG ${vg.name}.`);
@@ -104,11 +111,19 @@ export class OnDiskWriter implements VgCommitWriter {
       withDevice(pv, (dev) => {
         const h = readPvHeaderOf(dev, pv.uuid);
         if (!h) return;
-        for (const area of h.mdas) clearMda(dev, area);
+        h.mdas.forEach((area, i) => clearMda(dev, area, mdaIsIgnored(pv, i)));
         writePvLabel(dev, { uuid: pv.uuid, devSize: h.devSize }, pv.peStart * 512, false, h.mdas);
       });
     } catch {
       this.env.warn(`WARNING: Failed to wipe metadata on ${pv.name}.`);
     }
   }
+}
+
+/** pv_write of an orphan (pvchange --metadataignore): empty areas carrying their ignored flags. */
+export function writeOrphanMdas(pv: PhysicalVolume): void {
+  withDevice(pv, (dev) => {
+    const h = readPvHeaderOf(dev, pv.uuid);
+    h?.mdas.forEach((area, i) => clearMda(dev, area, mdaIsIgnored(pv, i)));
+  });
 }

@@ -57,3 +57,13 @@ export function mdaFields(layout: PvLayout): Pick<PhysicalVolume, 'mdaCount' | '
   if (layout.mdas.length && layout.mdas[0]!.size !== layout.peStart * 512 - MDA_START) out.mdaSize = layout.mdas[0]!.size;
   return out;
 }
+
+/** Whether area i of the PV is marked ignored (RAW_LOCN_IGNORED). */
+export function mdaIsIgnored(pv: PhysicalVolume, i: number): boolean {
+  return !!((pv.mdaIgnored ?? 0) & (1 << i));
+}
+
+/** pv_mda_used_count: the PV's areas not marked ignored. */
+export function pvMdaUsedCount(pv: PhysicalVolume): number {
+  return pvMdas(pv).filter((_a, i) => !mdaIsIgnored(pv, i)).length;
+}

@@ -5,19 +5,38 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileDevice } from '../device/file-device.js';
 import { parsePvHeader, type DiskLocn, type PvHeader } from '../device/pv-label.js';
-import { committedLocn, type MdaHeader } from './layout.js';
-import { readMdaHeader, readMdaText } from './mda-io.js';
+import { lvmCrc } from '../device/pv-label.js';
+import { NAME_LEN, nameError } from '../model/names.js';
+import { BAD_MDA_TEXT, committedLocn, decodeMdaHeader, mdaHeaderWarnings, RAW_LOCN_IGNORED, type MdaHeader, type RawLocn } from './layout.js';
+import { readMdaHeaderSector, readMdaTextBytes } from './mda-io.js';
 
 export interface ScannedMda {
   area: DiskLocn;
   /** The header, or what is wrong with it. */
   header: MdaHeader | string;
-  /** The committed text (none in an orphan's area), or what is wrong with it. */
+  /** The committed text (none in an orphan's or an ignored area), or what is wrong with it. */
   text: string | null | { error: string };
   /** seqno and VG of the text, read from its first lines without parsing it all. */
   vgName?: string;
   vgUuid?: string;
   seqno?: number;
+  /** The committed copy's slot (offset, size, checksum), when the header points at one. */
+  locn?: RawLocn;
+  /** Slot 0 is flagged RAW_LOCN_IGNORED (the text is then not read, as in LVM2). */
+  ignored?: boolean;
+  /** What LVM2's label scan prints about this area when it is damaged (stderr), in its order. */
+  warnings: string[];
+  /** "Retrying metadata scan." lines (stdout): LVM2 reads a bad text twice. */
+  retries: number;
+  /** LVM2's bad_fields of a damaged area (BAD_MDA_*), 0 for a sound one. */
+  badFields: number;
+  /** _raw_read_mda_header's warnings of a damaged header (printed again each time it is reread). */
+  headerWarnings?: string[];
+  /**
+   * A damaged text: what vg_read says when it reads it (the label scan skips a copy whose slot
+   * matches one already read elsewhere, so vg_read is the first to find it bad).
+   */
+  readWarnings?: (vgName: string) => string[];
 }
 
 export interface ScannedPv {
@@ -33,15 +52,50 @@ export function textSummary(text: string): { vgName: string; vgUuid: string; seq
   return m ? { vgName: m[1]!, vgUuid: m[2]!, seqno: Number(m[3]) } : null;
 }
 
-function scanMda(dev: FileDevice, area: DiskLocn): ScannedMda {
-  const header = readMdaHeader(dev, area);
-  if (typeof header === 'string') return { area, header, text: null };
+/**
+ * One area as _read_mda_header_and_metadata finds it, with LVM2's warnings when it is damaged
+ * (index: 0 for mda1, 1 for mda2).
+ */
+function scanMda(dev: FileDevice, devName: string, area: DiskLocn, index: number): ScannedMda {
+  const sector = readMdaHeaderSector(dev, area);
+  const header = decodeMdaHeader(sector, area.offset);
+  const tail = [`WARNING: scanning ${devName} mda${index + 1} failed to read metadata summary.`,
+    `WARNING: repair VG metadata on ${devName} with vgck --updatemetadata.`];
+  if (typeof header === 'string') {
+    const bad = mdaHeaderWarnings(sector, area.offset, devName);
+    return { area, header, text: null, retries: 0, badFields: bad.badFields, headerWarnings: bad.lines, warnings: [
+      ...bad.lines, `WARNING: bad metadata header on ${devName} at ${area.offset}.`, ...tail] };
+  }
+  const slot = header.rlocns[0];
+  if (slot && slot.flags & RAW_LOCN_IGNORED) return { area, header, text: null, ignored: true, retries: 0, badFields: 0, warnings: [] };
   const locn = committedLocn(header);
-  if (!locn) return { area, header, text: null };
-  const raw = readMdaText(dev, header, locn);
-  if (typeof raw === 'string') return { area, header, text: { error: raw } };
-  const text = raw.toString('utf8');
-  return { area, header, text, ...(textSummary(text) ?? {}) };
+  if (!locn) return { area, header, text: null, retries: 0, badFields: 0, warnings: [] };
+  const bytes = readMdaTextBytes(dev, header, locn);
+  const nul = bytes ? bytes.indexOf(0) : -1;
+  const text = bytes && lvmCrc(bytes) === locn.checksum ? bytes.toString('utf8', 0, nul < 0 ? bytes.length : nul) : null;
+  const summary = text === null ? null : textSummary(text);
+  if (text !== null && summary) return { area, header, locn, text, ...summary, retries: 0, badFields: 0, warnings: [] };
+  const at = area.offset + locn.offset;
+  const read: string[] = [];
+  if (bytes && nameError(leadingName(bytes)) !== null) read.push(`WARNING: Metadata location on ${devName} at offset ${at} begins with invalid name.`);
+  if (text === null) read.push(`WARNING: Checksum error on ${devName} at offset ${at}.`);
+  const once = [...read];
+  once.push(`WARNING: invalid metadata text from ${devName} at ${at}.`, `WARNING: metadata on ${devName} at ${at} has invalid summary for VG.`);
+  return {
+    area, header, locn, text: { error: text === null ? 'checksum' : 'summary' }, retries: 1, badFields: BAD_MDA_TEXT,
+    warnings: [...once, ...once, `WARNING: bad metadata text on ${devName} in mda${index + 1}`, ...tail],
+    readWarnings: (vgName) => [...read, `WARNING: couldn't read volume group metadata from ${devName}.`,
+      `WARNING: Failed to read metadata text at ${at} off ${locn.offset} size ${locn.size} VG ${vgName} on ${devName}`,
+      `WARNING: reading ${devName} mda${index + 1} failed to read metadata.`,
+      `WARNING: repair VG metadata on ${devName} with vgck --updatemetadata.`,
+      `WARNING: Reading VG ${vgName} on ${devName} failed.`],
+  };
+}
+
+/** config.c: the text must begin with a valid name (up to a space or a brace). */
+function leadingName(bytes: Buffer): string {
+  const head = bytes.toString('latin1', 0, Math.min(bytes.length, NAME_LEN));
+  return /^[^\s{\0]*/.exec(head)![0];
 }
 
 /** Read one device: null when it carries no PV label. */
@@ -57,7 +111,7 @@ export function scanDevice(name: string, path: string): ScannedPv | null {
     dev.readAt(buf, 0);
     const header = parsePvHeader(buf);
     if (!header) return null;
-    return { name, path, header, mdas: header.mdas.map((a) => scanMda(dev, a)) };
+    return { name, path, header, mdas: header.mdas.map((a, i) => scanMda(dev, name, a, i)) };
   } catch {
     return null;
   } finally {
@@ -90,24 +144,38 @@ export function listDevices(devDir: string): { name: string; path: string }[] {
   return out;
 }
 
-/** LVM2's warnings for an area whose header or committed text is damaged (none when it is sound). */
-export function areaWarnings(pvName: string, m: ScannedMda): string[] {
-  if (typeof m.header === 'string') return m.header === 'checksum' ? [`WARNING: wrong checksum in mda header on ${pvName} at ${m.area.offset}`] : [];
-  if (!m.text || typeof m.text !== 'object') return [];
-  const at = m.area.offset + (committedLocn(m.header)?.offset ?? 0);
-  return [`WARNING: invalid metadata text from ${pvName} at ${at}.`, `WARNING: metadata on ${pvName} at ${at} has invalid summary for VG.`];
+/** Whether the area's header and text are sound (an ignored or empty area is). */
+export function areaIsDamaged(m: ScannedMda): boolean {
+  return m.warnings.length > 0;
 }
 
-/** The damaged areas of these PVs, with LVM2's warnings for each. */
-export function damagedAreas(pvs: { name: string; path: string; uuid: string }[]): { pv: string; lines: string[] }[] {
-  const out: { pv: string; lines: string[] }[] = [];
-  for (const pv of pvs) {
-    const s = scanDevice(pv.name, pv.path);
-    if (!s || s.header.uuid !== pv.uuid) continue;
+/**
+ * What LVM2 prints about damaged areas when it scans these devices (in its order) and reads their
+ * VGs: the label scan reads a text only when no device before had the same slot (checksum and
+ * size) for it, and names a bad one with its scan warnings (a bad text read twice, "Retrying
+ * metadata scan." on stdout; "scan failed to get metadata summary" when no area of the PV was
+ * sound); vg_read then reads every text and names the bad ones the scan skipped.
+ */
+export function scanLines(scans: ScannedPv[]): { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  const later: string[] = [];
+  const known = new Map<string, string>();
+  for (const s of scans) {
+    let bad = 0;
     for (const m of s.mdas) {
-      const lines = areaWarnings(pv.name, m);
-      if (lines.length) out.push({ pv: pv.name, lines });
+      const key = m.locn && typeof m.header !== 'string' ? `${m.locn.checksum}:${m.locn.size}` : null;
+      if (key && known.has(key)) {
+        if (areaIsDamaged(m)) later.push(...(m.readWarnings?.(known.get(key)!) ?? []));
+        continue;
+      }
+      if (areaIsDamaged(m)) {
+        bad++;
+        err.push(...m.warnings);
+        for (let i = 0; i < m.retries; i++) out.push('Retrying metadata scan.');
+      } else if (key && m.vgName) known.set(key, m.vgName);
     }
+    if (bad && bad === s.mdas.length) err.push(`WARNING: scan failed to get metadata summary from ${s.name} PVID ${s.header.uuid.replace(/-/g, '')}`);
   }
-  return out;
+  return { out, err: [...err, ...later] };
 }

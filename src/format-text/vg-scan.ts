@@ -6,9 +6,9 @@
 import type { Context } from '../cli/context.js';
 import type { PhysicalVolume, VolumeGroup } from '../model/types.js';
 import { vgCommitWriter } from '../store/commit-writer.js';
-import { committedLocn } from './layout.js';
+import { committedLocn, RAW_LOCN_IGNORED } from './layout.js';
 import { importVgText, MetadataImportError } from './import.js';
-import { areaWarnings, listDevices, scanDevice, type ScannedPv } from './scan.js';
+import { areaIsDamaged, listDevices, scanDevice, scanLines, type ScannedPv } from './scan.js';
 import { existsSync } from 'node:fs';
 import { ConfigParseError } from './config-text.js';
 import { adoptDiskVersion, judgeCopy } from './consistency.js';
@@ -45,11 +45,12 @@ export function scanDevices(ctx: Context, devices: { name: string; path: string 
     byUuid.set(s.header.uuid, s);
   }
   const copies = new Map<string, Copy[]>();
+  const lines = scanLines([...byUuid.values()]);
+  lines.out.forEach((l) => ctx.out.print(l));
+  lines.err.forEach(warn);
   for (const pv of byUuid.values()) {
     for (const m of pv.mdas) {
-      const bad = areaWarnings(pv.name, m);
-      bad.forEach(warn);
-      if (bad.length || typeof m.header === 'string') continue;
+      if (areaIsDamaged(m) || typeof m.header === 'string') continue;
       const locn = committedLocn(m.header);
       const at = m.area.offset + (locn?.offset ?? 0);
       if (typeof m.text !== 'string' || m.vgUuid === undefined || m.seqno === undefined) continue;
@@ -153,11 +154,13 @@ function rewriteAreas(ctx: Context, vg: VolumeGroup, list: Copy[]): void {
   write();
 }
 
-/** pe_start and the metadata areas, as the PV header says (for a PV the database does not know). */
-function layoutOf(s: ScannedPv): Pick<PhysicalVolume, 'peStart' | 'mdaCount' | 'mdaSize'> {
+/** pe_start and the metadata areas, as the PV header and the area headers say. */
+export function layoutOf(s: ScannedPv): Pick<PhysicalVolume, 'peStart' | 'mdaCount' | 'mdaSize' | 'mdaIgnored'> {
   const h = s.header;
   const peStart = (h.dataAreas[0]?.offset ?? 1024 * 1024) / 512;
-  const out: Pick<PhysicalVolume, 'peStart' | 'mdaCount' | 'mdaSize'> = { peStart };
+  const out: Pick<PhysicalVolume, 'peStart' | 'mdaCount' | 'mdaSize' | 'mdaIgnored'> = { peStart };
+  const ignored = s.mdas.reduce((bits, m, i) => (typeof m.header !== 'string' && (m.header.rlocns[0]?.flags ?? 0) & RAW_LOCN_IGNORED ? bits | (1 << i) : bits), 0);
+  if (ignored) out.mdaIgnored = ignored;
   if (h.mdas.length !== 1) out.mdaCount = h.mdas.length;
   if (h.mdas[0] && h.mdas[0].size !== peStart * 512 - h.mdas[0].offset) out.mdaSize = h.mdas[0].size;
   return out;

@@ -33,6 +33,11 @@ export interface PhysicalVolume {
   mdaCount?: number;
   /** Bytes of its first metadata area, header included (absent: from 4 KiB to pe_start). */
   mdaSize?: number;
+  /**
+   * Metadata areas marked ignored (pvchange --metadataignore, vgchange --metadatacopies): bit i
+   * for area i; written as RAW_LOCN_IGNORED in the area's header. Absent means none.
+   */
+  mdaIgnored?: number;
 }
 
 export interface VolumeGroup {

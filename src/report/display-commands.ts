@@ -64,7 +64,8 @@ function loadVgs(ctx: Context, names: string[]): { vgs: VolumeGroup[]; code: num
   let code = 0;
   for (const n of [...new Set(names)].sort()) {
     const l = ctx.reader.loadVg(n);
-    if (l && scanVgs(ctx, [l.vg]).length) vgs.push(l.vg);
+    const [vg] = l ? scanVgs(ctx, [l.vg]) : [];
+    if (vg) vgs.push(vg);
     else {
       ctx.out.error(`Volume group "${n}" not found`);
       ctx.out.error(`Cannot process volume group ${n}`);

@@ -2,6 +2,7 @@
 // segment display of lib/striped and lib/mirror). Lines are returned without the log prefix.
 import type { LogicalVolume, LvSegment, PhysicalVolume, VolumeGroup } from '../model/types.js';
 import { displaySize } from '../model/units.js';
+import { vgMdaCount } from '../format-text/mda-copies.js';
 import { convertLv, isActive, isMirrored, isPartial, pvRuns, type VgInfo } from './vg-info.js';
 
 const ALLOCATABLE_PV = 8;
@@ -91,7 +92,7 @@ export function vgdisplayFull(info: VgInfo, verbose: boolean, emit: (lines: stri
     `VG Name               ${vg.name}`,
     `System ID             ${vg.systemId}`,
     'Format                lvm2',
-    `Metadata Areas        ${vg.pvs.length - info.missingPvs}`,
+    `Metadata Areas        ${vgMdaCount(vg)}`,
     `Metadata Sequence No  ${vg.seqno}`,
     'VG Access             read/write',
     `VG Status             ${vg.exported ? 'exported/' : ''}${vg.resizeable ? '' : 'NOT '}resizable`,

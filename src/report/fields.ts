@@ -5,7 +5,7 @@ import { statSync } from 'node:fs';
 import type { LogicalVolume, LvSegment, PhysicalVolume, VolumeGroup } from '../model/types.js';
 import type { PvExtentRun } from '../model/pv-map.js';
 import { mdaFreeSectors } from '../format-text/layout.js';
-import { pvMdas } from '../format-text/pv-layout.js';
+import { mdaIsIgnored, pvMdas, pvMdaUsedCount } from '../format-text/pv-layout.js';
 import { FIELD_TABLE, type FieldEntry, type FieldKind, type FieldSection } from './field-table.js';
 import { lvAttr, pvAttr, vgAttr } from './lv-attr.js';
 import type { LvStatusSource } from './status.js';
@@ -75,9 +75,17 @@ function pvMdaSize(pv: PhysicalVolume): number {
   return minOf(pvMdas(pv).map((m) => Math.floor(m.size / 512)));
 }
 
-/** pv_mda_free: what the text written at the VG's seqno leaves in the PV's smallest area. */
+/**
+ * pv_mda_free: what the text written at the VG's seqno leaves in the PV's smallest area; an
+ * ignored area is not read, and counts as none free (its free_sectors stays 0 in LVM2).
+ */
 function pvMdaFree(pv: PhysicalVolume, vg: VolumeGroup | undefined | null): number {
-  return minOf(pvMdas(pv).map((m) => mdaFreeSectors(m.size, vg?.mdaTextSize ?? 0)));
+  return minOf(pvMdas(pv).map((m, i) => (mdaIsIgnored(pv, i) ? 0 : mdaFreeSectors(m.size, vg?.mdaTextSize ?? 0))));
+}
+
+/** The VG's areas in use (metadata_areas_in_use as read: ignored ones are on the other list). */
+function vgUsedMdas(vg: VolumeGroup | undefined | null): number[] {
+  return vgMdaPvs(vg).flatMap((pv) => pvMdas(pv).filter((_m, i) => !mdaIsIgnored(pv, i)).map((m) => m.size));
 }
 
 const str = (s: string): Value => ({ s, v: s });
@@ -302,7 +310,7 @@ const GETTERS: Record<string, Getter> = {
   pv_pe_alloc_count: (r) => num(r.info?.pvAlloc.get(r.pv!.uuid) ?? 0),
   pv_tags: (r) => str(r.pv!.tags.join(',')),
   pv_mda_count: (r) => num(pvMdas(r.pv!).length),
-  pv_mda_used_count: (r) => num(pvMdas(r.pv!).length),
+  pv_mda_used_count: (r) => num(pvMdaUsedCount(r.pv!)),
   pv_ba_start: (_r, e) => size(e, 0),
   pv_ba_size: (_r, e) => size(e, 0),
   pv_in_use: (r, e) => bin(e, !!r.vg, 'used'),
@@ -336,9 +344,9 @@ const GETTERS: Record<string, Getter> = {
   vg_seqno: (r) => num(r.vg?.seqno ?? 0),
   vg_tags: (r) => str(r.vg?.tags.join(',') ?? ''),
   vg_mda_count: (r) => num(vgMdaPvs(r.vg).reduce((n, pv) => n + pvMdas(pv).length, 0)),
-  vg_mda_used_count: (r) => num(vgMdaPvs(r.vg).reduce((n, pv) => n + pvMdas(pv).length, 0)),
-  vg_mda_free: (r, e) => size(e, minOf(vgMdaPvs(r.vg).map((pv) => pvMdaFree(pv, r.vg)))),
-  vg_mda_size: (r, e) => size(e, minOf(vgMdaPvs(r.vg).map(pvMdaSize))),
+  vg_mda_used_count: (r) => num(vgMdaPvs(r.vg).reduce((n, pv) => n + pvMdaUsedCount(pv), 0)),
+  vg_mda_free: (r, e) => size(e, minOf(vgUsedMdas(r.vg).map((b) => mdaFreeSectors(b, r.vg?.mdaTextSize ?? 0)))),
+  vg_mda_size: (r, e) => size(e, minOf(vgUsedMdas(r.vg).map((b) => Math.floor(b / 512)))),
   vg_mda_copies: (r) => (r.vg?.mdaCopies ? num(r.vg.mdaCopies) : str('unmanaged')),
   // LV segments
   segtype: (r) => str(r.seg ? segtype(r.seg) : r.pvseg ? 'free' : ''),

@@ -216,18 +216,19 @@ function collectVgRows(ctx: Context, args: Args, cmd: ReportCommand, rowType: Ro
         continue;
       }
       const loaded = ctx.reader.loadVg(name);
-      if (!loaded || !scanVgs(ctx, [loaded.vg]).length) {
+      const [vg] = loaded ? scanVgs(ctx, [loaded.vg]) : [];
+      if (!vg) {
         ctx.out.error(`Volume group "${name}" not found`);
         ctx.out.error(`Cannot process volume group ${name}`);
         code = 5;
         continue;
       }
-      if (loaded.vg.exported && rowType !== 'vg' && rowType !== 'pv') {
+      if (vg.exported && rowType !== 'vg' && rowType !== 'pv') {
         ctx.out.error(`Volume group ${name} is exported`);
         code = 5;
         continue;
       }
-      vgs.push(loaded.vg);
+      vgs.push(vg);
     }
   }
   // (process_each_lv passes over exported VGs)

@@ -2,7 +2,7 @@
 // are stored as ranges, never one row per extent, so a 16 TiB VG costs what a small one does.
 // vg_history keeps every previous version of a VG (LVM2's /etc/lvm/archive).
 
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 export const MIGRATIONS: string[] = [
   // version 1
@@ -98,4 +98,6 @@ export const MIGRATIONS: string[] = [
   `ALTER TABLE seg ADD COLUMN extents_moved INTEGER;`,
   // version 4: raid1 segments: JSON {metaAreas, writebehind, minRecoveryRate, maxRecoveryRate}, NULL on others
   `ALTER TABLE seg ADD COLUMN raid TEXT;`,
+  // version 5: metadata areas marked ignored (RAW_LOCN_IGNORED), one bit per area of the PV
+  `ALTER TABLE pv ADD COLUMN mda_ignored INTEGER NOT NULL DEFAULT 0;`,
 ];
