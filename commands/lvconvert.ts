@@ -84,6 +84,7 @@ export const spec: CommandSpec = {
     if (args.has('regionsize') && !args.has('mirrors') && type === undefined && !args.has('mirrorlog') && !args.has('corelog') && kind === 'mirror') {
       throw notPermitted(kind);
     }
+    if (args.has('repair') && kind === 'raid1') return (await import('./lvconvert-raid-repair.js')).repairRaid1(common);
     if (args.has('repair')) return (await import('./lvconvert-repair.js')).repairMirror(common);
     if (args.has('splitmirrors')) return (await import('./lvconvert-split.js')).splitMirror(common);
     if (!mirrorOp) return (await import('./lvconvert-poll.js')).pollOnly(common);

@@ -3,6 +3,8 @@
 // refusals and messages (tools/lvconvert.c _lvconvert_raid, lib/metadata/raid_manip.c), and the
 // data checked on every image's bytes.
 import { randomBytes } from 'node:crypto';
+import { renameSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RaidLab } from './helpers/raid.js';
 
@@ -99,5 +101,44 @@ describe('mirror <-> raid1', () => {
     expect(await lab.lvField('vg/lv', 'mirror_log')).toBe('[lv_mlog]');
     await lab.settle('vg/lv');
     expect((await lab.read('vg/lv', 24)).equals(data)).toBe(true);
+  }, 120_000);
+});
+
+describe('lvconvert --repair of a raid1 LV', () => {
+  it('raid_fault_policy "warn" only says so; --repair replaces the image of a lost PV and rebuilds it', async () => {
+    await lab.ok('lvcreate', '-m', '1', '-L', '16m', '-n', 'lv', 'vg', '/dev/loop0', '/dev/loop1');
+    const data = randomBytes(16 * MiB);
+    await lab.write('vg/lv', data);
+    await lab.settle('vg/lv');
+    renameSync(join(lab.devDir, 'loop1'), join(lab.devDir, 'gone'));
+    expect(await lab.lvField('vg/lv', 'lv_attr')).toBe('rwi-a-r-p-');
+    const w = await lab.run('lvconvert', '--repair', '--usepolicies', 'vg/lv');
+    expect(w.exitCode).toBe(0);
+    expect(w.stderr).toContain("Use 'lvconvert --repair vg/lv' to replace failed device.");
+    const r = await lab.ok('lvconvert', '-y', '--repair', 'vg/lv');
+    expect(r.stdout).toContain('  Faulty devices in vg/lv successfully replaced.');
+    await lab.settle('vg/lv');
+    expect(await lab.lvField('vg/lv', 'devices')).toBe('lv_rimage_0(0),lv_rimage_1(0)');
+    expect(await lab.lvField('vg/lv_rimage_1', 'devices', '-a')).toBe('/dev/loop2(1)');
+    await imagesHold(data, ['vg/lv_rimage_0', 'vg/lv_rimage_1']);
+  }, 120_000);
+});
+
+describe('lvextend / lvreduce of a raid1 LV', () => {
+  it('every image grows and shrinks; the data stays and the images agree', async () => {
+    await lab.ok('lvcreate', '-m', '1', '-L', '8m', '-n', 'lv', 'vg');
+    const data = randomBytes(8 * MiB);
+    await lab.write('vg/lv', data);
+    const r = await lab.ok('lvextend', '-L', '24m', 'vg/lv');
+    expect(r.stdout).toContain('  Logical volume vg/lv successfully resized.');
+    await lab.settle('vg/lv');
+    expect(await lab.lvField('vg/lv_rimage_1', 'lv_size', '-a')).toBe('24.00m');
+    const more = randomBytes(16 * MiB);
+    await lab.write('vg/lv', more, 8);
+    await lab.settle('vg/lv');
+    await imagesHold(Buffer.concat([data, more]), ['vg/lv_rimage_0', 'vg/lv_rimage_1']);
+    await lab.ok('lvreduce', '-y', '-L', '12m', 'vg/lv');
+    expect(await lab.lvField('vg/lv_rimage_0', 'lv_size', '-a')).toBe('12.00m');
+    expect((await lab.read('vg/lv', 8)).equals(data)).toBe(true);
   }, 120_000);
 });

@@ -11,7 +11,7 @@ import { commitVg, readVgForUpdate } from '../cli/toollib.js';
 import { allocate, AllocError, type PvRangeLimit } from '../alloc/index.js';
 import type { AllocPolicy, LogicalVolume, VolumeGroup } from '../model/types.js';
 import { lvExtents } from '../model/types.js';
-import { findLv, isMirror } from '../model/vg-query.js';
+import { findLv, isMirrorLike } from '../model/vg-query.js';
 import { vgExtentCount, vgFreeExtents } from '../model/pv-map.js';
 import { DEFAULT_STRIPE_SIZE } from '../model/defaults.js';
 import type { LoadedVg } from '../store/metadata-store.js';
@@ -58,7 +58,7 @@ function readParams(ctx: Context, args: Args, mode: ResizeMode): ResizeParams {
     throw new InvalidCommandLine(...noMatchingSyntaxLines(ctx.cmd));
   }
   const t = args.str('type');
-  if (t !== undefined && !['linear', 'striped', 'mirror'].includes(t)) {
+  if (t !== undefined && !['linear', 'striped', 'mirror', 'raid1'].includes(t)) {
     throw new CommandFailed(`Resizing with --type ${t} is not supported by tsvm.`);
   }
   const zero = (['extents', 'size', 'stripes', 'stripesize'] as const).find((o) =>
@@ -155,7 +155,7 @@ function plan(vg: VolumeGroup, lv: LogicalVolume, p: ResizeParams, mode: ResizeM
   } else {
     extents = p.extents!;
   }
-  const mirrors = isMirror(lv) ? lv.segments[0]!.areas.length : 0;
+  const mirrors = isMirrorLike(lv) ? lv.segments[0]!.areas.length : 0;
   if (arePes && mirrors) extents = Math.floor(extents / mirrors);
   const reducing = p.sign === '-' || (p.sign === '' && extents < cur);
   let stripes = p.stripes;
@@ -290,7 +290,8 @@ export async function resizeCommand(ctx: Context, args: Args, mode: ResizeMode):
   if (reduce) confirmReduce(ctx, args, vg, lv, pl.newExtents);
   const before = `${displaySize(cur * vg.extentSize)} (${cur} extents)`;
   const after = `${displaySize(pl.newExtents * vg.extentSize)} (${pl.newExtents} extents)`;
-  if (isMirror(lv)) {
+  // raid1 too: the same engine (its bitmap rewritten in the rmetas for the new region count)
+  if (isMirrorLike(lv)) {
     const mod: MirrorResize = await import('../mirror/resize.js');
     const rc = await mod.resizeMirrorLv(ctx, loaded, lv, pl.newExtents, list?.limits, args);
     if (rc) return rc;
