@@ -11,6 +11,7 @@ import type { LogicalVolume, VolumeGroup } from '../src/model/types.js';
 import { findLv, isMirrorImage, isMirrorLike, isMirrorLog, isRaidImage, lvTree, metaUser } from '../src/model/vg-query.js';
 import { displayLvName, printer } from '../src/lv/common.js';
 import { checkNotInUse } from '../src/nbd/in-use.js';
+import { isReplicated } from '../src/lv-io/replica-hook.js';
 
 
 
@@ -21,6 +22,10 @@ function checkRemovable(ctx: Context, vg: VolumeGroup, lv: LogicalVolume, prompt
   if (isMirrorLog(vg, lv)) throw new CommandFailed(`Can't remove logical volume ${displayLvName(vg, lv)} used as mirror log.`);
   if (isRaidImage(vg, lv) || metaUser(vg, lv.name)) {
     throw new CommandFailed(`Can't remove logical volume ${displayLvName(vg, lv)} used as RAID device.`);
+  }
+  if (isReplicated(ctx.systemDir, lv.uuid)) {
+    throw new CommandFailed(`Can't remove logical volume ${displayLvName(vg, lv)} used by replication.`,
+      'Stop replicating it first (tsvm replica remove).');
   }
   if (lv.active && lv.visible) checkNotInUse(ctx.systemDir, lv.uuid, displayLvName(vg, lv));
   if (lv.active && lv.visible && prompt) {

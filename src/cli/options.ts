@@ -40,6 +40,20 @@ const TSVM_COMMAND_OPTIONS: Record<string, OptionDef[]> = {
   ],
   dd: [],
   nbd: [{ id: 'readonly', long: 'readonly', type: 'none' }],
+  replica: [
+    { id: 'target', long: 'target', type: 'string', groupable: true },
+    { id: 'type', long: 'type', type: 'string' },
+    { id: 'size', long: 'size', short: 'L', type: 'sizemb' },
+    { id: 'name', long: 'name', short: 'n', type: 'string' },
+    { id: 'nosync', long: 'nosync', type: 'none' },
+    { id: 'reportformat', long: 'reportformat', type: 'reportformat' },
+    { id: 'interval', long: 'interval', short: 'i', type: 'number' },
+    { id: 'count', long: 'count', type: 'number' },
+    { id: 'rpo', long: 'rpo', type: 'number' },
+    { id: 'rpobytes', long: 'rpobytes', type: 'sizemb' },
+    { id: 'rpopolicy', long: 'rpopolicy', type: 'string' },
+    { id: 'force', long: 'force', short: 'f', type: 'none', countable: true },
+  ],
   lsblk: [],
 };
 

@@ -6,7 +6,7 @@ export const COMMAND_NAMES = [
   'vgscan', 'vgcfgbackup', 'vgcfgrestore', 'vgck', 'pvck', 'vgexport', 'vgimport', 'vgimportclone',
   'vgcreate', 'vgextend', 'vgreduce', 'vgremove', 'vgrename', 'vgs', 'vgdisplay', 'vgchange', 'vgsplit', 'vgmerge',
   'lvcreate', 'lvremove', 'lvrename', 'lvextend', 'lvreduce', 'lvresize', 'lvs', 'lvdisplay', 'lvscan', 'lvchange', 'lvconvert',
-  'dd', 'fault', 'nbd', 'lsblk',
+  'dd', 'fault', 'nbd', 'lsblk', 'replica',
 ] as const;
 
 export function isCommand(name: string): boolean {

@@ -5,6 +5,12 @@ import { DeviceIoError, type BlockDevice } from './block-device.js';
 
 export class FileDevice implements BlockDevice {
   private fd: number;
+  /**
+   * Written through this descriptor since its last flush. A flush with nothing written skips the
+   * fdatasync: on ext4 a second fdatasync of a clean file still costs a device cache flush, and
+   * callers that share a PV (an LV and its replication journal) each flush what they wrote.
+   */
+  private dirty = true;
 
   /** `extraFlags`: e.g. O_DSYNC for a descriptor whose every write is durable by itself. */
   constructor(readonly path: string, writable = true, extraFlags = 0) {
@@ -37,6 +43,7 @@ export class FileDevice implements BlockDevice {
 
   writeAt(buf: Uint8Array, offset: number): void {
     let done = 0;
+    this.dirty = true;
     try {
       while (done < buf.length) done += writeSync(this.fd, buf, done, buf.length - done, offset + done);
     } catch (e) {
@@ -45,16 +52,25 @@ export class FileDevice implements BlockDevice {
   }
 
   flush(): void {
+    if (!this.dirty) return;
+    this.dirty = false;
     try {
       fdatasyncSync(this.fd);
     } catch (e) {
+      this.dirty = true;
       throw new DeviceIoError(this.path, 'flush', 0, e);
     }
   }
 
   flushAsync(): Promise<void> {
+    if (!this.dirty) return Promise.resolve();
+    this.dirty = false;
     return new Promise((resolve, reject) => {
-      fdatasync(this.fd, (e) => (e ? reject(new DeviceIoError(this.path, 'flush', 0, e)) : resolve()));
+      fdatasync(this.fd, (e) => {
+        if (!e) return resolve();
+        this.dirty = true;
+        reject(new DeviceIoError(this.path, 'flush', 0, e));
+      });
     });
   }
 

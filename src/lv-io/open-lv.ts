@@ -15,6 +15,7 @@ import { LvIoError, type IoEnv } from './io-env.js';
 import { loadSegmentIo, lvWatcherFactory, segmentIoFactory, type SegmentIo } from './segment-io.js';
 import { LostRegionsDevice, lostPath } from './lost-regions.js';
 import { existsSync } from 'node:fs';
+import { isReplicated, loadReplicaWrapper, replicaWrapper } from './replica-hook.js';
 
 export interface OpenLvOptions {
   writable: boolean;
@@ -172,8 +173,28 @@ function checkOpen(vg: VolumeGroup, lv: LogicalVolume, opts: OpenLvOptions): voi
 export function openLv(env: IoEnv, vg: VolumeGroup, lv: LogicalVolume, opts: OpenLvOptions): LvDevice {
   checkOpen(vg, lv, opts);
   const watcher = watchesLayout(vg, lv, opts) ? lvWatcherFactory() : undefined;
-  if (watcher) return withLost(env, lv, opts, new LvDeviceImpl(env, vg, lv, true, watcher(env, vg, lv)));
-  return withLost(env, lv, opts, new LvDeviceImpl(env, vg, lv, opts.writable));
+  if (watcher) return withReplica(env, lv, opts, withLost(env, lv, opts, new LvDeviceImpl(env, vg, lv, true, watcher(env, vg, lv))));
+  return withReplica(env, lv, opts, withLost(env, lv, opts, new LvDeviceImpl(env, vg, lv, opts.writable)));
+}
+
+/**
+ * A user's writable open of an LV of a replication group journals its writes (src/repl). Without
+ * the replication module loaded (openLvAsync loads it) such an open is refused rather than let
+ * writes bypass the journal.
+ */
+function withReplica(env: IoEnv, lv: LogicalVolume, opts: OpenLvOptions, dev: LvDevice): LvDevice {
+  if (opts.ignoreActivation || !opts.writable || !isReplicated(env.systemDir, lv.uuid)) return dev;
+  const wrap = replicaWrapper();
+  if (!wrap) {
+    dev.close();
+    throw new LvIoError('ENOTSUP', `${dev.path} is replicated: open it with openLvAsync`);
+  }
+  try {
+    return wrap(env, dev);
+  } catch (e) {
+    dev.close();
+    throw e;
+  }
 }
 
 /** A user's writable open of a linear LV follows conversions made by other processes (once the mirror engine is loaded). */
@@ -189,6 +210,7 @@ function watchesLayout(vg: VolumeGroup, lv: LogicalVolume, opts: OpenLvOptions):
 export async function openLvAsync(env: IoEnv, vg: VolumeGroup, lv: LogicalVolume, opts: OpenLvOptions): Promise<LvDevice> {
   checkOpen(vg, lv, opts);
   if (watchesLayout(vg, lv, opts) || usesSegmentType(vg, lv, 'mirror') || usesSegmentType(vg, lv, 'raid1')) await loadSegmentIo('mirror');
+  if (opts.writable && !opts.ignoreActivation && isReplicated(env.systemDir, lv.uuid)) await loadReplicaWrapper();
   return openLv(env, vg, lv, opts);
 }
 

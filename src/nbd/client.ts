@@ -155,6 +155,12 @@ export class NbdClient {
     await new Promise<void>((r) => (this.sock.closed ? r() : this.sock.once('close', () => r())));
   }
 
+  /** Drop the connection now (a link that stopped answering): pending requests fail. */
+  destroy(): void {
+    this.fail(new Error('NBD connection dropped'));
+    this.sock.destroy();
+  }
+
   // ---- receiving ----
 
   private transmission = false;

@@ -3,6 +3,7 @@
 // with TSVM_SYSTEM_DIR (and TSVM_DEV_DIR, where the /dev/VG/LV links go) in its environment.
 // The mirror engine is loaded up front: every export may be, or become, a mirror.
 import '../mirror/register.js';
+import '../repl/register.js';
 import { defaultSystemDir } from '../cli/context.js';
 import { NbdDaemon } from './daemon.js';
 

@@ -8,6 +8,7 @@ import { MetadataStore } from '../store/metadata-store.js';
 import { openLv, LvIoError, type IoEnv, type LvDevice } from '../lv-io/index.js';
 import type { LogicalVolume, VolumeGroup } from '../model/types.js';
 import { lvLayoutKey } from '../model/vg-query.js';
+import { isReplicated } from '../lv-io/replica-hook.js';
 import type { NbdExport } from './export.js';
 
 /** Zeroes are written through the LV in pieces of this size (WRITE_ZEROES, a mirror's legs alike). */
@@ -21,10 +22,13 @@ export class LvExport implements NbdExport {
   private gone: string | null = null;
   private zeroes: Buffer | null = null;
   private seqnoQuery: ReturnType<Db['prepare']> | null = null;
+  /** Opened through a replication journal (src/repl): reopened when that changes. */
+  private replicated: boolean;
 
   constructor(private readonly env: IoEnv, private readonly db: Db, private vg: VolumeGroup, private lv: LogicalVolume, readOnly: boolean) {
     this.readOnly = readOnly || !lv.writable;
     this.dev = openLv(env, vg, lv, { writable: !this.readOnly });
+    this.replicated = isReplicated(env.systemDir, lv.uuid);
     this.key = lvLayoutKey(vg, lv);
     this.seqno = vg.seqno;
   }
@@ -108,10 +112,12 @@ export class LvExport implements NbdExport {
     const key = lvLayoutKey(vg, lv);
     this.seqno = vg.seqno;
     // A new layout, or lvchange -p: the table is reloaded (read-only now, or writable again).
-    if (key !== this.key || lv.writable !== this.lv.writable) {
+    const replicated = isReplicated(this.env.systemDir, lv.uuid);
+    if (key !== this.key || lv.writable !== this.lv.writable || replicated !== this.replicated) {
       this.close();
       this.dev = openLv(this.env, vg, lv, { writable: !this.readOnly && lv.writable });
       this.key = key;
+      this.replicated = replicated;
     }
     this.vg = vg;
     this.lv = lv;

@@ -102,7 +102,7 @@ export function fieldHelp(types: boolean): string[] {
   for (const [section, title, all] of SECTION_TITLES) {
     out.push(title, '-'.repeat(title.length));
     if (!types) out.push(line(all, 'All fields in this section.'));
-    for (const f of FIELDS) if (f.section === section && !f.own) out.push(line(f.id, types ? `${f.desc} [${KIND_NAMES[f.kind]}]` : f.desc));
+    for (const f of FIELDS) if (f.section === section && !f.tsvm) out.push(line(f.id, types ? `${f.desc} [${KIND_NAMES[f.kind]}]` : f.desc));
     out.push(' ');
   }
   out.push('Special Fields', '--------------');

@@ -24,6 +24,8 @@ function deviceBytes(pv: { path: string; devSize: number; missing: boolean }): n
   }
 }
 import { formatUnits, type ReportUnits } from './units.js';
+import type { ReplicaStatus } from '../repl/status.js';
+import { REPL_FIELD_TABLE, REPL_PICKS } from './repl-fields.js';
 
 export interface Row {
   vg: VolumeGroup | null;
@@ -36,6 +38,8 @@ export interface Row {
 
 export interface Env {
   units: ReportUnits;
+  /** Replication statuses by LV uuid (src/repl), when a repl_* field is reported. */
+  repl?: Map<string, ReplicaStatus[]>;
   status: LvStatusSource;
   markHidden: boolean;
   binary: boolean;
@@ -56,8 +60,8 @@ export interface FieldDef {
   id: string;
   desc: string;
   get: (r: Row, e: Env) => Value;
-  /** tsvm's own field (not in LVM2's catalogue, left out of `-o help`). */
-  own?: true;
+  /** tsvm's own field (not in LVM2's catalogue, not listed by -o help). */
+  tsvm?: boolean;
 }
 
 
@@ -390,20 +394,38 @@ function guarded(section: FieldSection, kind: FieldKind, g: Getter): Getter {
   }
 }
 
-/** Fields tsvm adds (the checksums of issue 11): same shape as LVM2's, after them. */
-const OWN_FIELDS: readonly FieldEntry[] = [
+/** Fields tsvm adds for the checksums of issue 11: same shape as LVM2's, after them. */
+const CSUM_FIELDS: readonly FieldEntry[] = [
   ["LVS", "STR", "MismatchRegions", 0, "raid_mismatch_regions",
     "For RAID1 with checksums (tsvm), the regions the last check or repair found mismatched and the images wrong there."],
 ];
+
+/** A replication field: one value per replica of the LV's group, joined by commas. */
+function replGetter(id: string, kind: FieldKind): Getter {
+  const pick = REPL_PICKS[id]!;
+  return (r, e) => {
+    const list = e.repl?.get(r.lv!.uuid) ?? [];
+    const full = `${r.vg?.name}/${r.lv!.name}`;
+    if (!list.length) return kind === 'STR' ? str('') : blankNum;
+    const vals = list.map((s) => pick(s, full));
+    if (kind === 'SIZ') return { s: vals.map((v) => formatUnits(v as number, e.units)).join(','), v: Math.max(...(vals as number[])) };
+    if (kind === 'NUM') return { s: vals.join(','), v: Math.max(...(vals as number[])) };
+    return str(vals.join(','));
+  };
+}
 
 export const FIELDS: readonly FieldDef[] = [
   ...FIELD_TABLE.map((f: FieldEntry) => ({
     section: f[0], kind: f[1], heading: f[2], width: f[3] || f[2].length, id: f[4], desc: f[5],
     get: guarded(f[0], f[1], GETTERS[f[4]] ?? fallback(f[1])),
   })),
-  ...OWN_FIELDS.map((f: FieldEntry) => ({
+  ...REPL_FIELD_TABLE.map((f: FieldEntry) => ({
     section: f[0], kind: f[1], heading: f[2], width: f[3] || f[2].length, id: f[4], desc: f[5],
-    get: guarded(f[0], f[1], GETTERS[f[4]] ?? fallback(f[1])), own: true as const,
+    get: guarded(f[0], f[1], replGetter(f[4], f[1])), tsvm: true,
+  })),
+  ...CSUM_FIELDS.map((f: FieldEntry) => ({
+    section: f[0], kind: f[1], heading: f[2], width: f[3] || f[2].length, id: f[4], desc: f[5],
+    get: guarded(f[0], f[1], GETTERS[f[4]] ?? fallback(f[1])), tsvm: true,
   })),
 ];
 

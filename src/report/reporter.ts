@@ -159,6 +159,10 @@ export async function runReport(ctx: Context, args: Args, cmd: ReportCommand): P
     binary: args.has('binary') || ctx.config.bool('report/binary_values_as_numeric', false),
     warn: (l) => ctx.out.error(l),
   };
+  if ([...fields, ...sortKeys.map((k) => k.field), ...selFields].some((f) => f.id.startsWith('repl_'))) {
+    const { replicaStatusByLv } = await import('../repl/status.js');
+    env.repl = replicaStatusByLv(ctx.systemDir, ctx.store.db);
+  }
 
   const selected = selection ? rows.filter((r) => selection!(r, env)) : rows;
   const sorted = sortRows(selected, sortKeys, env);

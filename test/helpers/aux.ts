@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { NO_KERNEL_DEVICES, mountsUnder, stopServing } from './serving.js';
+import { NO_KERNEL_DEVICES, mountsUnder, stopServing, stopShipping } from './serving.js';
 import { spawnSync } from 'node:child_process';
 
 /** What users run: the package's bin (the start-up snapshot of the build when it could make one). */
@@ -159,6 +159,7 @@ export class CliLab {
   cleanup(): void {
     // Nothing of the lab stays mounted (a test that failed half-way), then its daemon goes.
     for (const m of mountsUnder(this.dir)) spawnSync('umount', ['-l', m]);
+    stopShipping(this.systemDir);
     stopServing(this.systemDir);
     // A background syncer of the lab may still be writing its last files: retry (ENOTEMPTY).
     rmSync(this.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });

@@ -32,6 +32,21 @@ export function stopServing(systemDir: string): void {
   if (alive(pid)) process.kill(pid, 'SIGKILL');
 }
 
+/** Stop the lab's replication shipper (src/repl), if one runs, and wait until it is gone. */
+export function stopShipping(systemDir: string): void {
+  let pid = 0;
+  try {
+    pid = Number(readFileSync(join(systemDir, 'run', 'repl', 'shipper.pid'), 'utf8'));
+  } catch {
+    return;
+  }
+  if (!pid || !alive(pid)) return;
+  process.kill(pid, 'SIGTERM');
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  for (let i = 0; i < 100 && alive(pid); i++) Atomics.wait(nap, 0, 0, 50);
+  if (alive(pid)) process.kill(pid, 'SIGKILL');
+}
+
 /** Environment for labs that do not test kernel devices: the daemon serves the unix sockets only. */
 export const NO_KERNEL_DEVICES = { TSVM_NO_KERNEL_DEVICES: '1' };
 

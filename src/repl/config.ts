@@ -1,0 +1,105 @@
+// Replication groups as the user set them up (`tsvm replica create`): members (LVs, in one VG or
+// several), the hidden journal LV, and the replicas with their targets, kind and RPO. Kept in
+// $TSVM_SYSTEM_DIR/repl/groups.json, replaced atomically under the groups lock; what moves at run
+// time (positions, lag, modes) lives in the journal's header (journal-format.ts), not here.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { replGroupsPath } from '../lv-io/replica-hook.js';
+import { withLock } from '../store/locks.js';
+
+export interface LvRef {
+  vgName: string;
+  vgUuid: string;
+  lvName: string;
+  lvUuid: string;
+}
+
+export interface Member extends LvRef {
+  /** Bytes of the LV when it joined (replicas are at least this big). */
+  size: number;
+}
+
+export type RpoPolicy = 'throttle' | 'sync' | 'bitmap';
+
+export interface Rpo {
+  seconds?: number;
+  bytes?: number;
+  policy: RpoPolicy;
+}
+
+export interface Replica {
+  /** Journal header slot (0..MAX_REPLICAS-1). */
+  slot: number;
+  /** --type: sync replicas acknowledge a write only once the replica has it. */
+  kind: 'async' | 'sync';
+  /** One NBD URI per member, in member order. */
+  targets: string[];
+  paused: boolean;
+  rpo?: Rpo;
+}
+
+export interface Group {
+  name: string;
+  uuid: string;
+  journal: LvRef;
+  /** Journal bytes (the LV's size when created). */
+  journalSize: number;
+  regionSize: number;
+  members: Member[];
+  replicas: Replica[];
+  created: number;
+  /** This side was promoted from a replica (failover): where the old source's data came from. */
+  promotedFrom?: string;
+}
+
+export const MAX_REPLICAS = 8;
+export const DEFAULT_REGION_SIZE = 512 * 1024;
+
+export function replDir(systemDir: string): string {
+  return join(systemDir, 'repl');
+}
+
+export function loadGroups(systemDir: string): Group[] {
+  try {
+    return (JSON.parse(readFileSync(replGroupsPath(systemDir), 'utf8')) as { groups: Group[] }).groups;
+  } catch {
+    return [];
+  }
+}
+
+function saveGroups(systemDir: string, groups: Group[]): void {
+  const file = replGroupsPath(systemDir);
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify({ groups }, null, 1) + '\n');
+  renameSync(tmp, file);
+}
+
+/** Read-modify-write of the group list under its lock. */
+export function updateGroups<T>(systemDir: string, fn: (groups: Group[]) => T): T {
+  mkdirSync(replDir(systemDir), { recursive: true, mode: 0o700 });
+  return withLock(systemDir, 'R_groups', () => {
+    const groups = loadGroups(systemDir);
+    const r = fn(groups);
+    saveGroups(systemDir, groups);
+    return r;
+  });
+}
+
+export function groupOfLv(groups: Group[], lvUuid: string): { group: Group; index: number } | undefined {
+  for (const group of groups) {
+    const index = group.members.findIndex((m) => m.lvUuid === lvUuid);
+    if (index >= 0) return { group, index };
+  }
+  return undefined;
+}
+
+/** The lock that orders a group's writes (journal append + local write). */
+export function groupLockName(group: Group): string {
+  return `R_${group.uuid}`;
+}
+
+/** Region bitmap of a replica's member while the replica is out of the journal (one byte per region). */
+export function regionMapPath(systemDir: string, group: Group, slot: number, member: number, resync = false): string {
+  return join(replDir(systemDir), group.uuid, `r${slot}.m${member}${resync ? '.resync' : ''}.map`);
+}

@@ -1,0 +1,67 @@
+// A replica's region bitmap while it is out of the journal (journal full, RPO policy, initial copy):
+// one byte per region of a member LV in a file under $TSVM_SYSTEM_DIR/repl/GROUP/ (DRBD's
+// quick-sync bitmap, md's write-intent bitmap). Set before the local write; the resync renames the
+// file aside (.resync) and copies what it names, so a kill -9 during the copy loses nothing.
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { regionMapPath, type Group } from './config.js';
+
+/** Mark the regions of [offset, offset+length) of a member. `seen` skips regions already marked. */
+export function markRegions(systemDir: string, group: Group, slot: number, member: number, offset: number, length: number, seen?: Set<number>): void {
+  const first = Math.floor(offset / group.regionSize);
+  const last = Math.floor((offset + Math.max(length, 1) - 1) / group.regionSize);
+  let todo = [];
+  for (let r = first; r <= last; r++) if (!seen?.has(r)) todo.push(r);
+  if (!todo.length) return;
+  const file = regionMapPath(systemDir, group, slot, member);
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const fd = openSync(file, existsSync(file) ? 'r+' : 'w+', 0o600);
+  try {
+    const ones = Buffer.alloc(todo.length, 1);
+    // Runs of consecutive regions in one write.
+    for (let i = 0; i < todo.length;) {
+      let j = i;
+      while (j + 1 < todo.length && todo[j + 1] === todo[j]! + 1) j++;
+      writeSync(fd, ones.subarray(0, j - i + 1), 0, j - i + 1, todo[i]!);
+      i = j + 1;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  for (const r of todo) seen?.add(r);
+  todo = [];
+}
+
+/** Mark every region of a member (initial copy, full resync). */
+export function markAll(systemDir: string, group: Group, slot: number, member: number, size: number): void {
+  markRegions(systemDir, group, slot, member, 0, size);
+}
+
+/** Regions marked in a map file (live or the one being resynced). */
+export function markedRegions(file: string): number[] {
+  if (!existsSync(file)) return [];
+  const b = readFileSync(file);
+  const out: number[] = [];
+  for (let i = 0; i < b.length; i++) if (b[i]) out.push(i);
+  return out;
+}
+
+/** Merge the live map into the resync map (renamed aside when none is there yet). */
+export function takeForResync(systemDir: string, group: Group, slot: number, member: number): void {
+  const live = regionMapPath(systemDir, group, slot, member);
+  const aside = regionMapPath(systemDir, group, slot, member, true);
+  if (!existsSync(live)) return;
+  if (!existsSync(aside)) return renameSync(live, aside);
+  const regions = markedRegions(live);
+  const fd = openSync(aside, 'r+');
+  try {
+    for (const r of regions) writeSync(fd, Buffer.of(1), 0, 1, r);
+  } finally {
+    closeSync(fd);
+  }
+  rmSync(live, { force: true });
+}
+
+export function dropResyncMap(systemDir: string, group: Group, slot: number, member: number): void {
+  rmSync(regionMapPath(systemDir, group, slot, member, true), { force: true });
+}

@@ -1,0 +1,390 @@
+// The shipper: one background process per system dir (shipper-main.ts) that sends each replica its
+// group's journal records over NBD, in order, one request at a time, recording progress in the
+// journal after each (so a kill -9 re-sends at most the request in flight), flushing the replica at
+// every flush barrier and at least every second, and copying marked regions when a replica comes
+// back from its bitmap (resync). DRBD's sender/receiver pair, with an NBD server as the receiver.
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DevicePool } from '../device/device-pool.js';
+import { openLv, type IoEnv, type LvDevice } from '../lv-io/index.js';
+import type { NbdClient } from '../nbd/client.js';
+import { openDb, type Db } from '../store/db.js';
+import { linkPid } from '../store/pid-file.js';
+import { sharedLocks } from '../store/locks.js';
+import { groupLockName, loadGroups, regionMapPath, type Group, type Replica } from './config.js';
+import { Journal, resolveLv } from './journal.js';
+import { Mode, RecordKind, appliedOffset, flushedOffset, type Progress } from './journal-format.js';
+import { dropResyncMap, markedRegions, takeForResync } from './region-map.js';
+import { recoverPending, type MemberWriter } from './recovery.js';
+import { linkKey, shipperPaths, type LinkState, type ShipperState } from './shipper-control.js';
+import { maxWrite, openTarget } from './target.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A request the replica has not answered in this long counts as a broken link (DRBD's ko-count). */
+const REQUEST_TIMEOUT_MS = 15_000;
+
+function timed<T>(p: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer from the replica in ${REQUEST_TIMEOUT_MS / 1000} s`)), REQUEST_TIMEOUT_MS);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+/** Data per batch read from the journal. */
+const BATCH_BYTES = 16 * 1024 * 1024;
+/** A replica is flushed at least this often while it has unflushed writes. */
+const FLUSH_EVERY_MS = 1000;
+
+interface Op {
+  kind: 'write' | 'flush';
+  member: number;
+  offset: number;
+  data: Buffer[];
+  length: number;
+  /** Progress once this op is done. */
+  after: Progress;
+}
+
+export class Shipper {
+  private readonly env: IoEnv;
+  private readonly db: Db;
+  private readonly loops = new Map<string, Promise<void>>();
+  private readonly state: ShipperState = {};
+  private stopping = false;
+  private readonly paths;
+
+  constructor(private readonly systemDir: string) {
+    this.env = { devices: new DevicePool(systemDir), systemDir };
+    this.db = openDb(systemDir);
+    this.paths = shipperPaths(systemDir);
+  }
+
+  async start(): Promise<boolean> {
+    mkdirSync(this.paths.dir, { recursive: true, mode: 0o700 });
+    if (!linkPid(this.paths.pid)) return false;
+    for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, () => this.stop());
+    for (;;) {
+      if (this.stopping || !existsSync(join(this.systemDir, 'tsvm.db'))) break;
+      const groups = loadGroups(this.systemDir);
+      const wanted = new Set<string>();
+      for (const g of groups) for (const r of g.replicas) {
+        const key = linkKey(g.uuid, r.slot);
+        wanted.add(key);
+        if (!this.loops.has(key)) this.loops.set(key, this.runReplica(g.uuid, r.slot).finally(() => this.loops.delete(key)));
+      }
+      for (const key of Object.keys(this.state)) if (!wanted.has(key)) delete this.state[key];
+      this.publish();
+      // Nothing needs a shipper: go.
+      if (!wanted.size && !this.loops.size) break;
+      await sleep(250);
+    }
+    this.stop();
+    return true;
+  }
+
+  stop(): void {
+    if (this.stopping && !this.loops.size) this.exit();
+    this.stopping = true;
+    void Promise.allSettled([...this.loops.values()]).then(() => this.exit());
+    setTimeout(() => this.exit(), 3000).unref();
+  }
+
+  private exit(): void {
+    try {
+      writeFileSync(this.paths.state, '{}');
+    } catch {
+      /* gone */
+    }
+    rmSync(this.paths.pid, { force: true });
+    process.exit(0);
+  }
+
+  private publish(): void {
+    try {
+      const tmp = `${this.paths.state}.${process.pid}`;
+      writeFileSync(tmp, JSON.stringify(this.state));
+      renameSync(tmp, this.paths.state);
+    } catch {
+      /* the system dir went away */
+    }
+  }
+
+  private setLink(key: string, s: Partial<LinkState>): void {
+    this.state[key] = { ...(this.state[key] ?? { connected: false }), ...s, updated: Date.now() };
+  }
+
+  /** The group and replica as configured now; null once removed. */
+  private config(groupUuid: string, slot: number): { group: Group; replica: Replica } | null {
+    const group = loadGroups(this.systemDir).find((g) => g.uuid === groupUuid);
+    const replica = group?.replicas.find((r) => r.slot === slot);
+    return group && replica ? { group, replica } : null;
+  }
+
+  private async runReplica(groupUuid: string, slot: number): Promise<void> {
+    const key = linkKey(groupUuid, slot);
+    let link: ReplicaLink | null = null;
+    let backoff = 50;
+    try {
+      while (!this.stopping) {
+        const cfg = this.config(groupUuid, slot);
+        if (!cfg) return;
+        if (cfg.replica.paused) {
+          await link?.close();
+          link = null;
+          this.setLink(key, { connected: false, error: undefined });
+          await sleep(200);
+          continue;
+        }
+        try {
+          if (!link || link.stale(cfg.group, cfg.replica)) {
+            await link?.close();
+            link = null;
+            link = await ReplicaLink.open(this.env, this.db, cfg.group, cfg.replica);
+          }
+          this.setLink(key, { connected: true, error: undefined });
+          const progressed = await link.step((s) => this.setLink(key, s), () => this.stopping);
+          backoff = 50;
+          if (!progressed) await sleep(link.idleFor() > 100 ? 20 : 2);
+        } catch (e) {
+          if (this.state[key]?.error !== (e as Error).message) {
+            process.stderr.write(`${new Date().toISOString()} ${key}: ${(e as Error).message}\n`);
+          }
+          this.setLink(key, { connected: false, error: (e as Error).message });
+          await link?.close();
+          link = null;
+          await sleep(backoff);
+          backoff = Math.min(backoff * 2, 500);
+        }
+      }
+    } finally {
+      await link?.close();
+    }
+  }
+}
+
+/** One replica of one group, connected: its journal view, member targets and source LVs. */
+class ReplicaLink {
+  private lastProgress = Date.now();
+  private lastFlush = Date.now();
+  private unflushed = false;
+  private readonly written = new Set<number>();
+  private sources: Array<LvDevice | null>;
+
+  private constructor(private readonly env: IoEnv, private readonly db: Db, private readonly group: Group,
+    private readonly replica: Replica, private readonly journal: Journal, private readonly targets: NbdClient[]) {
+    this.sources = group.members.map(() => null);
+  }
+
+  static async open(env: IoEnv, db: Db, group: Group, replica: Replica): Promise<ReplicaLink> {
+    const journal = Journal.open(env, db, group);
+    const targets: NbdClient[] = [];
+    try {
+      for (const [i, m] of group.members.entries()) targets.push(await openTarget(replica.targets[i]!, m.size));
+    } catch (e) {
+      for (const t of targets) await t.disconnect().catch(() => undefined);
+      journal.close();
+      throw e;
+    }
+    return new ReplicaLink(env, db, group, replica, journal, targets);
+  }
+
+  /** The configuration changed in a way that needs new connections. */
+  stale(group: Group, replica: Replica): boolean {
+    return JSON.stringify(replica.targets) !== JSON.stringify(this.replica.targets) || group.members.length !== this.group.members.length;
+  }
+
+  idleFor(): number {
+    return Date.now() - this.lastProgress;
+  }
+
+  private locked<T>(fn: () => T): T {
+    const locks = sharedLocks(this.env.systemDir);
+    const name = groupLockName(this.group);
+    locks.lock(name);
+    try {
+      return fn();
+    } finally {
+      locks.unlock(name);
+    }
+  }
+
+  /** The member LV on this side, opened for the resync (read) and recovery (write) without the journal. */
+  private source(i: number): LvDevice {
+    let d = this.sources[i];
+    if (d) return d;
+    const found = resolveLv(this.db, this.group.members[i]!);
+    if (!found) throw new Error(`Logical volume ${this.group.members[i]!.vgName}/${this.group.members[i]!.lvName} not found.`);
+    d = openLv(this.env, found.vg, found.lv, { writable: true, ignoreActivation: true });
+    this.sources[i] = d;
+    return d;
+  }
+
+  /** One step: resync, ship a batch, flush, or recover; false when there was nothing to do. */
+  async step(report: (s: Partial<LinkState>) => void, stopping: () => boolean): Promise<boolean> {
+    const slot = this.replica.slot;
+    let mode = this.journal.mode(slot);
+    if (mode.mode === Mode.Bitmap) {
+      this.startResync();
+      mode = this.journal.mode(slot);
+    }
+    if (mode.resyncing) {
+      await this.resync(report, stopping);
+      return true;
+    }
+    const shipped = await this.shipBatch(stopping);
+    if (shipped) {
+      this.lastProgress = Date.now();
+      return true;
+    }
+    if (this.unflushed && Date.now() - this.lastFlush >= FLUSH_EVERY_MS) {
+      await this.flushTargets(this.journal.applied(slot));
+      return true;
+    }
+    if (mode.consistentAt && this.journal.applied(slot).nextSeq >= mode.consistentAt) {
+      this.locked(() => {
+        const m = this.journal.mode(slot);
+        if (m.mode === Mode.Journal && !m.resyncing && m.consistentAt) this.journal.writeMode(slot, { ...m, consistentAt: 0, reason: '' });
+      });
+    }
+    // Idle: a writer killed between its record and its local write is mended now.
+    const h = this.journal.hint();
+    if (h.pending && Date.now() - h.time > 300) this.locked(() => recoverPending(this.journal, (i) => this.source(i) as MemberWriter));
+    return false;
+  }
+
+  /** Leave bitmap mode: the marked regions are set aside for copying, the replica is back in the journal from the head on. */
+  private startResync(): void {
+    const slot = this.replica.slot;
+    this.locked(() => {
+      const m = this.journal.mode(slot);
+      if (m.mode !== Mode.Bitmap) return;
+      for (let i = 0; i < this.group.members.length; i++) takeForResync(this.env.systemDir, this.group, slot, i);
+      this.journal.resetReplica(slot, { mode: Mode.Journal, epoch: m.epoch + 1, consistentAt: Number.MAX_SAFE_INTEGER, resyncing: true, reason: m.reason });
+    });
+  }
+
+  /** Copy the regions of the resync maps, source to replica, then say when the replica is consistent again. */
+  private async resync(report: (s: Partial<LinkState>) => void, stopping: () => boolean): Promise<void> {
+    const slot = this.replica.slot;
+    const lists = this.group.members.map((_, i) => markedRegions(regionMapPath(this.env.systemDir, this.group, slot, i, true)));
+    const total = lists.reduce((n, l) => n + l.length, 0);
+    let done = 0;
+    report({ resyncDone: 0, resyncTotal: total });
+    for (const [i, regions] of lists.entries()) {
+      const src = this.source(i);
+      const size = Math.min(src.size(), this.group.members[i]!.size);
+      const target = this.targets[i]!;
+      const chunk = Math.max(1, Math.floor(maxWrite(target) / this.group.regionSize));
+      for (let k = 0; k < regions.length;) {
+        if (stopping()) return;
+        // A run of consecutive regions, read under the group lock (no write is half done then).
+        let n = 1;
+        while (n < chunk && k + n < regions.length && regions[k + n] === regions[k]! + n) n++;
+        const offset = regions[k]! * this.group.regionSize;
+        const length = Math.min(n * this.group.regionSize, size - offset);
+        if (length > 0) {
+          const buf = Buffer.allocUnsafe(length);
+          this.locked(() => src.readAt(buf, offset));
+          await timed(target.pwrite(buf, offset), 'resync write');
+        }
+        k += n;
+        done += n;
+        report({ resyncDone: done, resyncTotal: total });
+      }
+    }
+    for (const t of this.targets) await timed(t.flush(), 'flush');
+    this.locked(() => {
+      const m = this.journal.mode(slot);
+      for (let i = 0; i < this.group.members.length; i++) dropResyncMap(this.env.systemDir, this.group, slot, i);
+      if (m.mode !== Mode.Journal) return;
+      // Consistent once every record journaled during the copy is applied.
+      this.journal.writeMode(slot, { ...m, resyncing: false, consistentAt: this.journal.currentHead().nextSeq });
+    });
+    report({ resyncDone: undefined, resyncTotal: undefined });
+  }
+
+  /** Read the next records and apply them in order; false when there were none. */
+  private async shipBatch(stopping: () => boolean): Promise<boolean> {
+    const slot = this.replica.slot;
+    const start = this.journal.applied(slot);
+    const ops = this.readOps(start);
+    if (!ops.length) return false;
+    for (const op of ops) {
+      if (stopping()) break;
+      if (op.kind === 'flush') {
+        await this.flushTargets(op.after);
+      } else {
+        const t = this.targets[op.member]!;
+        await timed(t.pwrite(op.data.length === 1 ? op.data[0]! : Buffer.concat(op.data, op.length), op.offset), 'write');
+        this.written.add(op.member);
+        this.unflushed = true;
+      }
+      // Progress after each request: a restarted shipper re-sends only the one in flight.
+      if (this.journal.mode(slot).mode !== Mode.Journal) return true;
+      this.journal.writeProgress(appliedOffset(slot), op.after);
+    }
+    return true;
+  }
+
+  private readOps(start: Progress): Op[] {
+    const ops: Op[] = [];
+    let pos = start.nextPos;
+    let seq = start.nextSeq;
+    let total = start.totalBytes;
+    let bytes = 0;
+    while (bytes < BATCH_BYTES) {
+      const r = this.journal.recordAt(pos, seq);
+      if (!r) break;
+      let data: Buffer | null = null;
+      if (r.kind === RecordKind.Write) {
+        data = this.journal.recordData(r);
+        if (!data) break; // still being written, or overwritten (then the mode says Bitmap)
+        data = Buffer.from(data);
+      }
+      pos += r.span;
+      seq++;
+      if (r.kind === RecordKind.Write) total += r.length;
+      const after: Progress = { nextSeq: seq, nextPos: pos, totalBytes: total, time: Date.now(), lastWrite: r.time };
+      const prev = ops[ops.length - 1];
+      if (r.kind === RecordKind.Pad) {
+        if (prev) prev.after = after;
+        else ops.push({ kind: 'flush', member: -1, offset: 0, data: [], length: 0, after });
+        continue;
+      }
+      if (r.kind === RecordKind.Flush) {
+        ops.push({ kind: 'flush', member: -1, offset: 0, data: [], length: 0, after });
+        continue;
+      }
+      bytes += r.length;
+      // Contiguous writes to one member go as one request (still in order).
+      if (prev && prev.kind === 'write' && prev.member === r.member && prev.offset + prev.length === r.offset &&
+        prev.length + r.length <= maxWrite(this.targets[r.member]!)) {
+        prev.data.push(data!);
+        prev.length += r.length;
+        prev.after = after;
+        continue;
+      }
+      ops.push({ kind: 'write', member: r.member, offset: r.offset, data: [data!], length: r.length, after });
+    }
+    return ops;
+  }
+
+  /** Flush the targets written since the last flush; what was applied is now durable there. */
+  private async flushTargets(upTo: Progress): Promise<void> {
+    for (const i of this.written) await timed(this.targets[i]!.flush(), 'flush');
+    this.written.clear();
+    this.unflushed = false;
+    this.lastFlush = Date.now();
+    this.journal.writeProgress(flushedOffset(this.replica.slot), upTo);
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.targets) {
+      const bye = t.disconnect();
+      const gone = await Promise.race([bye.then(() => true, () => true), sleep(2000).then(() => false)]);
+      if (!gone) t.destroy();
+    }
+    for (const s of this.sources) s?.close();
+    this.journal.close();
+  }
+}

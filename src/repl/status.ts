@@ -1,0 +1,105 @@
+// What a person (and `lvs`) wants to know about a replica: its state, how far behind it is (in
+// journal records, bytes and seconds), when it last applied something, and where it goes. Read from
+// the journal's header and records and from what the shipper published about its links; nothing
+// here writes. The states are DRBD's and md's words: replicating, paused, degraded (link down,
+// still a prefix), resyncing (copying regions, not a prefix yet), inconsistent (out of the journal).
+import { DevicePool } from '../device/device-pool.js';
+import type { Db } from '../store/db.js';
+import { loadGroups, type Group, type Replica } from './config.js';
+import { Journal } from './journal.js';
+import { Mode } from './journal-format.js';
+import { linkKey, readShipperState, shipperPid, type ShipperState } from './shipper-control.js';
+
+export type ReplState = 'replicating' | 'paused' | 'degraded' | 'resyncing' | 'inconsistent';
+
+export interface ReplicaStatus {
+  group: string;
+  groupUuid: string;
+  slot: number;
+  kind: Replica['kind'];
+  targets: string[];
+  members: string[];
+  state: ReplState;
+  lagWrites: number;
+  lagBytes: number;
+  lagSeconds: number;
+  /** When the shipper last applied a record (ms since the epoch; 0: never). */
+  lastApplied: number;
+  connected: boolean;
+  error?: string;
+  reason?: string;
+  /** Resyncs so far (the initial copy is the first). */
+  resyncs: number;
+  resyncDone?: number;
+  resyncTotal?: number;
+  rpo?: Replica['rpo'];
+}
+
+function replicaStatus(journal: Journal, group: Group, r: Replica, links: ShipperState, shipper: boolean, now: number): ReplicaStatus {
+  const h = journal.currentHead();
+  const a = journal.applied(r.slot);
+  const m = journal.mode(r.slot);
+  const link = shipper ? links[linkKey(group.uuid, r.slot)] : undefined;
+  const connected = !!link?.connected;
+  const oldest = a.nextSeq < h.nextSeq ? journal.recordAt(a.nextPos, a.nextSeq) : null;
+  let state: ReplState;
+  if (r.paused) state = 'paused';
+  else if (m.mode === Mode.Bitmap) state = 'inconsistent';
+  else if (m.resyncing || (m.consistentAt && a.nextSeq < m.consistentAt)) state = 'resyncing';
+  else if (!connected) state = 'degraded';
+  else state = 'replicating';
+  return {
+    group: group.name, groupUuid: group.uuid, slot: r.slot, kind: r.kind, targets: r.targets,
+    members: group.members.map((x) => `${x.vgName}/${x.lvName}`), state,
+    lagWrites: m.mode === Mode.Journal ? Math.max(0, h.nextSeq - a.nextSeq) : 0,
+    lagBytes: m.mode === Mode.Journal ? Math.max(0, h.totalBytes - a.totalBytes) : 0,
+    lagSeconds: oldest ? Math.max(0, (now - oldest.time) / 1000) : 0,
+    lastApplied: a.time, connected, error: link?.error, reason: m.reason || undefined, resyncs: m.epoch,
+    resyncDone: link?.resyncDone, resyncTotal: link?.resyncTotal, rpo: r.rpo,
+  };
+}
+
+/** The status of every replica of the given groups (all groups by default). */
+export function replicaStatuses(systemDir: string, db: Db, groups: Group[] = loadGroups(systemDir)): ReplicaStatus[] {
+  const links = readShipperState(systemDir);
+  const shipper = !!shipperPid(systemDir);
+  const pool = new DevicePool(systemDir);
+  const out: ReplicaStatus[] = [];
+  const now = Date.now();
+  try {
+    for (const g of groups) {
+      let journal: Journal;
+      try {
+        journal = Journal.open({ devices: pool, systemDir }, db, g);
+      } catch {
+        continue;
+      }
+      try {
+        for (const r of g.replicas) out.push(replicaStatus(journal, g, r, links, shipper, now));
+      } finally {
+        journal.close();
+      }
+    }
+  } finally {
+    pool.closeAll();
+  }
+  return out;
+}
+
+/** Per LV uuid, the statuses of its group's replicas (for `lvs -o repl_*`). */
+export function replicaStatusByLv(systemDir: string, db: Db): Map<string, ReplicaStatus[]> {
+  const groups = loadGroups(systemDir);
+  const statuses = replicaStatuses(systemDir, db, groups);
+  const map = new Map<string, ReplicaStatus[]>();
+  for (const g of groups) {
+    const mine = statuses.filter((s) => s.groupUuid === g.uuid);
+    for (const m of g.members) map.set(m.lvUuid, mine);
+  }
+  return map;
+}
+
+/** Which target a member's replica writes to. */
+export function memberTarget(s: ReplicaStatus, member: string): string {
+  const i = s.members.indexOf(member);
+  return s.targets[i] ?? '';
+}

@@ -1,0 +1,40 @@
+// A replica's far end: one NBD export per member LV, opened with tsvm's NBD client (src/nbd), any
+// server will do (another tsvm's daemon, nbdkit, qemu-nbd). Requests go one at a time, in journal
+// order, so the replica is a prefix of the source's history at every instant.
+import { NbdClient } from '../nbd/client.js';
+import { parseNbdUri } from '../nbd/uri.js';
+
+const OPEN_TIMEOUT_MS = 5000;
+
+export class TargetError extends Error {}
+
+/** Connect to `uri`, refusing a read-only export or one smaller than `size` bytes. */
+export async function openTarget(uri: string, size: number): Promise<NbdClient> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TargetError(`Timed out connecting to ${uri}.`)), OPEN_TIMEOUT_MS);
+  });
+  let c: NbdClient;
+  try {
+    c = await Promise.race([NbdClient.open(parseNbdUri(uri)), timeout]);
+  } catch (e) {
+    if (e instanceof TargetError) throw e;
+    throw new TargetError(`Cannot connect to replica target ${uri}: ${(e as Error).message}.`);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (c.readOnly) {
+    await c.disconnect().catch(() => undefined);
+    throw new TargetError(`Replica target ${uri} is read-only.`);
+  }
+  if (c.size < size) {
+    await c.disconnect().catch(() => undefined);
+    throw new TargetError(`Replica target ${uri} is smaller (${c.size} bytes) than the logical volume (${size} bytes).`);
+  }
+  return c;
+}
+
+/** The largest single write a target takes (its NBD maximum block size, at most 8 MiB). */
+export function maxWrite(c: NbdClient): number {
+  return Math.min(c.blockSize.max || 32 * 1024 * 1024, 8 * 1024 * 1024);
+}

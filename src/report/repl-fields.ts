@@ -1,0 +1,37 @@
+// tsvm's own LV report fields for replication (LVM2 has none): state, kind, target, lag in journal
+// records, bytes and seconds, last applied time, group. Values come from src/repl/status.ts through
+// Env.repl, filled by the reporter only when one of these fields is asked for. Not listed by
+// `lvs -o help` (which prints LVM2's catalogue as LVM2 does); `tsvm replica --help` lists them.
+import type { FieldEntry } from './field-table.js';
+import type { ReplicaStatus } from '../repl/status.js';
+
+export const REPL_FIELD_TABLE: readonly FieldEntry[] = [
+  ['LVS', 'STR', 'Repl', 0, 'repl_state', 'Replication state of each replica: replicating, paused, degraded, resyncing, inconsistent.'],
+  ['LVS', 'STR', 'RType', 0, 'repl_kind', 'Replica kind: async or sync.'],
+  ['LVS', 'STR', 'RGroup', 0, 'repl_group', 'Replication (consistency) group.'],
+  ['LVS', 'STR', 'RTarget', 0, 'repl_target', 'Where the replica of this LV is written (NBD URI).'],
+  ['LVS', 'NUM', 'LagW', 0, 'repl_lag_writes', 'Journal records (writes and flush barriers) not applied on the replica yet.'],
+  ['LVS', 'SIZ', 'LagSize', 0, 'repl_lag_bytes', 'Bytes written but not applied on the replica yet.'],
+  ['LVS', 'NUM', 'LagSec', 0, 'repl_lag_seconds', 'Age in seconds of the oldest write not applied on the replica.'],
+  ['LVS', 'STR', 'LastApplied', 0, 'repl_last_applied', 'When the replica last applied a write.'],
+];
+
+export function localTime(ms: number): string {
+  if (!ms) return '';
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+type Pick = (s: ReplicaStatus, lvFull: string) => string | number;
+
+export const REPL_PICKS: Record<string, Pick> = {
+  repl_state: (s) => s.state,
+  repl_kind: (s) => s.kind,
+  repl_group: (s) => s.group,
+  repl_target: (s, lv) => s.targets[s.members.indexOf(lv)] ?? '',
+  repl_lag_writes: (s) => s.lagWrites,
+  repl_lag_bytes: (s) => s.lagBytes / 512,
+  repl_lag_seconds: (s) => Math.round(s.lagSeconds * 10) / 10,
+  repl_last_applied: (s) => localTime(s.lastApplied),
+};

@@ -1,0 +1,49 @@
+// A source workload for the replication tests (run as its own process so that it can be killed -9):
+// dependent writes across two LVs of one replication group, through the built library as `tsvm dd`
+// and the NBD daemon write: record N (512 bytes) at N*512 on LV A, then, once that write returned,
+// marker N at N*512 on LV B and the commit pointer (N) at offset 0 of LV B. Every few writes a
+// flush (a barrier). It loads its modules, says "ready", then waits for a line "FIRST LAST" on
+// stdin (a standby that starts writing at once when the previous workload was killed).
+// Usage: node repl-workload.mjs VG LVA LVB [PAUSE_MS]
+import { createInterface } from 'node:readline';
+import { openDb } from '../../dist/src/store/db.js';
+import { MetadataStore } from '../../dist/src/store/metadata-store.js';
+import { DevicePool } from '../../dist/src/device/device-pool.js';
+import { openLvAsync } from '../../dist/src/lv-io/open-lv.js';
+import '../../dist/src/repl/register.js';
+import '../../dist/src/mirror/register.js';
+
+const [vgName, lvA, lvB, pause] = process.argv.slice(2);
+const systemDir = process.env.TSVM_SYSTEM_DIR;
+
+function block(kind, n) {
+  const buf = Buffer.alloc(512);
+  buf.write(kind, 0, 'latin1');
+  buf.writeUInt32LE(n, 4);
+  for (let i = 8; i < 512; i++) buf[i] = (n * 31 + i) & 0xff;
+  return buf;
+}
+
+process.stdout.write('ready\n');
+const rl = createInterface({ input: process.stdin });
+const line = await new Promise((resolve) => rl.once('line', resolve));
+rl.close();
+const [first, last] = line.split(' ').map(Number);
+const vg = new MetadataStore(openDb(systemDir)).loadVg(vgName).vg;
+const env = { devices: new DevicePool(systemDir), systemDir };
+const a = await openLvAsync(env, vg, vg.lvs.find((l) => l.name === lvA), { writable: true });
+const b = await openLvAsync(env, vg, vg.lvs.find((l) => l.name === lvB), { writable: true });
+const nap = new Int32Array(new SharedArrayBuffer(4));
+for (let n = first; n <= last; n++) {
+  a.writeAt(block('REC', n), n * 512);
+  if (n % 3 === 0) a.flush();
+  b.writeAt(block('MRK', n), n * 512);
+  b.writeAt(block('CMT', n), 0);
+  if (n % 4 === 0) b.flush();
+  if (pause) Atomics.wait(nap, 0, 0, Number(pause));
+}
+a.flush();
+b.flush();
+a.close();
+b.close();
+process.stdout.write('done\n');
