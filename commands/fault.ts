@@ -21,9 +21,10 @@ function bytesArg(args: Args, name: string): number | 'all' {
 function add(ctx: Context, args: Args, devices: string[]): number {
   if (devices.length === 0) throw new InvalidCommandLine('Please specify a device.', "Run `fault --help' for more information.");
   const error = args.has('error');
+  const zero = args.has('zero');
   const delay = args.int('delay');
-  if (error === (delay !== undefined)) {
-    throw new InvalidCommandLine('Exactly one of --error or --delay MS is required.', "Run `fault --help' for more information.");
+  if (Number(error) + Number(zero) + Number(delay !== undefined) !== 1) {
+    throw new InvalidCommandLine('Exactly one of --error, --delay MS or --zero is required.', "Run `fault --help' for more information.");
   }
   const op = args.has('read') === args.has('write') ? 'any' : args.has('read') ? 'read' : 'write';
   const offset = bytesArg(args, 'offset');
@@ -34,7 +35,7 @@ function add(ctx: Context, args: Args, devices: string[]): number {
   const rules = loadFaults(ctx.systemDir);
   for (const arg of devices) {
     const dev = ctx.device(arg);
-    const rule: FaultRule = { device: dev.name, path: dev.path, op, offset, length, kind: error ? 'error' : 'delay' };
+    const rule: FaultRule = { device: dev.name, path: dev.path, op, offset, length, kind: error ? 'error' : zero ? 'zero' : 'delay' };
     if (delay !== undefined) rule.ms = delay;
     const after = args.int('after');
     if (after !== undefined) rule.after = after;
@@ -75,13 +76,14 @@ export const spec: CommandSpec = {
   name: 'fault',
   summary: 'Inject I/O errors and delays on physical volume devices (tsvm diagnostic)',
   usage: [
-    'fault add PV ... --error|--delay MS [--read|--write] [--offset BYTES --length BYTES] [--after N]',
+    'fault add PV ... --error|--delay MS|--zero [--read|--write] [--offset BYTES --length BYTES] [--after N]',
     'fault list',
     'fault clear [PV ...]',
     '',
     'Like the error and delay device-mapper targets LVM2\'s test suite puts under a PV (aux error_dev,',
     'aux delay_dev), a rule makes I/O to a byte range of a PV device fail with EIO (--error) or wait',
-    'MS milliseconds (--delay). Rules are kept in $TSVM_SYSTEM_DIR/faults.json and apply to every',
+    'MS milliseconds (--delay), or reads return zeros and writes are dropped (--zero, as the zero target',
+    'of aux zero_dev). Rules are kept in $TSVM_SYSTEM_DIR/faults.json and apply to every',
     'later tsvm command that opens the device, until cleared.',
     '',
     '  --read, --write    only reads or only writes (default: both)',
@@ -96,6 +98,6 @@ export const spec: CommandSpec = {
     'Example: tsvm fault add /dev/loop1 --write --error --offset 1M --length 4M',
     '         tsvm fault clear',
   ],
-  options: ['read', 'write', 'error', 'delay', 'offset', 'length', 'after'],
+  options: ['read', 'write', 'error', 'delay', 'zero', 'offset', 'length', 'after'],
   run,
 };

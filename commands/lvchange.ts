@@ -13,7 +13,7 @@ import { findLv, isMirrorImage, isMirrorLike, isMirrorLog, lvTree } from '../src
 import type { LoadedVg } from '../src/store/metadata-store.js';
 import { commitAndKeep, displayLvName, printer } from '../src/lv/common.js';
 import { monitorOnActivation, setMonitoring } from '../src/mirror/monitoring.js';
-import { activationMode, partialRefusal, type ActivationMode } from '../src/cli/activation-mode.js';
+import { partialRefusal, refreshRefusal, type ActivationMode } from '../src/cli/activation-mode.js';
 
 const PAGE_SECTORS = 8;
 /** lvchange-raid.ts (kept here so that parsing does not load it). */
@@ -147,7 +147,12 @@ async function changeOne(ctx: Context, args: Args, loaded: LoadedVg, lv: Logical
     rc = Math.max(rc, await mod.lvchangeResync(ctx, loaded, lv, args));
   }
   if (args.has('activate')) await changeActivation(ctx, args, loaded, lv, mode);
-  else if (args.has('monitor') && !args.has('ignoremonitoring')) {
+  else if (args.has('refresh')) {
+    // lv_refresh: reload what is active from the metadata (the serving daemon's device follows it)
+    const refusal = refreshRefusal(loaded.vg, lv, mode);
+    if (refusal) throw new CommandFailed(refusal);
+    if (lv.active) ctx.wantsDevices = true;
+  } else if (args.has('monitor') && !args.has('ignoremonitoring')) {
     // _lvchange_monitoring(): (un)register an active LV with "dmeventd"
     if (!lv.active) throw new CommandFailed(`Logical volume ${displayLvName(loaded.vg, lv)} is not active.`);
     setMonitoring(ctx.systemDir, lv.uuid, args.str('monitor') === 'y');
@@ -164,19 +169,21 @@ export const spec: CommandSpec = {
   options: [
     'activate', 'permission', 'alloc', 'contiguous', 'readahead', 'addtag', 'deltag', 'setactivationskip',
     'ignoreactivationskip', 'resync', 'autobackup', 'force', 'select', 'monitor', 'ignoremonitoring', 'noudevsync',
-    'reportformat', 'partial', 'ignorelockingfailure', 'sysinit', 'ignoreskippedcluster', 'activationmode',
+    'reportformat', 'partial', 'ignorelockingfailure', 'sysinit', 'ignoreskippedcluster', 'activationmode', 'refresh',
     'syncaction', 'rebuild', 'writemostly', 'writebehind', 'minrecoveryrate', 'maxrecoveryrate',
   ],
   async run(ctx, args) {
-    const acting = [...PROPERTY_OPTIONS, ...RAID_OPTIONS, 'activate', 'resync', 'monitor'].some((o) => args.has(o));
+    const acting = [...PROPERTY_OPTIONS, ...RAID_OPTIONS, 'activate', 'resync', 'monitor', 'refresh'].some((o) => args.has(o));
     if (!acting || !args.positionals.length) throw new InvalidCommandLine(...noMatchingSyntaxLines('lvchange'));
     if (args.has('contiguous') && args.has('alloc')) {
       throw new InvalidCommandLine('Only one of --alloc and --contiguous permitted.', "Run `lvchange --help' for more information.");
     }
     const say = printer(ctx, args);
-    const mode = args.has('activate') ? activationMode(ctx, args) : 'degraded';
-    let rc = 0;
-    for (const t of groupLvArgs(ctx, args.positionals)) {
+    const mode = args.has('activate') || args.has('refresh') ? ctx.activationMode : 'degraded';
+    const invalid: string[] = [];
+    const groups = groupLvArgs(ctx, args.positionals, invalid);
+    let rc = invalid.length ? ECMD_FAILED : 0;
+    for (const t of groups) {
       try {
         const loaded = readVgForUpdate(ctx, t.vg, { handlesMissingPvs: !args.has('resync') });
         const names = t.lvs ?? loaded.vg.lvs.filter((l) => l.visible).map((l) => l.name);

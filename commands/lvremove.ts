@@ -84,8 +84,10 @@ export const spec: CommandSpec = {
     // -f, or -y, means no prompt (lvremove_single: single --force is single --yes).
     const prompt = !args.has('force') && !args.has('yes');
     const say = printer(ctx, args);
-    let rc = 0;
-    for (const t of groupLvArgs(ctx, args.positionals)) {
+    const invalid: string[] = [];
+    const groups = groupLvArgs(ctx, args.positionals, invalid);
+    let rc = invalid.length ? ECMD_FAILED : 0;
+    for (const t of groups) {
       try {
         rc = Math.max(rc, await removeInVg(ctx, t, prompt, say));
       } catch (e) {

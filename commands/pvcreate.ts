@@ -23,6 +23,16 @@ export const spec: CommandSpec = {
       ctx.out.raw('\n');
       throw new InvalidCommandLine(...noMatchingSyntaxLines('pvcreate'), 'Correct command syntax is:');
     }
+    // _pvcreate_restore_params_from_args (tsvm takes no --restorefile: a given UUID needs --norestorefile)
+    const givenUuid = args.str('uuid');
+    if (givenUuid !== undefined) {
+      if (!args.has('norestorefile') && ctx.config.bool('devices/require_restorefile_with_uuid', true)) {
+        throw new InvalidCommandLine('--restorefile is required with --uuid', "Run `pvcreate --help' for more information.");
+      }
+      if (args.positionals.length !== 1) {
+        throw new InvalidCommandLine('Can only set uuid on one volume at once', "Run `pvcreate --help' for more information.");
+      }
+    }
     takeGlobalLock(ctx);
     let rc = 0;
     const force = args.count('force');
@@ -65,7 +75,7 @@ export const spec: CommandSpec = {
           if (devSize < 2 * 1024 * 1024) {
             throw new CommandFailed(`Cannot use ${dev.name}: device is too small (pv_min_size is 2.00 MiB).`);
           }
-          const uuid = newUuid();
+          const uuid = givenUuid !== undefined && /^[A-Za-z0-9!#]{6}(-[A-Za-z0-9!#]{4}){5}-[A-Za-z0-9!#]{6}$/.test(givenUuid) ? givenUuid : newUuid();
           const layout = pvLayout(devSize, mdaSize, mdaCopies);
           ctx.store.transaction(() => {
             // A re-initialised orphan loses its old identity; a VG member (-ff) stays in its VG as missing.

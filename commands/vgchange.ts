@@ -7,7 +7,7 @@ import { noMatchingSyntaxLines } from '../src/cli/help.js';
 import { commitVg, readVgForUpdate, vgArgNames } from '../src/cli/toollib.js';
 import type { LogicalVolume, VolumeGroup } from '../src/model/types.js';
 import { monitorOnActivation, setMonitoring } from '../src/mirror/monitoring.js';
-import { activationMode, partialRefusal, type ActivationMode } from '../src/cli/activation-mode.js';
+import { partialRefusal, type ActivationMode } from '../src/cli/activation-mode.js';
 import { lvTree } from '../src/model/vg-query.js';
 import { mdaCopiesArg } from '../src/format-text/mda-copies.js';
 
@@ -25,7 +25,7 @@ export const spec: CommandSpec = {
     if (!changes.length) throw new InvalidCommandLine(...noMatchingSyntaxLines('vgchange'));
     // --allocation is a synonym of --resizeable only when merged, after LVM2 matched a variant
     if (args.has('allocation')) throw new InvalidCommandLine(`Command does not accept option: --allocation ${args.str('allocation')}.`);
-    const mode = args.has('activate') ? activationMode(ctx, args) : 'degraded';
+    const mode = args.has('activate') ? ctx.activationMode : 'degraded';
     let rc = 0;
     for (const name of names) {
       try {

@@ -13,6 +13,7 @@ export const spec: CommandSpec = {
   async run(ctx, args) {
     const { vgNameArg, readVgForUpdate, commitVg } = await import('../src/cli/toollib.js');
     const { repairDamagedAreas } = await import('../src/format-text/consistency.js');
+    const { pvFlaggedMissing } = await import('../src/cli/pv-tools.js');
     const names = args.positionals.length ? args.positionals.map(vgNameArg) : ctx.store.vgNames();
     let rc = 0;
     for (const name of names) {
@@ -24,7 +25,11 @@ export const spec: CommandSpec = {
           const lines = repairDamagedAreas(loaded.vg);
           commitVg(ctx, loaded, `vgck --updatemetadata ${name}`);
           for (const l of lines) ctx.out.warn(l);
+          continue;
         }
+        // vgck_single: vg_missing_pv_count
+        const missing = loaded.vg.pvs.filter((pv) => pv.absent || pvFlaggedMissing(pv)).length;
+        if (missing) throw new CommandFailed(`The volume group is missing ${missing} physical volumes.`);
       } catch (e) {
         if (!(e instanceof CommandFailed)) throw e;
         for (const l of e.lines) ctx.out.error(l);

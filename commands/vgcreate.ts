@@ -7,7 +7,8 @@ import { pvsForVg, joinVg } from '../src/cli/vg-tools.js';
 import { takeGlobalLock } from '../src/cli/toollib.js';
 import { vgLockName } from '../src/store/locks.js';
 import { nameError } from '../src/model/names.js';
-import { DEFAULT_EXTENT_SIZE } from '../src/model/defaults.js';
+import { DEFAULT_EXTENT_SIZE, MAX_EXTENT_SIZE } from '../src/model/defaults.js';
+import { displaySize } from '../src/model/units.js';
 import { newUuid } from '../src/model/uuid.js';
 import type { VolumeGroup } from '../src/model/types.js';
 
@@ -15,7 +16,7 @@ export const spec: CommandSpec = {
   name: 'vgcreate',
   summary: 'Create a volume group',
   usage: ['vgcreate VG_new PV ...'],
-  options: ['physicalextentsize', 'alloc', 'autobackup', 'force', 'zero', 'metadatatype', 'maxlogicalvolumes',
+  options: ['clustered', 'physicalextentsize', 'alloc', 'autobackup', 'force', 'zero', 'metadatatype', 'maxlogicalvolumes',
     'maxphysicalvolumes', 'addtag', 'dataalignment', 'metadatasize', 'pvmetadatacopies', 'vgmetadatacopies', 'reportformat'],
   run(ctx, args) {
     if (args.positionals.length < 2) {
@@ -25,7 +26,13 @@ export const spec: CommandSpec = {
     }
     const [vgArg, ...devs] = args.positionals as [string, ...string[]];
     const name = vgArg.startsWith('/dev/') ? vgArg.slice(5) : vgArg;
+    // vgcreate_params_set_from_args
+    if (args.has('clustered')) throw new InvalidCommandLine('The clustered option is deprecated, see --shared.', "Run `vgcreate --help' for more information.");
     const extent = args.size('physicalextentsize');
+    if (extent && extent.sectors > MAX_EXTENT_SIZE) {
+      throw new InvalidCommandLine(`Physical extent size must be smaller than ${displaySize(MAX_EXTENT_SIZE)}.`,
+        "Run `vgcreate --help' for more information.");
+    }
     if (extent && extent.sectors === 0) {
       throw new InvalidCommandLine('Physical extent size may not be zero', "Run `vgcreate --help' for more information.");
     }

@@ -7,6 +7,7 @@ import { commitVg, readVgForUpdate, takeGlobalLock, vgNameArg } from '../src/cli
 import { deviceExists, markMissingPvs, warnMissing } from '../src/cli/pv-tools.js';
 import { pvAllocatedExtents } from '../src/model/pv-map.js';
 import type { PhysicalVolume } from '../src/model/types.js';
+import { hasMetadataAreaInUse } from '../src/format-text/pv-layout.js';
 
 export const spec: CommandSpec = {
   name: 'vgreduce',
@@ -76,6 +77,12 @@ export const spec: CommandSpec = {
       }
       if (vg.pvs.length - released.length === 1) {
         ctx.out.error(`Can't remove final physical volume "${pv.name}" from volume group "${vg.name}"`);
+        rc = ECMD_FAILED;
+        continue;
+      }
+      // vg_split_mdas with the orphan VG: what stays must keep a metadata area.
+      if (!hasMetadataAreaInUse(vg.pvs.filter((p) => p !== pv && !released.includes(p)), true)) {
+        ctx.out.error(`Cannot remove final metadata area on "${pv.name}" from "${vg.name}"`);
         rc = ECMD_FAILED;
         continue;
       }

@@ -17,10 +17,20 @@ export const spec: CommandSpec = {
       ctx.out.raw('\n');
       throw new InvalidCommandLine(...noMatchingSyntaxLines('vgrename'), 'Correct command syntax is:');
     }
-    const oldName = vgNameArg(args.positionals[0]!);
+    const oldArg = vgNameArg(args.positionals[0]!);
     const newName = vgNameArg(args.positionals[1]!);
-    if (oldName === newName) throw new CommandFailed('Old and new volume group names must differ');
+    if (oldArg === newName) throw new CommandFailed('Old and new volume group names must differ');
     takeGlobalLock(ctx);
+    // ALLOW_UUID_AS_NAME: an old name that is no VG's but a VG's UUID names that VG (process_each_vg)
+    let oldName = oldArg;
+    if (!ctx.store.vgNames().includes(oldArg) && /^[A-Za-z0-9!#]{6}(-?[A-Za-z0-9!#]{4}){5}-?[A-Za-z0-9!#]{6}$/.test(oldArg)) {
+      const byUuid = ctx.reader.loadAllVgs().find((vg) => vg.uuid.replace(/-/g, '') === oldArg.replace(/-/g, ''));
+      if (byUuid) {
+        ctx.out.print(`Processing VG ${byUuid.name} because of matching UUID ${byUuid.uuid}`);
+        oldName = byUuid.name;
+        if (oldName === newName) throw new CommandFailed('New VG name must differ from the old VG name.');
+      }
+    }
     const loaded = readVgForUpdate(ctx, oldName, { allowExported: true });
     const bad = nameError(newName);
     if (bad) throw new CommandFailed(bad, `New volume group name "${newName}" is invalid.`);
@@ -28,8 +38,8 @@ export const spec: CommandSpec = {
     if (ctx.store.loadVg(newName)) throw new CommandFailed(`New VG name "${newName}" already exists`);
     loaded.vg.name = newName;
     for (const pv of loaded.vg.pvs) pv.vgName = newName;
-    commitVg(ctx, loaded, `vgrename ${oldName} ${newName}`);
-    ctx.out.print(`Volume group "${oldName}" successfully renamed to "${newName}"`);
+    commitVg(ctx, loaded, `vgrename ${oldArg} ${newName}`);
+    ctx.out.print(`Volume group "${oldArg}" successfully renamed to "${newName}"`);
     return 0;
   },
 };

@@ -14,6 +14,7 @@ import { findLv } from '../src/model/vg-query.js';
 import { moveLvsWithPvs, movePv, notResizeable, pvsUsedByLv, vgsIncompatible } from '../src/model/vg-split.js';
 import { readVgsForReshape, writeReshaped } from '../src/cli/vg-reshape.js';
 import type { VolumeGroup } from '../src/model/types.js';
+import { hasMetadataAreaInUse } from '../src/format-text/pv-layout.js';
 
 /** Options that only make sense for a new VG (LVM2's _new_vg_option_specified). */
 const NEW_VG_OPTIONS = ['alloc', 'maxphysicalvolumes', 'maxlogicalvolumes', 'vgmetadatacopies'];
@@ -73,7 +74,10 @@ export const spec: CommandSpec = {
     }
     const bad = moveLvsWithPvs(vgFrom, vgTo);
     if (bad) throw new CommandFailed(bad);
-    if (!vgTo.pvs.length) throw new CommandFailed('Cannot split: Nowhere to store metadata for new Volume Group');
+    // vg_split_mdas: each VG must keep a metadata area (the source unless it is left empty).
+    if (!vgTo.pvs.length || (vgFrom.pvs.length && (!hasMetadataAreaInUse(vgFrom.pvs, true) || !hasMetadataAreaInUse(vgTo.pvs, true)))) {
+      throw new CommandFailed('Cannot split: Nowhere to store metadata for new Volume Group');
+    }
     writeReshaped(ctx, from, to, vgTo, `vgsplit ${fromName} ${toName}`);
     ctx.out.print(`${existing ? 'Existing' : 'New'} volume group "${toName}" successfully split from "${fromName}"`);
     return 0;

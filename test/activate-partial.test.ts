@@ -42,4 +42,18 @@ it('a mirror with a missing leg activates only in partial mode', async () => {
   expect(p.exitCode, p.stderr).toBe(0);
   expect(p.stderr).toContain('PARTIAL MODE. Incomplete logical volumes will be processed.');
   expect((await lab.run('lvs', '--noheadings', '-o', 'lv_active', 'vg/m')).stdout.trim()).toBe('active');
+
+  // lvchange --refresh (lv_refresh_suspend_resume): a partial LV only in partial mode, active or not
+  const rf = await lab.run('lvchange', '--refresh', 'vg/m');
+  expect(rf.exitCode).toBe(5);
+  expect(rf.stderr).toContain("  Refusing refresh of partial LV vg/m. Use '--activationmode partial' to override.");
+  const rp = await lab.run('lvchange', '--refresh', '--partial', 'vg/m');
+  expect(rp.exitCode, rp.stderr).toBe(0);
+  expect((await lab.run('lvchange', '--refresh', 'vg/lin')).exitCode).toBe(0);
+  expect((await lab.run('lvs', '--noheadings', '-o', 'lv_active', 'vg/m')).stdout.trim()).toBe('active');
+  // every command computes the mode: lvs -P ignores -P (an IO option), activation_mode does not
+  const lp = await lab.run('lvs', '-P', 'vg');
+  expect(lp.stderr).not.toContain('PARTIAL MODE');
+  const lc = await lab.run('lvs', '--config', 'activation/activation_mode="partial"', 'vg');
+  expect(lc.stderr).toContain('PARTIAL MODE. Incomplete logical volumes will be processed.');
 }, 120_000);

@@ -73,6 +73,20 @@ describe('FaultDevice', () => {
     expect(performance.now() - t).toBeGreaterThanOrEqual(78);
     dev.close();
   });
+
+  it('a zero rule reads zeros and drops writes on its range only (aux zero_dev)', () => {
+    const { dev, path } = faulty([]);
+    dev.writeAt(new Uint8Array(3 * 4096).fill(0x11), MiB - 4096);
+    dev.close();
+    const z = new FaultDevice(new FileDevice(path), [{ device: '/dev/loop1', op: 'any', offset: MiB, length: 4096, kind: 'zero' }]);
+    const back = new Uint8Array(3 * 4096);
+    z.readAt(back, MiB - 4096);
+    expect([back[0], back[4095], back[4096], back[8191], back[8192]]).toEqual([0x11, 0x11, 0, 0, 0x11]);
+    z.writeAt(new Uint8Array(3 * 4096).fill(0x22), MiB - 4096);
+    z.close();
+    const raw = readImage(path, MiB - 4096, 3 * 4096);
+    expect([raw[0], raw[4096], raw[8191], raw[8192]]).toEqual([0x22, 0x11, 0x11, 0x22]);
+  });
 });
 
 describe('faults.json through DevicePool and LV I/O', () => {

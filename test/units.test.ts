@@ -63,7 +63,10 @@ describe('parseSizeArg', () => {
 
   it('refuses what LVM2 refuses', () => {
     expect(parseSizeArg('5x', 'm')).toBeNull();
-    expect(parseSizeArg('m', 'm')).toBeNull();
+    // strtod parsed nothing: LVM2 names the character (_size_arg)
+    expect(() => parseSizeArg('m', 'm')).toThrow("Can't parse size argument at 'm'.");
+    expect(() => parseSizeArg('..1', 'm')).toThrow("Can't parse size argument at '.'.");
+    expect(parseSizeArg('.1', 'm')).toEqual({ sign: '', sectors: 204 });
     expect(() => parseSizeArg('1000b', 'm')).toThrow(SizeParseError);
     try {
       parseSizeArg('1000b', 'm');

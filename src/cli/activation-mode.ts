@@ -9,17 +9,20 @@ import { isPartial, vgInfo } from '../report/vg-info.js';
 
 export type ActivationMode = 'complete' | 'degraded' | 'partial';
 
+/** lvm_run_command's last line for EINVALID_CMD_LINE out of _get_current_settings. */
+const runHelp = (cmd: string) => `Run \`${cmd} --help' for more information.`;
+
 /** The mode of this command; "PARTIAL MODE" is announced as LVM2 does. Bad values exit 3. */
 export function activationMode(ctx: Context, args: Args): ActivationMode {
   let mode = ctx.config.str('activation/activation_mode', 'degraded');
   if (args.has('activationmode')) {
     mode = args.str('activationmode')!;
     if (args.has('partial') && mode !== 'partial') {
-      throw new InvalidCommandLine('--partial and --activationmode are mutually exclusive arguments');
+      throw new InvalidCommandLine('--partial and --activationmode are mutually exclusive arguments', runHelp(ctx.cmd));
     }
   } else if (args.has('partial')) mode = 'partial';
   if (mode === 'partial') ctx.out.warn('PARTIAL MODE. Incomplete logical volumes will be processed.');
-  else if (mode !== 'degraded' && mode !== 'complete') throw new InvalidCommandLine('Invalid activation mode given.');
+  else if (mode !== 'degraded' && mode !== 'complete') throw new InvalidCommandLine('Invalid activation mode given.', runHelp(ctx.cmd));
   return mode as ActivationMode;
 }
 
@@ -27,4 +30,10 @@ export function activationMode(ctx: Context, args: Args): ActivationMode {
 export function partialRefusal(vg: VolumeGroup, lv: LogicalVolume, mode: ActivationMode): string | null {
   if (mode === 'partial' || !isPartial(vgInfo(vg), lv)) return null;
   return `Refusing activation of partial LV ${vg.name}/${lv.name}.  Use '--activationmode partial' to override.`;
+}
+
+/** _lv_refresh_suspend_resume()'s refusal: a partial LV is refreshed (active or not) only in partial mode. */
+export function refreshRefusal(vg: VolumeGroup, lv: LogicalVolume, mode: ActivationMode): string | null {
+  if (mode === 'partial' || !isPartial(vgInfo(vg), lv)) return null;
+  return `Refusing refresh of partial LV ${vg.name}/${lv.name}. Use '--activationmode partial' to override.`;
 }

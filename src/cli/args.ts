@@ -54,6 +54,12 @@ export class Args {
     return this.parsed.positionals;
   }
 
+  /** Unset an option (LVM2 unsets a variant's ignored options once the variant is matched). */
+  drop(name: string): void {
+    this.parsed.values.delete(name);
+    this.parsed.parsed.delete(name);
+  }
+
   has(name: string): boolean {
     return this.parsed.values.has(name);
   }

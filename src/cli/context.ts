@@ -47,6 +47,8 @@ export class Context {
   cmdLine: string;
   /** The command activated something (lvcreate, lvchange/vgchange -ay): the serving daemon must run. */
   wantsDevices = false;
+  /** LVM2's partial/degraded activation mode of this command (cli/activation-mode.ts, set before the handler runs). */
+  activationMode: 'complete' | 'degraded' | 'partial' = 'degraded';
 
   /** Whether this command committed metadata or activation changes. */
   get metadataChanged(): boolean {

@@ -14,6 +14,7 @@ import { lvmSplit, MAX_ARGS } from './lvm-split.js';
 import { ECMD_PROCESSED, EINVALID_CMD_LINE, ENO_SUCH_CMD } from './errors.js';
 import { defaultSystemDir } from './context.js';
 import { ShellDb } from './shell-db.js';
+import { TSVM_SEGTYPES } from '../model/segtypes.js';
 import { ShellInput } from './shell-input.js';
 import { releaseSharedLocks } from '../store/locks.js';
 
@@ -30,7 +31,7 @@ export async function lvmMain(args: string[], env: NodeJS.ProcessEnv): Promise<n
   if (words[1] === '-?') words[1] = '-h';
   const out = new Output();
   let ret: number;
-  if (isCommand(words[0]!) || words[0] === 'help') ret = await runLine(words, out, env, {});
+  if (isCommand(words[0]!) || words[0] === 'help' || words[0] === 'segtypes') ret = await runLine(words, out, env, {});
   else ret = await runScript(words[0]!, env);
   if (ret === ENO_SUCH_CMD) out.error("No such command.  Try 'lvm help'.");
   else failedStatus(ret, out);
@@ -44,6 +45,7 @@ async function runLine(words: string[], out: Output, env: NodeJS.ProcessEnv, opt
   try {
     if (name === 'help') return await help(rest, out, !!opts.interactive);
     if (name === 'version') return version(out);
+    if (name === 'segtypes') return segtypes(out);
     if (!isCommand(name)) return ENO_SUCH_CMD;
     return await runCommand(name, rest, out, env, opts);
   } finally {
@@ -51,6 +53,15 @@ async function runLine(words: string[], out: Output, env: NodeJS.ProcessEnv, opt
     releaseSharedLocks();
     out.flush();
   }
+}
+
+/**
+ * `lvm segtypes` (LVM2's segtypes command): the segment types this build handles, one a line, in
+ * LVM2's order. tsvm lists the ones it implements (LVM2 lists all it was built with).
+ */
+function segtypes(out: Output): number {
+  for (const t of TSVM_SEGTYPES) out.print(t);
+  return ECMD_PROCESSED;
 }
 
 /** LVM2's "Command failed with status code N." for a failure that logged no error. */

@@ -34,6 +34,7 @@ const TSVM_COMMAND_OPTIONS: Record<string, OptionDef[]> = {
     { id: 'write', long: 'write', type: 'none' },
     { id: 'error', long: 'error', type: 'none' },
     { id: 'delay', long: 'delay', type: 'number' },
+    { id: 'zero', long: 'zero', type: 'none' },
     { id: 'offset', long: 'offset', type: 'string' },
     { id: 'length', long: 'length', type: 'string' },
     { id: 'after', long: 'after', type: 'number' },
@@ -78,6 +79,24 @@ function synonymOf(cmd: string, id: string): string | undefined {
   if (id === 'pvmetadatacopies' && cmd.startsWith('pv')) return 'metadatacopies';
   if (id === 'vgmetadatacopies' && cmd.startsWith('vg')) return 'metadatacopies';
   return undefined;
+}
+
+/** _opt_synonym_to_standard(): the option a synonym stands for in the command definitions. */
+export function standardOptionId(cmd: string, id: string): string {
+  const std: Record<string, string> = {
+    corelog: 'mirrorlog', resizable: 'resizeable', allocation: 'allocatable', available: 'activate', raidrebuild: 'rebuild',
+    raidsyncaction: 'syncaction', raidwritemostly: 'writemostly', raidminrecoveryrate: 'minrecoveryrate',
+    raidmaxrecoveryrate: 'maxrecoveryrate', raidwritebehind: 'writebehind', virtualoriginsize: 'virtualsize', split: 'splitcache',
+  };
+  if (id in std) return std[id]!;
+  if (id === 'metadatacopies' && cmd.startsWith('pv')) return 'pvmetadatacopies';
+  if (id === 'metadatacopies' && cmd.startsWith('vg')) return 'vgmetadatacopies';
+  return id;
+}
+
+/** args.h's long name of an option id (arg_long_option_name). */
+export function longOptionName(id: string): string {
+  return BY_ID.get(id)?.long ?? id;
 }
 
 /** Is `cmd` one of LVM2's commands (as opposed to tsvm's own)? */

@@ -9,6 +9,8 @@ import { getopt } from './getopt.js';
 import { Args } from './args.js';
 import { commandOptions } from './options.js';
 import { refuseUnsupported } from './unsupported.js';
+import { activationMode } from './activation-mode.js';
+import { checkCommandVariant } from './command-variants.js';
 import { renderHelp } from './help.js';
 import { parseUnits } from '../report/units.js';
 import { setDisplayUnits } from '../model/units.js';
@@ -47,11 +49,14 @@ export async function runCommand(cmd: string, rest: string[], out: Output, env: 
       out.raw(`  tsvm version: ${VERSION}\n`);
       return 0;
     }
+    checkCommandVariant(cmd, args, env);
     refuseUnsupported(spec, args);
     ctx.configOverride = args.all('config').join('\n');
     const prefix = ctx.config.get('log/prefix');
     out.prefix = typeof prefix === 'string' ? prefix : '  ';
     applyDisplayUnits(ctx, args);
+    // _get_current_settings: every command, after its syntax and config (lvs -P says PARTIAL MODE too).
+    ctx.activationMode = activationMode(ctx, args);
     const rc = await spec.run(ctx, args);
     // The serving daemon serves what is active now (tables loaded and removed after a change).
     if (ctx.metadataChanged || ctx.wantsDevices) {

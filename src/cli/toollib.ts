@@ -15,23 +15,44 @@ export interface LvName {
   lv: string;
 }
 
+/**
+ * skip_dev_dir(): an argument without the device directory, "/dev/" or, with TSVM_DEV_DIR, that
+ * directory (where LVM2's devices/dir would be); "/dev/mapper/vg-lv" becomes "vg/lv".
+ */
+export function skipDevDir(ctx: Context, arg: string): { name: string; devDirFound: boolean } {
+  const dirs = ['/dev/', ...(ctx.devDir ? [ctx.devDir.replace(/\/+$/, '') + '/'] : [])];
+  for (const dir of dirs) {
+    if (!arg.startsWith(dir)) continue;
+    const rest = arg.slice(dir.length);
+    const m = rest.startsWith('mapper/') ? /^mapper\/((?:[^-]|--)+)-(.+)$/.exec(rest) : null;
+    if (m) return { name: `${m[1]!.replace(/--/g, '-')}/${m[2]!.replace(/--/g, '-')}`, devDirFound: true };
+    return { name: rest, devDirFound: true };
+  }
+  return { name: arg, devDirFound: false };
+}
+
+/** An LV argument as process_each_lv reads it: VG and LV, the VG alone (lv null), or LVM2's refusal. */
+export type LvArg = { vg: string; lv: string | null } | { invalid: string };
+
+export function splitLvArg(ctx: Context, arg: string, defaultVg?: string): LvArg {
+  const { name, devDirFound } = skipDevDir(ctx, arg);
+  const invalid = { invalid: `"${arg}": Invalid path for Logical Volume.` };
+  if (name.startsWith('/')) return invalid;
+  const slash = name.indexOf('/');
+  if (slash >= 0) {
+    // exactly one run of slashes ("vg//lv" is vg/lv)
+    const lv = name.slice(slash).replace(/^\/+/, '');
+    if (lv.includes('/')) return invalid;
+    return { vg: name.slice(0, slash), lv };
+  }
+  const vg = devDirFound ? undefined : defaultVg ?? ctx.env.LVM_VG_NAME;
+  return vg ? { vg, lv: name } : { vg: name, lv: null };
+}
+
 /** "vg/lv", "/dev/vg/lv" or "lv" (with the VG from `defaultVg`, or LVM_VG_NAME as LVM2 does). */
 export function parseLvName(ctx: Context, arg: string, defaultVg?: string): LvName | null {
-  let s = arg;
-  if (s.startsWith('/dev/mapper/')) {
-    const m = /^\/dev\/mapper\/((?:[^-]|--)+)-(.+)$/.exec(s);
-    if (!m) return null;
-    return { vg: m[1]!.replace(/--/g, '-'), lv: m[2]!.replace(/--/g, '-') };
-  }
-  if (s.startsWith('/dev/')) s = s.slice(5);
-  const parts = s.split('/');
-  if (parts.length === 2 && parts[0] && parts[1]) return { vg: parts[0], lv: parts[1] };
-  if (parts.length === 1 && parts[0]) {
-    const vg = defaultVg ?? ctx.env.LVM_VG_NAME;
-    if (!vg) return null;
-    return { vg, lv: parts[0] };
-  }
-  return null;
+  const a = splitLvArg(ctx, arg, defaultVg);
+  return 'invalid' in a || a.lv === null || !a.lv || !a.vg ? null : { vg: a.vg, lv: a.lv };
 }
 
 /** A VG name argument may be written "/dev/vg" or "vg". */
@@ -137,18 +158,23 @@ export interface LvArgGroup {
  * The LVs named by VG, vg/lv and @tag arguments. With a tag, every VG is visited in lvmcache's
  * order (tag-args.ts); a VG carrying the tag stands for all its LVs.
  */
-export function groupLvArgs(ctx: Context, positionals: string[]): LvArgGroup[] {
+export function groupLvArgs(ctx: Context, positionals: string[], invalid?: string[]): LvArgGroup[] {
   const { names, tags } = splitTagArgs(ctx, positionals);
   const out: LvArgGroup[] = [];
   for (const arg of names) {
-    const plain = vgNameArg(arg);
-    const t = plain.includes('/') ? parseLvName(ctx, arg) : null;
-    const vg = t ? t.vg : plain;
+    const t = splitLvArg(ctx, arg);
+    if ('invalid' in t) {
+      ctx.out.error(t.invalid);
+      invalid?.push(arg);
+      continue;
+    }
+    const vg = t.lv === null ? vgNameArg(t.vg) : t.vg;
     let entry = out.find((x) => x.vg === vg);
     if (!entry) out.push((entry = { vg, lvs: [] }));
-    if (!t) entry.lvs = null;
+    if (t.lv === null) entry.lvs = null;
     else if (entry.lvs && !entry.lvs.includes(t.lv)) entry.lvs.push(t.lv);
   }
+  if (invalid?.length) return []; // process_each_lv stops before any VG when an argument is refused
   if (!tags.length) return out;
   const ordered: LvArgGroup[] = [];
   for (const vg of lvmcacheOrder(ctx.reader.loadAllVgs())) {

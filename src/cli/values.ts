@@ -1,6 +1,7 @@
 // Option values checked as LVM2 checks them while parsing (tools/vals.h types, the *_arg functions
 // of tools/lvmcmdline.c): which words each type accepts, its synonyms (-a ye is -a ey), and the
 // error lines printed before "Invalid argument for --opt: value".
+import { isLvm2Segtype } from '../model/segtypes.js';
 import { parseSizeArg, SizeParseError, type SizeArg } from '../model/units.js';
 
 /** A parsed -l value: a count, or a percentage of VG/FREE/PVS/LV/ORIGIN. */
@@ -169,6 +170,7 @@ export function parseValue(cmd: string, type: string, v: string): ParsedValue {
       if (cmd.startsWith('vg')) return parseValue(cmd, 'vgmetadatacopies', v);
       return bad();
     case 'cachemetadataformat': if (!['auto', '0', '1', '2'].includes(v)) bad(); return text(v);
+    case 'segtype': if (!isLvm2Segtype(v)) bad(`WARNING: Unrecognised segment type ${v}`); return text(v);
     default:
       if (type in WORDS && !WORDS[type]!.includes(v)) bad();
       return text(v);

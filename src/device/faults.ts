@@ -1,11 +1,11 @@
 // Fault rules for the fault-injecting device wrapper (LVM2's test suite does this with
-// aux error_dev / delay_dev over device-mapper). Rules persist in $TSVM_SYSTEM_DIR/faults.json so
+// aux error_dev / delay_dev / zero_dev over device-mapper). Rules persist in $TSVM_SYSTEM_DIR/faults.json so
 // that `tsvm fault add` in a lab script affects every later tsvm command until `tsvm fault clear`.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export type FaultOp = 'read' | 'write' | 'any';
-export type FaultKind = 'error' | 'delay';
+export type FaultKind = 'error' | 'delay' | 'zero';
 
 export interface FaultRule {
   /** As given to `tsvm fault add`: "/dev/NAME" (TSVM_DEV_DIR name) or a path. */
@@ -63,7 +63,7 @@ export function ruleMatchesIo(rule: FaultRule, op: 'read' | 'write', offset: num
 /** One line per rule, as `tsvm fault list` prints it. */
 export function describeRule(rule: FaultRule): string {
   const range = rule.offset === 'all' ? 'all' : `${rule.offset}+${rule.length === 'all' ? 'end' : rule.length}`;
-  const what = rule.kind === 'delay' ? `delay ${rule.ms ?? 0}ms` : 'error EIO';
+  const what = rule.kind === 'delay' ? `delay ${rule.ms ?? 0}ms` : rule.kind === 'zero' ? 'zero' : 'error EIO';
   const after = rule.after ? ` after ${rule.after}` : '';
   return `${rule.device} ${rule.op} ${range} ${what}${after}`;
 }

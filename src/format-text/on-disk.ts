@@ -11,7 +11,7 @@ import { exportVgRaw } from './export.js';
 import { maxTextSize, RAW_LOCN_IGNORED } from './layout.js';
 import { adjustIgnoredMdas } from './mda-copies.js';
 import { clearMda, encodeText, readMdaHeader, writeMdaText } from './mda-io.js';
-import { mdaIsIgnored, pvMdas } from './pv-layout.js';
+import { hasMetadataAreaInUse, mdaIsIgnored, pvMdas } from './pv-layout.js';
 import { areaFoundDamaged, stalePvUuids } from './consistency.js';
 import { CommandFailed } from '../cli/errors.js';
 
@@ -54,6 +54,10 @@ export class OnDiskWriter implements VgCommitWriter {
     const description = `${n === 1 ? 'Write' : `Write[${n}]`} from ${this.env.cmdLine}.`;
     adjustIgnoredMdas(vg);
     const now = this.env.now();
+    // vg_write: the metadata areas in use are those of the PVs present.
+    if (!hasMetadataAreaInUse(vg.pvs)) {
+      throw new CommandFailed('Aborting vg_write: No metadata areas to write to!');
+    }
     const text = encodeText(exportVgRaw(vg, { description, time: now, host: hostname(), uname: unameLine() }));
     for (const pv of vg.pvs) {
       for (const area of pvMdas(pv).filter((_a, i) => !mdaIsIgnored(pv, i))) {

@@ -44,6 +44,14 @@ export function pvMdas(pv: PhysicalVolume): DiskLocn[] {
   return mdas;
 }
 
+/**
+ * LVM2's metadata_areas_in_use is not empty: a PV among these is present and has an area not
+ * marked ignored (vg_write); `orIgnored`: ignored areas count too (vg_split_mdas looks at both lists).
+ */
+export function hasMetadataAreaInUse(pvs: readonly PhysicalVolume[], orIgnored = false): boolean {
+  return pvs.some((pv) => !pv.missing && !pv.absent && pvMdas(pv).some((_a, i) => orIgnored || !mdaIsIgnored(pv, i)));
+}
+
 /** Bytes from pe_start that extents may use: up to the second metadata area if there is one. */
 export function pvDataBytes(pv: PhysicalVolume): number {
   const end = (pv.mdaCount ?? 1) > 1 ? pvMdas(pv)[1]!.offset : pv.devSize;

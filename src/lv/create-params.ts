@@ -11,13 +11,8 @@ import { lvNameRestriction, nameError } from '../model/names.js';
 import { DEFAULT_MIRROR_MAX_IMAGES, DEFAULT_RAID1_MAX_IMAGES, DEFAULT_STRIPE_SIZE } from '../model/defaults.js';
 import { usageError } from './common.js';
 import { displaySize } from '../model/units.js';
+import { isLvm2Segtype } from '../model/segtypes.js';
 
-const KNOWN_SEGTYPES = [
-  'linear', 'striped', 'mirror', 'raid0', 'raid0_meta', 'raid1', 'raid10', 'raid10_near', 'raid4', 'raid5', 'raid5_n',
-  'raid5_la', 'raid5_ls', 'raid5_ra', 'raid5_rs', 'raid6', 'raid6_n_6', 'raid6_nc', 'raid6_nr', 'raid6_zr', 'raid6_la_6',
-  'raid6_ls_6', 'raid6_ra_6', 'raid6_rs_6', 'snapshot', 'thin', 'thin-pool', 'cache', 'cache-pool', 'writecache',
-  'integrity', 'vdo', 'vdo-pool', 'error', 'zero', 'free',
-];
 const MAX_STRIPES = 128;
 const STRIPE_SIZE_MIN = 8;
 const STRIPE_SIZE_LIMIT_SECTORS = 2 * ((0xffffffff >>> 2) + 1);
@@ -55,7 +50,7 @@ export interface CreateParams {
 function segtypeOf(ctx: Context, args: Args): { segtype: CreateParams['segtype']; name: string; onlyLinear: boolean } {
   const t = args.str('type');
   if (t !== undefined) {
-    if (!KNOWN_SEGTYPES.includes(t)) {
+    if (!isLvm2Segtype(t)) {
       throw new InvalidCommandLine(`WARNING: Unrecognised segment type ${t}`, `Invalid argument for --type: ${t}`,
         'Error during parsing of command line.');
     }
@@ -246,7 +241,8 @@ export function readCreateParams(ctx: Context, args: Args): CreateParams {
     optionOutside(args, [...COMMON_FOR_ALL, 'corelog', 'mirrorlog', 'nosync', 'regionsize', 'wipesignatures', 'zero'],
       'is unsupported with mirrors', ctx.cmd);
   } else {
-    for (const o of ['corelog', 'mirrorlog']) if (args.has(o)) throw usageError(ctx.cmd, `Option --${o} is supported only with mirrors.`);
+    // arg_from_list_is_set's message has no "Option" (arg_outside_list_is_set's has)
+    for (const o of ['corelog', 'mirrorlog']) if (args.has(o)) throw usageError(ctx.cmd, `--${o} is supported only with mirrors.`);
   }
   if (st.segtype === 'raid') {
     optionOutside(args, [...COMMON_FOR_ALL, 'nosync', 'regionsize', 'major', 'minor', 'persistent', 'maxrecoveryrate', 'minrecoveryrate',
@@ -256,7 +252,7 @@ export function readCreateParams(ctx: Context, args: Args): CreateParams {
   }
   if (st.segtype !== 'mirror' && st.segtype !== 'raid') {
     for (const o of ['nosync', 'regionsize']) {
-      if (args.has(o)) throw usageError(ctx.cmd, `Option --${o} is supported only with mirrors or raids.`);
+      if (args.has(o)) throw usageError(ctx.cmd, `--${o} is supported only with mirrors or raids.`);
     }
     if ((args.int('mirrors') ?? 0) !== 0) throw usageError(ctx.cmd, '--mirrors is supported only with mirrors or raids');
   }

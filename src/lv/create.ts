@@ -3,6 +3,7 @@
 // order, allocation, commit, then activation state and zeroing of the new LV's start.
 import type { Context } from '../cli/context.js';
 import { CommandFailed } from '../cli/errors.js';
+import { visibleLvCount } from '../model/vg-query.js';
 import { commitVg, readVgForUpdate } from '../cli/toollib.js';
 import { allocate, AllocError, checkStripeCount, checkVgFree, type PvRangeLimit } from '../alloc/index.js';
 import type { LogicalVolume, VolumeGroup } from '../model/types.js';
@@ -100,6 +101,10 @@ export async function createLv(ctx: Context, p: CreateParams, say: (l: string) =
   const sized = sizeInExtents(ctx, vg, p, say);
   if (p.lvName && findLv(vg, p.lvName)) {
     throw new CommandFailed(`Logical Volume "${p.lvName}" already exists in volume group "${vg.name}"`);
+  }
+  // _vg_check_features: vg_max_lv_reached
+  if (vg.maxLv && visibleLvCount(vg) >= vg.maxLv) {
+    throw new CommandFailed(`Maximum number of logical volumes (${vg.maxLv}) reached in volume group ${vg.name}`);
   }
   if (p.stripeSize > vg.extentSize) {
     say(`Reducing requested stripe size ${displaySize(p.stripeSize)} to maximum, physical extent size ${displaySize(vg.extentSize)}.`);

@@ -20,7 +20,8 @@ import { isMonitored } from './monitoring.js';
 /** Set in the repair child (and any process it starts): it must not start another repair. */
 export const DMEVENTD_CHILD_ENV = 'TSVM_DMEVENTD_CHILD';
 
-function config(systemDir: string): Config {
+/** $TSVM_SYSTEM_DIR/lvm.conf (empty when absent or broken: the commands that read it report that). */
+export function systemConfig(systemDir: string): Config {
   const c = new Config();
   const file = join(systemDir, 'lvm.conf');
   try {

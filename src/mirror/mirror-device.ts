@@ -28,6 +28,8 @@ import { publishLiveDirty } from './live-dirty.js';
 import { addInterval, covers } from '../lv-io/intervals.js';
 import { FailoverLogDevice, armed } from './log-failover.js';
 import { hasPvLegs, mirrorLegLvs } from './pv-legs.js';
+import { openChecksums } from './checksums.js';
+import type { ChecksumGuard } from '../checksum/guard.js';
 
 export interface Leg {
   lv: LogicalVolume;
@@ -204,11 +206,13 @@ export class MirrorDevice implements BlockDevice {
       }
       try {
         p.dev!.readAt(buf, offset);
-        return;
       } catch (e) {
         if (!(e instanceof DeviceIoError)) throw e;
         this.failLeg(p, e);
+        continue;
       }
+      this.checksums?.verifyRead(buf, offset);
+      return;
     }
   }
 
@@ -236,12 +240,14 @@ export class MirrorDevice implements BlockDevice {
         }
       }
     }
+    this.checksums?.verifyRead(buf, offset);
   }
 
   writeAt(buf: Uint8Array, offset: number): void {
     if (!buf.length) return;
     withLvLock(this.env.systemDir, this.lv.uuid, () => {
       this.markBeforeWrite(offset, buf.length);
+      this.checksums?.noteWrite(buf, offset);
       let wrote = 0;
       let failed = false;
       for (const leg of this.legs) {
@@ -350,6 +356,8 @@ export class MirrorDevice implements BlockDevice {
       }
       if (this.fresh.size) this.flushLegs();
       this.fresh.clear();
+      // The CRCs of what the legs now hold, on every copy of the table, before the regions are clean.
+      this.guard?.persist();
       const clean = new Set([...this.myDirty, ...this.healed]);
       if (this.log && clean.size) {
         this.log.update('sync', new Map([...clean].map((r) => [r, true])), true);
@@ -412,6 +420,8 @@ export class MirrorDevice implements BlockDevice {
       this.failLeg(src, e);
       return this.copyRegion(r, skipZero, anySource);
     }
+    // Blocks of the source whose CRC does not match are taken from a leg that matches (and mended on the source too).
+    const patched = this.checksums?.fixSource(r, buf, src) ?? [];
     const zero = (this.zeroBuf ??= Buffer.alloc(this.regionBytes)).subarray(0, len);
     const srcZero = skipZero && buf.equals(zero);
     let copied = 0;
@@ -432,15 +442,17 @@ export class MirrorDevice implements BlockDevice {
         this.failLeg(t, e);
       }
     }
+    if (patched.length) copied += this.checksums!.rewriteBlocks(src, buf, off, patched);
     return copied;
   }
 
   close(): void {
     try {
-      if (this.opts.writable && (this.myDirty.size || this.fresh.size || this.healed.size)) this.flush();
+      if (this.opts.writable && (this.myDirty.size || this.fresh.size || this.healed.size || this.guard?.dirty)) this.flush();
     } finally {
       for (const leg of this.legs) leg.dev?.close();
       this.log?.close();
+      this.guard?.close();
       this.tracker?.close();
     }
   }
@@ -459,9 +471,31 @@ export class MirrorDevice implements BlockDevice {
       for (const m of [this, ...this.subMirrors()]) {
         if (m.myDirty.size) publishLiveDirty(m.env.systemDir, m.lv.uuid, new Set());
         m.myDirty.clear(), m.fresh.clear(), m.healed.clear(), m.rewrite.clear();
+        m.guard?.discard();
       }
       this.close();
     }
+  }
+
+  private guard?: ChecksumGuard | null;
+
+  /** The per-block checksums of this LV (src/checksum/, mirror/checksums.ts), opened on first use; null when it keeps none. */
+  get checksums(): ChecksumGuard | null {
+    if (this.guard === undefined) this.guard = openChecksums(this);
+    return this.guard;
+  }
+
+  get writable(): boolean {
+    return this.opts.writable;
+  }
+
+  /** Region r is in sync in the log, read now: no write in flight, nothing to resync (checksums are the truth there). */
+  regionClean(r: number): boolean {
+    return this.log ? this.log.readRange('sync', r, r)[0]! : false;
+  }
+
+  withLock<T>(fn: () => T): T {
+    return withLvLock(this.env.systemDir, this.lv.uuid, fn);
   }
 
   /** Sub-mirrors below this one (the _mimagetmp layer), deepest first. */

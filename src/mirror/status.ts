@@ -12,6 +12,7 @@ import { syncerRunning } from './state.js';
 import { isMonitored } from './monitoring.js';
 import { loadNewLegs } from './state.js';
 import { loadScrubState, runningScrub } from '../raid/scrub-state.js';
+import { mismatchRegions } from '../raid/mismatch-regions.js';
 
 export function createStatusSource(ctx: Pick<Context, 'systemDir'>): LvStatusSource {
   const cache = new Map<string, number | undefined>();
@@ -51,6 +52,10 @@ export function createStatusSource(ctx: Pick<Context, 'systemDir'>): LvStatusSou
     raidMismatches(_vg, lv) {
       if (!isRaid1(lv) || !lv.active) return undefined;
       return loadScrubState(ctx.systemDir, lv.uuid)?.mismatches ?? 0;
+    },
+    raidMismatchRegions(_vg, lv) {
+      if (!isRaid1(lv) || !lv.active) return undefined;
+      return mismatchRegions(loadScrubState(ctx.systemDir, lv.uuid)?.bad ?? []);
     },
     raidHealthy(vg, lv) {
       const top = topLv(vg, lv);

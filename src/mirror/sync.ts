@@ -116,6 +116,8 @@ export async function resyncOne(m: MirrorDevice, opts: SyncOptions = {}): Promis
       let pending: { flushed: Promise<void>; synced: number[] } | null = null;
       const markSynced = async (p: { flushed: Promise<void>; synced: number[] }) => {
         await p.flushed;
+        // The CRCs of what was copied (checksums.ts) reach the table before the regions are in sync.
+        m.checksums?.persist();
         log.update('sync', new Map(p.synced.map((r) => [r, true])), true);
         stats.regionsSynced += p.synced.length;
       };

@@ -19,5 +19,8 @@ export const MDA_SIZE_BYTES = 1044480;
  */
 export const STREAM_WRITE_BYTES = 64 * 1024;
 
+/** MAX_EXTENT_SIZE: extent sizes are 32-bit counts of sectors. */
+export const MAX_EXTENT_SIZE = 0xffffffff;
+
 /** DEFAULT_RAID1_MAX_IMAGES (lib/config/defaults.h). */
 export const DEFAULT_RAID1_MAX_IMAGES = 64;

@@ -126,8 +126,9 @@ export function parseSizeArg(value: string, defaultUnit: string): SizeArg | null
     sign = v[0] as Sign;
     v = v.slice(1);
   }
-  if (!/^[0-9]/.test(v)) return null;
-  const m = /^[0-9]*\.?[0-9]*(?:[eE][+-]?[0-9]+)?/.exec(v)!;
+  // strtod: digits with an optional fraction, or a fraction alone (".1"); nothing parsed is an error at that character
+  const m = /^(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?/.exec(v);
+  if (!m) throw new SizeParseError([`Can't parse size argument at '${v[0] ?? ''}'.`]);
   let num = Number(m[0]);
   if (!Number.isFinite(num)) return null;
   const rest = v.slice(m[0].length);

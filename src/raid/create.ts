@@ -21,6 +21,7 @@ import { MirrorDevice } from '../mirror/mirror-device.js';
 import { monitorOnActivation } from '../mirror/monitoring.js';
 import { DEFAULT_RAID1_MAX_IMAGES, newRaid1Lv } from './layout.js';
 import { prepareRaid1Meta } from './rmeta-log.js';
+import { formatChecksums } from '../mirror/checksums.js';
 import { rmetaExtents } from './rmeta-format.js';
 
 export interface CreateRaid1Request {
@@ -77,6 +78,8 @@ export async function createRaid1Lv(ctx: Context, loaded: LoadedVg, req: CreateR
   try {
     // Nothing was ever written: the initial sync has nothing to copy, only bits to set.
     prepareRaid1Meta(env, vg, top, mirrorRegions(vg, top), { sync: req.nosync, written: false });
+    // Per-block checksums (tsvm's own, activation/raid_checksums): the table in every rmeta.
+    formatChecksums(env, vg, top, mirrorRegions(vg, top), ctx.config);
     commitVg(ctx, loaded, `lvcreate --type raid1 ${vg.name}/${name}`);
     if (req.activate) monitorOnActivation(ctx.systemDir, [top.uuid], true, req.monitor);
     let zeroed = false;

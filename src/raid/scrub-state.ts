@@ -18,7 +18,7 @@ export interface ScrubState {
   /** Regions found mismatched (dm-raid's mismatch_cnt counts them, in sectors; LVM2 reports that number). */
   mismatches: number;
   /** Each mismatched region and the image sub-LVs judged wrong there. */
-  bad: Array<{ region: number; legs: string[] }>;
+  bad: Array<{ region: number; legs: string[]; lost?: number }>;
   /** Bytes rewritten by a repair. */
   repairedBytes: number;
   startedAt: number;

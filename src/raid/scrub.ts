@@ -2,12 +2,14 @@
 // LVM2 only sends to the kernel): every region is read from every live image and compared. As
 // dm-raid/md does, a region whose copies differ is a mismatch (raid_mismatch_count); "repair"
 // rewrites it on the images that differ from the primary (the first live image), since without
-// checksums nothing says which copy is right. One region at a time, under the LV's I/O lock, so
+// checksums nothing says which copy is right (an LV that keeps checksums is judged by them instead:
+// scrub-checksums.ts). One region at a time, under the LV's I/O lock, so
 // writers go on between regions. The per-region body is scrubRegion() (checksums plug in there).
 import { DeviceIoError } from '../device/block-device.js';
 import type { MirrorDevice } from '../mirror/mirror-device.js';
 import { withLvLock } from '../mirror/state.js';
 import { saveScrubState, type ScrubState, type SyncAction } from './scrub-state.js';
+import { scrubRegionByChecksums } from './scrub-checksums.js';
 
 export interface RegionVerdict {
   region: number;
@@ -16,6 +18,8 @@ export interface RegionVerdict {
   badLegs: number[];
   /** Bytes rewritten by a repair. */
   repairedBytes: number;
+  /** With checksums: blocks of the region no image holds correctly (left as they are). */
+  lost?: number;
 }
 
 export type JudgeRegion = (dev: MirrorDevice, region: number, copies: Array<Buffer | null>) => Omit<RegionVerdict, 'repairedBytes'>;
@@ -37,6 +41,8 @@ export const judgeByPrimary: JudgeRegion = (dev, region, copies) => {
  * resync). Takes the LV's I/O lock.
  */
 export function scrubRegion(dev: MirrorDevice, r: number, action: SyncAction, judge: JudgeRegion = judgeByPrimary): RegionVerdict {
+  // An LV that keeps checksums is judged block by block by them (issue 11, scrub-checksums.ts).
+  if (judge === judgeByPrimary && dev.checksums) return scrubRegionByChecksums(dev, r, action);
   return withLvLock(dev.env.systemDir, dev.lv.uuid, () => {
     const off = r * dev.regionBytes;
     const len = Math.min(dev.regionBytes, dev.size() - off);
@@ -96,7 +102,8 @@ export async function scrubRaid1(dev: MirrorDevice, action: SyncAction, opts: Sc
     const v = scrubRegion(dev, r, action, opts.judge);
     if (v.mismatch) {
       st.mismatches++;
-      st.bad.push({ region: r, legs: v.badLegs.map((k) => dev.legs[k]!.lv.name) });
+      const legs = v.badLegs.map((k) => dev.legs[k]!.lv.name);
+      st.bad.push(v.lost ? { region: r, legs, lost: v.lost } : { region: r, legs });
     }
     st.repairedBytes += v.repairedBytes;
     st.done = r + 1;

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import type { Args } from '../cli/args.js';
 import type { Context } from '../cli/context.js';
 import { InvalidCommandLine } from '../cli/errors.js';
-import { parseLvName, vgNameArg } from '../cli/toollib.js';
+import { splitLvArg, vgNameArg } from '../cli/toollib.js';
 import { addTaggedLvs, hasTag, splitTagArgs } from '../cli/tag-args.js';
 import type { LogicalVolume, VolumeGroup } from '../model/types.js';
 import { loadStatusSource } from './status.js';
@@ -30,7 +30,30 @@ function print(ctx: Context, lines: string[]): void {
   for (const l of lines) ctx.out.print(l);
 }
 
+
+/**
+ * The option checks of tools/pvdisplay.c, vgdisplay.c and lvdisplay.c before they display or
+ * hand over to the report (-C): report-only options without -C and incompatible pairs (exit 3).
+ */
+function displayOptionChecks(args: Args, cmd: 'pvdisplay' | 'vgdisplay' | 'lvdisplay'): void {
+  const run = `Run \`${cmd} --help' for more information.`;
+  const fail = (line: string): never => {
+    throw new InvalidCommandLine(line, run);
+  };
+  if (args.has('columns')) {
+    const clash = { pvdisplay: ['colon', 'maps', 'short'], vgdisplay: ['colon', 'activevolumegroups', 'short'], lvdisplay: ['colon', 'maps'] }[cmd];
+    if (clash.some((o) => args.has(o))) fail('Incompatible options selected');
+    return;
+  }
+  const reportOnly = ['aligned', ...(cmd === 'pvdisplay' ? ['all'] : []), 'binary', 'noheadings', 'options', 'separator', 'sort', 'unbuffered'];
+  if (reportOnly.some((o) => args.has(o))) fail(cmd === 'pvdisplay' ? 'Incompatible options selected' : 'Incompatible options selected.');
+  if (cmd === 'pvdisplay' && args.has('colon') && args.has('maps')) fail('Option -c not allowed with option -m');
+  if (cmd !== 'lvdisplay' && args.has('colon') && args.has('short')) fail('Option -c is not allowed with option -s');
+  if (cmd === 'lvdisplay' && args.has('colon') && args.has('maps')) fail('Options -c and -m are incompatible.');
+}
+
 export async function pvdisplay(ctx: Context, args: Args): Promise<number> {
+  displayOptionChecks(args, 'pvdisplay');
   if (args.has('columns')) return (await import('./reporter.js')).runReport(ctx, args, 'pvs');
   const all = allPvEntries(ctx);
   let code = 0;
@@ -76,12 +99,15 @@ function loadVgs(ctx: Context, names: string[]): { vgs: VolumeGroup[]; code: num
 }
 
 export async function vgdisplay(ctx: Context, args: Args): Promise<number> {
+  displayOptionChecks(args, 'vgdisplay');
   if (args.has('columns')) return (await import('./reporter.js')).runReport(ctx, args, 'vgs');
   const { names, tags } = splitTagArgs(ctx, args.positionals);
   const wanted = names.map(vgNameArg);
   if (tags.length) for (const vg of ctx.reader.loadAllVgs()) if (hasTag(vg, tags)) wanted.push(vg.name);
   const { vgs, code } = args.positionals.length && !wanted.length ? { vgs: [], code: 0 } : loadVgs(ctx, wanted);
   for (const vg of vgs) {
+    // -A: only VGs with an active LV (vgdisplay_single's lvs_in_vg_activated)
+    if (args.has('activevolumegroups') && !vg.lvs.some((lv) => lv.active)) continue;
     const info = vgInfo(vg, deviceView(ctx.systemDir));
     if (args.has('short')) print(ctx, [vgdisplayShort(info)]);
     else if (args.has('colon')) print(ctx, [vgdisplayColons(info)]);
@@ -91,23 +117,27 @@ export async function vgdisplay(ctx: Context, args: Args): Promise<number> {
 }
 
 export async function lvdisplay(ctx: Context, args: Args): Promise<number> {
+  displayOptionChecks(args, 'lvdisplay');
   if (args.has('columns')) return (await import('./reporter.js')).runReport(ctx, args, 'lvs');
   const wanted = new Map<string, Set<string>>();
   const { names, tags } = splitTagArgs(ctx, args.positionals);
+  let invalid = false;
   for (const a of names) {
-    const plain = a.startsWith('/dev/') ? a.slice(5) : a;
-    if (plain.includes('/') || a.startsWith('/dev/mapper/')) {
-      const n = parseLvName(ctx, a);
-      if (!n) throw new InvalidCommandLine(`Invalid logical volume name ${a}`);
+    const n = splitLvArg(ctx, a);
+    if ('invalid' in n) {
+      ctx.out.error(n.invalid);
+      invalid = true;
+    } else if (n.lv) {
       if (!wanted.has(n.vg)) wanted.set(n.vg, new Set());
       wanted.get(n.vg)!.add(n.lv);
-    } else wanted.set(vgNameArg(a), wanted.get(vgNameArg(a)) ?? new Set());
+    } else wanted.set(vgNameArg(n.vg), wanted.get(vgNameArg(n.vg)) ?? new Set());
   }
   if (tags.length) {
     const vgNames = [...wanted.keys()];
     addTaggedLvs(ctx.reader.loadAllVgs(), tags, vgNames, wanted);
   }
   const { vgs, code: c0 } = args.positionals.length && !wanted.size ? { vgs: [], code: 0 } : loadVgs(ctx, [...wanted.keys()]);
+  if (invalid) return 5; // process_each_lv stops before any LV when an argument is refused
   let code = c0;
   for (const vg of vgs) {
     if (vg.exported) {

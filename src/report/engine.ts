@@ -16,6 +16,8 @@ export interface OutputOptions {
   unquoted: boolean;
   rows: boolean;
   json: boolean;
+  /** --unbuffered without -O: each row as it comes, columns sized by the first row only. */
+  unbuffered?: boolean;
 }
 
 export class UnknownFieldError extends Error {
@@ -170,8 +172,10 @@ export function renderReport(fields: FieldDef[], rows: Row[], env: Env, o: Outpu
   const out: string[] = [];
   const sep = o.separator ?? ' ';
   if (o.rows) {
+    const q = o.unquoted ? '' : "'";
     for (let i = 0; i < fields.length; i++) {
-      const vals = cells.map((c) => c[i]!);
+      const name = `LVM2_${fields[i]!.id.toUpperCase()}=`;
+      const vals = cells.map((c) => (o.nameprefixes ? `${name}${q}${c[i]!}${q}` : c[i]!));
       out.push([o.headings ? [fields[i]!.heading] : [], vals].flat().join(sep));
     }
     return out;
@@ -189,7 +193,8 @@ export function renderReport(fields: FieldDef[], rows: Row[], env: Env, o: Outpu
     return out;
   }
   const widths = fields.map((f) => f.width);
-  for (const c of cells) {
+  // unbuffered, libdm sizes the columns once, when the headings go out with the first row
+  for (const c of o.unbuffered ? cells.slice(0, 1) : cells) {
     for (let i = 0; i < nf; i++) if (c[i]!.length > widths[i]!) widths[i] = c[i]!.length;
   }
   const right = fields.map(rightAligned);

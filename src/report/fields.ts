@@ -300,6 +300,7 @@ const GETTERS: Record<string, Getter> = {
     const n = e.status.raidMismatches(r.vg!, r.lv!);
     return n === undefined ? blankNum : num(n);
   },
+  raid_mismatch_regions: (r, e) => str(e.status.raidMismatchRegions(r.vg!, r.lv!) ?? ''),
   raid_write_behind: (r) => raidNum(r, r.lv!.segments[0]?.writebehind),
   raid_min_recovery_rate: (r) => raidNum(r, r.lv!.segments[0]?.minRecoveryRate),
   raid_max_recovery_rate: (r) => raidNum(r, r.lv!.segments[0]?.maxRecoveryRate),
@@ -404,6 +405,12 @@ function guarded(section: FieldSection, kind: FieldKind, g: Getter): Getter {
   }
 }
 
+/** Fields tsvm adds for the checksums of issue 11: same shape as LVM2's, after them. */
+const CSUM_FIELDS: readonly FieldEntry[] = [
+  ["LVS", "STR", "MismatchRegions", 0, "raid_mismatch_regions",
+    "For RAID1 with checksums (tsvm), the regions the last check or repair found mismatched and the images wrong there."],
+];
+
 /** A replication field: one value per replica of the LV's group, joined by commas. */
 function replGetter(id: string, kind: FieldKind): Getter {
   const pick = REPL_PICKS[id]!;
@@ -426,6 +433,10 @@ export const FIELDS: readonly FieldDef[] = [
   ...REPL_FIELD_TABLE.map((f: FieldEntry) => ({
     section: f[0], kind: f[1], heading: f[2], width: f[3] || f[2].length, id: f[4], desc: f[5],
     get: guarded(f[0], f[1], replGetter(f[4], f[1])), tsvm: true,
+  })),
+  ...CSUM_FIELDS.map((f: FieldEntry) => ({
+    section: f[0], kind: f[1], heading: f[2], width: f[3] || f[2].length, id: f[4], desc: f[5],
+    get: guarded(f[0], f[1], GETTERS[f[4]] ?? fallback(f[1])), tsvm: true,
   })),
 ];
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Args } from '../cli/args.js';
 import type { Context } from '../cli/context.js';
 import { InvalidCommandLine } from '../cli/errors.js';
-import { parseLvName, vgNameArg } from '../cli/toollib.js';
+import { splitLvArg, vgNameArg } from '../cli/toollib.js';
 import { addTaggedLvs, hasTag, splitTagArgs } from '../cli/tag-args.js';
 import type { VolumeGroup } from '../model/types.js';
 import {
@@ -55,6 +55,8 @@ function printHelp(ctx: Context, types: boolean): void {
 interface Targets {
   vgs: string[] | null;
   lvs: Map<string, Set<string>>;
+  /** An LV argument was refused ("Invalid path for Logical Volume."): the command fails. */
+  invalid?: boolean;
 }
 
 function lvsTargets(ctx: Context, args: Args): Targets {
@@ -62,31 +64,25 @@ function lvsTargets(ctx: Context, args: Args): Targets {
   const { names, tags } = splitTagArgs(ctx, args.positionals);
   const vgs: string[] = [];
   const lvs = new Map<string, Set<string>>();
+  let invalid = false;
   for (const a of names) {
-    const stripped = a.startsWith('/dev/') ? a.slice(5) : a;
-    if (stripped.includes('/') || a.startsWith('/dev/mapper/')) {
-      const n = parseLvName(ctx, a);
-      if (!n) {
-        // "vg/" names the VG, as in LVM2
-        const v = vgNameArg(a);
-        if (v && !v.includes('/') && !vgs.includes(v)) {
-          vgs.push(v);
-          lvs.set(v, new Set());
-        }
-        continue;
-      }
-      if (!vgs.includes(n.vg)) vgs.push(n.vg);
-      let set = lvs.get(n.vg);
-      if (!set) lvs.set(n.vg, (set = new Set()));
-      set.add(n.lv);
-    } else {
-      const v = vgNameArg(a);
-      if (!vgs.includes(v)) vgs.push(v);
-      lvs.set(v, new Set());
+    const n = splitLvArg(ctx, a);
+    if ('invalid' in n) {
+      ctx.out.error(n.invalid);
+      invalid = true;
+      continue;
     }
+    // ("vg/" names an LV "", which is not found, as in LVM2)
+    const v = n.lv === null ? vgNameArg(n.vg) : n.vg;
+    if (!vgs.includes(v)) vgs.push(v);
+    let set = lvs.get(v);
+    if (!set) lvs.set(v, (set = new Set()));
+    if (n.lv !== null) set.add(n.lv);
   }
+  // process_each_lv stops before any VG when an argument is refused
+  if (invalid) return { vgs: [], lvs: new Map(), invalid };
   if (tags.length) addTaggedLvs(ctx.reader.loadAllVgs(), tags, vgs, lvs);
-  return { vgs, lvs };
+  return { vgs, lvs, invalid };
 }
 
 /** VG arguments and @tags of vgs and pvs --segments-less VG reports. */
@@ -165,11 +161,13 @@ export async function runReport(ctx: Context, args: Args, cmd: ReportCommand): P
   }
 
   const selected = selection ? rows.filter((r) => selection!(r, env)) : rows;
-  const sorted = sortRows(selected, sortKeys, env);
+  // _report: --unbuffered without --sort prints rows as they come (libdm's unbuffered report)
+  const unbuffered = args.has('unbuffered') && !args.has('sort');
+  const sorted = unbuffered ? selected : sortRows(selected, sortKeys, env);
   const json = args.str('reportformat') === 'json';
   const lines = renderReport(fields, sorted, env, {
     headings: !args.has('noheadings'), separator: args.str('separator'), aligned: args.has('aligned'),
-    nameprefixes: args.has('nameprefixes'), unquoted: args.has('unquoted'), rows: args.has('rows'), json,
+    nameprefixes: args.has('nameprefixes'), unquoted: args.has('unquoted'), rows: args.has('rows'), json, unbuffered,
   }, base);
   for (const l of lines) ctx.out.print(l);
   return code;
@@ -207,7 +205,7 @@ function lvRows(info: VgInfo, rowType: RowType, all: boolean, names: Set<string>
 
 function collectVgRows(ctx: Context, args: Args, cmd: ReportCommand, rowType: RowType, rows: Row[]): number {
   const targets: Targets = cmd === 'lvs' ? lvsTargets(ctx, args) : vgsTargets(ctx, args);
-  let code = 0;
+  let code = targets.invalid ? 5 : 0;
   let vgs: VolumeGroup[];
   if (targets.vgs === null) vgs = scanVgs(ctx, ctx.reader.loadAllVgs());
   else {

@@ -17,6 +17,8 @@ export interface LvStatusSource {
   raidMismatches(vg: VolumeGroup, lv: LogicalVolume): number | undefined;
   /** lv_raid_healthy(): no image of the active raid1 LV (or above this image) is failed. */
   raidHealthy(vg: VolumeGroup, lv: LogicalVolume): boolean;
+  /** raid_mismatch_regions (tsvm's own): the last check/repair's bad regions and images, else undefined (blank). */
+  raidMismatchRegions(vg: VolumeGroup, lv: LogicalVolume): string | undefined;
 }
 
 type SourceFactory = (ctx: Context) => LvStatusSource;
@@ -52,6 +54,9 @@ export const defaultStatusSource: LvStatusSource = {
   },
   raidHealthy() {
     return true;
+  },
+  raidMismatchRegions() {
+    return undefined;
   },
 };
 

@@ -180,6 +180,8 @@ export class MetadataStore {
 
   // ---- the read cache (read-cache.ts): dropped before a write, published after the outermost commit
   private depth = 0;
+  /** Writes to the PVs' metadata areas waiting for the outermost transaction to commit. */
+  private afterCommit: (() => void)[] = [];
   /** VGs to publish: the committed object and its LVs' JSON (null: read it again). */
   private dirtyVgs = new Map<string, { vg: VolumeGroup; lvTexts: string[] } | null>();
   private indexDirty = false;
@@ -309,8 +311,12 @@ export class MetadataStore {
       return r;
     } finally {
       if (--this.depth === 0) {
-        if (ok) this.publish();
-        else {
+        const writes = this.afterCommit;
+        this.afterCommit = [];
+        if (ok) {
+          this.publish();
+          for (const w of writes) w();
+        } else {
           this.dirtyVgs.clear();
           this.indexDirty = false;
         }
@@ -362,7 +368,9 @@ export class MetadataStore {
     });
     // Only once the database has the new version: a crash before or during this leaves PVs with
     // the previous seqno, which the next command finds and updates (format-text/consistency.ts).
-    writeMdas?.();
+    // Inside a caller's transaction (vgsplit, vgmerge), once that commits: if a later step of it
+    // fails, nothing reached the PVs.
+    this.deferWrite(writeMdas);
   }
 
   /**
@@ -475,7 +483,15 @@ export class MetadataStore {
       this.deleteVgRows(vg.uuid);
       for (const pv of pvs) this.putOrphanPv({ ...pv, vgName: null });
     });
-    vgCommitWriter()?.removed(vg);
+    const writer = vgCommitWriter();
+    this.deferWrite(writer ? () => writer.removed(vg) : undefined);
+  }
+
+  /** Run `write` now, or when the outermost transaction commits if one is open (dropped if it fails). */
+  deferWrite(write: (() => void) | undefined): void {
+    if (!write) return;
+    if (this.depth > 0) this.afterCommit.push(write);
+    else write();
   }
 
   private deleteVgRows(uuid: string): void {

@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { expect } from 'vitest';
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { NO_KERNEL_DEVICES, mountsUnder, stopServing, stopShipping } from './serving.js';
@@ -132,6 +132,22 @@ export class CliLab {
       closeSync(fd);
     }
     return out;
+  }
+
+  /** Flip (xor 0x5a) `len` bytes of an LV at byte `off` straight in its PV image file, not through tsvm: bit rot. */
+  async rot(vgLv: string, off: number, len = 4): Promise<void> {
+    const before = await this.legBytes(vgLv, off, len);
+    const vg = vgLv.split('/')[0]!;
+    const num = async (...a: string[]) => Number((await this.ok(...a, '--noheadings', '--units', 'b', '--nosuffix')).stdout.trim());
+    const ext = await num('vgs', '-o', 'vg_extent_size', vg);
+    const r = await this.ok('lvs', '-a', '--segments', '--noheadings', '--separator', ',', '-o', 'seg_start_pe,seg_pe_ranges', vgLv);
+    const [startLe, ranges] = r.stdout.trim().split('\n')[0]!.trim().split(',');
+    const m = /^\/dev\/([^:]+):(\d+)-(\d+)$/.exec(ranges!.trim())!;
+    const peStart = await num('pvs', '-o', 'pe_start', `/dev/${m[1]}`);
+    const at = peStart + Number(m[2]) * ext + off - Number(startLe) * ext;
+    const fd = openSync(join(this.devDir, m[1]!), 'r+');
+    writeSync(fd, Buffer.from(before.map((b) => b ^ 0x5a)), 0, len, at);
+    closeSync(fd);
   }
 
   /** `get lv_field vg/lv field` */
