@@ -7,8 +7,8 @@ import { CommandFailed } from '../cli/errors.js';
 import { commitVg } from '../cli/toollib.js';
 import { DevicePool } from '../device/device-pool.js';
 import { nextLvolName } from '../model/names.js';
-import type { AllocPolicy, LogicalVolume } from '../model/types.js';
-import { SECTOR } from '../model/types.js';
+import type { AllocPolicy, LogicalVolume, VolumeGroup } from '../model/types.js';
+import { lvExtents, SECTOR } from '../model/types.js';
 import { displaySize } from '../model/units.js';
 import { monitorOnActivation } from './monitoring.js';
 import { newUuid } from '../model/uuid.js';
@@ -18,6 +18,7 @@ import { adjustedRegionSize, defaultRegionSize, MAX_MIRROR_IMAGES, newMirrorLv }
 import { mirrorLogExtents } from './log-format.js';
 import { prepareLog } from './log-init.js';
 import { MirrorDevice } from './mirror-device.js';
+import type { MirrorIoEnv } from './lv-device.js';
 
 export interface CreateMirrorRequest {
   name?: string;
@@ -75,17 +76,7 @@ export async function createMirrorLv(ctx: Context, loaded: LoadedVg, req: Create
     prepareLog(env, vg, top, { sync: req.nosync, written: false });
     commitVg(ctx, loaded, `lvcreate --type mirror ${vg.name}/${name}`);
     if (req.activate) monitorOnActivation(ctx.systemDir, [top.uuid], true, req.monitor);
-    let zeroed = false;
-    if (req.zero && req.activate) {
-      const dev = new MirrorDevice(env, vg, top, { writable: true });
-      try {
-        dev.writeAt(Buffer.alloc(Math.min(4096, req.extents * vg.extentSize * SECTOR)), 0);
-        dev.flush();
-        zeroed = true;
-      } finally {
-        dev.close();
-      }
-    }
+    const zeroed = req.zero && req.activate && zeroStart(env, vg, top);
     if (!zeroed) ctx.out.warn(`WARNING: Logical volume ${vg.name}/${name} not zeroed.`);
   } finally {
     pool.closeAll();
@@ -93,4 +84,19 @@ export async function createMirrorLv(ctx: Context, loaded: LoadedVg, req: Create
   ctx.out.print(`Logical volume "${name}" created.`);
   if (req.activate && !req.nosync) ensureSyncing(ctx.systemDir, vg, top);
   return 0;
+}
+
+/**
+ * Wipe the start of a new mirror-like LV (mirror or raid1) through its legs, as LVM2's lvcreate
+ * zeroes the first 4 KiB so an old signature is not found there; true once written and flushed.
+ */
+export function zeroStart(env: MirrorIoEnv, vg: VolumeGroup, top: LogicalVolume): true {
+  const dev = new MirrorDevice(env, vg, top, { writable: true });
+  try {
+    dev.writeAt(Buffer.alloc(Math.min(4096, lvExtents(top) * vg.extentSize * SECTOR)), 0);
+    dev.flush();
+    return true;
+  } finally {
+    dev.close();
+  }
 }

@@ -16,6 +16,7 @@ import { newUuid } from '../model/uuid.js';
 import type { LoadedVg } from '../store/metadata-store.js';
 import { ensureSyncing } from '../mirror/daemon.js';
 import { adjustedRegionSize, defaultRegionSize } from '../mirror/layout.js';
+import { zeroStart } from '../mirror/create.js';
 import { mirrorRegions } from '../mirror/log-init.js';
 import { MirrorDevice } from '../mirror/mirror-device.js';
 import { monitorOnActivation } from '../mirror/monitoring.js';
@@ -82,17 +83,7 @@ export async function createRaid1Lv(ctx: Context, loaded: LoadedVg, req: CreateR
     formatChecksums(env, vg, top, mirrorRegions(vg, top), ctx.config);
     commitVg(ctx, loaded, `lvcreate --type raid1 ${vg.name}/${name}`);
     if (req.activate) monitorOnActivation(ctx.systemDir, [top.uuid], true, req.monitor);
-    let zeroed = false;
-    if (req.zero && req.activate && req.writable) {
-      const dev = new MirrorDevice(env, vg, top, { writable: true });
-      try {
-        dev.writeAt(Buffer.alloc(Math.min(4096, req.extents * vg.extentSize * SECTOR)), 0);
-        dev.flush();
-        zeroed = true;
-      } finally {
-        dev.close();
-      }
-    }
+    const zeroed = req.zero && req.activate && req.writable && zeroStart(env, vg, top);
     if (!zeroed) ctx.out.warn(`WARNING: Logical volume ${vg.name}/${name} not zeroed.`);
   } finally {
     pool.closeAll();
