@@ -4,10 +4,11 @@ import type { CommandSpec } from '../src/cli/command-spec.js';
 import type { Context } from '../src/cli/context.js';
 import { CommandFailed, ECMD_FAILED, InvalidCommandLine } from '../src/cli/errors.js';
 import { noMatchingSyntaxLines } from '../src/cli/help.js';
-import { deviceExists, pvOnDevice } from '../src/cli/pv-tools.js';
+import { deviceExists, isUnusedDuplicate, pvOnDevice } from '../src/cli/pv-tools.js';
 import { commitVg, readPvVgForUpdate, takeGlobalLock } from '../src/cli/toollib.js';
 import { changePvMetadataIgnore, MdaIgnoreRefused } from '../src/format-text/mda-copies.js';
 import { writeOrphanMdas } from '../src/format-text/on-disk.js';
+import { vgHasDuplicatePvs } from '../src/format-text/label-scan.js';
 import type { PhysicalVolume, VolumeGroup } from '../src/model/types.js';
 import type { LoadedVg } from '../src/store/metadata-store.js';
 
@@ -31,6 +32,8 @@ export const spec: CommandSpec = {
     } else {
       for (const arg of args.positionals) {
         const dev = ctx.device(arg);
+        // (process_each_pv passes over a duplicate device the scan does not use)
+        if (isUnusedDuplicate(ctx, dev)) continue;
         const pv = deviceExists(dev) ? pvOnDevice(ctx, dev) : null;
         if (pv) targets.push({ name: dev.name, pv });
         else {
@@ -78,6 +81,8 @@ function changeOne(ctx: Context, args: Args, name: string, found: PhysicalVolume
   const tagArgs = args.has('addtag') || args.has('deltag');
   const vg: VolumeGroup | null = loaded?.vg ?? null;
   const pv = vg?.pvs.find((p) => p.uuid === found.uuid) ?? found;
+  // (pvchange checks before its pv_write what vg_write would refuse)
+  if (vg && vgHasDuplicatePvs(ctx.labelScan, vg)) throw new CommandFailed(`Cannot update volume group ${vg.name} with duplicate PV devices.`);
   if (!vg && tagArgs) {
     throw new CommandFailed(`Can't change tag on Physical Volume ${name} not in volume group`);
   }

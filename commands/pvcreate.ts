@@ -2,7 +2,7 @@
 import type { CommandSpec } from '../src/cli/command-spec.js';
 import { CommandFailed, InvalidCommandLine, ECMD_FAILED } from '../src/cli/errors.js';
 import { noMatchingSyntaxLines } from '../src/cli/help.js';
-import { deviceExists, deviceSize, pvOnDevice } from '../src/cli/pv-tools.js';
+import { deviceExists, deviceSize, hasDuplicates, pvOnDevice } from '../src/cli/pv-tools.js';
 import { takeGlobalLock } from '../src/cli/toollib.js';
 import { FileDevice } from '../src/device/file-device.js';
 import { initMdas, writePvLabel } from '../src/device/pv-label.js';
@@ -44,6 +44,7 @@ export const spec: CommandSpec = {
       const dev = ctx.device(arg);
       try {
         if (!deviceExists(dev)) throw new CommandFailed(`No device found for ${dev.name}.`);
+        if (hasDuplicates(ctx, dev)) throw new CommandFailed(`Cannot use device ${dev.name} with duplicates.`);
         const existing = pvOnDevice(ctx, dev);
         if (existing?.vgName && force < 2) {
           throw new CommandFailed(

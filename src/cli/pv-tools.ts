@@ -3,6 +3,7 @@
 // for what it is. Also the scan that marks a VG's PVs missing (lib/metadata: MISSING_PV).
 import { existsSync, statSync } from 'node:fs';
 import { vgAsOnDisk } from '../format-text/area-check.js';
+import { onDuplicatedPv, unusedDuplicate } from '../format-text/label-scan.js';
 import type { Context } from './context.js';
 import type { DeviceName } from '../device/resolve.js';
 import { FileDevice } from '../device/file-device.js';
@@ -34,6 +35,47 @@ export function readLabel(path: string): PvLabel | null {
   } finally {
     d?.close();
   }
+}
+
+/**
+ * The device carries a PV that the label scan found on another device too and does not use from
+ * this one (lvmcache_dev_is_unused_duplicate): commands pass it over or refuse it.
+ */
+export function isUnusedDuplicate(ctx: Context, dev: DeviceName): boolean {
+  return !!unusedDuplicate(ctx.labelScan, dev.path);
+}
+
+/** pvcreate_each_device: the device's PV is also on another device, used or not ("with duplicates"). */
+export function hasDuplicates(ctx: Context, dev: DeviceName): boolean {
+  return onDuplicatedPv(ctx.labelScan, dev.path);
+}
+
+/**
+ * The devices the label scan does not use, as pvs -a and pvdisplay show them (_process_duplicate_pvs):
+ * no size, no metadata areas, under the name of the VG of the PV they copy.
+ */
+export function unusedDuplicatePvs(ctx: Context): PhysicalVolume[] {
+  return ctx.labelScan.duplicates.unused.map((d) => ({
+    uuid: d.uuid, name: d.name, path: d.path, devSize: d.size, peStart: 0, peCount: 0, allocatable: false, missing: false,
+    tags: [], vgName: ctx.store.pvByUuid(d.uuid)?.vgName ?? null, mdaCount: 0, duplicate: true,
+  }));
+}
+
+/**
+ * The orphan PVs as the label scan finds them: on the device chosen for their UUID, and only
+ * while a device carries their label (one overwritten by a copy of another PV is gone).
+ */
+export function scannedOrphans(ctx: Context, orphans: PhysicalVolume[]): PhysicalVolume[] {
+  const scan = ctx.labelScan;
+  const carrying = new Map<string, { name: string; path: string }>();
+  for (const d of scan.labels.values()) if (!carrying.has(d.uuid)) carrying.set(d.uuid, d);
+  const out: PhysicalVolume[] = [];
+  for (const pv of orphans) {
+    const dev = scan.duplicates.chosen.get(pv.uuid) ?? carrying.get(pv.uuid);
+    if (dev) out.push(dev.path === pv.path ? pv : { ...pv, name: dev.name, path: dev.path });
+    else if (!scan.scanned.has(pv.path) && readLabel(pv.path)?.uuid === pv.uuid) out.push(pv);
+  }
+  return out;
 }
 
 /** The PV whose label is on this device, if tsvm knows it. */
@@ -139,7 +181,13 @@ export function warnAfterCommit(ctx: Context, vg: VolumeGroup): void {
  */
 export function scanVgs(ctx: Context, vgs: VolumeGroup[]): VolumeGroup[] {
   const seen: VolumeGroup[] = [];
+  const chosen = ctx.labelScan.duplicates.chosen;
   for (const read of vgs) {
+    // a PV found on several devices is read from the one the label scan chose
+    for (const pv of read.pvs) {
+      const dev = chosen.get(pv.uuid);
+      if (dev && dev.path !== pv.path) Object.assign(pv, { name: dev.name, path: dev.path });
+    }
     markMissingPvs(read, (pv) => ctx.pvImagePresent(pv));
     // the disks first, as LVM2 reads them: a version the database has not seen is taken in
     const vg = vgAsOnDisk(ctx, read);

@@ -3,7 +3,7 @@
 // and size them in extents of the VG.
 import type { Context } from './context.js';
 import { CommandFailed } from './errors.js';
-import { deviceExists, deviceSize, pvOnDevice } from './pv-tools.js';
+import { deviceExists, deviceSize, hasDuplicates, pvOnDevice } from './pv-tools.js';
 import { FileDevice } from '../device/file-device.js';
 import { initMdas, writePvLabel } from '../device/pv-label.js';
 import { pvDataBytes, pvLayout } from '../format-text/pv-layout.js';
@@ -23,6 +23,7 @@ export function pvsForVg(ctx: Context, args: string[]): PhysicalVolume[] {
   for (const arg of args) {
     const dev = ctx.device(arg);
     if (!deviceExists(dev)) throw new CommandFailed(`No device found for ${dev.name}.`);
+    if (hasDuplicates(ctx, dev)) throw new CommandFailed(`Cannot use device ${dev.name} with duplicates.`);
     const pv = pvOnDevice(ctx, dev);
     if (pv?.vgName) {
       throw new CommandFailed(

@@ -20,6 +20,8 @@ export interface WriterEnv {
   cmdLine: string;
   warn(line: string): void;
   now(): number;
+  /** vg_has_duplicate_pvs: a PV of the VG is also on a device the label scan does not use. */
+  duplicatePvs?(vg: VolumeGroup): boolean;
 }
 
 /** uname's fields as LVM2's header comment prints them. */
@@ -49,6 +51,7 @@ export class OnDiskWriter implements VgCommitWriter {
   constructor(private readonly env: WriterEnv) {}
 
   prepare(vg: VolumeGroup, released: PhysicalVolume[]): () => void {
+    if (this.env.duplicatePvs?.(vg)) throw new CommandFailed(`Cannot update volume group ${vg.name} with duplicate PV devices.`);
     const n = (this.writes.get(vg.uuid) ?? 0) + 1;
     this.writes.set(vg.uuid, n);
     const description = `${n === 1 ? 'Write' : `Write[${n}]`} from ${this.env.cmdLine}.`;

@@ -116,13 +116,20 @@ function extentSize(r: Row): number {
   return r.vg?.extentSize ?? 0;
 }
 
+/** The VG column of a PV row without a VG: a duplicate names its PV's, an orphan in use `[unknown]`. */
+function orphanVgName(pv: PhysicalVolume | undefined): string {
+  if (pv?.duplicate) return pv.vgName ?? '[unknown]';
+  return pv?.usedUnknown ? '[unknown]' : '';
+}
+
 function pvSize(r: Row): number {
   const pv = r.pv!;
-  if (!pv.uuid) return 0; // pvs -a: a device that is not a PV
+  if (!pv.uuid || pv.duplicate) return 0; // pvs -a: a device that is not a PV, a duplicate not used
   return r.vg ? pv.peCount * r.vg.extentSize : Math.floor(pv.devSize / 512);
 }
 
 function pvUsed(r: Row): number {
+  if (r.pv?.usedUnknown) return pvSize(r);
   return r.vg ? (r.info!.pvAlloc.get(r.pv!.uuid) ?? 0) * r.vg.extentSize : 0;
 }
 
@@ -328,12 +335,12 @@ const GETTERS: Record<string, Getter> = {
   pv_mda_used_count: (r) => num(pvMdaUsedCount(r.pv!)),
   pv_ba_start: (_r, e) => size(e, 0),
   pv_ba_size: (_r, e) => size(e, 0),
-  pv_in_use: (r, e) => bin(e, !!r.vg, 'used'),
-  pv_duplicate: (_r, e) => bin(e, false, 'duplicate'),
+  pv_in_use: (r, e) => bin(e, !!r.vg || !!r.pv!.duplicate || !!r.pv!.usedUnknown, 'used'),
+  pv_duplicate: (r, e) => bin(e, !!r.pv!.duplicate, 'duplicate'),
   // VG
   vg_fmt: (r) => str(r.vg ? 'lvm2' : ''),
   vg_uuid: (r) => str(r.vg?.uuid ?? ''),
-  vg_name: (r) => str(r.vg?.name ?? ''),
+  vg_name: (r) => str(r.vg?.name ?? orphanVgName(r.pv)),
   vg_attr: (r) => str(r.vg ? vgAttr(r.vg, r.info!.missingPvs) : ''),
   vg_permissions: (r) => str(r.vg ? 'writeable' : ''),
   vg_extendable: (r, e) => bin(e, !!r.vg?.resizeable, 'extendable'),

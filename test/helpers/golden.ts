@@ -264,7 +264,26 @@ export async function makeDisks(devDir: string, devices: Map<string, string>, si
   }
 }
 
+/**
+ * A scenario line naming a program by its absolute path (`/bin/dd if=$D1 of=$D3 ...`) is not an
+ * LVM command: the oracle runs it on the loop devices, the replay on the image files behind them.
+ */
+export function isExternalCommand(line: string): boolean {
+  return line.trimStart().startsWith('/');
+}
+
+/** $Dn as the image file the replay made for that device (dev/loop3 under the replay's folder). */
+export function substituteImages(line: string, devices: Map<string, string>, devDir: string): string {
+  const files = new Map([...devices].map(([k, dev]) => [k, path.join(devDir, dev.slice('/dev/'.length))]));
+  return substituteDevices(line, files);
+}
+
 export async function runStep(line: string, t: GoldenTranscript, env: NodeJS.ProcessEnv, o: ReplayOptions): Promise<StepResult> {
+  if (isExternalCommand(line)) {
+    const [exe, ...argv] = shellSplit(substituteImages(line, t.devices, env.TSVM_DEV_DIR!));
+    const r = await execa(exe!, argv, { env, extendEnv: false, input: '', reject: false, stripFinalNewline: false, encoding: 'utf8' });
+    return { stdout: filterOutput(String(r.stdout ?? '')), stderr: filterOutput(String(r.stderr ?? '')), exit: typeof r.exitCode === 'number' ? r.exitCode : -1 };
+  }
   const words = shellSplit(substituteDevices(line, t.devices));
   if (words.length === 0) throw new Error(`empty command line ${JSON.stringify(line)}`);
   const [cmd, ...rest] = words;
