@@ -2,7 +2,7 @@
 import type { CommandSpec } from '../src/cli/command-spec.js';
 import { CommandFailed, InvalidCommandLine, ECMD_FAILED } from '../src/cli/errors.js';
 import { noMatchingSyntaxLines } from '../src/cli/help.js';
-import { deviceExists, deviceSize, hasDuplicates, pvOnDevice } from '../src/cli/pv-tools.js';
+import { deviceExists, deviceSize, hasDuplicates, pvOnDevice, vgMetadataMissing } from '../src/cli/pv-tools.js';
 import { takeGlobalLock } from '../src/cli/toollib.js';
 import { FileDevice } from '../src/device/file-device.js';
 import { initMdas, writePvLabel } from '../src/device/pv-label.js';
@@ -46,6 +46,11 @@ export const spec: CommandSpec = {
         if (!deviceExists(dev)) throw new CommandFailed(`No device found for ${dev.name}.`);
         if (hasDuplicates(ctx, dev)) throw new CommandFailed(`Cannot use device ${dev.name} with duplicates.`);
         const existing = pvOnDevice(ctx, dev);
+        const unknownVg = !!existing?.vgName && vgMetadataMissing(ctx, existing.vgName);
+        if (unknownVg && force < 2) {
+          throw new CommandFailed(`PV ${dev.name} is used by a VG but its metadata is missing.`, `Can't initialize PV '${dev.name}' without -ff.`,
+            `${dev.name}: physical volume not initialized.`);
+        }
         if (existing?.vgName && force < 2) {
           throw new CommandFailed(
             `Can't initialize physical volume "${dev.name}" of volume group "${existing.vgName}" without -ff`,
@@ -53,7 +58,7 @@ export const spec: CommandSpec = {
           );
         }
         if (existing?.vgName && !args.has('yes')) {
-          if (!ctx.yesNo(`Really INITIALIZE physical volume "${dev.name}" of volume group "${existing.vgName}" [y/n]? `)) {
+          if (!ctx.yesNo(`Really INITIALIZE physical volume "${dev.name}" of volume group "${unknownVg ? '<unknown>' : existing.vgName}" [y/n]? `)) {
             throw new CommandFailed(`${dev.name}: physical volume not initialized.`);
           }
         }

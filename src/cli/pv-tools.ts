@@ -10,6 +10,7 @@ import { FileDevice } from '../device/file-device.js';
 import { pathSize } from '../device/device-size.js';
 import { readPvLabel, type PvLabel } from '../device/pv-label.js';
 import type { PhysicalVolume, VolumeGroup } from '../model/types.js';
+import { pvMdaUsedCount } from '../format-text/pv-layout.js';
 
 export function deviceExists(dev: DeviceName): boolean {
   try {
@@ -175,9 +176,46 @@ export function warnAfterCommit(ctx: Context, vg: VolumeGroup): void {
 }
 
 /**
+ * Whether a metadata area of the VG is on a device present (marked by markMissingPvs): LVM2 reads
+ * a VG from its PVs' metadata areas only, so a VG whose PVs with areas are all gone is not found,
+ * even when PVs without an area are there.
+ */
+export function vgMetadataFound(vg: VolumeGroup): boolean {
+  return vg.pvs.some((p) => !p.absent && pvMdaUsedCount(p) > 0);
+}
+
+/** The PVs of VGs whose metadata no present device holds: orphans "used" by an unknown VG (PV_EXT_USED). */
+const inUseOrphans = new WeakMap<Context, PhysicalVolume[]>();
+
+/** Whether the VG of that name exists for tsvm but no present device holds its metadata. */
+export function vgMetadataMissing(ctx: Context, vgName: string): boolean {
+  const loaded = ctx.store.loadVg(vgName);
+  if (!loaded) return false;
+  markMissingPvs(loaded.vg, (pv) => ctx.pvImagePresent(pv));
+  return !vgMetadataFound(loaded.vg);
+}
+
+/**
+ * vg_read_orphans: the present PVs of VGs that were not found (scanVgs over every VG first), as
+ * orphans whose label says they are used, with LVM2's two warnings for each (once per command).
+ */
+export function orphansInUse(ctx: Context): PhysicalVolume[] {
+  const pvs = inUseOrphans.get(ctx) ?? [];
+  if (!warnedInUse.has(ctx)) {
+    warnedInUse.add(ctx);
+    for (const pv of pvs) {
+      ctx.out.warn(`WARNING: PV ${pv.name} is marked in use but no VG was found using it.`);
+      ctx.out.warn(`WARNING: PV ${pv.name} might need repairing.`);
+    }
+  }
+  return pvs;
+}
+const warnedInUse = new WeakSet<Context>();
+
+/**
  * VGs as a command reads them: PVs whose image is gone are flagged, with LVM2's warnings. A VG
- * none of whose PVs can be found is not seen at all, as in LVM2 where the metadata lives on the
- * PVs themselves.
+ * whose metadata no present PV holds is not seen at all, as in LVM2 where the metadata lives on
+ * the PVs themselves (its present PVs are then orphans in use: orphansInUse).
  */
 export function scanVgs(ctx: Context, vgs: VolumeGroup[]): VolumeGroup[] {
   const seen: VolumeGroup[] = [];
@@ -193,7 +231,16 @@ export function scanVgs(ctx: Context, vgs: VolumeGroup[]): VolumeGroup[] {
     const vg = vgAsOnDisk(ctx, read);
     if (!vg) continue;
     if (vg !== read) markMissingPvs(vg, (pv) => ctx.pvImagePresent(pv));
-    if (vg.pvs.length && vg.pvs.every((p) => p.absent)) continue;
+    if (!vgMetadataFound(vg)) {
+      const list = inUseOrphans.get(ctx) ?? [];
+      for (const pv of vg.pvs) {
+        if (!pv.absent && !list.some((p) => p.uuid === pv.uuid)) {
+          list.push({ ...pv, vgName: null, peCount: 0, allocatable: false, missing: false, tags: [], usedUnknown: true });
+        }
+      }
+      inUseOrphans.set(ctx, list);
+      continue;
+    }
     warnMissing(ctx, vg);
     seen.push(vg);
   }

@@ -3,7 +3,7 @@
 // and size them in extents of the VG.
 import type { Context } from './context.js';
 import { CommandFailed } from './errors.js';
-import { deviceExists, deviceSize, hasDuplicates, pvOnDevice } from './pv-tools.js';
+import { deviceExists, deviceSize, hasDuplicates, pvOnDevice, vgMetadataMissing } from './pv-tools.js';
 import { FileDevice } from '../device/file-device.js';
 import { initMdas, writePvLabel } from '../device/pv-label.js';
 import { pvDataBytes, pvLayout } from '../format-text/pv-layout.js';
@@ -25,6 +25,10 @@ export function pvsForVg(ctx: Context, args: string[]): PhysicalVolume[] {
     if (!deviceExists(dev)) throw new CommandFailed(`No device found for ${dev.name}.`);
     if (hasDuplicates(ctx, dev)) throw new CommandFailed(`Cannot use device ${dev.name} with duplicates.`);
     const pv = pvOnDevice(ctx, dev);
+    if (pv?.vgName && vgMetadataMissing(ctx, pv.vgName)) {
+      throw new CommandFailed(`PV ${dev.name} is used by a VG but its metadata is missing.`, `Can't initialize PV '${dev.name}' without -ff.`,
+        `${dev.name}: physical volume not initialized.`);
+    }
     if (pv?.vgName) {
       throw new CommandFailed(
         `Physical volume '${dev.name}' is already in volume group '${pv.vgName}'`,

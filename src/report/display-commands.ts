@@ -1,6 +1,6 @@
 // Handlers of pvdisplay, vgdisplay, lvdisplay and pvscan (LVM2 tools/pvdisplay.c, vgdisplay.c,
 // lvdisplay.c, pvscan.c): choose the objects named on the command line and print their layouts.
-import { scannedOrphans, scanVgs, unusedDuplicatePvs } from '../cli/pv-tools.js';
+import { orphansInUse, scannedOrphans, scanVgs, unusedDuplicatePvs } from '../cli/pv-tools.js';
 import { existsSync } from 'node:fs';
 import type { Args } from '../cli/args.js';
 import type { Context } from '../cli/context.js';
@@ -22,7 +22,7 @@ function allPvEntries(ctx: Context): PvscanEntry[] {
     const info = vgInfo(vg, deviceView(ctx.systemDir));
     for (const pv of vg.pvs) out.push({ pv, info });
   }
-  for (const pv of scannedOrphans(ctx, ctx.reader.orphanPvs())) out.push({ pv, info: null });
+  for (const pv of [...scannedOrphans(ctx, ctx.reader.orphanPvs()), ...orphansInUse(ctx)]) out.push({ pv, info: null });
   return out;
 }
 
