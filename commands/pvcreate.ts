@@ -7,6 +7,7 @@ import { takeGlobalLock } from '../src/cli/toollib.js';
 import { FileDevice } from '../src/device/file-device.js';
 import { initMdas, writePvLabel } from '../src/device/pv-label.js';
 import { mdaFields, pvLayout } from '../src/format-text/pv-layout.js';
+import { alignmentArg } from '../src/cli/vg-tools.js';
 import { clearMda } from '../src/format-text/mda-io.js';
 import { findSignatures, wipeSignature } from '../src/device/signatures.js';
 import { initWrittenMap } from '../src/device/written-map.js';
@@ -40,6 +41,7 @@ export const spec: CommandSpec = {
     const mdaSize = args.size('metadatasize')?.sectors;
     const mdaCopies = args.int('pvmetadatacopies');
     const ignore = args.str('metadataignore') === 'y';
+    const dataAlignment = alignmentArg(args);
     for (const arg of args.positionals) {
       const dev = ctx.device(arg);
       try {
@@ -82,7 +84,7 @@ export const spec: CommandSpec = {
             throw new CommandFailed(`Cannot use ${dev.name}: device is too small (pv_min_size is 2.00 MiB).`);
           }
           const uuid = givenUuid !== undefined && /^[A-Za-z0-9!#]{6}(-[A-Za-z0-9!#]{4}){5}-[A-Za-z0-9!#]{6}$/.test(givenUuid) ? givenUuid : newUuid();
-          const layout = pvLayout(devSize, mdaSize, mdaCopies);
+          const layout = pvLayout(devSize, mdaSize, mdaCopies, dataAlignment);
           ctx.store.transaction(() => {
             // A re-initialised orphan loses its old identity; a VG member (-ff) stays in its VG as missing.
             if (existing && !existing.vgName) ctx.store.deletePv(existing.uuid);

@@ -3,7 +3,7 @@
 // for what it is. Also the scan that marks a VG's PVs missing (lib/metadata: MISSING_PV).
 import { existsSync, statSync } from 'node:fs';
 import { vgAsOnDisk } from '../format-text/area-check.js';
-import { onDuplicatedPv, unusedDuplicate } from '../format-text/label-scan.js';
+import { deviceOrder, onDuplicatedPv, unusedDuplicate } from '../format-text/label-scan.js';
 import type { Context } from './context.js';
 import type { DeviceName } from '../device/resolve.js';
 import { FileDevice } from '../device/file-device.js';
@@ -182,6 +182,19 @@ export function warnAfterCommit(ctx: Context, vg: VolumeGroup): void {
  */
 export function vgMetadataFound(vg: VolumeGroup): boolean {
   return vg.pvs.some((p) => !p.absent && pvMdaUsedCount(p) > 0);
+}
+
+/**
+ * vg_read_orphans run before any VG is read (vgcreate and vgextend taking an existing orphan PV):
+ * the label scan still has as orphans the PVs without a metadata area in use, its VG not read
+ * yet, and LVM2 warns about each whose label says it is used, in device order.
+ */
+export function warnOrphansMarkedUsed(ctx: Context): void {
+  const pvs = ctx.store.allPvs().filter((pv) => pv.vgName && pvMdaUsedCount(pv) === 0 && readLabel(pv.path)?.uuid === pv.uuid);
+  for (const pv of pvs.sort(deviceOrder)) {
+    ctx.out.warn(`WARNING: PV ${pv.name} is marked in use but no VG was found using it.`);
+    ctx.out.warn(`WARNING: PV ${pv.name} might need repairing.`);
+  }
 }
 
 /** The PVs of VGs whose metadata no present device holds: orphans "used" by an unknown VG (PV_EXT_USED). */

@@ -48,6 +48,11 @@ export interface PhysicalVolume {
    * metadata found names (PV_EXT_USED): VG `[unknown]`, attr `u`.
    */
   usedUnknown?: boolean;
+  /**
+   * Set by a reading command's scan, never stored: areas (bit i for area i) whose header or text
+   * is damaged. LVM2 drops them from the PV's areas, so the mda counts and sizes leave them out.
+   */
+  mdaDamaged?: number;
 }
 
 export interface VolumeGroup {

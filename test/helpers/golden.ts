@@ -211,15 +211,17 @@ export function normaliseAttr(line: string): string {
 
 const UUID = /\b[A-Za-z0-9]{6}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{6}\b/g;
 export const UUID_PLACEHOLDER = 'UUUUUU-UUUU-UUUU-UUUU-UUUU-UUUU-UUUUUU';
+/** A PV UUID without its dashes, as LVM2 names a PVID ("... from /dev/loop5 PVID <32 characters>"). */
+const PVID = /\bPVID [A-Za-z0-9]{32}\b/g;
 const CREATION = /^(\s*LV Creation host, time ).*$/;
 
 /**
  * Values that are random or time-dependent in both programs and so can never match: UUIDs
- * (pvdisplay, vgdisplay, "Couldn't find device with uuid ...") become a placeholder of the same
- * width, and lvdisplay's "LV Creation host, time" value is blanked. Applied to both sides.
+ * (pvdisplay, vgdisplay, "Couldn't find device with uuid ...") and undashed PVIDs become a
+ * placeholder of the same width, and lvdisplay's "LV Creation host, time" value is blanked. Applied to both sides.
  */
 export function normaliseVolatile(line: string): string {
-  return line.replace(UUID, UUID_PLACEHOLDER).replace(CREATION, '$1<host, time>');
+  return line.replace(UUID, UUID_PLACEHOLDER).replace(PVID, `PVID ${'U'.repeat(32)}`).replace(CREATION, '$1<host, time>');
 }
 
 export function expectedResult(step: GoldenStep): StepResult {
