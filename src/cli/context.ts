@@ -130,7 +130,9 @@ export class Context {
 
   /** For reports: the read cache, falling back to the store (which it opens only then). */
   get reader(): MetadataReader {
-    void this.labelScan;
+    // (without a device folder the devices are those the database knows: a report that reads the
+    // read cache does not open the database for them)
+    if (this.devDir || this._store) void this.labelScan;
     return new CachedReader(this.readCache, () => this.store);
   }
 
