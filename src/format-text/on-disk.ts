@@ -66,7 +66,9 @@ export class OnDiskWriter implements VgCommitWriter {
       throw new CommandFailed('Aborting vg_write: No metadata areas to write to!');
     }
     const h = { description, time: now, host: hostname(), uname: unameLine() };
-    const previous = unchanged?.size ? this.texts?.read(vg.uuid, vg.mdaTextCrc) : null;
+    // the text of the version read, if tsvm printed it (same checksum and size as recorded)
+    const kept = unchanged?.size ? this.texts?.read(vg.uuid, vg.mdaTextCrc) : null;
+    const previous = kept && kept.length + 1 === vg.mdaTextSize ? kept : null;
     const text = encodeText((previous && spliceText(previous, vg, unchanged!, h)) || exportVgRaw(vg, h));
     const oldCrc = vg.mdaTextCrc;
     for (const pv of vg.pvs) {
