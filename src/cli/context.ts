@@ -77,6 +77,7 @@ export class Context {
     const ctx = this;
     setVgCommitWriter(new OnDiskWriter({
       get cmdLine() { return ctx.cmdLine; }, warn: (l) => ctx.out.warn(l), now: () => ctx.now(),
+      textsDir: join(this.systemDir, 'cache'),
       duplicatePvs: (vg) => vgHasDuplicatePvs(ctx.labelScan, vg),
     }));
   }
