@@ -115,7 +115,7 @@ export class JournalWriter {
   private append(group: Group, modes: ModeState[], h: Hint, member: number, offset: number, data: Uint8Array): number {
     for (const [i, r] of group.replicas.entries()) {
       const m = modes[i]!;
-      if (m.mode === Mode.Bitmap) this.mark(group, r.slot, m.epoch, member, offset, data.length);
+      if (m.mode !== Mode.Journal) this.mark(group, r.slot, m.epoch, member, offset, data.length); // Bitmap, Split
     }
     if (!this.journalReplicas(group, modes).length) {
       h.pending = 0;

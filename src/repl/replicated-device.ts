@@ -78,7 +78,8 @@ export class ReplicatedDevice implements LvDevice {
 /** Wrap a user's writable open of a group member; the shipper is started if none runs. */
 export function wrapReplicated(env: IoEnv, dev: LvDevice): LvDevice {
   const found = groupOfLv(loadGroups(env.systemDir), dev.lv.uuid);
-  if (!found) return dev;
+  // A demoted member (failback) is written by the new source's shipper: not journaled here.
+  if (!found || found.group.role === 'replica') return dev;
   const { group, index } = found;
   const writer = writerFor(env, group);
   const wrapped = new ReplicatedDevice(dev, writer, index, group.uuid);

@@ -17,7 +17,8 @@ import { Mode, RecordKind, appliedOffset, flushedOffset, type Progress } from '.
 import { dropResyncMap, markedRegions, takeForResync } from './region-map.js';
 import { recoverPending, type MemberWriter } from './recovery.js';
 import { linkKey, shipperPaths, type LinkState, type ShipperState } from './shipper-control.js';
-import { maxWrite, openTarget } from './target.js';
+import { splitGroupReplica } from './split.js';
+import { SplitError, maxWrite, openTarget } from './target.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A request the replica has not answered in this long counts as a broken link (DRBD's ko-count). */
@@ -67,7 +68,7 @@ export class Shipper {
       if (this.stopping || !existsSync(join(this.systemDir, 'tsvm.db'))) break;
       const groups = loadGroups(this.systemDir);
       const wanted = new Set<string>();
-      for (const g of groups) for (const r of g.replicas) {
+      for (const g of groups) for (const r of g.role === 'replica' ? [] : g.replicas) {
         const key = linkKey(g.uuid, r.slot);
         wanted.add(key);
         if (!this.loops.has(key)) this.loops.set(key, this.runReplica(g.uuid, r.slot).finally(() => this.loops.delete(key)));
@@ -127,8 +128,8 @@ export class Shipper {
     try {
       while (!this.stopping) {
         const cfg = this.config(groupUuid, slot);
-        if (!cfg) return;
-        if (cfg.replica.paused) {
+        if (!cfg || cfg.group.role === 'replica') return;
+        if (cfg.replica.paused || cfg.replica.split) {
           await link?.close();
           link = null;
           this.setLink(key, { connected: false, error: undefined });
@@ -146,6 +147,8 @@ export class Shipper {
           backoff = 50;
           if (!progressed) await sleep(link.idleFor() > 100 ? 20 : 2);
         } catch (e) {
+          // The far side was promoted (failover): stop shipping, count what it lacks as written here.
+          if (e instanceof SplitError) splitGroupReplica(this.env, this.db, cfg.group, slot, 'far side promoted');
           if (this.state[key]?.error !== (e as Error).message) {
             process.stderr.write(`${new Date().toISOString()} ${key}: ${(e as Error).message}\n`);
           }
@@ -223,6 +226,7 @@ class ReplicaLink {
   async step(report: (s: Partial<LinkState>) => void, stopping: () => boolean): Promise<boolean> {
     const slot = this.replica.slot;
     let mode = this.journal.mode(slot);
+    if (mode.mode === Mode.Split) return false;
     if (mode.mode === Mode.Bitmap) {
       this.startResync();
       mode = this.journal.mode(slot);
