@@ -110,7 +110,11 @@ async function run(ctx: Context, args: Args): Promise<number> {
     }
     case 'failback': {
       const { failback } = await import('../src/repl/failback.js');
-      return failback(ctx, one(rest), args.all('target'), say(ctx));
+      // Progress lines as they come (LVM2's polldaemon prints them at once), not at exit.
+      return failback(ctx, one(rest), args.all('target'), (l) => {
+        ctx.out.print(l);
+        ctx.out.flushOut();
+      });
     }
     case 'stop': {
       const { stopShipper } = await import('../src/repl/shipper-control.js');

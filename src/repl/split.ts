@@ -10,6 +10,7 @@ import { sharedLocks } from '../store/locks.js';
 import { groupLockName, loadGroups, regionMapPath, updateGroups, type Group } from './config.js';
 import { Journal } from './journal.js';
 import { Mode, RecordKind } from './journal-format.js';
+import { recoverPending, openMemberWriter } from './recovery.js';
 import { markRegions, markedRegions, returnResyncMap } from './region-map.js';
 
 /**
@@ -42,6 +43,9 @@ export function splitGroupReplica(env: IoEnv, db: Db, group: Group, slot: number
   const journal = Journal.open(env, db, group);
   locks.lock(groupLockName(group));
   try {
+    // A writer killed between its record and its local write is mended first (a split side is
+    // not written by the shipper's idle recovery any more).
+    recoverPending(journal, (i) => openMemberWriter(env, db, group, i));
     splitReplica(env.systemDir, journal, group, slot, reason);
   } finally {
     locks.unlock(groupLockName(group));
