@@ -117,6 +117,11 @@ export class NbdClient {
     return { type: h.type, data: await this.read(h.length) };
   }
 
+  /** The connection is gone (closed by the server, or failed): every request would fail. */
+  get broken(): boolean {
+    return this.failed !== null;
+  }
+
   get readOnly(): boolean {
     return !!(this.flags & TFlag.READ_ONLY);
   }

@@ -51,6 +51,6 @@ export async function demote(ctx: Context, arg: string, force: boolean, yes: boo
     bytes += regionBytes(r, g.regionSize, m.size);
     say(`Logical volume ${m.vgName}/${m.lvName} is a replica now.`);
   }
-  say(`Replication group ${g.name} demoted: ${regions} region(s) (${displaySize(bytes / SECTOR).trim()}) written here since the split wait for the failback.`);
+  say(`Replication group ${g.name} demoted: ${regions} region(s) (${bytes ? displaySize(bytes / SECTOR).trim() : '0 B'}) written here since the split wait for the failback.`);
   return 0;
 }

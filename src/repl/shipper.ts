@@ -225,6 +225,8 @@ class ReplicaLink {
   /** One step: resync, ship a batch, flush, or recover; false when there was nothing to do. */
   async step(report: (s: Partial<LinkState>) => void, stopping: () => boolean): Promise<boolean> {
     const slot = this.replica.slot;
+    // A link the far side closed (its daemon stopped, or it was promoted) is noticed while idle too.
+    if (this.targets.some((t) => t.broken)) throw new Error('NBD connection closed');
     let mode = this.journal.mode(slot);
     if (mode.mode === Mode.Split) return false;
     if (mode.mode === Mode.Bitmap) {

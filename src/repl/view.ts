@@ -17,10 +17,12 @@ export function failbackReport(name: string, f: FailbackReport): string {
   const both = f.localRegions + f.peerRegions - f.regions;
   const what = f.state === 'done' ? 'recopied' : 'recopying';
   return `Failback of replication group ${name} to ${f.targets.join(', ')}: ${what} ${f.regions} region(s), ` +
-    `${displaySize(f.bytes / SECTOR).trim()} (${f.localRegions} written here since the split, ${f.peerRegions} on the old source, ${both} on both).`;
+    `${f.bytes ? displaySize(f.bytes / SECTOR).trim() : '0 B'} (${f.localRegions} written here since the split, ${f.peerRegions} on the old source, ${both} on both).`;
 }
 
 function linkText(s: ReplicaStatus): string {
+  if (s.state === 'split') return 'split: not shipping';
+  if (s.state === 'replica') return '-';
   if (s.resyncTotal) return `copying ${s.resyncDone ?? 0}/${s.resyncTotal} regions`;
   if (s.connected) return 'connected';
   return s.error ? `down: ${s.error}` : 'down';
