@@ -200,7 +200,7 @@ describe('replica failover and failback', () => {
     await until(async () => (await status(a)).repl_state === 'replicating', 30_000);
     expect((await lvBytes(a, 'vg/data', 8 * MiB)).equals(expected)).toBe(true);
     expect((await lvBytes(b, 'dr/data', 8 * MiB)).equals(expected)).toBe(true);
-  }, 240_000);
+  }, 480_000);
 
   it('finishes a failback killed -9 mid-copy (command and shipper) when it is run again', async () => {
     const { a, b, base } = await twoSites(16);
@@ -252,7 +252,7 @@ describe('replica failover and failback', () => {
     await until(async () => (await status(b)).repl_state === 'replicating', 60_000);
     expect((await lvBytes(a, 'vg/data', 16 * MiB)).equals(expected)).toBe(true);
     expect((await lvBytes(b, 'dr/data', 16 * MiB)).equals(expected)).toBe(true);
-  }, 240_000);
+  }, 360_000);
 
   it('refuses bad promotions, demotions and failbacks, changing nothing', async () => {
     const { a, b } = await twoSites(8);
@@ -280,5 +280,5 @@ describe('replica failover and failback', () => {
     // Demoting asks first (no answer: no).
     expect(await refused(a, b, 5, 'replica', 'demote', 'vg/data')).toMatch(/Replication group data not demoted\./);
     expect((await status(a)).repl_state).toBe('replicating');
-  }, 180_000);
+  }, 360_000);
 });

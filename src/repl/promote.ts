@@ -132,7 +132,8 @@ function repromote(ctx: Context, g: Group, targets: string[]): Group {
   try {
     const journal = Journal.open({ devices: pool, systemDir: ctx.systemDir }, ctx.store.db, g);
     try {
-      journal.format(new Map(g.replicas.map((r) => [r.slot, SPLIT_MODE])));
+      // A new epoch: what a writer remembers having marked before belongs to the old one.
+      journal.format(new Map(g.replicas.map((r) => [r.slot, { ...SPLIT_MODE, epoch: journal.mode(r.slot).epoch + 1 }])));
     } finally {
       journal.close();
     }

@@ -148,7 +148,13 @@ export class Shipper {
           if (!progressed) await sleep(link.idleFor() > 100 ? 20 : 2);
         } catch (e) {
           // The far side was promoted (failover): stop shipping, count what it lacks as written here.
-          if (e instanceof SplitError) splitGroupReplica(this.env, this.db, cfg.group, slot, 'far side promoted');
+          if (e instanceof SplitError) {
+            try {
+              splitGroupReplica(this.env, this.db, cfg.group, slot, 'far side promoted');
+            } catch (err) {
+              process.stderr.write(`${new Date().toISOString()} ${key}: split: ${(err as Error).message}\n`);
+            }
+          }
           if (this.state[key]?.error !== (e as Error).message) {
             process.stderr.write(`${new Date().toISOString()} ${key}: ${(e as Error).message}\n`);
           }

@@ -38,7 +38,7 @@ export async function openTarget(uri: string, size: number): Promise<NbdClient> 
   const role = peerRole(c);
   if (role === 'promoted' || role === 'source') {
     await c.disconnect().catch(() => undefined);
-    throw new SplitError(`Replica target ${uri} was ${role === 'promoted' ? 'promoted' : 'made a replication source'} on its site: split from it.`);
+    throw new SplitError(`Replica target ${uri} is a ${role === 'promoted' ? 'promoted' : 'replication source'} logical volume on its site: it writes on its own.`);
   }
   if (c.size < size) {
     await c.disconnect().catch(() => undefined);
