@@ -130,11 +130,11 @@ describe('replica failover and failback', () => {
     // Shipped before the cut.
     await writeRegion(a, 'vg/data', 1, pattern('A1', 1));
     pattern('A1', 1).copy(expected, 1 * R);
-    await until(async () => (await status(a)).repl_lag_writes === '0', 30_000);
+    await until(async () => (await status(a)).repl_lag_writes === '0', 60_000);
 
     // The link is cut; the source writes on (journaled, not shipped).
     linkProxy.kill('SIGKILL');
-    await until(async () => !(await isOpen(b, 'dr/data')), 20_000);
+    await until(async () => !(await isOpen(b, 'dr/data')), 40_000);
     for (const r of [10, 11, 12]) await writeRegion(a, 'vg/data', r, pattern('A2', r));
     const cut = await status(a);
     expect(cut.repl_state).toBe('degraded');
@@ -151,7 +151,7 @@ describe('replica failover and failback', () => {
 
     // The link comes back: the old source's shipper finds the LV promoted and splits, shipping nothing.
     linkProxy = await proxy(link, vgSocket(b, 'dr'));
-    await until(async () => (await status(a)).repl_state === 'split', 30_000);
+    await until(async () => (await status(a)).repl_state === 'split', 60_000);
     expect((await status(a)).repl_lag_writes).toBe('0');
     const far = await lvBytes(b, 'dr/data', 8 * MiB);
     expect(far.subarray(10 * R, 11 * R).equals(base.subarray(10 * R, 11 * R)), 'a write of the old source reached the promoted LV').toBe(true);
@@ -178,7 +178,7 @@ describe('replica failover and failback', () => {
     const copied = Number(readFileSync(count, 'utf8'));
     expect(copied).toBeGreaterThanOrEqual(4 * R);
     expect(copied).toBeLessThan(4 * R + 64 * 1024);
-    await until(async () => (await status(b)).repl_state === 'replicating', 30_000);
+    await until(async () => (await status(b)).repl_state === 'replicating', 60_000);
     expect((await lvBytes(a, 'vg/data', 8 * MiB)).equals(expected)).toBe(true);
     expect((await lvBytes(b, 'dr/data', 8 * MiB)).equals(expected)).toBe(true);
     const fields = await b.ok('lvs', '--noheadings', '--separator', ',', '--units', 'b', '--nosuffix', '-o', 'repl_role,repl_state,repl_recopied_regions,repl_recopied_bytes', 'dr/data');
@@ -186,18 +186,18 @@ describe('replica failover and failback', () => {
     expect((await b.ok('replica', 'status')).stdout).toMatch(/Failback of replication group data to .*: recopied 4 region\(s\), 2\.00 MiB/);
 
     // And back the other way: the old source is promoted while the new one is connected (--force).
-    await until(() => isOpen(a, 'vg/data'), 20_000);
+    await until(() => isOpen(a, 'vg/data'), 40_000);
     expect(await refused(a, b, 5, 'replica', 'promote', 'vg/data')).toMatch(/Logical volume vg\/data in use\.\n.*--force/);
     await a.ok('replica', 'promote', '--force', 'vg/data');
     await writeRegion(a, 'vg/data', 2, pattern('A3', 2));
     pattern('A3', 2).copy(expected, 2 * R);
     await writeRegion(b, 'dr/data', 3, pattern('B2', 3));
-    await until(async () => (await status(b)).repl_state === 'split', 30_000);
+    await until(async () => (await status(b)).repl_state === 'split', 60_000);
     await b.ok('replica', 'demote', '-y', 'dr/data');
     const fb2 = await a.ok('replica', 'failback', 'vg/data');
     // The first failback cleared the old source's map: only what was written since this split.
     expect(fb2.stdout).toMatch(/recopied 2 region\(s\), 1\.00 MiB \(1 written here since the split, 1 on the old source, 0 on both\)\./);
-    await until(async () => (await status(a)).repl_state === 'replicating', 30_000);
+    await until(async () => (await status(a)).repl_state === 'replicating', 60_000);
     expect((await lvBytes(a, 'vg/data', 8 * MiB)).equals(expected)).toBe(true);
     expect((await lvBytes(b, 'dr/data', 8 * MiB)).equals(expected)).toBe(true);
   }, 480_000);
@@ -210,7 +210,7 @@ describe('replica failover and failback', () => {
     await a.ok('replica', 'create', 'vg/data', '--target', uri('dr/data', link), '-L', '4M');
     await until(async () => (await status(a)).repl_state === 'replicating', 60_000);
     linkProxy.kill('SIGKILL');
-    await until(async () => !(await isOpen(b, 'dr/data')), 20_000);
+    await until(async () => !(await isOpen(b, 'dr/data')), 40_000);
     for (const r of [1, 3]) await writeRegion(a, 'vg/data', r, pattern('A', r));
     await b.ok('replica', 'promote', 'dr/data', '--target', uri('vg/data', join(b.dir, 'slow.sock')));
     const written = Array.from({ length: 16 }, (_, i) => 2 * i);
@@ -258,7 +258,7 @@ describe('replica failover and failback', () => {
     const { a, b } = await twoSites(8);
     await a.ok('replica', 'create', 'vg/data', '--target', uri('dr/data', vgSocket(b, 'dr')), '-L', '4M');
     await until(async () => (await status(a)).repl_state === 'replicating', 60_000);
-    await until(() => isOpen(b, 'dr/data'), 20_000);
+    await until(() => isOpen(b, 'dr/data'), 40_000);
     for (const args of [
       ['replica', 'promote'],
       ['replica', 'promote', 'dr/data', '--target', 'vg/x', '--target', 'vg/y'],
