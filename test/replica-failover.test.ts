@@ -281,4 +281,27 @@ describe('replica failover and failback', () => {
     expect(await refused(a, b, 5, 'replica', 'demote', 'vg/data')).toMatch(/Replication group data not demoted\./);
     expect((await status(a)).repl_state).toBe('replicating');
   }, 360_000);
+  it('fails over to another VG of the same system and back (one system dir, one shipper, one daemon)', async () => {
+    const lab = new CliLab('tsvm-repl-fo-same-');
+    labs.push(lab);
+    lab.prepareDevs(2, 64);
+    await lab.ok('vgcreate', 'vg', '/dev/loop0');
+    await lab.ok('vgcreate', 'dr', '/dev/loop1');
+    await lab.ok('lvcreate', '-L', '8M', '-n', 'data', 'vg');
+    await lab.ok('lvcreate', '-L', '8M', '-n', 'data', 'dr');
+    await lab.ok('replica', 'create', 'vg/data', '--target', 'dr/data', '-L', '4M');
+    await until(async () => (await status(lab)).repl_state === 'replicating', 60_000);
+    await lab.ok('replica', 'pause', 'vg/data');
+    await writeRegion(lab, 'vg/data', 3, pattern('A', 3));
+    // The group name is taken by the source's group on this system: the promoted one gets another.
+    expect(await lab.failsUnchanged(5, 'replica', 'promote', 'dr/data')).toMatch(/Replication group data already exists\./);
+    await lab.ok('replica', 'promote', 'dr/data', '-n', 'back', '--target', 'vg/data');
+    await writeRegion(lab, 'dr/data', 5, pattern('B', 5));
+    await lab.ok('replica', 'demote', '-y', 'vg/data');
+    const fb = await lab.ok('replica', 'failback', 'back');
+    expect(fb.stdout).toMatch(/recopied 2 region\(s\), 1\.00 MiB \(1 written here since the split, 1 on the old source, 0 on both\)\./);
+    expect((await lab.legBytes('vg/data', 0, 8 * MiB)).equals(await lab.legBytes('dr/data', 0, 8 * MiB))).toBe(true);
+    const roles = await lab.ok('lvs', '--noheadings', '--separator', ',', '-o', 'lv_full_name,repl_role,repl_group');
+    expect(roles.stdout.replace(/ /g, '').trim().split('\n').sort()).toEqual(['dr/data,source,back', 'vg/data,replica,data']);
+  }, 360_000);
 });
