@@ -2,6 +2,7 @@
 // group's journal writer (journal first, then the local legs, under the group lock), a flush is a
 // barrier in the journal. Works over any LvDevice (linear, striped, mirror, raid1), since it wraps
 // what src/lv-io opened.
+import { alignedBuffer } from '../device/aligned-buffer.js';
 import type { LvDevice } from '../lv-io/index.js';
 import type { IoEnv } from '../lv-io/index.js';
 import { openDb } from '../store/db.js';
@@ -16,7 +17,7 @@ const writers = new Map<string, JournalWriter>();
 function writerFor(env: IoEnv, group: Group): JournalWriter {
   let w = writers.get(group.uuid);
   if (!w) writers.set(group.uuid, (w = new JournalWriter(env, group)));
-  w.refs++;
+  w.users++;
   return w;
 }
 
@@ -50,9 +51,13 @@ export class ReplicatedDevice implements LvDevice {
     this.inner.readAt(buf, offset);
   }
 
+  readBuffer(bytes: number): Uint8Array {
+    return this.inner.readBuffer?.(bytes) ?? alignedBuffer(bytes);
+  }
+
   writeAt(buf: Uint8Array, offset: number): void {
     if (!buf.length) return;
-    this.writer.write(this.member, offset, buf, () => this.inner.writeAt(buf, offset));
+    this.writer.write(this.member, offset, buf, () => this.inner.writeAt(buf, offset), (b, o) => this.inner.readAt(b, o));
   }
 
   flush(): void {
@@ -67,7 +72,7 @@ export class ReplicatedDevice implements LvDevice {
     if (this.closed) return;
     this.closed = true;
     this.inner.close();
-    if (--this.writer.refs === 0) {
+    if (--this.writer.users === 0) {
       writers.delete(this.groupUuid);
       this.writer.close();
     }
