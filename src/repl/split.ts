@@ -9,7 +9,7 @@ import type { Db } from '../store/db.js';
 import { sharedLocks } from '../store/locks.js';
 import { groupLockName, loadGroups, regionMapPath, updateGroups, type Group } from './config.js';
 import { Journal } from './journal.js';
-import { Mode, RecordKind } from './journal-format.js';
+import { Mode, isWrite } from './journal-format.js';
 import { recoverPending, openMemberWriter } from './recovery.js';
 import { markRegions, markedRegions, returnResyncMap } from './region-map.js';
 
@@ -26,7 +26,7 @@ export function splitReplica(systemDir: string, journal: Journal, group: Group, 
     for (let pos = applied.nextPos, seq = applied.nextSeq; seq < h.nextSeq;) {
       const rec = journal.recordAt(pos, seq);
       if (!rec) break;
-      if (rec.kind === RecordKind.Write) markRegions(systemDir, group, slot, rec.member, rec.offset, rec.length);
+      if (isWrite(rec.kind)) markRegions(systemDir, group, slot, rec.member, rec.offset, rec.length);
       pos += rec.span;
       seq++;
     }
