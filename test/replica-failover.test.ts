@@ -115,6 +115,18 @@ async function twoSites(sizeMiB: number): Promise<{ a: CliLab; b: CliLab; base: 
 
 const lvBytes = (lab: CliLab, lv: string, size: number) => lab.legBytes(lv, 0, size);
 
+/** Regions where two images differ (for the failure message). */
+function differing(x: Buffer, y: Buffer): number[] {
+  const out: number[] = [];
+  for (let r = 0; r * R < x.length; r++) if (!x.subarray(r * R, (r + 1) * R).equals(y.subarray(r * R, (r + 1) * R))) out.push(r);
+  return out;
+}
+
+async function expectImage(lab: CliLab, lv: string, expected: Buffer): Promise<void> {
+  const got = await lvBytes(lab, lv, expected.length);
+  expect(differing(got, expected), `${lv}: regions that differ from what both sides should hold`).toEqual([]);
+}
+
 describe('replica failover and failback', () => {
   it('promotes the replica, fails back copying only the union of both sides\' regions, and back again', async () => {
     const { a, b, base } = await twoSites(8);
@@ -179,8 +191,8 @@ describe('replica failover and failback', () => {
     expect(copied).toBeGreaterThanOrEqual(4 * R);
     expect(copied).toBeLessThan(4 * R + 64 * 1024);
     await until(async () => (await status(b)).repl_state === 'replicating', 60_000);
-    expect((await lvBytes(a, 'vg/data', 8 * MiB)).equals(expected)).toBe(true);
-    expect((await lvBytes(b, 'dr/data', 8 * MiB)).equals(expected)).toBe(true);
+    await expectImage(a, 'vg/data', expected);
+    await expectImage(b, 'dr/data', expected);
     const fields = await b.ok('lvs', '--noheadings', '--separator', ',', '--units', 'b', '--nosuffix', '-o', 'repl_role,repl_state,repl_recopied_regions,repl_recopied_bytes', 'dr/data');
     expect(fields.stdout.trim()).toBe('source,replicating,4,2097152');
     expect((await b.ok('replica', 'status')).stdout).toMatch(/Failback of replication group data to .*: recopied 4 region\(s\), 2\.00 MiB/);
@@ -198,8 +210,8 @@ describe('replica failover and failback', () => {
     // The first failback cleared the old source's map: only what was written since this split.
     expect(fb2.stdout).toMatch(/recopied 2 region\(s\), 1\.00 MiB \(1 written here since the split, 1 on the old source, 0 on both\)\./);
     await until(async () => (await status(a)).repl_state === 'replicating', 60_000);
-    expect((await lvBytes(a, 'vg/data', 8 * MiB)).equals(expected)).toBe(true);
-    expect((await lvBytes(b, 'dr/data', 8 * MiB)).equals(expected)).toBe(true);
+    await expectImage(a, 'vg/data', expected);
+    await expectImage(b, 'dr/data', expected);
   }, 480_000);
 
   it('finishes a failback killed -9 mid-copy (command and shipper) when it is run again', async () => {
@@ -250,8 +262,8 @@ describe('replica failover and failback', () => {
     const again = await b.ok('replica', 'failback', 'dr/data');
     expect(again.stdout).toMatch(/recopied 18 region\(s\), 9\.00 MiB \(16 written here since the split, 2 on the old source, 0 on both\)\./);
     await until(async () => (await status(b)).repl_state === 'replicating', 60_000);
-    expect((await lvBytes(a, 'vg/data', 16 * MiB)).equals(expected)).toBe(true);
-    expect((await lvBytes(b, 'dr/data', 16 * MiB)).equals(expected)).toBe(true);
+    await expectImage(a, 'vg/data', expected);
+    await expectImage(b, 'dr/data', expected);
   }, 360_000);
 
   it('refuses bad promotions, demotions and failbacks, changing nothing', async () => {
