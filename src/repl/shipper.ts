@@ -342,7 +342,9 @@ class ReplicaLink {
       await this.window.drain();
       return true;
     }
-    resolveOps(this.journal, ops, (m) => this.source(m));
+    // Under the group lock: a Ref record is in the journal before its writer's local write, so an
+    // LV read without the lock could ship the bytes from before that write (and call them applied).
+    this.locked(() => resolveOps(this.journal, ops, (m) => this.source(m)));
     try {
       for (const op of ops) {
         if (stopping()) break;
