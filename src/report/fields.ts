@@ -431,6 +431,7 @@ function replGetter(id: string, kind: FieldKind): Getter {
     const full = `${r.vg?.name}/${r.lv!.name}`;
     if (!list.length) return kind === 'STR' ? str('') : blankNum;
     const vals = list.map((s) => pick(s, full));
+    if (kind !== 'STR' && vals.every((v) => v === '')) return blankNum; // no failback yet
     if (kind === 'SIZ') return { s: vals.map((v) => formatUnits(v as number, e.units)).join(','), v: Math.max(...(vals as number[])) };
     if (kind === 'NUM') return { s: vals.join(','), v: Math.max(...(vals as number[])) };
     return str(vals.join(','));
