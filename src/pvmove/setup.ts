@@ -5,7 +5,7 @@
 import { allocate, AllocError, type ParallelArea, type PvRangeLimit } from '../alloc/index.js';
 import { CommandFailed } from '../cli/errors.js';
 import { areaLen, type AllocPolicy, type LogicalVolume, type LvSegment, type VolumeGroup } from '../model/types.js';
-import { findLv, isMirror, lvPvs, parentLv, topLv } from '../model/vg-query.js';
+import { findLv, isMirror, isMirrorLike, isRaid1, lvPvs, parentLv, topLv } from '../model/vg-query.js';
 import { newUuid } from '../model/uuid.js';
 import { adjustedRegionSize, generateName, TMP_LAYER_RE } from '../mirror/layout.js';
 import {
@@ -60,6 +60,20 @@ function subLvOf(vg: VolumeGroup, lv: LogicalVolume, name: string): boolean {
   return false;
 }
 
+/**
+ * _remove_sibling_pvs_from_trim_list(): `pvmove -n LV_rimage_N` may put the image beside its own
+ * LV_rmeta_N (and the other way round), so the sibling's PVs stay allocatable.
+ */
+function siblingPvs(vg: VolumeGroup, lv: LogicalVolume, lvName: string | undefined): string[] {
+  if (!lvName || !isRaid1(lv) || lv.name === lvName) return [];
+  const m = /^(.*)_r(image|meta)_(\d+)$/.exec(lvName);
+  if (!m) throw new CommandFailed("Can't find rimage or rmeta suffix.");
+  const name = `${m[1]}_r${m[2] === 'image' ? 'meta' : 'image'}_${m[3]}`;
+  const sub = findLv(vg, name);
+  if (!sub) throw new CommandFailed(`Can't find sub LV ${name}.`);
+  return lvPvs(vg, sub).map((p) => p.uuid);
+}
+
 /** Plan the pvmove into `req.vg` (changed in place). Throws CommandFailed with LVM2's lines. */
 export function planPvmove(req: PvmovePlanRequest): PvmovePlan {
   const { vg, source } = req;
@@ -80,8 +94,9 @@ export function planPvmove(req: PvmovePlanRequest): PvmovePlan {
     if (isMirror(lv) && lv.segments[0]!.areas.some((a) => a.kind === 'lv' && TMP_LAYER_RE.test(a.lvName))) {
       throw new CommandFailed(`Unable to pvmove when converting volume ${vg.name}/${lv.name} is present.`);
     }
-    if (isMirror(lv) && req.alloc !== 'anywhere') {
+    if (isMirrorLike(lv) && req.alloc !== 'anywhere') {
       const trim = new Set(lvPvs(vg, lv).map((p) => p.uuid));
+      for (const u of siblingPvs(vg, lv, req.lvName)) trim.delete(u);
       allocatable = allocatable.filter((l) => !trim.has(l.pvUuid));
     }
   }
