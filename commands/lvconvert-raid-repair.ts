@@ -8,7 +8,7 @@ import { CommandFailed } from '../src/cli/errors.js';
 import { DevicePool } from '../src/device/device-pool.js';
 import type { LogicalVolume } from '../src/model/types.js';
 import { lvExtents } from '../src/model/types.js';
-import { findLv, lvPvs } from '../src/model/vg-query.js';
+import { findLv, isDegradedSubLv, lvPvs } from '../src/model/vg-query.js';
 import { ensureSyncing } from '../src/mirror/daemon.js';
 import { linearSegments } from '../src/mirror/layout.js';
 import { mirrorRegions, readBitmaps } from '../src/mirror/log-init.js';
@@ -37,7 +37,7 @@ export async function repairRaid1(c: ConvertCall): Promise<number> {
   }
   const seg = lv.segments[0]!;
   const recorded = new Set(loadFailedLegs(ctx.systemDir, lv.uuid).map((l) => l.lvName));
-  const bad = (x: LogicalVolume) => recorded.has(x.name) || lvPvs(vg, x).some((p) => p.missing);
+  const bad = (x: LogicalVolume) => recorded.has(x.name) || isDegradedSubLv(vg, x);
   const failed: number[] = [];
   seg.areas.forEach((a, k) => {
     const img = findLv(vg, (a as { lvName: string }).lvName)!;

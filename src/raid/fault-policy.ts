@@ -5,7 +5,7 @@
 // only says so (the LV runs degraded), "allocate" replaces the image from free PVs and rebuilds it.
 // As for mirrors (src/mirror/fault-policy.ts), the process whose I/O met the failure plays dmeventd.
 import type { LogicalVolume, VolumeGroup } from '../model/types.js';
-import { findLv, lvPvs } from '../model/vg-query.js';
+import { findLv, isDegradedSubLv } from '../model/vg-query.js';
 import { runRepairPolicy, stderrLine } from '../mirror/fault-policy.js';
 import { loadFailedLegs } from '../mirror/state.js';
 
@@ -15,7 +15,7 @@ export function raidFailedDevices(systemDir: string, vg: VolumeGroup, lv: Logica
   const seg = lv.segments[0]!;
   const bad = (name: string | undefined) => {
     const sub = name ? findLv(vg, name) : undefined;
-    return !!sub && (recorded.has(sub.name) || lvPvs(vg, sub).some((p) => p.missing));
+    return !!sub && (recorded.has(sub.name) || isDegradedSubLv(vg, sub));
   };
   const out: number[] = [];
   seg.areas.forEach((a, k) => {
