@@ -1,10 +1,10 @@
 // What a handler gets: output, environment, lazily opened metadata store, locks and config.
 // Only src/main.ts touches `process`; handlers stay testable and reusable by a server later.
-import { existsSync, readFileSync } from 'node:fs';
 import { hostname, homedir } from 'node:os';
 import { join } from 'node:path';
 import { Output } from './output.js';
 import { Config } from '../model/config.js';
+import { loadSystemConfig } from '../model/system-config.js';
 import { resolveDevice, type DeviceName } from '../device/resolve.js';
 import { openDb, settleWal } from '../store/db.js';
 import { MetadataStore } from '../store/metadata-store.js';
@@ -89,9 +89,7 @@ export class Context {
 
   get config(): Config {
     if (!this._config) {
-      const c = new Config();
-      const file = join(this.systemDir, 'lvm.conf');
-      if (existsSync(file)) c.merge(readFileSync(file, 'utf8'));
+      const c = loadSystemConfig(this.systemDir);
       if (this.configOverride) {
         try {
           c.merge(this.configOverride);

@@ -16,7 +16,7 @@ import { RMETA_CSUM_OFFSET } from '../raid/rmeta-format.js';
 import { Config } from '../model/config.js';
 import { bitmapSectors, LOG_OFFSET_SECTORS } from './log-format.js';
 import { LinearDevice, type MirrorIoEnv } from './lv-device.js';
-import { systemConfig } from './fault-policy.js';
+import { systemConfig } from '../model/system-config.js';
 import { noteHeal } from './heal-log.js';
 import type { MirrorDevice } from './mirror-device.js';
 

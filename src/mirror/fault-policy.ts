@@ -11,26 +11,12 @@
 // Messages go to stderr, as dmeventd's go to syslog. activation/monitoring = 0 turns it off (as in
 // LVM2's own test suite, whose lvm.conf disables dmeventd unless a test asks for it).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Config } from '../model/config.js';
 import { isMonitored } from './monitoring.js';
 
 /** Set in the repair child (and any process it starts): it must not start another repair. */
 export const DMEVENTD_CHILD_ENV = 'TSVM_DMEVENTD_CHILD';
-
-/** $TSVM_SYSTEM_DIR/lvm.conf (empty when absent or broken: the commands that read it report that). */
-export function systemConfig(systemDir: string): Config {
-  const c = new Config();
-  const file = join(systemDir, 'lvm.conf');
-  try {
-    if (existsSync(file)) c.merge(readFileSync(file, 'utf8'));
-  } catch {
-    /* a broken config is reported by the commands that read it */
-  }
-  return c;
-}
 
 /** Does this process act on a failure of the mirror (not a repair child; the LV monitored)? */
 export function monitoringEnabled(systemDir: string, lvUuid: string): boolean {

@@ -3,9 +3,9 @@
 // (fault-policy.ts) runs when the mirror's I/O meets a failure. Per-LV runtime state, like
 // dmeventd's registrations: $TSVM_SYSTEM_DIR/run/monitor-<lv uuid> holds 'y' or 'n' when
 // --monitor chose it; without the file, activation/monitoring decides. Deactivation drops it.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Config } from '../model/config.js';
+import { systemConfig } from '../model/system-config.js';
 
 function stateFile(systemDir: string, lvUuid: string): string {
   return join(systemDir, 'run', `monitor-${lvUuid}`);
@@ -24,15 +24,7 @@ export function setMonitoring(systemDir: string, lvUuid: string, on: boolean | u
 
 /** activation/monitoring from lvm.conf (default 1, LVM2's DEFAULT_DMEVENTD_MONITOR). */
 function monitoringDefault(systemDir: string): boolean {
-  const file = join(systemDir, 'lvm.conf');
-  if (!existsSync(file)) return true;
-  const c = new Config();
-  try {
-    c.merge(readFileSync(file, 'utf8'));
-  } catch {
-    return true;
-  }
-  return c.num('activation/monitoring', 1) !== 0;
+  return systemConfig(systemDir).num('activation/monitoring', 1) !== 0;
 }
 
 /** Is this (active) mirror monitored? */

@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, wri
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { DevicePool } from '../device/device-pool.js';
-import { Config } from '../model/config.js';
+import { systemConfig } from '../model/system-config.js';
 import { openDb, type Db } from '../store/db.js';
 import { linkPid } from '../store/pid-file.js';
 import { LvCatalog, type ViewOptions } from './lv-catalog.js';
@@ -107,9 +107,7 @@ export class NbdDaemon {
   }
 
   private kernelWay(): 'nbd' | 'fuse' | null {
-    const conf = new Config();
-    const file = join(this.systemDir, 'lvm.conf');
-    if (existsSync(file)) conf.merge(readFileSync(file, 'utf8'));
+    const conf = systemConfig(this.systemDir);
     if (!conf.bool('activation/nbd_kernel_device', true) || process.env.TSVM_NO_KERNEL_DEVICES) return null;
     const s = kernelDeviceSupport();
     return 'way' in s ? s.way : null;
