@@ -3,7 +3,7 @@
 // changes it.
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { hashBlockJs, hashBlocks } from '../src/checksum/block-hash.js';
+import { hashableBuffer, hashBlockJs, hashBlocks } from '../src/checksum/block-hash.js';
 import { blockSums } from '../src/checksum/format.js';
 
 describe('block checksum', () => {
@@ -20,6 +20,21 @@ describe('block checksum', () => {
     const big = new Uint32Array(2);
     hashBlocks(data.subarray(0, 2 * 65536), 65536, big);
     expect([...big]).toEqual([hashBlockJs(data.subarray(0, 65536)), hashBlockJs(data.subarray(65536, 131072))]);
+  });
+
+  it('hashes a hashable buffer in place: the same sums at any offset, with a short tail, past one batch', () => {
+    const src = randomBytes(80 * 1024 * 1024 + 4096 + 700);
+    const buf = hashableBuffer(src.length);
+    src.copy(buf);
+    for (const [off, len, bs] of [[0, src.length, 4096], [4096 * 3, 1 << 20, 4096], [100, 8192 + 33, 4096], [0, 65536 * 5, 65536]] as const) {
+      const n = Math.ceil(len / bs);
+      const inPlace = new Uint32Array(n);
+      hashBlocks(buf.subarray(off, off + len), bs, inPlace);
+      const copied = new Uint32Array(n);
+      hashBlocks(Buffer.from(src.subarray(off, off + len)), bs, copied);
+      expect(Buffer.from(inPlace.buffer).equals(Buffer.from(copied.buffer))).toBe(true);
+      for (const i of [0, n - 1]) expect(inPlace[i]).toBe(hashBlockJs(src.subarray(off + i * bs, Math.min(off + len, off + (i + 1) * bs))));
+    }
   });
 
   it('changes when any one bit of a block flips, and tells the length of a zero block', () => {

@@ -4,8 +4,9 @@
 // zlib's CRC-32 (what dm-integrity and btrfs keep) runs at about 2 GB/s here, which costs a
 // page-cache read most of its speed; this runs several times faster. `hashBlockJs` is the same
 // function in plain JavaScript: the reference the tests compare with, and the fallback.
-// The WebAssembly module is assembled here (a few hundred bytes) and made on first use (not in
-// the start-up snapshot, which cannot hold it).
+// The WebAssembly module is assembled here (a few hundred bytes) and compiled on first use (not in
+// the start-up snapshot, which cannot hold it); it imports its memory, so that a buffer a device
+// reads into can be that memory and be hashed where it lies (hashableBuffer), without a copy.
 
 const P1 = 0x9e3779b1 | 0;
 const P2 = 0x85ebca77 | 0;
@@ -72,7 +73,7 @@ const uleb = (n: number): number[] => {
 const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
 const str = (s: string) => [...uleb(s.length), ...[...s].map((c) => c.charCodeAt(0))];
 
-function moduleBytes(pages: number): Uint8Array<ArrayBuffer> {
+function moduleBytes(): Uint8Array<ArrayBuffer> {
   // params 0 p, 1 n, 2 stride, 3 len, 4 out; locals 5 end (i32), 6 h (i32), 7..10 a0..a3, 11 vP1, 12 vP2 (v128)
   const get = (i: number) => [0x20, i];
   const set = (i: number) => [0x21, i];
@@ -112,35 +113,62 @@ function moduleBytes(pages: number): Uint8Array<ArrayBuffer> {
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
     ...section(1, [1, 0x60, 5, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0]),
+    ...section(2, [1, ...str('e'), ...str('m'), 2, 0, 1]), // import e.m: a memory of at least 1 page
     ...section(3, [1, 0]),
-    ...section(5, [1, 0, ...uleb(pages)]),
-    ...section(7, [2, ...str('hash'), 0, 0, ...str('mem'), 2, 0]),
+    ...section(7, [1, ...str('hash'), 0, 0]),
     ...section(10, [1, ...uleb(fn.length), ...fn]),
   ]);
 }
 
 interface Wasm {
   hash: (p: number, n: number, stride: number, len: number, out: number) => void;
-  bytes: Uint8Array;
+  /** The instance's memory: bytes [0, outOff) for input, then OUT_ENTRIES results. */
+  buffer: ArrayBuffer;
+  outOff: number;
   out: Uint32Array;
 }
 
-let wasm: Wasm | null | undefined;
+/** Results one call can store (each instance's memory ends with room for them). */
+const OUT_ENTRIES = 16384;
 
-function loadWasm(): Wasm | null {
-  const outBytes = (CHUNK / 64) * 4;
-  const pages = Math.ceil((CHUNK + 64 + outBytes) / 65536);
-  try {
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes(pages)), {});
-    const mem = inst.exports.mem as WebAssembly.Memory;
-    return {
-      hash: inst.exports.hash as Wasm['hash'],
-      bytes: new Uint8Array(mem.buffer, 0, CHUNK + 64),
-      out: new Uint32Array(mem.buffer, CHUNK + 64, outBytes / 4),
-    };
-  } catch {
-    return null; // no WebAssembly SIMD: the plain JS function
+let compiled: WebAssembly.Module | null | undefined;
+/** The shared instance data is copied into when it does not live in a hashable buffer. */
+let shared: Wasm | null | undefined;
+/** Hashable buffers' memories and their instances (see hashableBuffer). */
+const owners = new WeakMap<ArrayBuffer, Wasm>();
+
+/** An instance of the module over a memory of its own holding `bytes` of input; null without WebAssembly SIMD. */
+function instantiate(bytes: number): Wasm | null {
+  if (compiled === undefined) {
+    try {
+      compiled = new WebAssembly.Module(moduleBytes());
+    } catch {
+      compiled = null; // no WebAssembly SIMD: the plain JS function
+    }
   }
+  if (!compiled) return null;
+  const inBytes = Math.ceil(bytes / 64) * 64;
+  const pages = Math.ceil((inBytes + OUT_ENTRIES * 4) / 65536);
+  try {
+    const mem = new WebAssembly.Memory({ initial: pages });
+    const inst = new WebAssembly.Instance(compiled, { e: { m: mem } });
+    const outOff = pages * 65536 - OUT_ENTRIES * 4;
+    return { hash: inst.exports.hash as Wasm['hash'], buffer: mem.buffer, outOff, out: new Uint32Array(mem.buffer, outOff, OUT_ENTRIES) };
+  } catch {
+    return null; // (memory refused: the caller copies or falls back)
+  }
+}
+
+/**
+ * A buffer of `bytes` the hash reads in place (a view over a WebAssembly memory of its own): a
+ * device read straight into it is summed by hashBlocks without being copied first. A plain
+ * buffer when WebAssembly is not there.
+ */
+export function hashableBuffer(bytes: number): Buffer {
+  const w = instantiate(bytes);
+  if (!w) return Buffer.alloc(bytes);
+  owners.set(w.buffer, w);
+  return Buffer.from(w.buffer, 0, bytes);
 }
 
 /**
@@ -148,29 +176,43 @@ function loadWasm(): Wasm | null {
  * per block). blockBytes must be a multiple of 64.
  */
 export function hashBlocks(data: Uint8Array, blockBytes: number, out: Uint32Array): void {
-  if (wasm === undefined) wasm = loadWasm();
   const n = Math.ceil(data.length / blockBytes);
-  if (!wasm || blockBytes > CHUNK) {
-    for (let i = 0; i < n; i++) out[i] = hashBlockJs(data.subarray(i * blockBytes, Math.min(data.length, (i + 1) * blockBytes)));
+  const whole = Math.floor(data.length / blockBytes);
+  const own = owners.get(data.buffer as ArrayBuffer);
+  let i = 0;
+  if (own && whole) {
+    // In place: the blocks are already in the module's memory.
+    for (; i < whole; ) {
+      const k = Math.min(OUT_ENTRIES, whole - i);
+      own.hash(data.byteOffset + i * blockBytes, k, blockBytes, blockBytes, own.outOff);
+      out.set(own.out.subarray(0, k), i);
+      i += k;
+    }
+    if (i === n) return;
+  }
+  if (shared === undefined) shared = instantiate(CHUNK);
+  if (!shared || blockBytes > CHUNK) {
+    for (; i < n; i++) out[i] = hashBlockJs(data.subarray(i * blockBytes, Math.min(data.length, (i + 1) * blockBytes)));
     return;
   }
-  const w = wasm;
-  const per = Math.floor(CHUNK / blockBytes);
-  for (let i = 0; i < n; ) {
-    const whole = Math.min(per, Math.floor(data.length / blockBytes) - i);
-    if (whole > 0) {
-      w.bytes.set(data.subarray(i * blockBytes, (i + whole) * blockBytes));
-      w.hash(0, whole, blockBytes, blockBytes, CHUNK + 64);
-      out.set(w.out.subarray(0, whole), i);
-      i += whole;
+  const w = shared;
+  const bytes = new Uint8Array(w.buffer, 0, CHUNK);
+  const per = Math.min(OUT_ENTRIES, Math.floor(CHUNK / blockBytes));
+  for (; i < n; ) {
+    const k = Math.min(per, whole - i);
+    if (k > 0) {
+      bytes.set(data.subarray(i * blockBytes, (i + k) * blockBytes));
+      w.hash(0, k, blockBytes, blockBytes, w.outOff);
+      out.set(w.out.subarray(0, k), i);
+      i += k;
       continue;
     }
     // The short last block: zero-padded to its 64-byte stripe, its own length mixed in.
     const tail = data.subarray(i * blockBytes);
     const stride = Math.ceil(tail.length / 64) * 64;
-    w.bytes.fill(0, 0, stride);
-    w.bytes.set(tail);
-    w.hash(0, 1, stride, tail.length, CHUNK + 64);
+    bytes.fill(0, 0, stride);
+    bytes.set(tail);
+    w.hash(0, 1, stride, tail.length, w.outOff);
     out[i] = w.out[0]!;
     i++;
   }

@@ -117,11 +117,14 @@ export function blockSums(data: Uint8Array, blockBytes: number): Uint32Array {
   return out;
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /** A record as read: its entries, or null when its own CRC fails (torn or rotted). All zeros: a fresh record. */
 export function decodeRecord(raw: Uint8Array, blocksPerRegion: number): Uint32Array | null {
   const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   const entries = new Uint32Array(blocksPerRegion);
-  for (let i = 0; i < blocksPerRegion; i++) entries[i] = buf.readUInt32LE(4 + 4 * i);
+  if (LITTLE_ENDIAN) Buffer.from(entries.buffer).set(buf.subarray(4, 4 + 4 * blocksPerRegion));
+  else for (let i = 0; i < blocksPerRegion; i++) entries[i] = buf.readUInt32LE(4 + 4 * i);
   const stored = buf.readUInt32LE(0);
   if (stored === 0 && entries.every((e) => e === 0)) return entries;
   return crc32(buf.subarray(4, 4 + 4 * blocksPerRegion)) === stored ? entries : null;

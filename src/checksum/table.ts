@@ -11,6 +11,8 @@ import {
 
 /** Records kept in memory beyond those waiting to be written (a bound for very large LVs). */
 const CACHE_RECORDS = 8192;
+/** Records read at once for a reader (64: 128 KiB of records, 128 MiB of data with 2 MiB regions). */
+const READ_AHEAD = 64;
 
 export class ChecksumTable {
   readonly geometry: CsumGeometry;
@@ -79,9 +81,12 @@ export class ChecksumTable {
     return new ChecksumTable(copies, header);
   }
 
-  /** Region r's entries (loaded on first use). */
+  /**
+   * Region r's entries (loaded on first use, with the records of the next regions: a reader goes
+   * on to them, and one read of READ_AHEAD records costs what one of a record does).
+   */
   record(r: number): Uint32Array {
-    return this.cache.get(r) ?? this.load(r);
+    return this.cache.get(r) ?? this.load(r, READ_AHEAD);
   }
 
   /** Region r's entries as on disk now (what another process may have written meanwhile). */
@@ -106,10 +111,13 @@ export class ChecksumTable {
    * CRC or differs is put right only by forUpdate's caller (under the LV lock), never from a read:
    * a reader may see a record between two copies' writes.
    */
-  private load(r: number): Uint32Array {
+  private load(r: number, ahead = 1): Uint32Array {
     const g = this.geometry;
-    const raw = Buffer.alloc(g.recordBytes);
-    let found: Uint32Array | null = null;
+    // Records r.. read in one go: up to `ahead`, stopping before one changed in memory or cached.
+    let n = 1;
+    while (n < ahead && r + n < this.nrRegions && !this.pending.has(r + n) && !this.cache.has(r + n)) n++;
+    const raw = Buffer.alloc(g.recordBytes * n);
+    const got: Array<Uint32Array | null> = new Array<Uint32Array | null>(n).fill(null);
     for (const c of this.copies) {
       try {
         c.readAt(raw, recordOffset(g, r));
@@ -117,14 +125,13 @@ export class ChecksumTable {
         if (!(e instanceof DeviceIoError)) throw e;
         continue;
       }
-      found = decodeRecord(raw, g.blocksPerRegion);
-      if (found) break;
+      for (let i = 0; i < n; i++) got[i] ??= decodeRecord(raw.subarray(i * g.recordBytes, (i + 1) * g.recordBytes), g.blocksPerRegion);
+      if (got.every((e) => e)) break;
     }
+    if (this.cache.size + n > CACHE_RECORDS) for (const k of this.cache.keys()) if (!this.pending.has(k)) this.cache.delete(k);
     // Every copy bad: nothing is known of this region's blocks (never "rot").
-    const entries = found ?? new Uint32Array(g.blocksPerRegion);
-    if (this.cache.size >= CACHE_RECORDS) for (const k of this.cache.keys()) if (!this.pending.has(k)) this.cache.delete(k);
-    this.cache.set(r, entries);
-    return entries;
+    for (let i = n - 1; i >= 0; i--) this.cache.set(r + i, got[i] ?? new Uint32Array(g.blocksPerRegion));
+    return this.cache.get(r)!;
   }
 
   /** Write every changed record to each copy in turn (a flush after each copy). */

@@ -24,6 +24,12 @@ export interface BlockDevice {
    * range instead of write by write. Optional; a no-op where nothing is recorded.
    */
   willWrite?(offset: number, length: number): void;
+  /**
+   * A buffer of `bytes` that reads of this device are cheapest into (an LV with checksums hands
+   * out memory its block hash reads in place, so a read is verified without a copy). Optional:
+   * any buffer works for any device.
+   */
+  readBuffer?(bytes: number): Uint8Array;
   close(): void;
 }
 

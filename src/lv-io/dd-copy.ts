@@ -4,6 +4,7 @@
 import { ErrnoError, errnoOf, strerror, type DdSink, type DdSource } from './dd-endpoints.js';
 import type { DdOperands } from './dd-operands.js';
 import { recordLines, xferLine } from './dd-stats.js';
+import { alignedBuffer } from '../device/aligned-buffer.js';
 
 /** coreutils quoteaf(): always single-quoted. */
 export function quoteaf(s: string): string {
@@ -81,9 +82,10 @@ function copy(o: DdOperands, src: DdSource, dst: DdSink, c: Counters, fail: (m: 
     }
   }
   const limit = o.count === undefined ? Infinity : o.iflag.has('count_bytes') ? o.count : o.count * o.ibs;
-  const ibuf = new Uint8Array(o.ibs);
+  // Aligned to the page as GNU dd's; an LV with checksums gives one its hash reads in place.
+  const ibuf = src.buffer?.(o.ibs) ?? alignedBuffer(o.ibs);
   const reblock = !o.bsGiven;
-  const obuf = reblock ? new Uint8Array(o.obs) : ibuf;
+  const obuf = reblock ? alignedBuffer(o.obs) : ibuf;
   let ofill = 0;
   const zeros = o.conv.has('sparse') ? new Uint8Array(Math.max(o.ibs, o.obs)) : null;
   let inBytes = 0;

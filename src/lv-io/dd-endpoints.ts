@@ -1,5 +1,6 @@
 // The two ends of a dd copy: an LV (through openLv) or a file descriptor (regular file, device
 // node, pipe, stdin/stdout). Errors carry errno codes so dd can print strerror() text.
+import { alignedBuffer } from '../device/aligned-buffer.js';
 import { closeSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, readSync, writeSync } from 'node:fs';
 import { DeviceIoError } from '../device/block-device.js';
 import { LvIoError } from './io-env.js';
@@ -38,6 +39,8 @@ export interface DdSource {
   read(buf: Uint8Array): number;
   /** Skip `bytes` of input (skip=); returns the bytes that could not be skipped (past the end). */
   skip(bytes: number): number;
+  /** A buffer of `bytes` that reads of this source are cheapest into (optional). */
+  buffer?(bytes: number): Uint8Array;
   /** A read may wait indefinitely (a pipe, a terminal, a socket). */
   readonly mayBlock?: boolean;
   close(): void;
@@ -67,6 +70,10 @@ export class LvSource implements DdSource {
     this.dev.readAt(n === buf.length ? buf : buf.subarray(0, n), this.pos);
     this.pos += n;
     return n;
+  }
+
+  buffer(bytes: number): Uint8Array {
+    return this.dev.readBuffer?.(bytes) ?? alignedBuffer(bytes);
   }
 
   skip(bytes: number): number {

@@ -7,6 +7,7 @@
 // the closest is dm-dust's list of bad blocks, which a write clears too.
 //
 // The record lives in $TSVM_SYSTEM_DIR/lost/<lv-uuid>.json: {"regionBytes": N, "regions": [...]}.
+import { alignedBuffer } from '../device/aligned-buffer.js';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeviceIoError } from '../device/block-device.js';
@@ -140,6 +141,10 @@ export class LostRegionsDevice implements LvDevice {
 
   size(): number {
     return this.inner.size();
+  }
+
+  readBuffer(bytes: number): Uint8Array {
+    return this.inner.readBuffer?.(bytes) ?? alignedBuffer(bytes);
   }
 
   private reload(): void {

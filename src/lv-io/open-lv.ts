@@ -15,6 +15,7 @@ import { LvIoError, type IoEnv } from './io-env.js';
 import { loadSegmentIo, lvWatcherFactory, segmentIoFactory, type SegmentIo } from './segment-io.js';
 import { LostRegionsDevice, lostPath } from './lost-regions.js';
 import { existsSync } from 'node:fs';
+import { alignedBuffer } from '../device/aligned-buffer.js';
 import { isReplicated, loadReplicaWrapper, replicaWrapper } from './replica-hook.js';
 
 export interface OpenLvOptions {
@@ -136,6 +137,15 @@ class LvDeviceImpl implements LvDevice {
 
   idle(): void {
     for (const s of this.segIo) s.idle?.();
+  }
+
+  /** The buffer a segment's device prefers (mirror-engine segments with checksums), else a plain one. */
+  readBuffer(bytes: number): Uint8Array {
+    for (const s of this.segIo) {
+      const b = s.readBuffer?.(bytes);
+      if (b) return b;
+    }
+    return alignedBuffer(bytes);
   }
 
   /** fdatasync every PV device this LV wrote to, and every segment's own devices. */

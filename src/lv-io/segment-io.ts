@@ -11,6 +11,8 @@ export interface SegmentIo {
   close(): void;
   /** The user may now block for a while (dd waiting on a pipe): give up what other processes may wait for. */
   idle?(): void;
+  /** BlockDevice.readBuffer of the segment's device, or undefined when it has no preferred kind of buffer. */
+  readBuffer?(bytes: number): Uint8Array | undefined;
 }
 
 export type SegmentIoType = 'mirror' | 'raid1';

@@ -16,7 +16,7 @@ import { FileDevice } from '../device/file-device.js';
 import { DeviceIoError, flushAsyncOf, type BlockDevice } from '../device/block-device.js';
 import type { LogicalVolume, VolumeGroup } from '../model/types.js';
 import { SECTOR, lvExtents } from '../model/types.js';
-import { findLv, isMirror, isMirrorLike } from '../model/vg-query.js';
+import { findLv, isMirror, isMirrorLike, isRaid1 } from '../model/vg-query.js';
 import { openRaid1Log } from '../raid/rmeta-log.js';
 import { openTracker, RegionTracker, trackedImage } from '../raid/track.js';
 import { LinearDevice, setLayerOpener, type MirrorIoEnv } from './lv-device.js';
@@ -30,6 +30,9 @@ import { FailoverLogDevice, armed } from './log-failover.js';
 import { hasPvLegs, mirrorLegLvs } from './pv-legs.js';
 import { openChecksums } from './checksums.js';
 import type { ChecksumGuard } from '../checksum/guard.js';
+import { hashableBuffer } from '../checksum/block-hash.js';
+import { alignedBuffer } from '../device/aligned-buffer.js';
+import { WriteBehind } from '../raid/write-behind.js';
 
 export interface Leg {
   lv: LogicalVolume;
@@ -204,6 +207,8 @@ export class MirrorDevice implements BlockDevice {
         this.readPerRegion(buf, offset);
         return;
       }
+      // Only writemostly images left: what is still behind lands first (md waits for it too).
+      if (this.behind.has(p)) this.drainBehind();
       try {
         p.dev!.readAt(buf, offset);
       } catch (e) {
@@ -214,6 +219,11 @@ export class MirrorDevice implements BlockDevice {
       this.checksums?.verifyRead(buf, offset);
       return;
     }
+  }
+
+  /** With checksums, a buffer the block hash reads in place (no copy to verify a read into it). */
+  readBuffer(bytes: number): Uint8Array {
+    return this.checksums ? hashableBuffer(bytes) : alignedBuffer(bytes);
   }
 
   /** Read region by region, each from a leg valid for it; EIO for a region no live leg holds. */
@@ -252,6 +262,14 @@ export class MirrorDevice implements BlockDevice {
       let failed = false;
       for (const leg of this.legs) {
         if (leg.failed) continue;
+        const behind = this.behindFor(leg);
+        if (behind) {
+          leg.dev!.willWrite?.(offset, buf.length);
+          behind.write(buf, offset);
+          this.checkBehind(leg, behind);
+          wrote++;
+          continue;
+        }
         try {
           leg.dev!.writeAt(buf, offset);
           wrote++;
@@ -271,8 +289,13 @@ export class MirrorDevice implements BlockDevice {
         publishLiveDirty(this.env.systemDir, this.lv.uuid, this.myDirty);
       }
       if (!wrote) throw new DeviceIoError(this.path, 'write', offset, new Error('no live mirror leg'));
-      // Bound what a crash can leave dirty: past MAX_DIRTY regions, flush and mark them clean.
+      // Bound what a crash can leave dirty: past MAX_DIRTY regions, flush and mark them clean
+      // (regions still waiting for a write-behind stay dirty: past the bound, those are waited for).
       if (this.myDirty.size >= MAX_DIRTY) this.flush();
+      if (this.myDirty.size >= MAX_DIRTY && this.behind.size) {
+        this.drainBehind();
+        this.flush();
+      }
     });
   }
 
@@ -347,13 +370,16 @@ export class MirrorDevice implements BlockDevice {
   /** Flush every live leg, then mark the regions this process dirtied as in sync again. */
   flush(): void {
     withLvLock(this.env.systemDir, this.lv.uuid, () => {
+      // Write-behind: what had landed on the writemostly images before their flush is durable.
+      const landed = [...this.behind.values()].map((wb) => [wb, wb.landedSeq()] as const);
       this.flushLegs();
       // A region written for the first time but only in part: its other bytes were never written
       // and may differ between legs; give them the primary's content so the legs agree.
       // (Never written before: any leg's content of it is as good as another's.)
       const degraded = this.onlyNewLive();
+      // (No wait for writes behind: a region they are pending in stays dirty below, whatever lands when.)
       for (const r of this.fresh.keys()) {
-        this.copyRegion(r, true, true);
+        this.copyRegion(r, true, true, false);
         if (degraded) this.healed.add(r);
       }
       if (this.fresh.size) this.flushLegs();
@@ -361,11 +387,20 @@ export class MirrorDevice implements BlockDevice {
       // The CRCs of what the legs now hold, on every copy of the table, before the regions are clean.
       this.guard?.persist();
       const clean = new Set([...this.myDirty, ...this.healed]);
+      // A region whose write-behind has not landed (and been flushed) stays out of sync, still this writer's.
+      const behind = new Set<number>();
+      for (const [wb, seq] of landed) {
+        for (const r of wb.regions()) if (wb.regionSeq(r) > seq) behind.add(r);
+        wb.forgetUpTo(seq);
+      }
+      for (const r of behind) clean.delete(r);
       if (this.log && clean.size) {
         this.log.update('sync', new Map([...clean].map((r) => [r, true])), true);
       }
-      if (this.myDirty.size) publishLiveDirty(this.env.systemDir, this.lv.uuid, new Set());
+      const had = this.myDirty.size;
       this.myDirty.clear();
+      for (const r of behind) this.myDirty.add(r);
+      if (had) publishLiveDirty(this.env.systemDir, this.lv.uuid, this.myDirty);
       this.healed.clear();
     });
   }
@@ -404,9 +439,11 @@ export class MirrorDevice implements BlockDevice {
    * Copy region r from the primary to every other live leg (caller holds the LV lock). When
    * `skipZero`, a region that reads as zeros on both sides is not written. The source is a leg valid
    * for r (any live leg when `anySource`); returns -1, copying nothing, when there is none.
-   * Otherwise returns bytes written.
+   * Otherwise returns bytes written. Writes behind (raid1 --writebehind) land first unless `drain` is false.
    */
-  copyRegion(r: number, skipZero: boolean, anySource = false): number {
+  copyRegion(r: number, skipZero: boolean, anySource = false, drain = true): number {
+    // A region copied is then marked in sync: no older write-behind may land over the copy after that.
+    if (drain) this.drainBehind();
     if (!this.primary()) throw new DeviceIoError(this.path, 'read', r * this.regionBytes, new Error('no live mirror leg'));
     const src = anySource ? this.primary() : this.sourceFor(r);
     if (!src) return -1;
@@ -420,7 +457,7 @@ export class MirrorDevice implements BlockDevice {
     } catch (e) {
       if (!(e instanceof DeviceIoError)) throw e;
       this.failLeg(src, e);
-      return this.copyRegion(r, skipZero, anySource);
+      return this.copyRegion(r, skipZero, anySource, drain);
     }
     // Blocks of the source whose CRC does not match are taken from a leg that matches (and mended on the source too).
     const patched = this.checksums?.fixSource(r, buf, src) ?? [];
@@ -450,6 +487,8 @@ export class MirrorDevice implements BlockDevice {
 
   close(): void {
     try {
+      for (const wb of this.behind.values()) wb.close();
+      this.behind.clear();
       if (this.opts.writable && (this.myDirty.size || this.fresh.size || this.healed.size || this.guard?.dirty)) this.flush();
     } finally {
       for (const leg of this.legs) leg.dev?.close();
@@ -467,6 +506,7 @@ export class MirrorDevice implements BlockDevice {
    */
   abandon(): void {
     try {
+      this.drainBehind();
       this.flushLegs();
     } finally {
       // Left out of sync in the log: no longer this live writer's, a resync copies them again.
@@ -497,7 +537,48 @@ export class MirrorDevice implements BlockDevice {
   }
 
   withLock<T>(fn: () => T): T {
-    return withLvLock(this.env.systemDir, this.lv.uuid, fn);
+    return withLvLock(this.env.systemDir, this.lv.uuid, () => {
+      this.drainBehind();
+      return fn();
+    });
+  }
+
+  /** raid1 --writebehind: the thread of each writemostly image written behind (write-behind.ts). */
+  private readonly behind = new Map<Leg, WriteBehind>();
+
+  /**
+   * The write-behind of `leg`, made on its first write: a writable raid1 with --writebehind N, the
+   * leg writemostly, and some other live image not (reads and resyncs come from that one).
+   */
+  private behindFor(leg: Leg): WriteBehind | null {
+    const got = this.behind.get(leg);
+    if (got) return got;
+    const n = this.lv.segments[0]!.writebehind ?? 0;
+    if (!n || !this.opts.writable || this.opts.noLog || !isRaid1(this.lv) || !leg.lv.flags.includes('WRITEMOSTLY')) return null;
+    if (!this.legs.some((l) => !l.failed && !l.lv.flags.includes('WRITEMOSTLY'))) return null;
+    const wb = new WriteBehind(this.env.systemDir, this.vg, leg.lv.name, n, this.regionBytes);
+    this.behind.set(leg, wb);
+    return wb;
+  }
+
+  /** A write-behind that failed fails its leg, as a failed write would. */
+  private checkBehind(leg: Leg, wb: WriteBehind): void {
+    const f = wb.failure();
+    if (!f) return;
+    this.behind.delete(leg);
+    wb.abandon();
+    this.failLeg(leg, new DeviceIoError(leg.lv.name, 'write', f.offset, new Error(f.error)));
+  }
+
+  /**
+   * Wait until every write-behind has landed: before anything reads or writes the writemostly images
+   * directly (a copy, a self-heal) and before another process gets the LV (flushForOthers).
+   */
+  drainBehind(): void {
+    for (const [leg, wb] of [...this.behind]) {
+      wb.drain();
+      this.checkBehind(leg, wb);
+    }
   }
 
   /** Sub-mirrors below this one (the _mimagetmp layer), deepest first. */

@@ -140,14 +140,21 @@ export class WatchedMirror {
    */
   private flushForOthers(): void {
     try {
+      // What is written behind (raid1 --writebehind) lands first: the other process sees the images agree.
+      if (this.dev instanceof MirrorDevice) this.dev.drainBehind();
       this.dev.flush();
     } catch (e) {
       if (!(e instanceof DeviceIoError)) throw e;
     }
   }
 
+  readBuffer(bytes: number): Uint8Array | undefined {
+    return this.dev instanceof MirrorDevice ? this.dev.readBuffer(bytes) : undefined;
+  }
+
   /** The writer may block (on its input): let other processes have the LV's lock meanwhile. */
   idle(): void {
+    if (this.dev instanceof MirrorDevice) this.dev.drainBehind();
     this.lease.release();
   }
 

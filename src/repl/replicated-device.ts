@@ -2,6 +2,7 @@
 // group's journal writer (journal first, then the local legs, under the group lock), a flush is a
 // barrier in the journal. Works over any LvDevice (linear, striped, mirror, raid1), since it wraps
 // what src/lv-io opened.
+import { alignedBuffer } from '../device/aligned-buffer.js';
 import type { LvDevice } from '../lv-io/index.js';
 import type { IoEnv } from '../lv-io/index.js';
 import { openLv } from '../lv-io/index.js';
@@ -49,6 +50,10 @@ export class ReplicatedDevice implements LvDevice {
 
   readAt(buf: Uint8Array, offset: number): void {
     this.inner.readAt(buf, offset);
+  }
+
+  readBuffer(bytes: number): Uint8Array {
+    return this.inner.readBuffer?.(bytes) ?? alignedBuffer(bytes);
   }
 
   writeAt(buf: Uint8Array, offset: number): void {
