@@ -74,8 +74,7 @@ describe('raid_fault_policy in the I/O path', () => {
     ]);
     expect((await lab.read('vg/r', 16)).equals(data)).toBe(true);
     for (const k of [0, 1]) expect((await lab.legBytes(`vg/r_rimage_${k}`, 0, 16 * MiB)).equals(data)).toBe(true);
-    await lab.ok('lvchange', '--syncaction', 'check', 'vg/r');
-    await lab.ok('lvconvert', '-i', '0', 'vg/r');
+    await lab.syncaction('vg/r', 'check');
     expect(await lab.lvField('vg/r', 'raid_mismatch_count')).toBe('0');
   });
 

@@ -73,8 +73,7 @@ describe('vgsplit and vgmerge of raid1', () => {
     expect((await lab.read('new/r', 8)).equals(data)).toBe(true);
     expect(await lab.lvField('new/r', 'copy_percent')).toBe('100.00');
     // the rmetas still belong to the LV: a check finds the images identical and the checksums right
-    await lab.ok('lvchange', '--syncaction', 'check', 'new/r');
-    await lab.ok('lvconvert', '-i', '0', 'new/r');
+    await lab.syncaction('new/r', 'check');
     expect(await lab.lvField('new/r', 'raid_mismatch_count')).toBe('0');
     await lab.ok('lvchange', '-an', 'new/r');
     await lab.ok('vgmerge', 'vg', 'new');
@@ -97,8 +96,7 @@ describe('pvmove of raid1 sub-LVs', () => {
     expect((await lab.legBytes('vg/r_rmeta_1', 0, 4 * MiB)).equals(await lab.legBytes('vg/r_rmeta_0', 0, 4 * MiB))).toBe(false);
     // the moved rmeta's bitmap and checksum table are those of image 1: a check is clean
     expect(sha((await lab.legBytes('vg/r_rmeta_1', 4096, MiB - 4096)))).toBe(sha(await lab.legBytes('vg/r_rmeta_0', 4096, MiB - 4096)));
-    await lab.ok('lvchange', '--syncaction', 'check', 'vg/r');
-    await lab.ok('lvconvert', '-i', '0', 'vg/r');
+    await lab.syncaction('vg/r', 'check');
     expect(await lab.lvField('vg/r', 'raid_mismatch_count')).toBe('0');
   });
 
@@ -114,8 +112,7 @@ describe('pvmove of raid1 sub-LVs', () => {
     await lab.ok('pvmove', '-n', 'r_rimage_1', '/dev/loop2', '/dev/loop1');
     expect(await rows('lvs', '-a', '-o', 'lv_name,devices', 'vg/r_rimage_1')).toEqual(['[r_rimage_1] /dev/loop1(1)']);
     expect((await lab.legBytes('vg/r_rimage_1', 0, 8 * MiB)).equals(data)).toBe(true);
-    await lab.ok('lvchange', '--syncaction', 'check', 'vg/r');
-    await lab.ok('lvconvert', '-i', '0', 'vg/r');
+    await lab.syncaction('vg/r', 'check');
     expect(await lab.lvField('vg/r', 'raid_mismatch_count')).toBe('0');
   });
 });
