@@ -8,9 +8,22 @@
 // Every copy is then rewritten in turn: its header invalidated, the records, the header last.
 import { DeviceIoError, type BlockDevice } from '../device/block-device.js';
 import {
-  CSUM_HEADER_BYTES, blockSum, chooseBlockShift, decodeHeader, decodeRecord, encodeHeader, encodeRecord, geometry, recordOffset,
-  tableBytes, type CsumHeader,
+  CSUM_HEADER_BYTES, blockSum, chooseBlockShift, decodeHeader, encodeHeader, encodeRecord, geometry, recordOffset, tableBytes,
+  type CsumHeader,
 } from './format.js';
+import { ChecksumTable } from './table.js';
+
+function headerOf(c: BlockDevice): CsumHeader | null {
+  const buf = Buffer.alloc(CSUM_HEADER_BYTES);
+  try {
+    c.readAt(buf, 0);
+  } catch (e) {
+    if (!(e instanceof DeviceIoError)) throw e;
+    return null;
+  }
+  return decodeHeader(buf);
+}
+
 
 export interface RelayoutRequest {
   /** The table's copies (writable windows over the checksum areas). */
@@ -38,55 +51,15 @@ export interface RelayoutResult {
   unrepairable: number;
 }
 
-function readHeader(copies: BlockDevice[], owner: string, regionSize: number): CsumHeader | null {
-  for (const c of copies) {
-    const buf = Buffer.alloc(CSUM_HEADER_BYTES);
-    try {
-      c.readAt(buf, 0);
-    } catch (e) {
-      if (!(e instanceof DeviceIoError)) throw e;
-      continue;
-    }
-    const h = decodeHeader(buf);
-    if (h && h.owner === owner && h.regionSize === regionSize) return h;
-  }
-  return null;
-}
-
-/** The old table's records, read from the first copy holding a valid one (all zeros when none does). */
-function oldRecords(copies: BlockDevice[], h: CsumHeader): (r: number) => Uint32Array {
-  const g = geometry(h);
-  const cache = new Map<number, Uint32Array>();
-  return (r) => {
-    if (r >= h.nrRegions) return new Uint32Array(g.blocksPerRegion);
-    let e = cache.get(r);
-    if (e) return e;
-    const raw = Buffer.alloc(g.recordBytes);
-    for (const c of copies) {
-      try {
-        c.readAt(raw, recordOffset(g, r));
-      } catch (err) {
-        if (!(err instanceof DeviceIoError)) throw err;
-        continue;
-      }
-      const d = decodeRecord(raw, g.blocksPerRegion);
-      if (d) {
-        e = d;
-        break;
-      }
-    }
-    e ??= new Uint32Array(g.blocksPerRegion);
-    if (cache.size > 4096) cache.clear();
-    cache.set(r, e);
-    return e;
-  };
-}
-
 /** Whether the table must be rebuilt (or dropped) for the new geometry, and rebuild it if so. */
 export function relayoutChecksums(req: RelayoutRequest): RelayoutResult {
   const none: RelayoutResult = { outcome: 'none', recomputed: 0, unrepairable: 0 };
-  const old = readHeader(req.copies, req.owner, req.regionSize);
-  if (!old || !old.enabled) return none;
+  const first = req.copies.map((c) => headerOf(c)).find((h) => h && h.owner === req.owner && h.regionSize === req.regionSize);
+  if (!first || !first.enabled) return none;
+  // the old table as it stands (records from the first copy holding a valid one)
+  const table = ChecksumTable.open(req.copies, { owner: req.owner, regionSize: req.regionSize, nrRegions: first.nrRegions }, true);
+  if (!table) return none;
+  const old = table.header;
   const area = Math.min(...req.copies.map((c) => c.size()));
   const same = { ...old, regionSize: req.newRegionSize, nrRegions: req.newNrRegions };
   if (req.newRegionSize === req.regionSize && tableBytes(same) <= area) return { ...none, outcome: 'kept' };
@@ -100,7 +73,7 @@ export function relayoutChecksums(req: RelayoutRequest): RelayoutResult {
   const header: CsumHeader = { ...same, blockShift: shift };
   const gOld = geometry(old);
   const gNew = geometry(header);
-  const records = oldRecords(req.copies, old);
+  const records = (r: number) => (r < old.nrRegions ? table.record(r) : new Uint32Array(gOld.blocksPerRegion));
   const out = Buffer.alloc(tableBytes(header) - CSUM_HEADER_BYTES);
   let recomputed = 0;
   let unrepairable = 0;
