@@ -1,7 +1,8 @@
 // The on-disk layout of a replication journal (the hidden LV_rjournal LV), in the spirit of DRBD's
 // activity log and dm-log's header: a superblock, one sector per writer/shipper state, then a
-// circular area of records (a header and the written bytes), each with a CRC so that a torn or stale
-// record is never taken for a new one. Positions are logical byte counters that only grow; the
+// circular area of records (a header and, for small writes, the written bytes; a large write is a
+// reference to the LV's own bytes, preserved into the journal only if overwritten before shipped),
+// each with a CRC so that a torn or stale record is never taken for a new one. Positions are logical byte counters that only grow; the
 // physical place is DATA_START + pos % capacity. Every sector has one owner, so no sector is
 // written by two processes that do not hold the group lock.
 import { crc32 } from 'node:zlib';
@@ -10,12 +11,19 @@ import { MAX_REPLICAS } from './config.js';
 export const SECTOR_BYTES = 512;
 export const SUPER_OFFSET = 0;
 export const HINT_OFFSET = 512;
+/** The writers' sector saying which record last preserved bytes (journal-writer.ts, shipper.ts). */
+export const PRESERVE_OFFSET = 1024;
 const SLOT_BASE = 4096;
 const SLOT_BYTES = 2048;
 export const DATA_START = 32768;
 export const RECORD_HEADER = 64;
 /** Writes bigger than this are journaled as several records (each a prefix step of its own). */
 export const MAX_RECORD_DATA = 1024 * 1024;
+/**
+ * Writes of at least this many bytes are journaled as references (RecordKind.Ref): the shipper
+ * reads their bytes from the member LV, so the journal does not write every byte a second time.
+ */
+export const REF_MIN_BYTES = 64 * 1024;
 
 const SUPER_MAGIC = 0x4a52_5354; // "TSRJ"
 const SECTOR_MAGIC = 0x5345_4352;
@@ -25,7 +33,16 @@ export const enum RecordKind {
   Write = 1,
   Flush = 2,
   Pad = 3,
+  /** A write whose bytes are on the member LV (not in the record). */
+  Ref = 4,
+  /** The bytes a write is about to overwrite while a Ref before it still needs them (not a write). */
+  Preserve = 5,
 }
+
+/** Records that are writes to a member (the shipper applies them in order). */
+export const isWrite = (k: RecordKind) => k === RecordKind.Write || k === RecordKind.Ref;
+/** Records that carry their bytes after the header. */
+export const hasData = (k: RecordKind) => k === RecordKind.Write || k === RecordKind.Preserve;
 
 export interface Record {
   seq: number;
@@ -64,6 +81,11 @@ export interface Progress {
   time: number;
   /** Source time of the last record it covers. */
   lastWrite: number;
+  /**
+   * Applied only: records up to (not including) this seq may be on the replica too, in flight
+   * together with nextSeq's (the shipper's window, within one barrier interval); 0: none.
+   */
+  inflight?: number;
 }
 
 export const enum Mode {
@@ -90,8 +112,8 @@ export const modeOffset = (slot: number) => SLOT_BASE + slot * SLOT_BYTES + 1024
 
 if (SLOT_BASE + MAX_REPLICAS * SLOT_BYTES > DATA_START) throw new Error('Internal error: journal header overlaps data');
 
-export function recordSpan(length: number): number {
-  return Math.ceil((RECORD_HEADER + length) / SECTOR_BYTES) * SECTOR_BYTES;
+export function recordSpan(length: number, kind: RecordKind = RecordKind.Write): number {
+  return Math.ceil((RECORD_HEADER + (hasData(kind) ? length : 0)) / SECTOR_BYTES) * SECTOR_BYTES;
 }
 
 export function capacityOf(journalBytes: number): number {
@@ -145,12 +167,21 @@ export function decodeHint(buf: Buffer): Hint | null {
 }
 
 export function encodeProgress(p: Progress): Buffer {
-  return encodeNumbers([p.nextSeq, p.nextPos, p.totalBytes, p.time, p.lastWrite]);
+  return encodeNumbers([p.nextSeq, p.nextPos, p.totalBytes, p.time, p.lastWrite, p.inflight ?? 0]);
 }
 
 export function decodeProgress(buf: Buffer): Progress | null {
-  const v = decodeNumbers(buf, 5);
-  return v && { nextSeq: v[0]!, nextPos: v[1]!, totalBytes: v[2]!, time: v[3]!, lastWrite: v[4]! };
+  const v = decodeNumbers(buf, 6);
+  return v && { nextSeq: v[0]!, nextPos: v[1]!, totalBytes: v[2]!, time: v[3]!, lastWrite: v[4]!, ...(v[5] ? { inflight: v[5] } : {}) };
+}
+
+/** The preserve sector: seq of the last Preserve record (0: none yet). */
+export function encodePreserveMark(seq: number): Buffer {
+  return encodeNumbers([seq]);
+}
+
+export function decodePreserveMark(buf: Buffer): number {
+  return decodeNumbers(buf, 1)?.[0] ?? 0;
 }
 
 export function encodeMode(m: ModeState): Buffer {
@@ -165,9 +196,9 @@ export function decodeMode(buf: Buffer): ModeState | null {
   return { mode: v[0] as Mode, epoch: v[1]!, consistentAt: v[2]!, resyncing: v[3] === 1, reason: buf.toString('utf8', 64, 264).replace(/\0+$/, '') };
 }
 
-/** A record: header and data, padded to its span. */
+/** A record: header and data (Write, Preserve), padded to its span. */
 export function encodeRecord(r: Omit<Record, 'span'>, data: Uint8Array | null): Buffer {
-  const span = recordSpan(r.length);
+  const span = recordSpan(r.length, r.kind);
   const b = Buffer.alloc(r.kind === RecordKind.Pad ? RECORD_HEADER : span);
   b.writeDoubleLE(r.seq, 8);
   b.writeUInt8(r.kind, 16);
@@ -192,7 +223,7 @@ export function decodeRecordHeader(b: Buffer, pos: number): Record | null {
   const length = b.readUInt32LE(20);
   return {
     seq: b.readDoubleLE(8), kind, member: b.readUInt8(17), length, offset: b.readDoubleLE(24), time: b.readDoubleLE(32),
-    totalBefore: b.readDoubleLE(40), pos, span: kind === RecordKind.Pad ? 0 : recordSpan(length),
+    totalBefore: b.readDoubleLE(40), pos, span: kind === RecordKind.Pad ? 0 : recordSpan(length, kind),
   };
 }
 

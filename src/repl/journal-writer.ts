@@ -11,7 +11,10 @@ import { sharedLocks } from '../store/locks.js';
 import { openDb } from '../store/db.js';
 import { groupLockName, loadGroups, type Group, type Replica } from './config.js';
 import { Journal } from './journal.js';
-import { MAX_RECORD_DATA, Mode, RecordKind, encodeRecord, recordSpan, type Hint, type ModeState } from './journal-format.js';
+import {
+  MAX_RECORD_DATA, Mode, REF_MIN_BYTES, RecordKind, encodeRecord, isWrite, recordSpan, type Hint, type ModeState, type Record,
+} from './journal-format.js';
+import { RefIndex } from './ref-index.js';
 import { markRegions } from './region-map.js';
 import { recoverPending, type MemberWriter } from './recovery.js';
 import { ensureShipper } from './shipper-control.js';
@@ -27,7 +30,15 @@ export class JournalWriter {
   private readonly lockName: string;
   /** Regions already marked, per replica slot/member and epoch. */
   private readonly marked = new Map<string, Set<number>>();
-  refs = 0;
+  /** This process's head (valid under the group lock after syncHead) and where the hint last went. */
+  private head: Hint | null = null;
+  private hintAt = 0;
+  private sinceHint = 0;
+  /** Member bytes that unapplied Refs point at, and the oldest seq a replica has not applied (a floor). */
+  private refs = new RefIndex();
+  private oldest = 0;
+  /** Opens sharing this writer. */
+  users = 0;
 
   constructor(private readonly env: IoEnv, group: Group) {
     this.group = group;
@@ -70,20 +81,25 @@ export class JournalWriter {
     return this.group;
   }
 
-  /** Journal a write of `member` and do it locally (`local`), as one step of the group's order. */
-  write(member: number, offset: number, buf: Uint8Array, local: () => void): void {
+  /**
+   * Journal a write of `member` and do it locally (`local`), as one step of the group's order.
+   * `read` reads the member's current bytes (to preserve what an unshipped Ref still needs).
+   */
+  write(member: number, offset: number, buf: Uint8Array, local: () => void, read: (b: Buffer, offset: number) => void): void {
     const group = this.current();
     let last = 0;
     this.locked(() => {
-      const h = this.journal.currentHead();
+      const h = this.syncHead(group);
       const modes = group.replicas.map((r) => this.journal.mode(r.slot));
       for (let done = 0; done < buf.length;) {
         const n = Math.min(MAX_RECORD_DATA, buf.length - done);
-        last = this.append(group, modes, h, member, offset + done, buf.subarray(done, done + n));
+        last = this.append(group, modes, h, member, offset + done, buf.subarray(done, done + n), read);
         done += n;
       }
-      this.journal.writeHint(h);
       local();
+      // The hint only ever says what is done: the local write is.
+      h.pending = 0;
+      this.maybeWriteHint(h, !last);
     });
     this.afterWrite(group, last);
   }
@@ -98,40 +114,115 @@ export class JournalWriter {
     this.locked(() => {
       const modes = group.replicas.map((r) => this.journal.mode(r.slot));
       if (!this.journalReplicas(group, modes).length) return;
-      const h = this.journal.currentHead();
-      last = this.appendRecord(group, modes, h, RecordKind.Flush, 0, 0, null);
-      this.journal.writeHint(h);
+      const h = this.syncHead(group);
+      last = this.appendRecord(group, modes, h, RecordKind.Flush, 0, 0, 0, null);
+      this.maybeWriteHint(h, false);
     });
     local();
     this.journal.flush();
-    this.afterWrite(group, last);
+    this.afterWrite(group, Math.max(last, 0));
+  }
+
+  /**
+   * The head, under the group lock: this process's own idea of it, moved past what other writers
+   * appended since (their Refs indexed). Read from the hint (and every Ref of the window indexed
+   * again) the first time and whenever the hint shows that this process lost track.
+   */
+  private syncHead(group: Group): Hint {
+    const hint = this.journal.hint();
+    if (this.head) {
+      this.journal.headFrom(this.head, (r) => this.index(r));
+      if (this.head.nextSeq >= hint.nextSeq) return this.head;
+    }
+    this.head = this.journal.headFrom(hint);
+    this.hintAt = this.head.nextPos;
+    this.rebuildIndex(group);
+    return this.head;
+  }
+
+  private index(r: Record): void {
+    if (r.kind === RecordKind.Ref) this.refs.note(r.seq, r.member, r.offset, r.length);
+  }
+
+  /** Index every Ref from the oldest position a replica in the journal still needs to the head. */
+  private rebuildIndex(group: Group): void {
+    this.refs = new RefIndex();
+    const modes = group.replicas.map((r) => this.journal.mode(r.slot));
+    const from = this.journalReplicas(group, modes).map((r) => this.journal.applied(r.slot)).sort((a, b) => a.nextSeq - b.nextSeq)[0];
+    if (!from) return;
+    this.oldest = from.nextSeq;
+    for (let pos = from.nextPos, seq = from.nextSeq; seq < this.head!.nextSeq;) {
+      const r = this.journal.recordAt(pos, seq);
+      if (!r) break;
+      this.index(r);
+      pos += r.span;
+      seq++;
+    }
+  }
+
+  /** Seq of the oldest record a replica in the journal has not applied (re-read now). */
+  private readOldest(group: Group, modes: ModeState[]): number {
+    const seqs = this.journalReplicas(group, modes).map((r) => this.journal.applied(r.slot).nextSeq);
+    this.oldest = seqs.length ? Math.min(...seqs) : Number.MAX_SAFE_INTEGER;
+    if (this.refs.size > 65536) this.refs.prune(this.oldest);
+    return this.oldest;
+  }
+
+  /**
+   * The hint is written now and then (each write finds the head from it by reading on), always
+   * before it could be a lap behind, and before a write that is not journaled (recovery re-applies
+   * the last record after the hint: it must be the last write to the LV).
+   */
+  private maybeWriteHint(h: Hint, unjournaled: boolean): void {
+    if (unjournaled) {
+      if (!this.sinceHint) return;
+    } else if (++this.sinceHint < 64 && h.nextPos - this.hintAt < this.journal.capacity / 4) return;
+    this.journal.writeHint(h);
+    this.sinceHint = 0;
+    this.hintAt = h.nextPos;
   }
 
   private journalReplicas(group: Group, modes: ModeState[]): Replica[] {
     return group.replicas.filter((_, i) => modes[i]!.mode === Mode.Journal);
   }
 
-  /** One record (or region marks) for one piece of a write; returns the record's seq (0: none). */
-  private append(group: Group, modes: ModeState[], h: Hint, member: number, offset: number, data: Uint8Array): number {
+  /**
+   * One record (or region marks) for one piece of a write; returns the record's seq (0: none).
+   * Bytes an unapplied Ref still needs are preserved first; a large piece is itself a Ref.
+   */
+  private append(group: Group, modes: ModeState[], h: Hint, member: number, offset: number, data: Uint8Array,
+    read: (b: Buffer, offset: number) => void): number {
     for (const [i, r] of group.replicas.entries()) {
       const m = modes[i]!;
       if (m.mode === Mode.Bitmap) this.mark(group, r.slot, m.epoch, member, offset, data.length);
     }
-    if (!this.journalReplicas(group, modes).length) {
-      h.pending = 0;
-      return 0;
+    if (!this.journalReplicas(group, modes).length) return 0;
+    let need = this.refs.needed(member, offset, data.length, this.oldest);
+    if (need.length) need = this.refs.needed(member, offset, data.length, this.readOldest(group, modes));
+    for (const [a, b] of need) {
+      const old = Buffer.allocUnsafe(b - a);
+      read(old, a);
+      const seq = this.appendRecord(group, modes, h, RecordKind.Preserve, member, a, old.length, old);
+      if (seq < 0) return this.append(group, modes, h, member, offset, data, read);
+      this.journal.writePreserveMark(seq);
     }
-    return this.appendRecord(group, modes, h, RecordKind.Write, member, offset, data);
+    const ref = data.length >= REF_MIN_BYTES;
+    const kind = ref ? RecordKind.Ref : RecordKind.Write;
+    const seq = this.appendRecord(group, modes, h, kind, member, offset, data.length, ref ? null : data);
+    if (seq < 0) return this.append(group, modes, h, member, offset, data, read);
+    if (ref) this.refs.note(seq, member, offset, data.length);
+    return seq;
   }
 
+  /** Append one record at the head; -1 when the journal had no room (its replicas are in their bitmaps now). */
   private appendRecord(group: Group, modes: ModeState[], h: Hint, kind: RecordKind, member: number, offset: number,
-    data: Uint8Array | null): number {
-    const span = recordSpan(data?.length ?? 0);
+    length: number, data: Uint8Array | null): number {
+    const span = recordSpan(length, kind);
     const cap = this.journal.capacity;
     const wrap = (h.nextPos % cap) + span > cap ? cap - (h.nextPos % cap) : 0;
     if (!this.room(group, modes, h, wrap + span)) {
       this.overflow(group, modes, h, 'journal full');
-      return kind === RecordKind.Write ? this.append(group, modes, h, member, offset, data!) : 0;
+      return -1;
     }
     const now = Date.now();
     if (wrap) {
@@ -141,15 +232,15 @@ export class JournalWriter {
       h.nextPos += wrap;
     }
     const seq = h.nextSeq;
-    const rec = encodeRecord({ seq, kind, member, offset, length: data?.length ?? 0, time: now, totalBefore: h.totalBytes, pos: h.nextPos }, data);
+    const rec = encodeRecord({ seq, kind, member, offset, length, time: now, totalBefore: h.totalBytes, pos: h.nextPos }, data);
     this.journal.dev.writeAt(rec, this.journal.dataStart + (h.nextPos % cap));
-    if (kind === RecordKind.Write) {
+    if (kind !== RecordKind.Flush) {
       h.pending = seq;
       h.pendingPos = h.nextPos;
     }
     h.nextSeq++;
     h.nextPos += span;
-    h.totalBytes += data?.length ?? 0;
+    if (isWrite(kind)) h.totalBytes += length;
     h.time = now;
     return seq;
   }
@@ -178,7 +269,7 @@ export class JournalWriter {
       for (let pos = applied.nextPos, seq = applied.nextSeq; seq < h.nextSeq;) {
         const rec = this.journal.recordAt(pos, seq);
         if (!rec) break;
-        if (rec.kind === RecordKind.Write) this.mark(group, r.slot, m.epoch, rec.member, rec.offset, rec.length);
+        if (isWrite(rec.kind)) this.mark(group, r.slot, m.epoch, rec.member, rec.offset, rec.length);
         pos += rec.span;
         seq++;
       }
@@ -221,7 +312,7 @@ export class JournalWriter {
     const rpo = r.rpo!;
     if (this.journal.mode(r.slot).mode !== Mode.Journal) return false;
     const a = this.journal.applied(r.slot);
-    const h = this.journal.hint();
+    const h = this.head ?? this.journal.currentHead();
     if (rpo.bytes !== undefined && h.totalBytes - a.totalBytes > rpo.bytes) return true;
     if (rpo.seconds !== undefined && a.nextSeq < h.nextSeq) {
       const oldest = this.journal.recordAt(a.nextPos, a.nextSeq);
@@ -246,12 +337,20 @@ export class JournalWriter {
       case 'bitmap':
         this.locked(() => {
           const modes = group.replicas.map((x) => this.journal.mode(x.slot));
-          this.overflow(group, modes, this.journal.currentHead(), 'RPO exceeded', [r]);
+          this.overflow(group, modes, this.syncHead(group), 'RPO exceeded', [r]);
         });
     }
   }
 
   close(): void {
+    // Every local write is done: nothing is pending, and the next process starts from here.
+    if (this.head) {
+      this.locked(() => {
+        const h = this.syncHead(this.group);
+        h.pending = 0;
+        this.journal.writeHint(h);
+      });
+    }
     this.journal.close();
   }
 }

@@ -9,9 +9,9 @@ import { openDb, type Db } from '../store/db.js';
 import { MetadataStore } from '../store/metadata-store.js';
 import type { Group, LvRef } from './config.js';
 import {
-  DATA_START, HINT_OFFSET, RECORD_HEADER, RecordKind, SECTOR_BYTES, SUPER_OFFSET, appliedOffset, capacityOf,
-  decodeHint, decodeMode, decodeProgress, decodeRecordHeader, decodeSuper, encodeHint, encodeMode, encodeProgress,
-  encodeSuper, flushedOffset, modeOffset, physical, recordValid, Mode,
+  DATA_START, HINT_OFFSET, PRESERVE_OFFSET, RECORD_HEADER, RecordKind, SECTOR_BYTES, SUPER_OFFSET, appliedOffset, capacityOf,
+  decodeHint, decodeMode, decodePreserveMark, decodeProgress, decodeRecordHeader, decodeSuper, encodeHint, encodeMode,
+  encodePreserveMark, encodeProgress, encodeSuper, flushedOffset, hasData, isWrite, modeOffset, physical, recordValid, Mode,
   type Hint, type ModeState, type Progress, type Record,
 } from './journal-format.js';
 
@@ -113,12 +113,21 @@ export class Journal {
     this.dev.readAt(this.head, physical(pos, this.capacity));
     const r = decodeRecordHeader(this.head, pos);
     if (!r || (seq !== undefined && r.seq !== seq)) return null;
-    if (r.kind !== RecordKind.Write && !recordValid(this.head, null)) return null;
+    if (!hasData(r.kind) && !recordValid(this.head, null)) return null;
     if (r.kind === RecordKind.Pad) r.span = this.capacity - (pos % this.capacity);
     return r;
   }
 
-  /** The data of a write record, or null when the CRC says it is not (or no longer) that record. */
+  /** Seq of the last Preserve record (0: none). */
+  preserveMark(): number {
+    return decodePreserveMark(this.read(PRESERVE_OFFSET));
+  }
+
+  writePreserveMark(seq: number): void {
+    this.dev.writeAt(encodePreserveMark(seq), PRESERVE_OFFSET);
+  }
+
+  /** The data of a Write or Preserve record, or null when the CRC says it is not (or no longer) that record. */
   recordData(r: Record, into?: Buffer): Buffer | null {
     const at = physical(r.pos, this.capacity);
     const both = Buffer.allocUnsafe(RECORD_HEADER + r.length);
@@ -137,16 +146,21 @@ export class Journal {
    * record and its hint). Call with the group lock held.
    */
   currentHead(): Hint {
-    const h = this.hint();
+    return this.headFrom(this.hint());
+  }
+
+  /** `h` moved past every complete record appended after it (`seen` is told about each). */
+  headFrom(h: Hint, seen?: (r: Record) => void): Hint {
     for (let r = this.recordAt(h.nextPos, h.nextSeq); r; r = this.recordAt(h.nextPos, h.nextSeq)) {
-      if (r.kind === RecordKind.Write && !this.recordData(r)) break;
+      if (hasData(r.kind) && !this.recordData(r)) break;
+      seen?.(r);
       if (r.kind !== RecordKind.Pad) {
         h.pending = r.seq;
         h.pendingPos = r.pos;
       }
       h.nextSeq = r.seq + 1;
       h.nextPos = r.pos + r.span;
-      h.totalBytes = r.totalBefore + (r.kind === RecordKind.Write ? r.length : 0);
+      h.totalBytes = r.totalBefore + (isWrite(r.kind) ? r.length : 0);
       h.time = r.time;
     }
     return h;

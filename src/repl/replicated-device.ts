@@ -18,7 +18,7 @@ const writers = new Map<string, JournalWriter>();
 function writerFor(env: IoEnv, group: Group): JournalWriter {
   let w = writers.get(group.uuid);
   if (!w) writers.set(group.uuid, (w = new JournalWriter(env, group)));
-  w.refs++;
+  w.users++;
   return w;
 }
 
@@ -58,7 +58,7 @@ export class ReplicatedDevice implements LvDevice {
 
   writeAt(buf: Uint8Array, offset: number): void {
     if (!buf.length) return;
-    this.writer.write(this.member, offset, buf, () => this.inner.writeAt(buf, offset));
+    this.writer.write(this.member, offset, buf, () => this.inner.writeAt(buf, offset), (b, o) => this.inner.readAt(b, o));
   }
 
   flush(): void {
@@ -73,7 +73,7 @@ export class ReplicatedDevice implements LvDevice {
     if (this.closed) return;
     this.closed = true;
     this.inner.close();
-    if (--this.writer.refs === 0) {
+    if (--this.writer.users === 0) {
       writers.delete(this.groupUuid);
       this.writer.close();
     }

@@ -1,8 +1,9 @@
 // The shipper: one background process per system dir (shipper-main.ts) that sends each replica its
-// group's journal records over NBD, in order, one request at a time, recording progress in the
-// journal after each (so a kill -9 re-sends at most the request in flight), flushing the replica at
-// every flush barrier and at least every second, and copying marked regions when a replica comes
-// back from its bitmap (resync). DRBD's sender/receiver pair, with an NBD server as the receiver.
+// group's journal records over NBD, in order, several requests in flight within the rules of
+// ship-window.ts, recording progress in the journal as requests complete (so a kill -9 re-sends
+// only the window), flushing the replica at every flush barrier and at least every second, and
+// copying marked regions when a replica comes back from its bitmap (resync). DRBD's
+// sender/receiver pair, with an NBD server as the receiver.
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DevicePool } from '../device/device-pool.js';
@@ -13,7 +14,9 @@ import { linkPid } from '../store/pid-file.js';
 import { sharedLocks } from '../store/locks.js';
 import { groupLockName, loadGroups, regionMapPath, type Group, type Replica } from './config.js';
 import { Journal, resolveLv } from './journal.js';
-import { Mode, RecordKind, appliedOffset, flushedOffset, type Progress } from './journal-format.js';
+import { Mode, appliedOffset, flushedOffset, type Progress } from './journal-format.js';
+import { readOps, resolveOps } from './ship-batch.js';
+import { ShipWindow } from './ship-window.js';
 import { dropResyncMap, markedRegions, takeForResync } from './region-map.js';
 import { recoverPending, type MemberWriter } from './recovery.js';
 import { linkKey, shipperPaths, type LinkState, type ShipperState } from './shipper-control.js';
@@ -32,18 +35,12 @@ function timed<T>(p: Promise<T>, what: string): Promise<T> {
 }
 /** Data per batch read from the journal. */
 const BATCH_BYTES = 16 * 1024 * 1024;
+/** Largest request, and what the window may hold in flight (ship-window.ts). */
+const REQUEST_BYTES = 2 * 1024 * 1024;
+const WINDOW_REQUESTS = 8;
+const WINDOW_BYTES = 16 * 1024 * 1024;
 /** A replica is flushed at least this often while it has unflushed writes. */
 const FLUSH_EVERY_MS = 1000;
-
-interface Op {
-  kind: 'write' | 'flush';
-  member: number;
-  offset: number;
-  data: Buffer[];
-  length: number;
-  /** Progress once this op is done. */
-  after: Progress;
-}
 
 export class Shipper {
   private readonly env: IoEnv;
@@ -169,10 +166,21 @@ class ReplicaLink {
   private unflushed = false;
   private readonly written = new Set<number>();
   private sources: Array<LvDevice | null>;
+  private readonly window: ShipWindow;
+  /** Where the next batch starts: after the last op sent (the window may still hold it). */
+  private issued: Progress | null = null;
+  /** The head at the last idle recovery. */
+  private recoveredAt = 0;
 
   private constructor(private readonly env: IoEnv, private readonly db: Db, private readonly group: Group,
-    private readonly replica: Replica, private readonly journal: Journal, private readonly targets: NbdClient[]) {
+    private readonly replica: Replica, private readonly journal: Journal, private readonly targets: NbdClient[],
+    private readonly seqnos: Map<string, number>) {
     this.sources = group.members.map(() => null);
+    this.window = new ShipWindow(WINDOW_REQUESTS, WINDOW_BYTES, (p, inflight) => {
+      // Progress as requests complete; a replica dropped to its bitmap meanwhile keeps its own.
+      if (this.journal.mode(this.replica.slot).mode !== Mode.Journal) return;
+      this.journal.writeProgress(appliedOffset(this.replica.slot), inflight ? { ...p, inflight } : p);
+    });
   }
 
   static async open(env: IoEnv, db: Db, group: Group, replica: Replica): Promise<ReplicaLink> {
@@ -185,12 +193,17 @@ class ReplicaLink {
       journal.close();
       throw e;
     }
-    return new ReplicaLink(env, db, group, replica, journal, targets);
+    return new ReplicaLink(env, db, group, replica, journal, targets, vgSeqnos(db, group));
   }
 
-  /** The configuration changed in a way that needs new connections. */
+  /**
+   * The configuration changed in a way that needs new connections, or the metadata of a VG the
+   * journal or a member lives in (their extents may have moved: pvmove, lvextend).
+   */
   stale(group: Group, replica: Replica): boolean {
-    return JSON.stringify(replica.targets) !== JSON.stringify(this.replica.targets) || group.members.length !== this.group.members.length;
+    if (JSON.stringify(replica.targets) !== JSON.stringify(this.replica.targets) || group.members.length !== this.group.members.length) return true;
+    const now = vgSeqnos(this.db, group);
+    return [...now].some(([vg, seqno]) => this.seqnos.get(vg) !== seqno);
   }
 
   idleFor(): number {
@@ -246,9 +259,13 @@ class ReplicaLink {
         if (m.mode === Mode.Journal && !m.resyncing && m.consistentAt) this.journal.writeMode(slot, { ...m, consistentAt: 0, reason: '' });
       });
     }
-    // Idle: a writer killed between its record and its local write is mended now.
-    const h = this.journal.hint();
-    if (h.pending && Date.now() - h.time > 300) this.locked(() => recoverPending(this.journal, (i) => this.source(i) as MemberWriter));
+    // Idle: a writer killed between its record and its local write is mended now (once per head:
+    // re-applying the last record is harmless when its writer did finish).
+    const a = this.journal.applied(slot);
+    if (a.nextSeq > this.recoveredAt && Date.now() - a.lastWrite > 300) {
+      this.recoveredAt = a.nextSeq;
+      this.locked(() => recoverPending(this.journal, (i) => this.source(i) as MemberWriter));
+    }
     return false;
   }
 
@@ -303,70 +320,50 @@ class ReplicaLink {
     report({ resyncDone: undefined, resyncTotal: undefined });
   }
 
-  /** Read the next records and apply them in order; false when there were none. */
+  /** Read the next records and send them through the window; false when there was nothing to do. */
   private async shipBatch(stopping: () => boolean): Promise<boolean> {
     const slot = this.replica.slot;
-    const start = this.journal.applied(slot);
-    const ops = this.readOps(start);
-    if (!ops.length) return false;
-    for (const op of ops) {
-      if (stopping()) break;
-      if (op.kind === 'flush') {
-        await this.flushTargets(op.after);
-      } else {
-        const t = this.targets[op.member]!;
-        await timed(t.pwrite(op.data.length === 1 ? op.data[0]! : Buffer.concat(op.data, op.length), op.offset), 'write');
-        this.written.add(op.member);
-        this.unflushed = true;
+    const from = this.window.size && this.issued ? this.issued : this.journal.applied(slot);
+    const ops = readOps(this.journal, from, BATCH_BYTES, (m) => Math.min(REQUEST_BYTES, maxWrite(this.targets[m]!)));
+    if (!ops.length) {
+      if (!this.window.size) return false;
+      await this.window.drain();
+      return true;
+    }
+    resolveOps(this.journal, ops, (m) => this.source(m));
+    try {
+      for (const op of ops) {
+        if (stopping()) break;
+        if (this.journal.mode(slot).mode !== Mode.Journal) return true;
+        if (op.kind === 'write') {
+          const t = this.targets[op.member]!;
+          const data = op.data!;
+          await this.window.add(op.member, op.offset, op.length, op.after, () => timed(t.pwrite(data, op.offset), 'write'));
+          this.written.add(op.member);
+          this.unflushed = true;
+        } else {
+          // A barrier (or records that are not writes): everything before it is on the replica first.
+          await this.window.drain();
+          if (op.kind === 'flush') await this.flushTargets(op.after);
+          if (this.journal.mode(slot).mode !== Mode.Journal) return true;
+          this.journal.writeProgress(appliedOffset(slot), op.after);
+        }
+        this.issued = op.after;
       }
-      // Progress after each request: a restarted shipper re-sends only the one in flight.
-      if (this.journal.mode(slot).mode !== Mode.Journal) return true;
-      this.journal.writeProgress(appliedOffset(slot), op.after);
+      // The end of what was journaled: let the replica be a prefix again (sync replicas wait for it).
+      if (ops.reduce((n, op) => n + op.length, 0) < BATCH_BYTES / 2) await this.window.drain();
+      // A long stream without barriers is made durable on the replica now and then (the journal's
+      // space is freed up to what the replica flushed).
+      if (this.unflushed && Date.now() - this.lastFlush >= FLUSH_EVERY_MS) {
+        await this.window.drain();
+        await this.flushTargets(this.journal.applied(slot));
+      }
+    } catch (e) {
+      this.window.reset();
+      this.issued = null;
+      throw e;
     }
     return true;
-  }
-
-  private readOps(start: Progress): Op[] {
-    const ops: Op[] = [];
-    let pos = start.nextPos;
-    let seq = start.nextSeq;
-    let total = start.totalBytes;
-    let bytes = 0;
-    while (bytes < BATCH_BYTES) {
-      const r = this.journal.recordAt(pos, seq);
-      if (!r) break;
-      let data: Buffer | null = null;
-      if (r.kind === RecordKind.Write) {
-        data = this.journal.recordData(r);
-        if (!data) break; // still being written, or overwritten (then the mode says Bitmap)
-        data = Buffer.from(data);
-      }
-      pos += r.span;
-      seq++;
-      if (r.kind === RecordKind.Write) total += r.length;
-      const after: Progress = { nextSeq: seq, nextPos: pos, totalBytes: total, time: Date.now(), lastWrite: r.time };
-      const prev = ops[ops.length - 1];
-      if (r.kind === RecordKind.Pad) {
-        if (prev) prev.after = after;
-        else ops.push({ kind: 'flush', member: -1, offset: 0, data: [], length: 0, after });
-        continue;
-      }
-      if (r.kind === RecordKind.Flush) {
-        ops.push({ kind: 'flush', member: -1, offset: 0, data: [], length: 0, after });
-        continue;
-      }
-      bytes += r.length;
-      // Contiguous writes to one member go as one request (still in order).
-      if (prev && prev.kind === 'write' && prev.member === r.member && prev.offset + prev.length === r.offset &&
-        prev.length + r.length <= maxWrite(this.targets[r.member]!)) {
-        prev.data.push(data!);
-        prev.length += r.length;
-        prev.after = after;
-        continue;
-      }
-      ops.push({ kind: 'write', member: r.member, offset: r.offset, data: [data!], length: r.length, after });
-    }
-    return ops;
   }
 
   /** Flush the targets written since the last flush; what was applied is now durable there. */
@@ -379,6 +376,7 @@ class ReplicaLink {
   }
 
   async close(): Promise<void> {
+    this.window.reset();
     for (const t of this.targets) {
       const bye = t.disconnect();
       const gone = await Promise.race([bye.then(() => true, () => true), sleep(2000).then(() => false)]);
@@ -387,4 +385,15 @@ class ReplicaLink {
     for (const s of this.sources) s?.close();
     this.journal.close();
   }
+}
+
+/** seqno of the VGs a group's journal and members live in, by VG uuid. */
+function vgSeqnos(db: Db, group: Group): Map<string, number> {
+  const out = new Map<string, number>();
+  const q = db.prepare('SELECT seqno FROM vg WHERE uuid = ?');
+  for (const ref of [group.journal, ...group.members]) {
+    const row = q.get(ref.vgUuid) as { seqno: number } | undefined;
+    out.set(ref.vgUuid, row?.seqno ?? -1);
+  }
+  return out;
 }
