@@ -171,3 +171,30 @@ export function vgsIncompatible(from: VolumeGroup, to: VolumeGroup): string | nu
   }
   return null;
 }
+
+/**
+ * vg_validate's check_lv_segments on the VGs being written (vg_to first, then vg_from; LVM2 stops
+ * at the first that fails): an LV area whose sub-LV ended up in the other VG. LVM2's _move_lvs can
+ * leave one so (it moves an area-less sub-LV, such as a raid image vgreduce --removemissing turned
+ * into an error segment, without its raid LV); the split is then refused and nothing is written.
+ */
+export function splitConsistency(from: VolumeGroup, to: VolumeGroup): string[] | null {
+  for (const vg of [to, from]) {
+    const lines: string[] = [];
+    for (const lv of vg.lvs) {
+      let bad = false;
+      lv.segments.forEach((seg, i) => {
+        seg.areas.forEach((a, s) => {
+          if (a.kind !== 'lv') return;
+          const sub = vg.lvs.find((l) => l.name === a.lvName);
+          if (sub && sub !== lv) return;
+          lines.push(`LV ${lv.name}: segment ${i + 1} has inconsistent LV area ${s}`);
+          bad = true;
+        });
+      });
+      if (bad) lines.push(`Internal error: LV segments corrupted in ${lv.name}.`);
+    }
+    if (lines.length) return lines;
+  }
+  return null;
+}
