@@ -16,7 +16,7 @@ afterEach(() => lab.cleanup());
 
 const rows = async (...a: string[]) => (await lab.ok(...a, '--noheadings')).stdout.split('\n').map((l) => l.trim().replace(/\s+/g, ' ')).filter(Boolean);
 
-describe('lvconvert -m +N of raid1: placement', () => {
+describe('lvconvert -m +N of raid1: placement', { timeout: 300_000 }, () => {
   it('new images avoid the LV\'s PVs and take the first PV (VG order) with room for rmeta + rimage', async () => {
     lab.prepareDevs(5, 64);
     await lab.ok('vgcreate', 'vg', '/dev/loop0', '/dev/loop1', '/dev/loop2', '/dev/loop3', '/dev/loop4');

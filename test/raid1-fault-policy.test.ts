@@ -36,7 +36,7 @@ async function writeThrough(more: Buffer, atMiB: number): Promise<string> {
   return r.stderr;
 }
 
-describe('raid_fault_policy in the I/O path', () => {
+describe('raid_fault_policy in the I/O path', { timeout: 300_000 }, () => {
   it('warn (the default): an image failing with EIO during a dd is marked failed, the LV runs degraded and in sync', async () => {
     await lab.ok('fault', 'add', '/dev/loop1', '--error', '--write');
     const err = await writeThrough(randomBytes(4 * MiB), 2);

@@ -25,7 +25,7 @@ afterEach(() => lab.cleanup());
 
 const rows = async (...a: string[]) => (await lab.ok(...a, '--noheadings')).stdout.split('\n').map((l) => l.trim().replace(/\s+/g, ' ')).filter(Boolean);
 
-describe('vgreduce --removemissing with a raid1 LV', () => {
+describe('vgreduce --removemissing with a raid1 LV', { timeout: 300_000 }, () => {
   it('--force turns the lost image into error segments; the data stays; lvconvert --repair replaces it', async () => {
     rmSync(join(lab.devDir, 'loop1'));
     const plain = await lab.run('vgreduce', '--removemissing', 'vg');

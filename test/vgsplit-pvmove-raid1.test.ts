@@ -37,7 +37,7 @@ async function subLvHashes(vg: string): Promise<string[]> {
   return out;
 }
 
-describe('vgsplit and vgmerge of raid1', () => {
+describe('vgsplit and vgmerge of raid1', { timeout: 300_000 }, () => {
   it('splits PVs no raid LV uses (a raid1 elsewhere in the VG does not stand in the way)', async () => {
     await raidWithData();
     await lab.ok('lvcreate', '-an', '-Zn', '-l', '2', '-n', 'lin', 'vg', '/dev/loop2');
@@ -83,7 +83,7 @@ describe('vgsplit and vgmerge of raid1', () => {
   });
 });
 
-describe('pvmove of raid1 sub-LVs', () => {
+describe('pvmove of raid1 sub-LVs', { timeout: 300_000 }, () => {
   it('keeps the images on distinct PVs: every PV of the raid LV is avoided', async () => {
     const data = await raidWithData();
     await lab.ok('pvmove', '/dev/loop1');
