@@ -1,6 +1,7 @@
 // Running a raid1 scrub to the end (the background process of scrub-main.ts, or a foreground
 // caller): loads the LV, opens it through the mirror engine, throttles to the LV's
-// max_recovery_rate (recovery-rate.ts), and records the result (scrub-state.ts). Also how
+// max_recovery_rate and yields to writers above its min_recovery_rate (recovery-rate.ts), and
+// records the result (scrub-state.ts). Also how
 // lvchange starts one: a detached process, as the kernel's md thread runs the check.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +11,7 @@ import { MirrorDevice } from '../mirror/mirror-device.js';
 import { openDb } from '../store/db.js';
 import { MetadataStore } from '../store/metadata-store.js';
 import { RateLimiter } from './recovery-rate.js';
-import { syncerRunning } from '../mirror/state.js';
+import { lvLockBusy, syncerRunning } from '../mirror/state.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 import { scrubRaid1 } from './scrub.js';
@@ -28,10 +29,12 @@ export async function runScrub(systemDir: string, vgName: string, lvName: string
     try {
       // As md, a check or repair waits for a resync in progress (a repair killed mid-region left it one).
       while (dev.log && dev.log.syncCount() < dev.nrRegions && syncerRunning(systemDir, lv.uuid)) await sleep(200);
-      const rate = new RateLimiter(lv.segments[0]!.maxRecoveryRate ?? 0);
+      const rate = new RateLimiter(lv.segments[0]!.maxRecoveryRate ?? 0, lv.segments[0]!.minRecoveryRate ?? 0);
       // (spawnScrub already put this process's pid in the state: it is ours to go on with)
       const from = resume ? loadScrubState(systemDir, lv.uuid) : null;
-      return await scrubRaid1(dev, action, { throttle: (b) => rate.consume(b), resume: from });
+      return await scrubRaid1(dev, action, {
+        throttle: (b) => rate.consume(b), resume: from, yieldToIo: () => rate.yieldTo(() => lvLockBusy(systemDir, lv.uuid)),
+      });
     } finally {
       dev.close();
     }

@@ -91,6 +91,8 @@ export interface ScrubOptions {
   saveEvery?: number;
   /** The state of the same scrub whose process died: go on from its checkpoint, its findings kept. */
   resume?: ScrubState | null;
+  /** Before each region: wait while other I/O has priority (md's speed_min rule, recovery-rate.ts). */
+  yieldToIo?: () => Promise<unknown>;
 }
 
 /** Scrub every region of a raid1 LV; the state file follows the progress (reports read it). */
@@ -103,6 +105,7 @@ export async function scrubRaid1(dev: MirrorDevice, action: SyncAction, opts: Sc
   const save = () => saveScrubState(dev.env.systemDir, dev.lv.uuid, st);
   save();
   for (let r = st.done; r < dev.nrRegions; r++) {
+    await opts.yieldToIo?.();
     const v = scrubRegion(dev, r, action, opts.judge);
     if (v.mismatch) {
       st.mismatches++;
