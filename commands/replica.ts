@@ -129,7 +129,7 @@ export const spec: CommandSpec = {
     '  stop     stop the shipper process (it starts again with the next write)',
     '',
     'Report fields (lvs -o): repl_state, repl_kind, repl_group, repl_target, repl_lag_writes,',
-    'repl_lag_bytes, repl_lag_seconds, repl_last_applied.',
+    'repl_lag_bytes, repl_lag_seconds, repl_last_applied, repl_rpo, repl_reason.',
   ],
   options: ['target', 'type', 'size', 'name', 'nosync', 'reportformat', 'interval', 'count', 'rpo', 'rpobytes', 'rpopolicy', 'force'],
   run,

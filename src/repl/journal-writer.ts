@@ -19,6 +19,9 @@ import { markRegions } from './region-map.js';
 import { recoverPending, type MemberWriter } from './recovery.js';
 import { ensureShipper } from './shipper-control.js';
 
+/** What an RPO policy in action puts in the replica's reason. */
+export const RPO_THROTTLE = 'RPO exceeded: writers throttled';
+export const RPO_SYNC = 'RPO exceeded: synchronous until caught up';
 /** How long a sync replica may keep a write waiting before it counts as unreachable. */
 const SYNC_TIMEOUT_MS = 5000;
 
@@ -325,20 +328,36 @@ export class JournalWriter {
     switch (r.rpo!.policy) {
       case 'throttle':
         // Writers slow down until the replica is back within its RPO.
-        for (let wait = 1; this.overRpo(r); wait = Math.min(wait * 2, 50)) {
-          ensureShipper(this.env.systemDir);
-          sleepMs(wait);
-        }
+        this.acting(r, RPO_THROTTLE, () => {
+          for (let wait = 1; this.overRpo(r); wait = Math.min(wait * 2, 50)) {
+            ensureShipper(this.env.systemDir);
+            sleepMs(wait);
+          }
+        });
         return;
       case 'sync':
         // Synchronous until caught up: this write waits until the replica has it.
-        this.waitApplied(r, seq, 60_000);
+        this.acting(r, RPO_SYNC, () => this.waitApplied(r, seq, 60_000));
         return;
       case 'bitmap':
         this.locked(() => {
           const modes = group.replicas.map((x) => this.journal.mode(x.slot));
           this.overflow(group, modes, this.syncHead(group), 'RPO exceeded', [r]);
         });
+    }
+  }
+
+  /** fn with the replica's reason saying what its RPO policy does meanwhile (reports show it). */
+  private acting(r: Replica, reason: string, fn: () => void): void {
+    const say = (from: string, to: string) => this.locked(() => {
+      const m = this.journal.mode(r.slot);
+      if (m.mode === Mode.Journal && m.reason === from) this.journal.writeMode(r.slot, { ...m, reason: to });
+    });
+    say('', reason);
+    try {
+      fn();
+    } finally {
+      say(reason, '');
     }
   }
 
