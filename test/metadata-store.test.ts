@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { openDb } from '../src/store/db.js';
 import { ConcurrentUpdateError, MetadataStore } from '../src/store/metadata-store.js';
 import type { LogicalVolume, VolumeGroup } from '../src/model/types.js';
-import { decodeHistory } from '../src/store/history.js';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -88,7 +87,8 @@ describe('MetadataStore', () => {
     s.commitVg(null, vg(['a', 'b', 'c', 'd', 'e'].map((n, i) => lv(n, i))), 'create');
     let uuid = 0;
     for (let round = 0; round < 60; round++) {
-      const loaded = s.loadVg('vg')!;
+      // (a writer's read, from the read cache, finds unchanged LVs without serialising them)
+      const loaded = round % 2 ? s.loadVgForUpdate('vg')! : s.loadVg('vg')!;
       const v = loaded.vg;
       const names = v.lvs.map((l) => l.name);
       if (v.lvs.length > 1 && rnd(2)) v.lvs.splice(rnd(v.lvs.length), 1);
@@ -115,8 +115,40 @@ describe('MetadataStore', () => {
     s.commitVg(first, first.vg, 'add b');
     second.vg.lvs.push(lv('c', 1));
     expect(() => s.commitVg(second, second.vg, 'add c')).toThrow(ConcurrentUpdateError);
-    const hist = s.db.prepare('SELECT seqno, description, metadata FROM vg_history').all() as { seqno: number; description: string; metadata: Buffer }[];
+    const hist = s.history('vg');
     expect(hist.map((h) => [h.seqno, h.description])).toEqual([[1, 'add b']]);
-    expect((JSON.parse(decodeHistory(hist[0]!.metadata)) as VolumeGroup).lvs.map((l) => l.name)).toEqual(['a']);
+    expect(hist[0]!.vg.lvs.map((l) => l.name)).toEqual(['a']);
+  });
+
+  it('archives each version as a delta from the next and rebuilds every one exactly (issue 10)', () => {
+    const s = store();
+    let seed = 11;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    s.commitVg(null, vg(['a', 'b', 'c', 'd', 'e', 'f'].map((n, i) => lv(n, i))), 'create');
+    const versions: string[] = [];
+    for (let round = 0; round < 40; round++) {
+      const loaded = round % 3 ? s.loadVgForUpdate('vg')! : s.loadVg('vg')!;
+      versions.push(JSON.stringify(loaded.readVersion()));
+      const v = loaded.vg;
+      const op = rnd(4);
+      if (op === 0 && v.lvs.length > 1) v.lvs.splice(rnd(v.lvs.length), 1);
+      else if (op === 1) v.lvs.splice(rnd(v.lvs.length + 1), 0, { ...lv(`n${round}`, 20 + round), uuid: `new-${round}` });
+      else if (op === 2) v.lvs[rnd(v.lvs.length)]!.segments[0]!.extentCount += 1;
+      else v.tags.push(`t${round}`);
+      s.commitVg(loaded, v, `round ${round}`);
+    }
+    // a whole-VG change of many LVs is archived in full, and the versions before it still rebuild
+    for (const prefix of ['m', 'k']) {
+      const loaded = s.loadVg('vg')!;
+      versions.push(JSON.stringify(loaded.readVersion()));
+      loaded.vg.lvs = Array.from({ length: 70 }, (_x, i) => ({ ...lv(`${prefix}${i}`, 100 + i), uuid: `${prefix}-${i}` }));
+      s.commitVg(loaded, loaded.vg, 'replace all');
+    }
+    const kinds = s.db.prepare('SELECT typeof(metadata) AS t, substr(metadata, 1, 1) AS c FROM vg_history ORDER BY id').all() as { t: string; c: string }[];
+    expect(kinds.slice(0, -1).every((k) => k.t === 'text' && k.c === '@')).toBe(true);
+    expect(kinds.at(-1)!.t).toBe('blob');
+    const hist = s.history('vg');
+    expect(hist.map((h) => h.seqno)).toEqual(versions.map((_v, i) => i + 1));
+    hist.forEach((h, i) => expect(JSON.stringify(h.vg)).toBe(versions[i]));
   });
 });

@@ -66,7 +66,8 @@ export class Context {
     this.cmdLine = cmd;
     // Every commit of this process also goes to the PVs' metadata areas (src/format-text).
     const ctx = this;
-    setVgCommitWriter(new OnDiskWriter({ get cmdLine() { return ctx.cmdLine; }, warn: (l) => ctx.out.warn(l), now: () => ctx.now() }));
+    setVgCommitWriter(new OnDiskWriter({ get cmdLine() { return ctx.cmdLine; }, warn: (l) => ctx.out.warn(l), now: () => ctx.now(),
+      textsDir: join(this.systemDir, 'cache') }));
   }
 
   get store(): MetadataStore {

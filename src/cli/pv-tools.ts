@@ -68,8 +68,13 @@ function scanOf(pv: PhysicalVolume): PvScan & { absent: boolean } {
   return st ? { ...st, absent: !!pv.absent } : { absent: pv.missing, flagged: false, used: true };
 }
 
-function pvUsed(vg: VolumeGroup, pv: PhysicalVolume): boolean {
-  return vg.lvs.some((lv) => lv.segments.some((s) => s.areas.some((a) => a.kind === 'pv' && a.pvUuid === pv.uuid)));
+/** The uuids of the PVs some LV of the VG has extents on (one pass over the areas). */
+function usedPvUuids(vg: VolumeGroup): Set<string> {
+  const used = new Set<string>();
+  for (const lv of vg.lvs) {
+    for (const seg of lv.segments) for (const a of seg.areas) if (a.kind === 'pv') used.add(a.pvUuid);
+  }
+  return used;
 }
 
 /**
@@ -79,9 +84,11 @@ function pvUsed(vg: VolumeGroup, pv: PhysicalVolume): boolean {
  */
 export function markMissingPvs(vg: VolumeGroup, present: (pv: PhysicalVolume) => boolean = pvImagePresent): PhysicalVolume[] {
   const missing: PhysicalVolume[] = [];
+  let used: Set<string> | undefined;
   for (const pv of vg.pvs) {
     if (!scans.has(pv)) {
-      const st = { flagged: pv.missing, used: pvUsed(vg, pv) };
+      used ??= usedPvUuids(vg);
+      const st = { flagged: pv.missing, used: used.has(pv.uuid) };
       scans.set(pv, st);
       pv.absent = !present(pv);
       pv.missing = pv.absent || (st.flagged && st.used);

@@ -3,6 +3,7 @@
 // visited in lvmcache's order, the reverse of the order in which their first PV was scanned.
 import type { Context } from './context.js';
 import type { LogicalVolume, PhysicalVolume, VolumeGroup } from '../model/types.js';
+import { devNameOrder } from '../model/dev-order.js';
 
 export interface TagSplit {
   tags: string[];
@@ -58,9 +59,7 @@ export function addTaggedLvs(all: VolumeGroup[], tags: string[], vgs: string[], 
 }
 
 /** Device paths compare as the kernel numbers them: loop2 before loop10, sdb before sdc. */
-function devOrder(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
-}
+const devOrder = devNameOrder;
 
 /** VGs in lvmcache's order: each VG enters at the head of the list when its first PV is scanned. */
 export function lvmcacheOrder(vgs: VolumeGroup[]): VolumeGroup[] {

@@ -13,6 +13,7 @@ import { CommandFailed } from '../cli/errors.js';
 import { BAD_MDA_MAGIC, BAD_MDA_START } from './layout.js';
 import { importVgText } from './import.js';
 import { sameMetadata } from './vg-compare.js';
+import { devNameOrder } from '../model/dev-order.js';
 
 /** One metadata area of a PV of the VG, as found. */
 export interface AreaCopy {
@@ -53,8 +54,10 @@ export function areaCopies(vg: VolumeGroup, scans = scanVgPvs(vg)): AreaCopy[] {
       pv, area: m.area, index, checksum: m.locn?.checksum ?? null, size: m.locn?.size ?? 0, ignored: !!m.ignored, damaged: areaIsDamaged(m), badFields: m.badFields,
       ...(m.headerWarnings ? { headerWarnings: m.headerWarnings } : {}),
     };
-    if (copy.damaged || typeof m.text !== 'string') return { ...copy, checksum: null, size: 0 };
-    return { ...copy, text: m.text, seqno: m.seqno, vgUuid: m.vgUuid };
+    // (a sound text is the one with a summary: its seqno)
+    if (copy.damaged || m.seqno === undefined) return { ...copy, checksum: null, size: 0 };
+    // (the text read only if asked for: scan.ts)
+    return Object.defineProperty({ ...copy, seqno: m.seqno, vgUuid: m.vgUuid }, 'text', { get: () => m.text as string, enumerable: true });
   }));
 }
 
@@ -147,7 +150,7 @@ export function adoptDiskVersion(ctx: Context, db: VolumeGroup | null, disk: Vol
  * LVM2 finds no VG at all: the command is refused and nothing is written, the database included.
  */
 function refuseWithoutGoodCopy(ctx: Context, vg: VolumeGroup, scans: { scan: ScannedPv }[], copies: AreaCopy[]): void {
-  const order = [...scans].sort((a, b) => a.scan.name.localeCompare(b.scan.name, 'en', { numeric: true }));
+  const order = [...scans].sort((a, b) => devNameOrder(a.scan.name, b.scan.name));
   const l = scanLines(order.map((x) => x.scan));
   l.out.forEach((x) => ctx.out.print(x));
   l.err.forEach((x) => ctx.out.warn(x));

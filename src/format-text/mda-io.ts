@@ -21,7 +21,13 @@ export function readMdaHeaderSector(dev: BlockDevice, area: DiskLocn): Buffer {
 }
 
 /** The text LVM2 writes: the export, its NUL, zeros to the next sector. */
-export function encodeText(text: string): { buf: Buffer; size: number; checksum: number } {
+export function encodeText(text: string | Buffer[]): { buf: Buffer; size: number; checksum: number } {
+  if (typeof text !== 'string') {
+    const size = text.reduce((n, b) => n + b.length, 0) + 1;
+    // (Buffer.concat fills what the pieces leave of the length with zeros)
+    const buf = Buffer.concat(text, Math.ceil(size / 512) * 512);
+    return { buf, size, checksum: lvmCrc(buf.subarray(0, size)) };
+  }
   const size = Buffer.byteLength(text, 'utf8') + 1;
   const buf = Buffer.alloc(Math.ceil(size / 512) * 512);
   buf.write(text, 0, 'utf8');

@@ -5,7 +5,7 @@ import { hostname, machine, release, type, version } from 'node:os';
 import { FileDevice } from '../device/file-device.js';
 import { PV_EXT_USED, readPvHeaderOf, writePvLabel } from '../device/pv-label.js';
 import type { BlockDevice } from '../device/block-device.js';
-import type { PhysicalVolume, VolumeGroup } from '../model/types.js';
+import type { LogicalVolume, PhysicalVolume, VolumeGroup } from '../model/types.js';
 import type { VgCommitWriter } from '../store/commit-writer.js';
 import { exportVgRaw } from './export.js';
 import { maxTextSize, RAW_LOCN_IGNORED } from './layout.js';
@@ -14,12 +14,15 @@ import { clearMda, encodeText, readMdaHeader, writeMdaText } from './mda-io.js';
 import { hasMetadataAreaInUse, mdaIsIgnored, pvMdas } from './pv-layout.js';
 import { areaFoundDamaged, stalePvUuids } from './consistency.js';
 import { CommandFailed } from '../cli/errors.js';
+import { PrintedTexts, spliceText } from './text-reuse.js';
 
 /** What the writer needs from the command: its line (the description), warnings, the clock. */
 export interface WriterEnv {
   cmdLine: string;
   warn(line: string): void;
   now(): number;
+  /** Where the texts printed are kept for the next commit to reuse (text-reuse.ts); none: print each in full. */
+  textsDir?: string;
 }
 
 /** uname's fields as LVM2's header comment prints them. */
@@ -46,9 +49,13 @@ export class OnDiskWriter implements VgCommitWriter {
   /** vg->write_count: LVM2 says "Write[N] from" for a VG's later writes in one command. */
   private readonly writes = new Map<string, number>();
 
-  constructor(private readonly env: WriterEnv) {}
+  private readonly texts: PrintedTexts | null;
 
-  prepare(vg: VolumeGroup, released: PhysicalVolume[]): () => void {
+  constructor(private readonly env: WriterEnv) {
+    this.texts = env.textsDir ? new PrintedTexts(env.textsDir) : null;
+  }
+
+  prepare(vg: VolumeGroup, released: PhysicalVolume[], unchanged?: ReadonlySet<LogicalVolume>): () => void {
     const n = (this.writes.get(vg.uuid) ?? 0) + 1;
     this.writes.set(vg.uuid, n);
     const description = `${n === 1 ? 'Write' : `Write[${n}]`} from ${this.env.cmdLine}.`;
@@ -58,7 +65,12 @@ export class OnDiskWriter implements VgCommitWriter {
     if (!hasMetadataAreaInUse(vg.pvs)) {
       throw new CommandFailed('Aborting vg_write: No metadata areas to write to!');
     }
-    const text = encodeText(exportVgRaw(vg, { description, time: now, host: hostname(), uname: unameLine() }));
+    const h = { description, time: now, host: hostname(), uname: unameLine() };
+    // the text of the version read, if tsvm printed it (same checksum and size as recorded)
+    const kept = unchanged?.size ? this.texts?.read(vg.uuid, vg.mdaTextCrc) : null;
+    const previous = kept && kept.length + 1 === vg.mdaTextSize ? kept : null;
+    const text = encodeText((previous && spliceText(previous, vg, unchanged!, h)) || exportVgRaw(vg, h));
+    const oldCrc = vg.mdaTextCrc;
     for (const pv of vg.pvs) {
       for (const area of pvMdas(pv).filter((_a, i) => !mdaIsIgnored(pv, i))) {
         const max = maxTextSize(area.size);
@@ -79,11 +91,13 @@ export class OnDiskWriter implements VgCommitWriter {
     return () => {
       for (const pv of vg.pvs) this.writePv(vg, pv, text);
       for (const pv of released) this.orphan(pv);
+      this.texts?.keep(vg.uuid, text.checksum, text.buf.subarray(0, text.size - 1), oldCrc);
     };
   }
 
   removed(vg: VolumeGroup): void {
     for (const pv of vg.pvs) this.orphan(pv);
+    this.texts?.drop(vg.uuid, vg.mdaTextCrc);
   }
 
   private writePv(vg: VolumeGroup, pv: PhysicalVolume, text: ReturnType<typeof encodeText>): void {

@@ -72,9 +72,16 @@ function scanMda(dev: FileDevice, devName: string, area: DiskLocn, index: number
   if (!locn) return { area, header, text: null, retries: 0, badFields: 0, warnings: [] };
   const bytes = readMdaTextBytes(dev, header, locn);
   const nul = bytes ? bytes.indexOf(0) : -1;
-  const text = bytes && lvmCrc(bytes) === locn.checksum ? bytes.toString('utf8', 0, nul < 0 ? bytes.length : nul) : null;
-  const summary = text === null ? null : textSummary(text);
-  if (text !== null && summary) return { area, header, locn, text, ...summary, retries: 0, badFields: 0, warnings: [] };
+  const good = !!bytes && lvmCrc(bytes) === locn.checksum;
+  // The text is decoded only if asked for: most commands only compare the checksum with their
+  // VG's (at 10,000 LVs a text is 2.8 MB); the summary comes from its first lines.
+  let decoded: string | undefined;
+  const whole = () => (decoded ??= bytes!.toString('utf8', 0, nul < 0 ? bytes!.length : nul));
+  const summary = !good ? null : textSummary(bytes.toString('utf8', 0, Math.min(nul < 0 ? bytes.length : nul, 4096))) ?? textSummary(whole());
+  if (good && summary) {
+    return { area, header, locn, get text() { return whole(); }, ...summary, retries: 0, badFields: 0, warnings: [] };
+  }
+  const text = good ? whole() : null;
   const at = area.offset + locn.offset;
   const read: string[] = [];
   if (bytes && nameError(leadingName(bytes)) !== null) read.push(`WARNING: Metadata location on ${devName} at offset ${at} begins with invalid name.`);

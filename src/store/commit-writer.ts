@@ -1,15 +1,16 @@
 // The hook through which every VG commit also reaches the PVs' metadata areas (LVM2's vg_write and
 // vg_commit to each mda). The store stays below the devices: the writer (src/format-text/on-disk.ts)
 // is installed by the command context, and every MetadataStore of the process uses it.
-import type { PhysicalVolume, VolumeGroup } from '../model/types.js';
+import type { LogicalVolume, PhysicalVolume, VolumeGroup } from '../model/types.js';
 
 export interface VgCommitWriter {
   /**
    * Called inside the commit's transaction once vg.seqno is the new one: makes the text, records
    * its size in the VG (mdaTextSize), and throws (undoing the commit) when it cannot be written.
-   * Returns what to run once the transaction has committed: the writes to the PVs.
+   * Returns what to run once the transaction has committed: the writes to the PVs. `unchanged`:
+   * LVs known to be as they were in the version read (their text may be reused).
    */
-  prepare(vg: VolumeGroup, released: PhysicalVolume[]): () => void;
+  prepare(vg: VolumeGroup, released: PhysicalVolume[], unchanged?: ReadonlySet<LogicalVolume>): () => void;
   /** After a VG was removed: its PVs' areas are emptied and their labels say "not in a VG". */
   removed(vg: VolumeGroup): void;
 }

@@ -6,8 +6,8 @@ import { ReadCache } from './read-cache.js';
 import { vgCommitWriter } from './commit-writer.js';
 import { dirname } from 'node:path';
 import type { Statement } from 'better-sqlite3';
-import { lvUuidOf, splitVgJson, vgJson } from './vg-json.js';
-import { decodeHistory, encodeHistory } from './history.js';
+import { lvUuidOf, splitVgJson, vgJson, vgJsonHead } from './vg-json.js';
+import { applyHistoryDelta, decodeHistory, encodeHistory, encodeHistoryDelta, isHistoryDelta, lvTextsOfVersion } from './history.js';
 import type {
   AllocPolicy, LogicalVolume, LvSegment, LvStatusFlag, PhysicalVolume, SegmentType, VolumeGroup,
 } from '../model/types.js';
@@ -59,6 +59,10 @@ export interface LoadedVg {
   readVersion(): VolumeGroup;
 }
 
+interface HistoryRow {
+  id: number; vg_uuid: string; seqno: number; saved_at: number; description: string; metadata: string | Buffer;
+}
+
 /** The rows a VG was read from: enough to rebuild the VG exactly as read, at any later time. */
 interface VgRows {
   vg: VgRow;
@@ -99,6 +103,15 @@ function readForDiff(loaded: LoadedVg): { head: Omit<VolumeGroup, 'lvs'>; lvText
   if (split) return split;
   const old = loaded.readVersion();
   return { head: old, lvTexts: old.lvs.map((lv) => JSON.stringify(lv)) };
+}
+
+/** The LVs whose text is the one they had at the same place in the version read. */
+function unchangedLvs(vg: VolumeGroup, oldTexts: string[], lvTexts: string[]): Set<LogicalVolume> {
+  const out = new Set<LogicalVolume>();
+  vg.lvs.forEach((lv, i) => {
+    if (oldTexts[i] === lvTexts[i]) out.add(lv);
+  });
+  return out;
 }
 
 function pvFromRow(r: PvRow, vgName: string | null): PhysicalVolume {
@@ -342,8 +355,8 @@ export class MetadataStore {
    */
   commitVg(loaded: LoadedVg | null, vg: VolumeGroup, description: string, released: PhysicalVolume[] = []): void {
     this.changes++;
-    const lvTexts = vg.lvs.map((lv) => JSON.stringify(lv));
     const old = loaded ? readForDiff(loaded) : null;
+    const lvTexts = vg.lvs.map((lv) => JSON.stringify(lv));
     this.touchVg(vg.uuid, { vg, lvTexts });
     // The index lists VG names and the orphan PVs: PVs joining or leaving a VG change it too.
     const pvSet = (pvs: PhysicalVolume[]) => pvs.map((p) => p.uuid).sort().join();
@@ -354,14 +367,16 @@ export class MetadataStore {
       const cur = this.stmt('SELECT seqno FROM vg WHERE uuid = ?').get(vg.uuid) as { seqno: number } | undefined;
       if (loaded) {
         if (!cur || cur.seqno !== loaded.readSeqno) throw new ConcurrentUpdateError(`VG ${vg.name} changed while being updated`);
-        this.stmt('INSERT INTO vg_history (vg_uuid, vg_name, seqno, saved_at, description, metadata) VALUES (?, ?, ?, ?, ?, ?)')
-          .run(vg.uuid, loaded.readName, loaded.readSeqno, Math.floor(Date.now() / 1000), description, encodeHistory(loaded.snapshot));
         vg.seqno = loaded.readSeqno + 1;
+        const head = vgJsonHead(loaded.snapshot);
+        const delta = head !== null && old ? encodeHistoryDelta(vg.seqno, head, old.lvTexts, lvTexts) : null;
+        this.stmt('INSERT INTO vg_history (vg_uuid, vg_name, seqno, saved_at, description, metadata) VALUES (?, ?, ?, ?, ?, ?)')
+          .run(vg.uuid, loaded.readName, loaded.readSeqno, Math.floor(Date.now() / 1000), description, delta ?? encodeHistory(loaded.snapshot));
       } else {
         if (cur) throw new ConcurrentUpdateError(`VG ${vg.name} already exists`);
         vg.seqno = 1;
       }
-      writeMdas = writer?.prepare(vg, released);
+      writeMdas = writer?.prepare(vg, released, old ? unchangedLvs(vg, old.lvTexts, lvTexts) : undefined);
       if (old) this.updateVgRows(old.lvTexts, vg, lvTexts);
       else this.insertVgRows(vg);
       for (const pv of released) this.putOrphanPv({ ...pv, vgName: null });
@@ -464,11 +479,31 @@ export class MetadataStore {
 
   /** The archived versions of the VG named `name` (vg_history), oldest first. */
   history(name: string): { id: number; seqno: number; savedAt: number; description: string; vg: VolumeGroup }[] {
-    const rows = this.stmt('SELECT id, seqno, saved_at, description, metadata FROM vg_history WHERE vg_name = ? ORDER BY id')
-      .all(name) as { id: number; seqno: number; saved_at: number; description: string; metadata: string | Buffer }[];
-    return rows.map((r) => ({
-      id: r.id, seqno: r.seqno, savedAt: r.saved_at, description: r.description, vg: JSON.parse(decodeHistory(r.metadata)) as VolumeGroup,
-    }));
+    const rows = this.stmt('SELECT id, vg_uuid, seqno, saved_at, description, metadata FROM vg_history WHERE vg_name = ? ORDER BY id')
+      .all(name) as HistoryRow[];
+    const texts = new Map<number, string | null>();
+    for (const uuid of new Set(rows.filter((r) => isHistoryDelta(r.metadata)).map((r) => r.vg_uuid))) this.historyTexts(uuid, texts);
+    return rows.flatMap((r) => {
+      const text = isHistoryDelta(r.metadata) ? texts.get(r.id) : decodeHistory(r.metadata);
+      return text ? [{ id: r.id, seqno: r.seqno, savedAt: r.saved_at, description: r.description, vg: JSON.parse(text) as VolumeGroup }] : [];
+    });
+  }
+
+  /**
+   * The text of every archived version of the VG `uuid` (by row id; null for a delta that cannot
+   * be rebuilt), newest first: each delta from the version after it, the newest from the VG now.
+   */
+  private historyTexts(uuid: string, out: Map<number, string | null>): void {
+    const rows = this.stmt('SELECT id, vg_uuid, seqno, saved_at, description, metadata FROM vg_history WHERE vg_uuid = ? ORDER BY id DESC')
+      .all(uuid) as HistoryRow[];
+    const cur = this.stmt('SELECT * FROM vg WHERE uuid = ?').get(uuid) as VgRow | undefined;
+    let next: { seqno: number; lvTexts: string[] } | null = cur
+      ? { seqno: cur.seqno, lvTexts: vgFromRows(this.vgRows(cur)).lvs.map((lv) => JSON.stringify(lv)) } : null;
+    for (const r of rows) {
+      const text = !isHistoryDelta(r.metadata) ? decodeHistory(r.metadata) : next ? applyHistoryDelta(r.metadata, next) : null;
+      out.set(r.id, text);
+      next = text === null ? null : { seqno: r.seqno, lvTexts: lvTextsOfVersion(text) };
+    }
   }
 
   removeVg(loaded: LoadedVg, description: string): void {

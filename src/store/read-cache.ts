@@ -116,25 +116,23 @@ export class ReadCache {
     this.writeParts(name, [text]);
   }
 
-  /** Write the pieces to a temporary file through one buffer, then rename it into place. */
+  /** Write the pieces to a temporary file, a few hundred KB at a time, then rename it into place. */
   private writeParts(name: string, parts: Iterable<string>): void {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const tmp = join(this.dir, `.${name}.${process.pid}`);
     const fd = openSync(tmp, 'w', 0o644);
     try {
-      const buf = Buffer.allocUnsafe(256 * 1024);
-      let used = 0;
+      let batch: string[] = [];
+      let chars = 0;
       const flush = () => {
-        for (let off = 0; off < used; ) off += writeSync(fd, buf, off, used - off);
-        used = 0;
+        const b = Buffer.from(batch.join(''));
+        for (let off = 0; off < b.length; ) off += writeSync(fd, b, off, b.length - off);
+        batch = [];
+        chars = 0;
       };
       for (const part of parts) {
-        // A UTF-8 byte count is at most 3 per UTF-16 unit; a piece larger than the buffer goes alone.
-        if (used + part.length * 3 > buf.length) flush();
-        if (part.length * 3 > buf.length) {
-          const b = Buffer.from(part);
-          for (let off = 0; off < b.length; ) off += writeSync(fd, b, off, b.length - off);
-        } else used += buf.write(part, used);
+        batch.push(part);
+        if ((chars += part.length) >= 256 * 1024) flush();
       }
       flush();
     } finally {

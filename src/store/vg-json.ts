@@ -49,3 +49,14 @@ export function lvUuidOf(text: string): string {
   if (!m) throw new Error('LV text without a uuid');
   return m[1]!;
 }
+
+/** vgJson's text from its first line (the VG's members, up to `"lvs":[`) and its LVs' JSON. */
+export function vgJsonFromLines(head: string, lvTexts: string[]): string {
+  return `${head}${lvTexts.length ? '\n' + lvTexts.join(',\n') : ''}\n]}`;
+}
+
+/** The first line of vgJson's text (what vgJsonFromLines takes), or null if `text` is not vgJson's. */
+export function vgJsonHead(text: string): string | null {
+  const nl = text.indexOf('\n');
+  return nl > 0 && text.endsWith('\n]}') && text.slice(0, nl).endsWith(',"lvs":[') ? text.slice(0, nl) : null;
+}

@@ -1,0 +1,79 @@
+// A commit's metadata text made from the previous one (format-text/text-reuse.ts) is, byte for
+// byte, the text a full export prints, whatever the command changed; and it is not used when the
+// PVs changed (an LV's block names them by their place).
+import { describe, expect, it } from 'vitest';
+import { exportVgRaw, type ExportHeader } from '../src/format-text/export.js';
+import { spliceText } from '../src/format-text/text-reuse.js';
+import { encodeText } from '../src/format-text/mda-io.js';
+import type { LogicalVolume, VolumeGroup } from '../src/model/types.js';
+
+const h: ExportHeader = { description: 'Write from lvcreate -n x vg.', time: 1764633600, host: 'host', uname: 'Linux host 6 #1 x86_64' };
+
+const lv = (name: string, pv: string, pe: number, extra: Partial<LogicalVolume> = {}): LogicalVolume => ({
+  uuid: `uuid-${name}-0000-0000-0000-0000-000000`, name, visible: true, writable: true, alloc: 'inherit', active: false,
+  creationTime: 1764633000, creationHost: 'host', tags: [], readAhead: 'auto', flags: [],
+  segments: [{ startLe: 0, extentCount: 4, type: 'striped', stripeSize: 0, regionSize: 0, mirrorLog: null, areas: [{ kind: 'pv', pvUuid: pv, pe }] }],
+  ...extra,
+});
+
+function vg(): VolumeGroup {
+  const pvs = ['pv-a', 'pv-b', 'pv-c'].map((uuid, i) => ({
+    uuid, name: `/dev/sd${'bcd'[i]}`, path: `/x/${i}`, devSize: 1 << 34, peStart: 2048, peCount: 4000, allocatable: true, missing: false,
+    tags: [], vgName: 'vg',
+  }));
+  const lvs: LogicalVolume[] = [];
+  for (let i = 0; i < 40; i++) lvs.push(lv(`lv${i}`, pvs[i % 3]!.uuid, 4 * i, i % 7 === 3 ? { visible: false, tags: ['t'] } : {}));
+  return {
+    uuid: 'vg-uuid', name: 'vg', extentSize: 8192, seqno: 7, alloc: 'normal', maxLv: 0, maxPv: 0, resizeable: true, exported: false,
+    tags: [], systemId: '', creationTime: 1, creationHost: 'host', mdaCopies: 0, pvs, lvs,
+  };
+}
+
+function prevBytes(v: VolumeGroup): Buffer {
+  return Buffer.from(exportVgRaw(v, { ...h, description: 'Write from before.', time: 1 }));
+}
+
+/** The LVs of `after` whose JSON is what the LV with their uuid had in `before`. */
+function unchanged(before: VolumeGroup, after: VolumeGroup): Set<LogicalVolume> {
+  const old = new Map(before.lvs.map((l) => [l.uuid, JSON.stringify(l)]));
+  return new Set(after.lvs.filter((l) => old.get(l.uuid) === JSON.stringify(l)));
+}
+
+describe('text reuse', () => {
+  it('prints the bytes a full export prints, for any mix of changes', () => {
+    let seed = 5;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    let before = vg();
+    for (let round = 0; round < 200; round++) {
+      const after = structuredClone(before);
+      after.seqno++;
+      for (let k = rnd(3) + 1; k > 0; k--) {
+        const i = rnd(after.lvs.length);
+        const op = after.lvs.length > 2 ? rnd(6) : 1;
+        if (op === 0) after.lvs.splice(i, 1);
+        else if (op === 1) after.lvs.splice(i, 0, lv(`n${round}_${k}`, after.pvs[rnd(3)]!.uuid, 1000 + round));
+        else if (op === 2) after.lvs[i]!.segments[0]!.extentCount++;
+        else if (op === 3) after.lvs[i]!.visible = !after.lvs[i]!.visible;
+        else if (op === 4) after.lvs[i]!.name = `r${round}_${k}`;
+        else after.lvs.push(after.lvs.splice(i, 1)[0]!);
+      }
+      const parts = spliceText(prevBytes(before), after, unchanged(before, after), h);
+      expect(parts).not.toBeNull();
+      const got = encodeText(parts!);
+      const want = encodeText(exportVgRaw(after, h));
+      expect(got.size).toBe(want.size);
+      expect(got.checksum).toBe(want.checksum);
+      expect(got.buf.equals(want.buf)).toBe(true);
+      before = after;
+    }
+  });
+
+  it('is not used when the PVs changed, nor for a VG without LVs', () => {
+    const before = vg();
+    const after = structuredClone(before);
+    after.pvs.reverse();
+    expect(spliceText(prevBytes(before), after, new Set(after.lvs), h)).toBeNull();
+    const empty = { ...vg(), lvs: [] };
+    expect(spliceText(prevBytes(empty), empty, new Set(), h)).toBeNull();
+  });
+});
