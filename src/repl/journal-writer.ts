@@ -28,7 +28,6 @@ const SYNC_TIMEOUT_MS = 5000;
 export class JournalWriter {
   private group: Group;
   private groupMtime = 0;
-  private lastCheck = 0;
   private readonly journal: Journal;
   private readonly lockName: string;
   /** Regions already marked, per replica slot/member and epoch. */
@@ -69,17 +68,17 @@ export class JournalWriter {
     }
   }
 
-  /** The group as configured now (re-read when groups.json changed, at most every 200 ms). */
+  /**
+   * The group as configured now: called under the group lock, so that a replica added under that
+   * lock (its journal slot set up first) is known to every write after it. One stat per call.
+   */
   private current(): Group {
-    const now = Date.now();
-    if (now - this.lastCheck < 200) return this.group;
-    this.lastCheck = now;
     const m = mtime(this.env.systemDir);
     if (m !== this.groupMtime) {
       this.groupMtime = m;
       this.group = loadGroups(this.env.systemDir).find((g) => g.uuid === this.group.uuid) ?? this.group;
     }
-    // A shipper that died (kill -9) is started again by the next writer.
+    // A shipper that died (kill -9) is started again by the next writer (checked every 500 ms).
     if (this.group.replicas.some((r) => !r.paused)) ensureShipper(this.env.systemDir);
     return this.group;
   }
@@ -89,9 +88,10 @@ export class JournalWriter {
    * `read` reads the member's current bytes (to preserve what an unshipped Ref still needs).
    */
   write(member: number, offset: number, buf: Uint8Array, local: () => void, read: (b: Buffer, offset: number) => void): void {
-    const group = this.current();
+    let group = this.group;
     let last = 0;
     this.locked(() => {
+      group = this.current();
       const h = this.syncHead(group);
       const modes = group.replicas.map((r) => this.journal.mode(r.slot));
       for (let done = 0; done < buf.length;) {
@@ -112,9 +112,10 @@ export class JournalWriter {
    * (`local`), then the journal (on the same PVs, usually nothing is left to write by then).
    */
   flush(local: () => void): void {
-    const group = this.current();
+    let group = this.group;
     let last = 0;
     this.locked(() => {
+      group = this.current();
       const modes = group.replicas.map((r) => this.journal.mode(r.slot));
       if (!this.journalReplicas(group, modes).length) return;
       const h = this.syncHead(group);
