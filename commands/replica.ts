@@ -69,6 +69,23 @@ async function add(ctx: Context, args: Args, rest: string[]): Promise<number> {
   return addReplica(ctx, { group, targets, kind, nosync: args.has('nosync'), rpo }, say(ctx));
 }
 
+async function promoteCmd(ctx: Context, args: Args, rest: string[]): Promise<number> {
+  if (!rest.length) throw usage('Please specify the logical volumes to promote (VG/LV ...).');
+  const lvs = rest.map((a) => {
+    const n = parseLvName(ctx, a);
+    if (!n) throw usage(`Invalid logical volume name ${a}: use VG/LV.`);
+    return n;
+  });
+  const targets = args.all('target');
+  if (targets.length && targets.length !== lvs.length) {
+    throw usage(`${lvs.length} logical volume(s) but ${targets.length} --target(s): give one target per logical volume, in the same order.`);
+  }
+  const size = args.size('size');
+  if (size && !size.sectors) throw usage('Journal size may not be zero.');
+  const { promote } = await import('../src/repl/promote.js');
+  return promote(ctx, { lvs, targets, force: args.has('force'), journalSectors: size?.sectors, name: args.str('name') }, say(ctx));
+}
+
 async function groupsArg(ctx: Context, rest: string[]) {
   if (!rest.length) return undefined;
   const { findGroup } = await import('../src/repl/manage.js');
@@ -104,6 +121,19 @@ async function run(ctx: Context, args: Args): Promise<number> {
       const { removeGroup } = await import('../src/repl/manage.js');
       return removeGroup(ctx, one(rest), args.has('yes') || args.has('force'), say(ctx));
     }
+    case 'promote': return promoteCmd(ctx, args, rest);
+    case 'demote': {
+      const { demote } = await import('../src/repl/demote.js');
+      return demote(ctx, one(rest), args.has('force'), args.has('yes'), say(ctx));
+    }
+    case 'failback': {
+      const { failback } = await import('../src/repl/failback.js');
+      // Progress lines as they come (LVM2's polldaemon prints them at once), not at exit.
+      return failback(ctx, one(rest), args.all('target'), (l) => {
+        ctx.out.print(l);
+        ctx.out.flushOut();
+      });
+    }
     case 'stop': {
       const { stopShipper } = await import('../src/repl/shipper-control.js');
       if (!stopShipper(ctx.systemDir)) ctx.out.print('No tsvm replication shipper is running.');
@@ -126,6 +156,9 @@ export const spec: CommandSpec = {
     'replica watch [ Group|VG/LV ... ] [ -i|--interval Seconds ] [ --count N ]',
     'replica pause|resume|resync Group|VG/LV',
     'replica remove Group|VG/LV [ -y|--yes ]',
+    'replica promote VG/LV ... [ --force ] [ --target URI|VG/LV ... ] [ -L|--size JournalSize ] [ -n|--name Group ]',
+    'replica demote Group|VG/LV [ --force ] [ -y|--yes ]',
+    'replica failback Group|VG/LV [ --target URI|VG/LV ... ]',
     'replica stop',
     '',
     'A replicated LV journals every write, in order, on a hidden LV of its VG (Group_rjournal,',
@@ -150,9 +183,25 @@ export const spec: CommandSpec = {
     '  remove   stop replicating: the journal LV and bitmaps are removed, the LVs stay',
     '  stop     stop the shipper process (it starts again with the next write)',
     '',
+    'Failover and back (run each verb on the site named):',
+    '  promote  far site, source lost: make the replicas writable LVs; their writes are marked',
+    '           by region from now on. Refused while the LV has NBD clients (the source may still',
+    '           be connected) unless --force, which cuts them off. --target: where the old source',
+    '           is (for the failback); -L: journal for shipping back (default 8 MiB).',
+    '           The old source, when its shipper reaches the promoted LV again, stops shipping',
+    '           and is split: what the far site had not applied counts as written on its side.',
+    '  demote   old source: its LVs become replicas of the promoted site (writes to them are',
+    '           not tracked any more); its split map waits for the failback. --force: even while',
+    '           the LVs are in use.',
+    '  failback promoted site: replicate to the (demoted) old source again, copying only the',
+    '           regions written on either side since the split, then the journal as usual.',
+    '           Reports what was recopied. Rerun it after an interruption: it resumes.',
+    '           Fail back the other way later by the same three verbs, sites swapped.',
+    '',
     'Report fields (lvs -o): repl_state, repl_kind, repl_group, repl_target, repl_lag_writes,',
-    'repl_lag_bytes, repl_lag_seconds, repl_last_applied, repl_rpo, repl_reason.',
+    'repl_lag_bytes, repl_lag_seconds, repl_last_applied, repl_rpo, repl_reason, repl_role,',
+    'repl_split, repl_recopied_regions, repl_recopied_bytes.',
   ],
-  options: ['target', 'type', 'size', 'name', 'nosync', 'reportformat', 'interval', 'count', 'rpo', 'rpobytes', 'rpopolicy', 'force'],
+  options: ['target', 'type', 'size', 'name', 'nosync', 'reportformat', 'interval', 'count', 'rpo', 'rpobytes', 'rpopolicy', 'force', 'yes'],
   run,
 };

@@ -47,14 +47,18 @@ describe.each([['raid1', 'rimage'], ['mirror', 'mimage']])('%s with checksums', 
   it('returns the right data from the other leg and rewrites the bad copy', async () => {
     const data = randomBytes(8 * MiB);
     await write(data);
+    expect(await lab.lvField('vg/lv', 'raid_heal_count')).toBe('0');
     await lab.rot(leg(0), 3 * MiB + 5000);
     const r = await read('1M', 0, 8);
     expect(r.exitCode).toBe(0);
     expect(r.data.equals(data)).toBe(true);
     expect(r.stderr).toContain(`WARNING: vg/lv: checksum mismatch at offset 3149824 on ${leg(0)}: rewritten from ${leg(1)}.`);
     for (const img of [leg(0), leg(1)]) expect((await lab.legBytes(img, 0, 8 * MiB)).equals(data)).toBe(true);
-    // Healed: a second read finds nothing.
+    // Healed: a second read finds nothing. The heal is counted (tsvm's report fields, JSON too).
     expect((await read('1M', 0, 8)).stderr).toBe('');
+    expect(await lab.lvField('vg/lv', 'raid_heal_count')).toBe('1');
+    const json = JSON.parse((await lab.ok('lvs', '--reportformat', 'json', '-o', 'lv_name,raid_heal_count,raid_unrecoverable_count', 'vg/lv')).stdout);
+    expect(json.report[0].lv).toEqual([{ lv_name: 'lv', raid_heal_count: '1', raid_unrecoverable_count: '0' }]);
   });
 
   it('fails the block rotten on every leg with EIO, and only that block', async () => {
@@ -73,6 +77,7 @@ describe.each([['raid1', 'rimage'], ['mirror', 'mimage']])('%s with checksums', 
     }
     const after = await Promise.all([leg(0), leg(1)].map((i) => lab.legBytes(i, 0, 8 * MiB)));
     expect(after.every((b, k) => b.equals(before[k]!))).toBe(true);
+    expect(await lab.lvField('vg/lv', 'raid_heal_count,raid_unrecoverable_count')).toMatch(/^0\s+1$/);
   });
 });
 

@@ -1,7 +1,10 @@
 // Where a mirror-engine LV keeps its checksum table (src/checksum/) and when it has one: a raid1
 // LV in the checksum area of every rmeta sub-LV (after the write-intent bitmap, RMETA_CSUM_OFFSET),
 // a mirror with a disk log in the free space of its _mlog LV after the log's bitmaps (no new
-// sub-LV: `lvs -a` stays LVM2's). A core log has no place that outlives deactivation: no table.
+// sub-LV: `lvs -a` stays LVM2's). A core-log mirror gets none: checksums are trusted only in regions
+// a durable write-intent bitmap says were not being written (else a mismatch may be a torn write,
+// not rot), and a core log keeps that bitmap in memory only, so after a crash no checksum of the
+// LV could be trusted until a full resync from the primary, the blind copy they exist to avoid.
 // A table is made when the LV is first opened for writing without one, if the setting says so
 // (tsvm's own: activation/raid_checksums, default 1; activation/mirror_checksums, default 0); a
 // raid1 LV made while raid_checksums = 0 gets a disabled header, so it stays without.

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { DevicePool } from '../device/device-pool.js';
 import type { LogicalVolume, VolumeGroup } from '../model/types.js';
-import { findLv, isMirrorLike } from '../model/vg-query.js';
+import { findLv, isMirrorLike, isRaid1 } from '../model/vg-query.js';
 import { openDb } from '../store/db.js';
 import { MetadataStore } from '../store/metadata-store.js';
 import { collapseLayer, tmpLayer } from './layout.js';
@@ -17,7 +17,7 @@ import { isPvmoveLayer } from './pv-legs.js';
 import { pvmovePercent } from './pv-progress.js';
 import { resyncTree, type SyncStats } from './sync.js';
 import { RateLimiter } from '../raid/recovery-rate.js';
-import { lastSyncPath, releaseSyncer, trySyncerLock, withLvLock, withVgLock } from './state.js';
+import { lastSyncPath, lvLockBusy, releaseSyncer, trySyncerLock, withLvLock, withVgLock } from './state.js';
 
 export interface PollOptions {
   /** Seconds between progress lines; 0 prints nothing. */
@@ -115,10 +115,15 @@ export async function runSync(systemDir: string, store: MetadataStore, vgName: s
   const dev = new MirrorDevice({ devices: pool, systemDir }, cur.vg, cur.lv, { writable: true });
   const activeQ = store.db.prepare('SELECT active FROM lv WHERE uuid = ?');
   try {
-    // raid1 --maxrecoveryrate (kiB/sec/device): the copy is throttled to it
-    const rate = new RateLimiter(cur.lv.segments[0]!.maxRecoveryRate ?? 0);
+    // raid1 --maxrecoveryrate (kiB/sec/device): the copy is throttled to it; --minrecoveryrate: the
+    // copy yields to other writers of the LV (holding or waiting for its lock) only above that rate.
+    const seg = cur.lv.segments[0]!;
+    const rate = new RateLimiter(seg.maxRecoveryRate ?? 0, seg.minRecoveryRate ?? 0);
+    const raid = isRaid1(cur.lv);
     const stats = await resyncTree(dev, {
       throttle: rate.limited ? (b) => rate.consume(b) : undefined,
+      copied: (b) => rate.note(b),
+      yieldToIo: raid ? () => rate.yieldTo(() => lvLockBusy(systemDir, cur.lv.uuid)) : undefined,
       onProgress: (p) => onPercent?.((100 * p.inSync) / p.total),
       shouldStop: () => !(activeQ.get(cur.lv.uuid) as { active: number } | undefined)?.active,
     });

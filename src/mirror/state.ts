@@ -122,6 +122,12 @@ export const lvLockName = (lvUuid: string) => `M_${lvUuid}`;
 const syncerLockName = (lvUuid: string) => `S_${lvUuid}`;
 
 /** Run fn holding the mirror's I/O lock (writers, resync batches and layout changes take it). */
+/** Does another live process hold the LV's I/O lock, or wait for it (a writer at work)? */
+export function lvLockBusy(systemDir: string, lvUuid: string): boolean {
+  const l = sharedLocks(systemDir);
+  return l.heldByOther(lvLockName(lvUuid)) || l.wantedByOther(lvLockName(lvUuid));
+}
+
 export function withLvLock<T>(systemDir: string, lvUuid: string, fn: () => T): T {
   const l = sharedLocks(systemDir);
   l.lock(lvLockName(lvUuid));

@@ -13,6 +13,7 @@ import { isMonitored } from './monitoring.js';
 import { loadNewLegs } from './state.js';
 import { loadScrubState, runningScrub } from '../raid/scrub-state.js';
 import { mismatchRegions } from '../raid/mismatch-regions.js';
+import { loadHeals } from './heal-log.js';
 
 export function createStatusSource(ctx: Pick<Context, 'systemDir'>): LvStatusSource {
   const cache = new Map<string, number | undefined>();
@@ -56,6 +57,11 @@ export function createStatusSource(ctx: Pick<Context, 'systemDir'>): LvStatusSou
     raidMismatchRegions(_vg, lv) {
       if (!isRaid1(lv) || !lv.active) return undefined;
       return mismatchRegions(loadScrubState(ctx.systemDir, lv.uuid)?.bad ?? []);
+    },
+    heals(vg, lv) {
+      if (!isMirrorLike(lv) || !lv.active || topLv(vg, lv) !== lv) return undefined;
+      const h = loadHeals(ctx.systemDir, lv.uuid);
+      return { healed: h.healed, unrecoverable: h.unrecoverable };
     },
     raidHealthy(vg, lv) {
       const top = topLv(vg, lv);

@@ -47,6 +47,14 @@ export interface SyncOptions {
    * bytes copied per device after each batch, outside the LV lock; batches are then one region.
    */
   throttle?: (bytesPerDevice: number) => Promise<void>;
+  /**
+   * raid1, as md: called before each batch, outside the LV lock; waits while other I/O wants the
+   * LV unless the resync is below its minimum rate (src/raid/recovery-rate.ts), and resolves true
+   * when other I/O is still there (the batch is then one region, so it is not held up long).
+   */
+  yieldToIo?: () => Promise<boolean>;
+  /** Told the bytes per device each batch copied (when there is no throttle to tell). */
+  copied?: (bytesPerDevice: number) => void;
 }
 
 /** Sync the mirror and every mirror layer below it (deepest first). */
@@ -83,13 +91,15 @@ export async function resyncOne(m: MirrorDevice, opts: SyncOptions = {}): Promis
   }
   const MiB = 1024 * 1024;
   const dflt = Math.min(256 * MiB, Math.max(16 * MiB, m.size() / 4));
-  const perBatch = opts.throttle ? 1 : Math.max(1, Math.floor((opts.batchBytes ?? dflt) / m.regionBytes));
+  const fullBatch = opts.throttle ? 1 : Math.max(1, Math.floor((opts.batchBytes ?? dflt) / m.regionBytes));
   const perPart = Math.max(1, Math.floor(PART_BYTES / m.regionBytes));
   const lo = opts.range ? Math.max(0, opts.range[0]) : 0;
   const hi = opts.range ? Math.min(m.nrRegions, opts.range[1] + 1) : m.nrRegions;
   const passes = opts.range ? 1 : 2;
   let cursor = lo;
   for (;;) {
+    if (opts.shouldStop?.()) return stats;
+    const perBatch = (await opts.yieldToIo?.()) ? 1 : fullBatch;
     if (opts.shouldStop?.()) return stats;
     const copiedBefore = stats.regionsCopied;
     // The whole batch (copies, flushes, log updates) under the LV lock: no write interleaves between
@@ -145,7 +155,9 @@ export async function resyncOne(m: MirrorDevice, opts: SyncOptions = {}): Promis
       cursor = batch[batch.length - 1]! + 1;
       return false;
     });
-    if (opts.throttle && stats.regionsCopied > copiedBefore) await opts.throttle((stats.regionsCopied - copiedBefore) * m.regionBytes);
+    const moved = (stats.regionsCopied - copiedBefore) * m.regionBytes;
+    if (opts.throttle && moved) await opts.throttle(moved);
+    else if (moved) opts.copied?.(moved);
     if (opts.onProgress) opts.onProgress({ inSync: log.syncCount(), total: m.nrRegions });
     if (done) {
       stats.stuck = stuck.size;

@@ -34,6 +34,8 @@ export class NbdClient {
   size = 0;
   flags = 0;
   blockSize = { min: 1, preferred: 4096, max: 32 * 1024 * 1024 };
+  /** NBD_INFO_DESCRIPTION, when the server gave one (tsvm's says an LV's replication role). */
+  description = '';
 
   private constructor(private readonly sock: Socket) {
     sock.on('data', (c: Buffer) => {
@@ -91,7 +93,7 @@ export class NbdClient {
   }
 
   private async go(name: string): Promise<void> {
-    this.sock.write(encodeOption(Opt.GO, encodeGoData(name, [Info.BLOCK_SIZE])));
+    this.sock.write(encodeOption(Opt.GO, encodeGoData(name, [Info.BLOCK_SIZE, Info.DESCRIPTION])));
     for (;;) {
       const { type, data } = await this.optionReply(Opt.GO);
       if (type === Rep.ACK) return;
@@ -103,6 +105,8 @@ export class NbdClient {
         this.flags = info.flags;
       } else if ('preferred' in info) {
         this.blockSize = { min: info.min, preferred: info.preferred, max: info.max };
+      } else if ('text' in info && info.type === Info.DESCRIPTION) {
+        this.description = info.text;
       }
     }
   }
@@ -111,6 +115,11 @@ export class NbdClient {
     const h = decodeOptionReplyHeader(await this.read(OPTION_REPLY_HEADER_LEN));
     if (h.opt !== opt) throw new WireError(`reply to option ${h.opt} while waiting for ${opt}`);
     return { type: h.type, data: await this.read(h.length) };
+  }
+
+  /** The connection is gone (closed by the server, or failed): every request would fail. */
+  get broken(): boolean {
+    return this.failed !== null;
   }
 
   get readOnly(): boolean {

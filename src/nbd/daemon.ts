@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import { DevicePool } from '../device/device-pool.js';
 import { systemConfig } from '../model/system-config.js';
 import { openDb, type Db } from '../store/db.js';
+import { replicationRole, type ReplicationRole } from '../lv-io/replica-hook.js';
 import { linkPid } from '../store/pid-file.js';
 import { LvCatalog, type ViewOptions } from './lv-catalog.js';
-import type { LvExport } from './lv-export.js';
+import { LvExport } from './lv-export.js';
 import { attach, detach, kernelDeviceSupport, makeLinks, type KernelDevice } from './kernel-device.js';
 import { runPaths, vgSocketPath, type DaemonState, type ExportState } from './run-dir.js';
 import { ServerConnection } from './server-connection.js';
@@ -39,6 +40,8 @@ export class NbdDaemon {
   private readonly tcpListeners = new Map<string, Listener>();
   private kernelListener: Listener | null = null;
   private readonly conns = new Set<ServerConnection>();
+  /** The replication role of each connection's LV when it connected (not kernel attachments). */
+  private readonly connRoles = new Map<ServerConnection, { lvUuid: string; role: ReplicationRole | null }>();
   private readonly kernelDevs = new Map<string, KernelDevice>();
   private readonly kernelErrors = new Map<string, string>();
   /** Kernel devices the current rescan could not make: VG/LV -> why. */
@@ -98,6 +101,11 @@ export class NbdDaemon {
       const uuid = (c.export as LvExport | null)?.lvUuid;
       if (uuid && !entries.has(uuid)) c.close(true);
     }
+    // Failover (tsvm replica promote): the clients of a replica made writable are cut off, the old
+    // source's shipper first of all, as DRBD drops its peer; reconnecting, they read the new role.
+    for (const [c, r] of this.connRoles) {
+      if (r.role !== 'promoted' && replicationRole(this.systemDir, r.lvUuid) === 'promoted') c.close(true);
+    }
     await this.syncKernelDevices();
     this.publish();
     // Nothing active: go, unless a request queued meanwhile activates something (after this reply).
@@ -141,13 +149,15 @@ export class NbdDaemon {
     let counted: string | null = null;
     const conn = new ServerConnection(sock, this.catalog.view(l.view), {
       readOnly: l.readOnly,
-      onOpen: (_c, exp) => {
-        if (l.kernel) return;
-        counted = (exp as LvExport).lvUuid;
+      onOpen: (c, exp) => {
+        if (l.kernel || !(exp instanceof LvExport)) return;
+        counted = exp.lvUuid;
+        this.connRoles.set(c, { lvUuid: counted, role: replicationRole(this.systemDir, counted) });
         this.countOpen(counted, 1);
       },
       onClose: (c) => {
         this.conns.delete(c);
+        this.connRoles.delete(c);
         if (counted) this.countOpen(counted, -1);
         counted = null;
       },

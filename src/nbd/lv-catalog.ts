@@ -5,6 +5,8 @@
 import type { Db } from '../store/db.js';
 import { MetadataStore } from '../store/metadata-store.js';
 import type { IoEnv } from '../lv-io/index.js';
+import { SPLIT_MAP_SUFFIX, splitMapOf } from '../lv-io/replica-hook.js';
+import { BufferExport } from './buffer-export.js';
 import type { ExportCatalog, NbdExport } from './export.js';
 import { LvExport } from './lv-export.js';
 
@@ -55,11 +57,23 @@ export class LvCatalog {
       list: () => [...this.entries.values()].filter((e) => !view.vgName || e.vgName === view.vgName)
         .map((e) => ({ name: `${e.vgName}/${e.lvName}`, description: `tsvm logical volume ${e.vgName}/${e.lvName}` })),
       open: async (name) => {
+        if (name.endsWith(SPLIT_MAP_SUFFIX)) return this.splitMap(name, view);
         const e = this.resolve(name, view);
         return e ? this.acquire(e) : null;
       },
-      release: (exp) => this.release(exp as LvExport),
+      release: (exp) => {
+        if (exp instanceof LvExport) this.release(exp);
+      },
     };
+  }
+
+  /** `VG/LV:split-map`: the region map of a replicated LV split from its peer (src/repl/split.ts). */
+  private splitMap(name: string, view: ViewOptions): NbdExport | null {
+    const e = this.resolve(name.slice(0, -SPLIT_MAP_SUFFIX.length), view);
+    const m = e && splitMapOf(this.env.systemDir, e.lvUuid);
+    if (!e || !m) return null;
+    return new BufferExport(`${e.vgName}/${e.lvName}${SPLIT_MAP_SUFFIX}`,
+      `tsvm split map of ${e.vgName}/${e.lvName}; region size ${m.regionSize}`, m.map, m.clear);
   }
 
   private acquire(e: ExportEntry): NbdExport {

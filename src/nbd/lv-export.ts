@@ -8,7 +8,7 @@ import { MetadataStore } from '../store/metadata-store.js';
 import { openLv, LvIoError, type IoEnv, type LvDevice } from '../lv-io/index.js';
 import type { LogicalVolume, VolumeGroup } from '../model/types.js';
 import { lvLayoutKey } from '../model/vg-query.js';
-import { isReplicated } from '../lv-io/replica-hook.js';
+import { replicationRole, type ReplicationRole } from '../lv-io/replica-hook.js';
 import type { NbdExport } from './export.js';
 
 /** Zeroes are written through the LV in pieces of this size (WRITE_ZEROES, a mirror's legs alike). */
@@ -22,13 +22,13 @@ export class LvExport implements NbdExport {
   private gone: string | null = null;
   private zeroes: Buffer | null = null;
   private seqnoQuery: ReturnType<Db['prepare']> | null = null;
-  /** Opened through a replication journal (src/repl): reopened when that changes. */
-  private replicated: boolean;
+  /** Its part in replication (src/repl) when opened: reopened through the journal or not when that changes. */
+  private role: ReplicationRole | null;
 
   constructor(private readonly env: IoEnv, private readonly db: Db, private vg: VolumeGroup, private lv: LogicalVolume, readOnly: boolean) {
     this.readOnly = readOnly || !lv.writable;
     this.dev = openLv(env, vg, lv, { writable: !this.readOnly });
-    this.replicated = isReplicated(env.systemDir, lv.uuid);
+    this.role = replicationRole(env.systemDir, lv.uuid);
     this.key = lvLayoutKey(vg, lv);
     this.seqno = vg.seqno;
   }
@@ -41,8 +41,10 @@ export class LvExport implements NbdExport {
     return this.lv.uuid;
   }
 
+  /** What a client is told at NBD_OPT_GO: a replication shipper reads the LV's role here. */
   get description(): string {
-    return `tsvm logical volume ${this.name}`;
+    const role = replicationRole(this.env.systemDir, this.lv.uuid);
+    return `tsvm logical volume ${this.name}${role ? `; replication: ${role}` : ''}`;
   }
 
   size(): number {
@@ -111,13 +113,13 @@ export class LvExport implements NbdExport {
     }
     const key = lvLayoutKey(vg, lv);
     this.seqno = vg.seqno;
-    // A new layout, or lvchange -p: the table is reloaded (read-only now, or writable again).
-    const replicated = isReplicated(this.env.systemDir, lv.uuid);
-    if (key !== this.key || lv.writable !== this.lv.writable || replicated !== this.replicated) {
+    const role = replicationRole(this.env.systemDir, lv.uuid);
+    // A new layout, lvchange -p, or a new replication role: the table is reloaded.
+    if (key !== this.key || lv.writable !== this.lv.writable || role !== this.role) {
       this.close();
       this.dev = openLv(this.env, vg, lv, { writable: !this.readOnly && lv.writable });
       this.key = key;
-      this.replicated = replicated;
+      this.role = role;
     }
     this.vg = vg;
     this.lv = lv;

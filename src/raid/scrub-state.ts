@@ -1,7 +1,8 @@
 // What the last (or running) `lvchange --syncaction check|repair` of a raid1 LV found, kept in
 // $TSVM_SYSTEM_DIR/mirror/<lvuuid>.scrub.json (dm-raid keeps mismatch_cnt and sync_action in the
 // kernel; tsvm keeps them beside the LV's other runtime state). Read by reports (raid_mismatch_count,
-// raid_sync_action, lv_attr 'm'); written by scrub.ts.
+// raid_sync_action, lv_attr 'm'); written by scrub.ts. `done` is also the checkpoint a scrub whose
+// process died resumes from (md's resync_min after an interrupted check/repair).
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pidAlive } from '../store/pid-file.js';
@@ -23,6 +24,8 @@ export interface ScrubState {
   repairedBytes: number;
   startedAt: number;
   finishedAt?: number;
+  /** Times this scrub was resumed from its checkpoint (`done`) after its process died. */
+  resumed?: number;
 }
 
 function path(systemDir: string, lvUuid: string): string {
@@ -50,6 +53,15 @@ export function saveScrubState(systemDir: string, lvUuid: string, st: ScrubState
 
 export function dropScrubState(systemDir: string, lvUuid: string): void {
   rmSync(path(systemDir, lvUuid), { force: true });
+}
+
+/**
+ * A scrub whose process died before the end (kill -9, a crash): resumed from its checkpoint by
+ * the next activation or `lvchange --syncaction` of the same action (scrub-run.ts).
+ */
+export function interruptedScrub(systemDir: string, lvUuid: string): ScrubState | null {
+  const st = loadScrubState(systemDir, lvUuid);
+  return st && !st.finishedAt && st.done < st.regions && !(st.pid && pidAlive(st.pid)) ? st : null;
 }
 
 /** The scrub in progress, if its process is alive. */

@@ -87,18 +87,25 @@ export interface ScrubOptions {
   judge?: JudgeRegion;
   /** Called after each region with the bytes read (the recovery-rate throttle). */
   throttle?: (bytes: number) => Promise<void> | void;
-  /** Progress is saved every so many regions (and at the end). */
+  /** Progress (the checkpoint) is saved every so many regions, after each mismatch, and at the end. */
   saveEvery?: number;
+  /** The state of the same scrub whose process died: go on from its checkpoint, its findings kept. */
+  resume?: ScrubState | null;
+  /** Before each region: wait while other I/O has priority (md's speed_min rule, recovery-rate.ts). */
+  yieldToIo?: () => Promise<unknown>;
 }
 
 /** Scrub every region of a raid1 LV; the state file follows the progress (reports read it). */
 export async function scrubRaid1(dev: MirrorDevice, action: SyncAction, opts: ScrubOptions = {}): Promise<ScrubState> {
-  const st: ScrubState = {
-    action, pid: process.pid, done: 0, regions: dev.nrRegions, mismatches: 0, bad: [], repairedBytes: 0, startedAt: Date.now(),
-  };
+  const r0 = opts.resume;
+  const old = r0 && r0.action === action && r0.regions === dev.nrRegions && !r0.finishedAt && r0.done < r0.regions ? r0 : null;
+  const st: ScrubState = old
+    ? { ...old, pid: process.pid, resumed: (old.resumed ?? 0) + 1 }
+    : { action, pid: process.pid, done: 0, regions: dev.nrRegions, mismatches: 0, bad: [], repairedBytes: 0, startedAt: Date.now() };
   const save = () => saveScrubState(dev.env.systemDir, dev.lv.uuid, st);
   save();
-  for (let r = 0; r < dev.nrRegions; r++) {
+  for (let r = st.done; r < dev.nrRegions; r++) {
+    await opts.yieldToIo?.();
     const v = scrubRegion(dev, r, action, opts.judge);
     if (v.mismatch) {
       st.mismatches++;
@@ -107,7 +114,7 @@ export async function scrubRaid1(dev: MirrorDevice, action: SyncAction, opts: Sc
     }
     st.repairedBytes += v.repairedBytes;
     st.done = r + 1;
-    if (st.done % (opts.saveEvery ?? 64) === 0) save();
+    if (v.mismatch || st.done % (opts.saveEvery ?? 4) === 0) save();
     await opts.throttle?.(Math.min(dev.regionBytes, dev.size() - r * dev.regionBytes) * dev.liveLegs().length);
   }
   st.pid = 0;

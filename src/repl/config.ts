@@ -36,6 +36,23 @@ export interface Replica {
   targets: string[];
   paused: boolean;
   rpo?: Rpo;
+  /** The far side writes on its own (it was promoted, or this side was demoted): nothing is shipped. */
+  split?: { at: number; reason: string };
+}
+
+/** What a failback recopied (recorded on the side that became the source again). */
+export interface FailbackReport {
+  state: 'preparing' | 'copying' | 'done';
+  /** When it started and ended (ms since the epoch). */
+  at: number;
+  finished?: number;
+  /** Regions (and bytes) marked on this side since the split, on the old source, and their union. */
+  localRegions: number;
+  peerRegions: number;
+  regions: number;
+  bytes: number;
+  /** Where the copy went, one URI per member. */
+  targets: string[];
 }
 
 export interface Group {
@@ -48,8 +65,15 @@ export interface Group {
   members: Member[];
   replicas: Replica[];
   created: number;
-  /** This side was promoted from a replica (failover): where the old source's data came from. */
-  promotedFrom?: string;
+  /**
+   * source (the default): writes are journaled and shipped. replica: this side was demoted after a
+   * split (failback): writes are not tracked, the split's region maps are kept for the new source.
+   */
+  role?: 'source' | 'replica';
+  /** This side was promoted from a replica (failover): when, and where the old source is (if known). */
+  promoted?: { at: number; from: string[] };
+  /** The last failback (reversal of the direction) and what it recopied. */
+  failback?: FailbackReport;
 }
 
 export const MAX_REPLICAS = 8;

@@ -6,18 +6,15 @@
 import type { Context } from '../cli/context.js';
 import { CommandFailed } from '../cli/errors.js';
 import { commitVg, readVg, readVgForUpdate, requireLv } from '../cli/toollib.js';
-import { allocate, AllocError, checkVgFree } from '../alloc/index.js';
 import { DevicePool } from '../device/device-pool.js';
-import type { LogicalVolume } from '../model/types.js';
 import { SECTOR, lvExtents } from '../model/types.js';
-import { findLv } from '../model/vg-query.js';
 import { nameError } from '../model/names.js';
 import { displaySize } from '../model/units.js';
 import { newUuid } from '../model/uuid.js';
-import { mergeSegments, segmentsFromRuns } from '../lv/segments.js';
 import { DEFAULT_REGION_SIZE, loadGroups, updateGroups, type Group, type Member, type Replica, type Rpo } from './config.js';
 import { Journal } from './journal.js';
-import { MAX_RECORD_DATA, Mode, capacityOf, recordSpan, type ModeState } from './journal-format.js';
+import { Mode, type ModeState } from './journal-format.js';
+import { addJournalLv, dropJournalLv, journalSize } from './journal-lv.js';
 import { markAll } from './region-map.js';
 import { ensureShipper } from './shipper-control.js';
 import { checkTargets, resolveTarget } from './targets-check.js';
@@ -32,9 +29,6 @@ export interface CreateOptions {
   nosync: boolean;
   rpo?: Rpo;
 }
-
-/** Smallest journal: room for two of the largest records. */
-export const MIN_JOURNAL_CAPACITY = 2 * recordSpan(MAX_RECORD_DATA);
 
 export async function createGroup(ctx: Context, o: CreateOptions, say: (l: string) => void): Promise<number> {
   const groups = loadGroups(ctx.systemDir);
@@ -60,34 +54,13 @@ export async function createGroup(ctx: Context, o: CreateOptions, say: (l: strin
 
   // The journal: whole extents in the first member's VG, big enough for one write.
   const jvg = readVg(ctx, members[0]!.vgName);
-  if (findLv(jvg, journalLvName)) throw new CommandFailed(`Logical Volume "${journalLvName}" already exists in volume group "${jvg.name}"`);
-  const extents = Math.max(1, Math.ceil(o.journalSectors / jvg.extentSize));
-  const journalBytes = extents * jvg.extentSize * SECTOR;
-  if (capacityOf(journalBytes) < MIN_JOURNAL_CAPACITY) {
-    throw new CommandFailed(`Journal size ${displaySize(extents * jvg.extentSize)} is too small for one write of ${displaySize(MAX_RECORD_DATA / SECTOR)}.`,
-      `A replication journal needs at least ${displaySize(Math.ceil((MIN_JOURNAL_CAPACITY + 32768) / SECTOR))}.`);
-  }
-  const freeErr = checkVgFree(jvg, extents);
-  if (freeErr) throw new CommandFailed(...freeErr);
+  const { extents, bytes: journalBytes } = journalSize(jvg, journalLvName, o.journalSectors);
 
   const targets = o.targets.map((t) => resolveTarget(ctx, t));
   await checkTargets(ctx, members, targets);
 
-  const loaded = readVgForUpdate(ctx, jvg.name);
-  let runs;
-  try {
-    runs = allocate({ vg: loaded.vg, policy: 'inherit', areaCount: 1, extents, logCount: 0, logLen: 0, lvName: journalLvName });
-  } catch (e) {
-    if (e instanceof AllocError) throw new CommandFailed(...e.lines);
-    throw e;
-  }
-  const journalLv: LogicalVolume = {
-    uuid: newUuid(), name: journalLvName, visible: false, writable: true, alloc: 'inherit', active: true,
-    creationTime: ctx.now(), creationHost: ctx.host, tags: [], readAhead: 'auto', flags: [],
-    segments: mergeSegments(segmentsFromRuns(runs.areas, 0, 0)),
-  };
-  loaded.vg.lvs.push(journalLv);
-  commitVg(ctx, loaded, `replica create ${name}`);
+  const { vg: journalVg, lv: journalLv } = addJournalLv(ctx, jvg.name, journalLvName, extents, `replica create ${name}`);
+  const loaded = { vg: journalVg };
 
   const replica: Replica = { slot: 0, kind: o.kind, targets, paused: false, ...(o.rpo ? { rpo: o.rpo } : {}) };
   const group: Group = {
@@ -104,9 +77,7 @@ export async function createGroup(ctx: Context, o: CreateOptions, say: (l: strin
     }
     if (!o.nosync) for (const [i, m] of members.entries()) markAll(ctx.systemDir, group, 0, i, m.size);
   } catch (e) {
-    const again = readVgForUpdate(ctx, loaded.vg.name);
-    again.vg.lvs = again.vg.lvs.filter((l) => l.uuid !== journalLv.uuid);
-    commitVg(ctx, again, `replica create: revert ${name}`);
+    dropJournalLv(ctx, loaded.vg.name, journalLv.uuid, `replica create: revert ${name}`);
     throw new CommandFailed(`Failed to initialise replication journal ${loaded.vg.name}/${journalLvName}.`, (e as Error).message);
   } finally {
     pool.closeAll();

@@ -91,6 +91,8 @@ export interface Progress {
 export const enum Mode {
   Journal = 0,
   Bitmap = 1,
+  /** Split from the far side (failover): writes are marked in the region map, nothing is shipped or resynced. */
+  Split = 2,
 }
 
 /** A replica's mode: in the journal, or out of it with a region bitmap (journal overflow, pause). */

@@ -198,7 +198,7 @@ export class JournalWriter {
     read: (b: Buffer, offset: number) => void): number {
     for (const [i, r] of group.replicas.entries()) {
       const m = modes[i]!;
-      if (m.mode === Mode.Bitmap) this.mark(group, r.slot, m.epoch, member, offset, data.length);
+      if (m.mode !== Mode.Journal) this.mark(group, r.slot, m.epoch, member, offset, data.length); // Bitmap, Split
     }
     if (!this.journalReplicas(group, modes).length) return 0;
     let need = this.refs.needed(member, offset, data.length, this.oldest);

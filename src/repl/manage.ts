@@ -27,8 +27,17 @@ export function findGroup(ctx: Context, arg: string): Group {
   return g;
 }
 
+/** Verbs that ship (pause, resume, resync) make no sense for a demoted group or a split replica. */
+function requireShipping(g: Group): void {
+  if (g.role === 'replica') throw new CommandFailed(`Replication group ${g.name} is demoted: its logical volumes are replicas.`);
+  if (g.replicas.some((r) => r.split)) {
+    throw new CommandFailed(`Replication group ${g.name} is split from its replica.`, 'Fail back with tsvm replica failback, or stop replicating with replica remove.');
+  }
+}
+
 export function setPaused(ctx: Context, arg: string, paused: boolean, say: (l: string) => void): number {
   const g = findGroup(ctx, arg);
+  requireShipping(g);
   updateGroups(ctx.systemDir, (gs) => {
     for (const r of gs.find((x) => x.uuid === g.uuid)!.replicas) r.paused = paused;
   });
@@ -40,6 +49,7 @@ export function setPaused(ctx: Context, arg: string, paused: boolean, say: (l: s
 /** Every region of every member marked: the replicas are copied again in full (inconsistent meanwhile). */
 export function fullResync(ctx: Context, arg: string, say: (l: string) => void): number {
   const g = findGroup(ctx, arg);
+  requireShipping(g);
   withJournal(ctx, g, (journal) => {
     for (const r of g.replicas) {
       const m = journal.mode(r.slot);

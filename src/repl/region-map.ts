@@ -1,8 +1,9 @@
 // A replica's region bitmap while it is out of the journal (journal full, RPO policy, initial copy):
 // one byte per region of a member LV in a file under $TSVM_SYSTEM_DIR/repl/GROUP/ (DRBD's
-// quick-sync bitmap, md's write-intent bitmap). Set before the local write; the resync renames the
-// file aside (.resync) and copies what it names, so a kill -9 during the copy loses nothing.
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+// quick-sync bitmap, md's write-intent bitmap). Set (and made durable) before the local write; the
+// resync renames the file aside (.resync) and copies what it names, so a kill -9 during the copy
+// loses nothing. After a failover the same map holds what each side wrote since the split.
+import { closeSync, existsSync, fdatasyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { regionMapPath, type Group } from './config.js';
 
@@ -25,6 +26,8 @@ export function markRegions(systemDir: string, group: Group, slot: number, membe
       writeSync(fd, ones.subarray(0, j - i + 1), 0, j - i + 1, todo[i]!);
       i = j + 1;
     }
+    // Durable before the write it stands for (md's write-intent bitmap): a crash loses no mark.
+    fdatasyncSync(fd);
   } finally {
     closeSync(fd);
   }
@@ -64,4 +67,25 @@ export function takeForResync(systemDir: string, group: Group, slot: number, mem
 
 export function dropResyncMap(systemDir: string, group: Group, slot: number, member: number): void {
   rmSync(regionMapPath(systemDir, group, slot, member, true), { force: true });
+}
+
+/** Put a resync map that was being copied back into the live map (the copy stops: a split). */
+export function returnResyncMap(systemDir: string, group: Group, slot: number, member: number): void {
+  const aside = regionMapPath(systemDir, group, slot, member, true);
+  if (!existsSync(aside)) return;
+  const regions = markedRegions(aside);
+  if (regions.length) markList(regionMapPath(systemDir, group, slot, member), regions);
+  rmSync(aside, { force: true });
+}
+
+/** Mark a list of regions in a map file (made durable). */
+export function markList(file: string, regions: number[]): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const fd = openSync(file, existsSync(file) ? 'r+' : 'w+', 0o600);
+  try {
+    for (const r of regions) writeSync(fd, Buffer.of(1), 0, 1, r);
+    fdatasyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }

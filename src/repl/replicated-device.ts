@@ -5,11 +5,10 @@
 import { alignedBuffer } from '../device/aligned-buffer.js';
 import type { LvDevice } from '../lv-io/index.js';
 import type { IoEnv } from '../lv-io/index.js';
-import { openLv } from '../lv-io/index.js';
 import { openDb } from '../store/db.js';
 import { groupOfLv, loadGroups, type Group } from './config.js';
 import { JournalWriter } from './journal-writer.js';
-import { resolveLv } from './journal.js';
+import { openMemberWriter } from './recovery.js';
 import { ensureShipper } from './shipper-control.js';
 
 /** One journal writer per group and process, shared by the group's open members. */
@@ -83,18 +82,13 @@ export class ReplicatedDevice implements LvDevice {
 /** Wrap a user's writable open of a group member; the shipper is started if none runs. */
 export function wrapReplicated(env: IoEnv, dev: LvDevice): LvDevice {
   const found = groupOfLv(loadGroups(env.systemDir), dev.lv.uuid);
-  if (!found) return dev;
+  // A demoted member (failback) is written by the new source's shipper: not journaled here.
+  if (!found || found.group.role === 'replica') return dev;
   const { group, index } = found;
   const writer = writerFor(env, group);
   const wrapped = new ReplicatedDevice(dev, writer, index, group.uuid);
   try {
-    writer.recover((i) => {
-      if (i === index) return dev;
-      const other = resolveLv(openDb(env.systemDir), group.members[i]!);
-      if (!other) throw new Error(`Logical volume ${group.members[i]!.vgName}/${group.members[i]!.lvName} not found.`);
-      const d = openLv(env, other.vg, other.lv, { writable: true, ignoreActivation: true });
-      return { writeAt: (b, o) => d.writeAt(b, o), flush: () => { d.flush(); d.close(); } };
-    });
+    writer.recover((i) => (i === index ? dev : openMemberWriter(env, openDb(env.systemDir), group, i)));
   } catch (e) {
     wrapped.close();
     throw e;

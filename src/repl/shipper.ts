@@ -20,7 +20,8 @@ import { ShipWindow } from './ship-window.js';
 import { dropResyncMap, markedRegions, takeForResync } from './region-map.js';
 import { recoverPending, type MemberWriter } from './recovery.js';
 import { linkKey, shipperPaths, type LinkState, type ShipperState } from './shipper-control.js';
-import { maxWrite, openTarget } from './target.js';
+import { splitGroupReplica } from './split.js';
+import { SplitError, maxWrite, openTarget } from './target.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A request the replica has not answered in this long counts as a broken link (DRBD's ko-count). */
@@ -64,7 +65,7 @@ export class Shipper {
       if (this.stopping || !existsSync(join(this.systemDir, 'tsvm.db'))) break;
       const groups = loadGroups(this.systemDir);
       const wanted = new Set<string>();
-      for (const g of groups) for (const r of g.replicas) {
+      for (const g of groups) for (const r of g.role === 'replica' ? [] : g.replicas) {
         const key = linkKey(g.uuid, r.slot);
         wanted.add(key);
         if (!this.loops.has(key)) this.loops.set(key, this.runReplica(g.uuid, r.slot).finally(() => this.loops.delete(key)));
@@ -124,8 +125,8 @@ export class Shipper {
     try {
       while (!this.stopping) {
         const cfg = this.config(groupUuid, slot);
-        if (!cfg) return;
-        if (cfg.replica.paused) {
+        if (!cfg || cfg.group.role === 'replica') return;
+        if (cfg.replica.paused || cfg.replica.split) {
           await link?.close();
           link = null;
           this.setLink(key, { connected: false, error: undefined });
@@ -143,6 +144,14 @@ export class Shipper {
           backoff = 50;
           if (!progressed) await sleep(link.idleFor() > 100 ? 20 : 2);
         } catch (e) {
+          // The far side was promoted (failover): stop shipping, count what it lacks as written here.
+          if (e instanceof SplitError) {
+            try {
+              splitGroupReplica(this.env, this.db, cfg.group, slot, 'far side promoted');
+            } catch (err) {
+              process.stderr.write(`${new Date().toISOString()} ${key}: split: ${(err as Error).message}\n`);
+            }
+          }
           if (this.state[key]?.error !== (e as Error).message) {
             process.stderr.write(`${new Date().toISOString()} ${key}: ${(e as Error).message}\n`);
           }
@@ -235,7 +244,10 @@ class ReplicaLink {
   /** One step: resync, ship a batch, flush, or recover; false when there was nothing to do. */
   async step(report: (s: Partial<LinkState>) => void, stopping: () => boolean): Promise<boolean> {
     const slot = this.replica.slot;
+    // A link the far side closed (its daemon stopped, or it was promoted) is noticed while idle too.
+    if (this.targets.some((t) => t.broken)) throw new Error('NBD connection closed');
     let mode = this.journal.mode(slot);
+    if (mode.mode === Mode.Split) return false;
     if (mode.mode === Mode.Bitmap) {
       this.startResync();
       mode = this.journal.mode(slot);
@@ -330,7 +342,9 @@ class ReplicaLink {
       await this.window.drain();
       return true;
     }
-    resolveOps(this.journal, ops, (m) => this.source(m));
+    // Under the group lock: a Ref record is in the journal before its writer's local write, so an
+    // LV read without the lock could ship the bytes from before that write (and call them applied).
+    this.locked(() => resolveOps(this.journal, ops, (m) => this.source(m)));
     try {
       for (const op of ops) {
         if (stopping()) break;

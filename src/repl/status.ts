@@ -5,12 +5,12 @@
 // still a prefix), resyncing (copying regions, not a prefix yet), inconsistent (out of the journal).
 import { DevicePool } from '../device/device-pool.js';
 import type { Db } from '../store/db.js';
-import { loadGroups, type Group, type Replica } from './config.js';
+import { loadGroups, type FailbackReport, type Group, type Replica } from './config.js';
 import { Journal } from './journal.js';
 import { Mode } from './journal-format.js';
 import { linkKey, readShipperState, shipperPid, type ShipperState } from './shipper-control.js';
 
-export type ReplState = 'replicating' | 'paused' | 'degraded' | 'resyncing' | 'inconsistent';
+export type ReplState = 'replicating' | 'paused' | 'degraded' | 'resyncing' | 'inconsistent' | 'split' | 'replica';
 
 export interface ReplicaStatus {
   group: string;
@@ -33,6 +33,11 @@ export interface ReplicaStatus {
   resyncDone?: number;
   resyncTotal?: number;
   rpo?: Replica['rpo'];
+  /** source, promoted (failover, not failed back yet) or replica (demoted). */
+  role: 'source' | 'promoted' | 'replica';
+  /** When the replica split from this side (failover), 0: not split. */
+  splitAt: number;
+  failback?: FailbackReport;
 }
 
 function replicaStatus(journal: Journal, group: Group, r: Replica, links: ShipperState, shipper: boolean, now: number): ReplicaStatus {
@@ -41,9 +46,11 @@ function replicaStatus(journal: Journal, group: Group, r: Replica, links: Shippe
   const m = journal.mode(r.slot);
   const link = shipper ? links[linkKey(group.uuid, r.slot)] : undefined;
   const connected = !!link?.connected;
-  const oldest = a.nextSeq < h.nextSeq ? journal.recordAt(a.nextPos, a.nextSeq) : null;
+  const oldest = m.mode === Mode.Journal && a.nextSeq < h.nextSeq ? journal.recordAt(a.nextPos, a.nextSeq) : null;
   let state: ReplState;
-  if (r.paused) state = 'paused';
+  if (group.role === 'replica') state = 'replica';
+  else if (r.split || m.mode === Mode.Split) state = 'split';
+  else if (r.paused) state = 'paused';
   else if (m.mode === Mode.Bitmap) state = 'inconsistent';
   else if (m.resyncing || (m.consistentAt && a.nextSeq < m.consistentAt)) state = 'resyncing';
   else if (!connected) state = 'degraded';
@@ -56,6 +63,8 @@ function replicaStatus(journal: Journal, group: Group, r: Replica, links: Shippe
     lagSeconds: oldest ? Math.max(0, (now - oldest.time) / 1000) : 0,
     lastApplied: a.time, connected, error: link?.error, reason: m.reason || undefined, resyncs: m.epoch,
     resyncDone: link?.resyncDone, resyncTotal: link?.resyncTotal, rpo: r.rpo,
+    role: group.role === 'replica' ? 'replica' : group.promoted ? 'promoted' : 'source',
+    splitAt: r.split?.at ?? 0, failback: group.failback,
   };
 }
 

@@ -8,7 +8,15 @@ const OPEN_TIMEOUT_MS = 5000;
 
 export class TargetError extends Error {}
 
-/** Connect to `uri`, refusing a read-only export or one smaller than `size` bytes. */
+/** The far side writes on its own: it was promoted (failover), or is a replication source itself. */
+export class SplitError extends TargetError {}
+
+/** The replication role a tsvm NBD server announces for an export (NBD_INFO_DESCRIPTION), if any. */
+export function peerRole(c: NbdClient): string | null {
+  return /; replication: (\w+)/.exec(c.description)?.[1] ?? null;
+}
+
+/** Connect to `uri`, refusing a read-only export, one smaller than `size` bytes, or a promoted one (SplitError). */
 export async function openTarget(uri: string, size: number): Promise<NbdClient> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -26,6 +34,11 @@ export async function openTarget(uri: string, size: number): Promise<NbdClient> 
   if (c.readOnly) {
     await c.disconnect().catch(() => undefined);
     throw new TargetError(`Replica target ${uri} is read-only.`);
+  }
+  const role = peerRole(c);
+  if (role === 'promoted' || role === 'source') {
+    await c.disconnect().catch(() => undefined);
+    throw new SplitError(`Replica target ${uri} is a ${role === 'promoted' ? 'promoted' : 'replication source'} logical volume on its site: it writes on its own.`);
   }
   if (c.size < size) {
     await c.disconnect().catch(() => undefined);

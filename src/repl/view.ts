@@ -4,14 +4,25 @@
 import type { Context } from '../cli/context.js';
 import { displaySize } from '../model/units.js';
 import { localTime, rpoText } from '../report/repl-fields.js';
-import type { Group } from './config.js';
+import { SECTOR } from '../model/types.js';
+import type { FailbackReport, Group } from './config.js';
 import { replicaStatuses, type ReplicaStatus } from './status.js';
 
 function lagText(s: ReplicaStatus): string {
   return `${s.lagWrites} rec / ${s.lagBytes ? displaySize(s.lagBytes / 512).trim() : '0 B'} / ${s.lagSeconds.toFixed(1)}s`;
 }
 
+/** What a failback recopied, as the command prints it and `replica status` repeats it. */
+export function failbackReport(name: string, f: FailbackReport): string {
+  const both = f.localRegions + f.peerRegions - f.regions;
+  const what = f.state === 'done' ? 'recopied' : 'recopying';
+  return `Failback of replication group ${name} to ${f.targets.join(', ')}: ${what} ${f.regions} region(s), ` +
+    `${f.bytes ? displaySize(f.bytes / SECTOR).trim() : '0 B'} (${f.localRegions} written here since the split, ${f.peerRegions} on the old source, ${both} on both).`;
+}
+
 function linkText(s: ReplicaStatus): string {
+  if (s.state === 'split') return 'split: not shipping';
+  if (s.state === 'replica') return '-';
   if (s.resyncTotal) return `copying ${s.resyncDone ?? 0}/${s.resyncTotal} regions`;
   if (s.connected) return 'connected';
   return s.error ? `down: ${s.error}` : 'down';
@@ -23,6 +34,8 @@ export function jsonReport(statuses: ReplicaStatus[]): string {
     repl_state: s.state, repl_lag_writes: String(s.lagWrites), repl_lag_bytes: String(s.lagBytes),
     repl_lag_seconds: s.lagSeconds.toFixed(1), repl_last_applied: localTime(s.lastApplied),
     repl_link: linkText(s), repl_reason: s.reason ?? '', repl_resyncs: String(s.resyncs), repl_rpo: rpoText(s.rpo),
+    repl_role: s.role, repl_split: localTime(s.splitAt), repl_failback: s.failback?.state ?? '',
+    repl_recopied_regions: s.failback ? String(s.failback.regions) : '', repl_recopied_bytes: s.failback ? String(s.failback.bytes) : '',
   })));
   return JSON.stringify({ report: [{ replica: rows }] }, null, 2).replace(/^/gm, '  ').replace(/^ {2}/, '');
 }
@@ -34,19 +47,23 @@ export async function statusTable(ctx: Context, statuses: ReplicaStatus[]): Prom
   const paint = (state: string): string => {
     if (!chalk) return state;
     if (state === 'replicating') return chalk.green(state);
-    if (state === 'paused' || state === 'resyncing') return chalk.yellow(state);
+    if (state === 'paused' || state === 'resyncing' || state === 'split' || state === 'replica') return chalk.yellow(state);
     return chalk.red(state);
   };
   const t = new Table({
-    head: ['Group', 'LV', 'Target', 'Type', 'State', 'Lag (records / size / age)', 'Last applied', 'Link'],
+    head: ['Group', 'LV', 'Role', 'Target', 'Type', 'State', 'Lag (records / size / age)', 'Last applied', 'Link'],
     style: colour ? {} : { head: [], border: [] },
   });
   for (const s of statuses) {
     for (const [i, m] of s.members.entries()) {
-      t.push([s.group, m, s.targets[i] ?? '', s.kind, paint(s.state), lagText(s), localTime(s.lastApplied) || '-', linkText(s)]);
+      t.push([s.group, m, s.role, s.targets[i] ?? '', s.kind, paint(s.state), lagText(s), localTime(s.lastApplied) || '-', linkText(s)]);
     }
   }
-  return t.toString();
+  const notes = statuses.flatMap((s) => [
+    ...(s.splitAt ? [`Replication group ${s.group} split from its replica at ${localTime(s.splitAt)}${s.reason ? ` (${s.reason})` : ''}.`] : []),
+    ...(s.failback ? [failbackReport(s.group, s.failback)] : []),
+  ]);
+  return [t.toString(), ...notes].join('\n');
 }
 
 export async function showStatus(ctx: Context, groups: Group[] | undefined, json: boolean): Promise<number> {

@@ -301,6 +301,14 @@ const GETTERS: Record<string, Getter> = {
     return n === undefined ? blankNum : num(n);
   },
   raid_mismatch_regions: (r, e) => str(e.status.raidMismatchRegions(r.vg!, r.lv!) ?? ''),
+  raid_heal_count: (r, e) => {
+    const h = e.status.heals(r.vg!, r.lv!);
+    return h ? num(h.healed) : blankNum;
+  },
+  raid_unrecoverable_count: (r, e) => {
+    const h = e.status.heals(r.vg!, r.lv!);
+    return h ? num(h.unrecoverable) : blankNum;
+  },
   raid_write_behind: (r) => raidNum(r, r.lv!.segments[0]?.writebehind),
   raid_min_recovery_rate: (r) => raidNum(r, r.lv!.segments[0]?.minRecoveryRate),
   raid_max_recovery_rate: (r) => raidNum(r, r.lv!.segments[0]?.maxRecoveryRate),
@@ -409,6 +417,10 @@ function guarded(section: FieldSection, kind: FieldKind, g: Getter): Getter {
 const CSUM_FIELDS: readonly FieldEntry[] = [
   ["LVS", "STR", "MismatchRegions", 0, "raid_mismatch_regions",
     "For RAID1 with checksums (tsvm), the regions the last check or repair found mismatched and the images wrong there."],
+  ["LVS", "NUM", "Healed", 0, "raid_heal_count",
+    "For RAID1 and mirrors with checksums (tsvm), number of blocks reads found bad on an image and rewrote from a good copy."],
+  ["LVS", "NUM", "Unrecoverable", 0, "raid_unrecoverable_count",
+    "For RAID1 and mirrors with checksums (tsvm), number of blocks reads found right on no image (the read failed)."],
 ];
 
 /** A replication field: one value per replica of the LV's group, joined by commas. */
@@ -419,6 +431,7 @@ function replGetter(id: string, kind: FieldKind): Getter {
     const full = `${r.vg?.name}/${r.lv!.name}`;
     if (!list.length) return kind === 'STR' ? str('') : blankNum;
     const vals = list.map((s) => pick(s, full));
+    if (kind !== 'STR' && vals.every((v) => v === '')) return blankNum; // no failback yet
     if (kind === 'SIZ') return { s: vals.map((v) => formatUnits(v as number, e.units)).join(','), v: Math.max(...(vals as number[])) };
     if (kind === 'NUM') return { s: vals.join(','), v: Math.max(...(vals as number[])) };
     return str(vals.join(','));

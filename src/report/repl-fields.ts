@@ -6,7 +6,7 @@ import type { FieldEntry } from './field-table.js';
 import type { ReplicaStatus } from '../repl/status.js';
 
 export const REPL_FIELD_TABLE: readonly FieldEntry[] = [
-  ['LVS', 'STR', 'Repl', 0, 'repl_state', 'Replication state of each replica: replicating, paused, degraded, resyncing, inconsistent.'],
+  ['LVS', 'STR', 'Repl', 0, 'repl_state', 'Replication state of each replica: replicating, paused, degraded, resyncing, inconsistent, split, replica.'],
   ['LVS', 'STR', 'RType', 0, 'repl_kind', 'Replica kind: async or sync.'],
   ['LVS', 'STR', 'RGroup', 0, 'repl_group', 'Replication (consistency) group.'],
   ['LVS', 'STR', 'RTarget', 0, 'repl_target', 'Where the replica of this LV is written (NBD URI).'],
@@ -16,6 +16,10 @@ export const REPL_FIELD_TABLE: readonly FieldEntry[] = [
   ['LVS', 'STR', 'LastApplied', 0, 'repl_last_applied', 'When the replica last applied a write.'],
   ['LVS', 'STR', 'RPO', 0, 'repl_rpo', 'Longest lag allowed (seconds and/or size) and the policy past it: throttle, sync or bitmap.'],
   ['LVS', 'STR', 'RReason', 0, 'repl_reason', 'Why the replica is not simply replicating: journal full, RPO exceeded (and what the policy does), initial copy.'],
+  ['LVS', 'STR', 'RRole', 0, 'repl_role', 'Replication role of this side: source, promoted (failover) or replica (demoted).'],
+  ['LVS', 'STR', 'Split', 0, 'repl_split', 'When the replica split from this side (failover); empty when not split.'],
+  ['LVS', 'NUM', 'Recopied', 0, 'repl_recopied_regions', 'Regions the last failback recopied (written on either side since the split).'],
+  ['LVS', 'SIZ', 'RecopiedSize', 0, 'repl_recopied_bytes', 'Bytes the last failback recopied.'],
 ];
 
 export function localTime(ms: number): string {
@@ -38,6 +42,10 @@ export const REPL_PICKS: Record<string, Pick> = {
   repl_last_applied: (s) => localTime(s.lastApplied),
   repl_rpo: (s) => rpoText(s.rpo),
   repl_reason: (s) => s.reason ?? '',
+  repl_role: (s) => s.role,
+  repl_split: (s) => localTime(s.splitAt),
+  repl_recopied_regions: (s) => s.failback?.regions ?? '',
+  repl_recopied_bytes: (s) => (s.failback ? s.failback.bytes / 512 : ''),
 };
 
 /** "10s,64.00k throttle" (sizes in LVM2's short units). */

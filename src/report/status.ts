@@ -19,6 +19,11 @@ export interface LvStatusSource {
   raidHealthy(vg: VolumeGroup, lv: LogicalVolume): boolean;
   /** raid_mismatch_regions (tsvm's own): the last check/repair's bad regions and images, else undefined (blank). */
   raidMismatchRegions(vg: VolumeGroup, lv: LogicalVolume): string | undefined;
+  /**
+   * raid_heal_count / raid_unrecoverable_count (tsvm's own): blocks that reads of an active raid1 or
+   * mirror LV with checksums found bad and rewrote from a good copy / found right on no image.
+   */
+  heals(vg: VolumeGroup, lv: LogicalVolume): { healed: number; unrecoverable: number } | undefined;
 }
 
 type SourceFactory = (ctx: Context) => LvStatusSource;
@@ -56,6 +61,9 @@ export const defaultStatusSource: LvStatusSource = {
     return true;
   },
   raidMismatchRegions() {
+    return undefined;
+  },
+  heals() {
     return undefined;
   },
 };

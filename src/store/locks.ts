@@ -65,6 +65,12 @@ export class LockManager {
     return existsSync(want) && queuedOther(want);
   }
 
+  /** Does another live process hold `name`? */
+  heldByOther(name: string): boolean {
+    const file = join(this.dir, name);
+    return existsSync(file) && queuedOther(file);
+  }
+
   /** Whether this process holds the lock. */
   holds(name: string): boolean {
     return this.held.has(name);
@@ -93,7 +99,7 @@ export class LockManager {
   }
 }
 
-/** Does a live process other than this one hold the queue marker `file`? */
+/** Does a live process other than this one hold the queue marker (or lock file) `file`? */
 function queuedOther(file: string): boolean {
   let pid: number;
   try {

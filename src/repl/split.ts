@@ -1,0 +1,98 @@
+// A replica split from its source (failover, DRBD's split brain handled by hand): from then on each
+// side only marks the regions it writes in its region map (Mode.Split) and nothing is shipped. On the
+// side that was the source, whatever the far side had not applied yet counts as written here too:
+// the journal records past the replica's applied position and a resync map that was being copied.
+// The maps of both sides, united, are what a failback recopies (failback.ts).
+import { closeSync, existsSync, fdatasyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import type { IoEnv } from '../lv-io/index.js';
+import type { Db } from '../store/db.js';
+import { sharedLocks } from '../store/locks.js';
+import { groupLockName, loadGroups, regionMapPath, updateGroups, type Group } from './config.js';
+import { Journal } from './journal.js';
+import { Mode, isWrite } from './journal-format.js';
+import { recoverPending, openMemberWriter } from './recovery.js';
+import { markRegions, markedRegions, returnResyncMap } from './region-map.js';
+
+/**
+ * Put replica `slot` of `group` in Mode.Split (call with the group lock held): unshipped records and
+ * an unfinished resync are marked in its region maps first. Returns false when it already was.
+ */
+export function splitReplica(systemDir: string, journal: Journal, group: Group, slot: number, reason: string): boolean {
+  const m = journal.mode(slot);
+  if (m.mode === Mode.Split) return false;
+  if (m.mode === Mode.Journal) {
+    const h = journal.currentHead();
+    const applied = journal.applied(slot);
+    for (let pos = applied.nextPos, seq = applied.nextSeq; seq < h.nextSeq;) {
+      const rec = journal.recordAt(pos, seq);
+      if (!rec) break;
+      if (isWrite(rec.kind)) markRegions(systemDir, group, slot, rec.member, rec.offset, rec.length);
+      pos += rec.span;
+      seq++;
+    }
+  }
+  for (let i = 0; i < group.members.length; i++) returnResyncMap(systemDir, group, slot, i);
+  journal.writeMode(slot, { mode: Mode.Split, epoch: m.epoch, consistentAt: 0, resyncing: false, reason });
+  journal.flush();
+  return true;
+}
+
+/** Split replica `slot` of `group` (journal first, under the group lock), then say so in the group's config. */
+export function splitGroupReplica(env: IoEnv, db: Db, group: Group, slot: number, reason: string): void {
+  const locks = sharedLocks(env.systemDir);
+  const journal = Journal.open(env, db, group);
+  locks.lock(groupLockName(group));
+  try {
+    // A writer killed between its record and its local write is mended first (a split side is
+    // not written by the shipper's idle recovery any more).
+    recoverPending(journal, (i) => openMemberWriter(env, db, group, i));
+    splitReplica(env.systemDir, journal, group, slot, reason);
+  } finally {
+    locks.unlock(groupLockName(group));
+    journal.close();
+  }
+  updateGroups(env.systemDir, (gs) => {
+    const r = gs.find((g) => g.uuid === group.uuid)?.replicas.find((x) => x.slot === slot);
+    if (r && !r.split) r.split = { at: Date.now(), reason };
+  });
+}
+
+/** Regions marked in the split map of member `member` (replica slot 0). */
+export function splitRegions(systemDir: string, group: Group, member: number): number[] {
+  return markedRegions(regionMapPath(systemDir, group, 0, member));
+}
+
+/** Bytes the given regions cover in an LV of `size` bytes (the last region may be short). */
+export function regionBytes(regions: number[], regionSize: number, size: number): number {
+  let n = 0;
+  for (const r of regions) n += Math.max(0, Math.min(regionSize, size - r * regionSize));
+  return n;
+}
+
+/**
+ * The split map of an LV, as its NBD server serves it to a failback (`VG/LV:split-map`): only for a
+ * member of a demoted group, or of a group whose replica is split. One byte per region of the LV.
+ */
+export function readSplitMap(systemDir: string, lvUuid: string): { regionSize: number; map: Buffer } | null {
+  const group = loadGroups(systemDir).find((g) => g.members.some((m) => m.lvUuid === lvUuid));
+  if (!group || !(group.role === 'replica' || group.replicas[0]?.split)) return null;
+  const index = group.members.findIndex((m) => m.lvUuid === lvUuid);
+  const regions = Math.ceil(group.members[index]!.size / group.regionSize);
+  const map = Buffer.alloc(regions);
+  const file = regionMapPath(systemDir, group, 0, index);
+  if (existsSync(file)) readFileSync(file).subarray(0, regions).copy(map);
+  const clear = (first: number, count: number) => clearRegions(file, first, count);
+  return { regionSize: group.regionSize, map, ...(group.role === 'replica' ? { clear } : {}) };
+}
+
+/** Zero regions [first, first+count) of a map file (made durable). */
+function clearRegions(file: string, first: number, count: number): void {
+  if (!existsSync(file) || count <= 0) return;
+  const fd = openSync(file, 'r+');
+  try {
+    writeSync(fd, Buffer.alloc(count), 0, count, first);
+    fdatasyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
