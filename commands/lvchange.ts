@@ -13,7 +13,7 @@ import { findLv, isMirrorImage, isMirrorLike, isMirrorLog, lvTree } from '../src
 import type { LoadedVg } from '../src/store/metadata-store.js';
 import { commitAndKeep, displayLvName, printer } from '../src/lv/common.js';
 import { monitorOnActivation, setMonitoring } from '../src/mirror/monitoring.js';
-import { partialRefusal, refreshRefusal, type ActivationMode } from '../src/cli/activation-mode.js';
+import { duplicateRefusal, partialRefusal, refreshRefusal, type ActivationMode } from '../src/cli/activation-mode.js';
 
 const PAGE_SECTORS = 8;
 /** lvchange-raid.ts (kept here so that parsing does not load it). */
@@ -107,7 +107,7 @@ type ResyncModule = { lvchangeResync(ctx: Context, loaded: LoadedVg, lv: Logical
 async function changeActivation(ctx: Context, args: Args, loaded: LoadedVg, lv: LogicalVolume, mode: ActivationMode): Promise<void> {
   const active = args.str('activate')!.endsWith('y');
   if (active && lv.flags.includes('ACTIVATION_SKIP') && !args.has('ignoreactivationskip')) return;
-  const refusal = active ? partialRefusal(loaded.vg, lv, mode) : null;
+  const refusal = active ? duplicateRefusal(ctx, loaded.vg) ?? partialRefusal(loaded.vg, lv, mode) : null;
   if (refusal) throw new CommandFailed(refusal);
   // pvmove's layer is activated with an LV on it, and left to vgchange -an (other LVs may use it).
   const tree = lvTree(loaded.vg, lv).filter((l) => active || !l.flags.includes('PVMOVE'));

@@ -4,10 +4,11 @@ import type { CommandSpec } from '../src/cli/command-spec.js';
 import type { Context } from '../src/cli/context.js';
 import { CommandFailed, ECMD_FAILED, InvalidCommandLine } from '../src/cli/errors.js';
 import { noMatchingSyntaxLines } from '../src/cli/help.js';
-import { deviceExists, pvOnDevice } from '../src/cli/pv-tools.js';
+import { deviceExists, isUnusedDuplicate, pvOnDevice, vgMetadataMissing } from '../src/cli/pv-tools.js';
 import { commitVg, readPvVgForUpdate, takeGlobalLock } from '../src/cli/toollib.js';
 import { changePvMetadataIgnore, MdaIgnoreRefused } from '../src/format-text/mda-copies.js';
 import { writeOrphanMdas } from '../src/format-text/on-disk.js';
+import { vgHasDuplicatePvs } from '../src/format-text/label-scan.js';
 import type { PhysicalVolume, VolumeGroup } from '../src/model/types.js';
 import type { LoadedVg } from '../src/store/metadata-store.js';
 
@@ -31,15 +32,23 @@ export const spec: CommandSpec = {
     } else {
       for (const arg of args.positionals) {
         const dev = ctx.device(arg);
+        // (process_each_pv passes over a duplicate device the scan does not use)
+        if (isUnusedDuplicate(ctx, dev)) continue;
         const pv = deviceExists(dev) ? pvOnDevice(ctx, dev) : null;
-        if (pv) targets.push({ name: dev.name, pv });
+        // a PV of a VG whose metadata no device holds is an orphan used by an unknown VG
+        if (pv?.vgName && vgMetadataMissing(ctx, pv.vgName)) targets.push({ name: dev.name, pv: { ...pv, vgName: null, usedUnknown: true } });
+        else if (pv) targets.push({ name: dev.name, pv });
         else {
           ctx.out.error(deviceExists(dev) ? `Failed to find physical volume "${dev.name}".` : `Cannot use ${dev.name}: device not found`);
           rc = ECMD_FAILED;
         }
       }
     }
-    // process_each_pv: the PVs of VGs first, the orphans after them
+    // vg_read_orphans' warnings, then process_each_pv: the PVs of VGs first, the orphans after them
+    for (const t of targets.filter((x) => x.pv.usedUnknown)) {
+      ctx.out.warn(`WARNING: PV ${t.name} is marked in use but no VG was found using it.`);
+      ctx.out.warn(`WARNING: PV ${t.name} might need repairing.`);
+    }
     const ordered = [...targets.filter((t) => t.pv.vgName), ...targets.filter((t) => !t.pv.vgName)];
     for (const t of ordered) {
       let loaded: LoadedVg | null = null;
@@ -78,8 +87,14 @@ function changeOne(ctx: Context, args: Args, name: string, found: PhysicalVolume
   const tagArgs = args.has('addtag') || args.has('deltag');
   const vg: VolumeGroup | null = loaded?.vg ?? null;
   const pv = vg?.pvs.find((p) => p.uuid === found.uuid) ?? found;
+  // (pvchange checks before its pv_write what vg_write would refuse)
+  if (vg && vgHasDuplicatePvs(ctx.labelScan, vg)) throw new CommandFailed(`Cannot update volume group ${vg.name} with duplicate PV devices.`);
   if (!vg && tagArgs) {
     throw new CommandFailed(`Can't change tag on Physical Volume ${name} not in volume group`);
+  }
+  if (found.usedUnknown) {
+    // (tsvm keeps it in its VG: it does not change it as an orphan, even with -ff)
+    throw new CommandFailed(`PV ${name} is used by a VG but its metadata is missing.`, `Can't change PV '${name}' without -ff.`);
   }
   let done = false;
   const alloc = args.str('allocatable');

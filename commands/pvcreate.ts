@@ -2,11 +2,12 @@
 import type { CommandSpec } from '../src/cli/command-spec.js';
 import { CommandFailed, InvalidCommandLine, ECMD_FAILED } from '../src/cli/errors.js';
 import { noMatchingSyntaxLines } from '../src/cli/help.js';
-import { deviceExists, deviceSize, pvOnDevice } from '../src/cli/pv-tools.js';
+import { deviceExists, deviceSize, hasDuplicates, pvOnDevice, vgMetadataMissing } from '../src/cli/pv-tools.js';
 import { takeGlobalLock } from '../src/cli/toollib.js';
 import { FileDevice } from '../src/device/file-device.js';
 import { initMdas, writePvLabel } from '../src/device/pv-label.js';
 import { mdaFields, pvLayout } from '../src/format-text/pv-layout.js';
+import { alignmentArg } from '../src/cli/vg-tools.js';
 import { clearMda } from '../src/format-text/mda-io.js';
 import { findSignatures, wipeSignature } from '../src/device/signatures.js';
 import { initWrittenMap } from '../src/device/written-map.js';
@@ -40,11 +41,18 @@ export const spec: CommandSpec = {
     const mdaSize = args.size('metadatasize')?.sectors;
     const mdaCopies = args.int('pvmetadatacopies');
     const ignore = args.str('metadataignore') === 'y';
+    const dataAlignment = alignmentArg(args);
     for (const arg of args.positionals) {
       const dev = ctx.device(arg);
       try {
         if (!deviceExists(dev)) throw new CommandFailed(`No device found for ${dev.name}.`);
+        if (hasDuplicates(ctx, dev)) throw new CommandFailed(`Cannot use device ${dev.name} with duplicates.`);
         const existing = pvOnDevice(ctx, dev);
+        const unknownVg = !!existing?.vgName && vgMetadataMissing(ctx, existing.vgName);
+        if (unknownVg && force < 2) {
+          throw new CommandFailed(`PV ${dev.name} is used by a VG but its metadata is missing.`, `Can't initialize PV '${dev.name}' without -ff.`,
+            `${dev.name}: physical volume not initialized.`);
+        }
         if (existing?.vgName && force < 2) {
           throw new CommandFailed(
             `Can't initialize physical volume "${dev.name}" of volume group "${existing.vgName}" without -ff`,
@@ -52,7 +60,7 @@ export const spec: CommandSpec = {
           );
         }
         if (existing?.vgName && !args.has('yes')) {
-          if (!ctx.yesNo(`Really INITIALIZE physical volume "${dev.name}" of volume group "${existing.vgName}" [y/n]? `)) {
+          if (!ctx.yesNo(`Really INITIALIZE physical volume "${dev.name}" of volume group "${unknownVg ? '<unknown>' : existing.vgName}" [y/n]? `)) {
             throw new CommandFailed(`${dev.name}: physical volume not initialized.`);
           }
         }
@@ -76,7 +84,7 @@ export const spec: CommandSpec = {
             throw new CommandFailed(`Cannot use ${dev.name}: device is too small (pv_min_size is 2.00 MiB).`);
           }
           const uuid = givenUuid !== undefined && /^[A-Za-z0-9!#]{6}(-[A-Za-z0-9!#]{4}){5}-[A-Za-z0-9!#]{6}$/.test(givenUuid) ? givenUuid : newUuid();
-          const layout = pvLayout(devSize, mdaSize, mdaCopies);
+          const layout = pvLayout(devSize, mdaSize, mdaCopies, dataAlignment);
           ctx.store.transaction(() => {
             // A re-initialised orphan loses its old identity; a VG member (-ff) stays in its VG as missing.
             if (existing && !existing.vgName) ctx.store.deletePv(existing.uuid);

@@ -2,7 +2,7 @@
 import type { CommandSpec } from '../src/cli/command-spec.js';
 import { CommandFailed, ECMD_FAILED, InvalidCommandLine } from '../src/cli/errors.js';
 import { noMatchingSyntaxLines } from '../src/cli/help.js';
-import { deviceExists, pvOnDevice } from '../src/cli/pv-tools.js';
+import { deviceExists, isUnusedDuplicate, pvOnDevice, vgMetadataMissing } from '../src/cli/pv-tools.js';
 import { takeGlobalLock } from '../src/cli/toollib.js';
 import { FileDevice } from '../src/device/file-device.js';
 import { wipePvLabel } from '../src/device/pv-label.js';
@@ -25,12 +25,13 @@ export const spec: CommandSpec = {
       const dev = ctx.device(arg);
       try {
         if (!deviceExists(dev)) throw new CommandFailed(`No device found for ${dev.name}.`);
-        const pv = pvOnDevice(ctx, dev);
+        const pv = isUnusedDuplicate(ctx, dev) ? null : pvOnDevice(ctx, dev);
         if (!pv) throw new CommandFailed(`No PV found on device ${dev.name}.`);
         if (pv.vgName) {
+          const unknownVg = vgMetadataMissing(ctx, pv.vgName);
           if (force < 2) {
             throw new CommandFailed(
-              `PV ${dev.name} is used by VG ${pv.vgName} so please use vgreduce first.`,
+              unknownVg ? `PV ${dev.name} is used by a VG but its metadata is missing.` : `PV ${dev.name} is used by VG ${pv.vgName} so please use vgreduce first.`,
               '(If you are certain you need pvremove, then confirm by using --force twice.)',
               `${dev.name}: physical volume label not removed.`,
             );

@@ -58,7 +58,13 @@ export const spec: CommandSpec = {
           }
           pv.devSize = size;
           pv.peCount = newCount;
-          commitVg(ctx, loaded, `pvresize ${dev.name}`);
+          try {
+            commitVg(ctx, loaded, `pvresize ${dev.name}`);
+          } catch (e) {
+            if (!(e instanceof CommandFailed)) throw e;
+            notDone++;
+            throw new CommandFailed(...e.lines, `Failed to store physical volume "${dev.name}" in volume group "${vg.name}"`);
+          }
         } else {
           ctx.store.putOrphanPv({ ...found, devSize: size });
         }

@@ -7,7 +7,7 @@ import { noMatchingSyntaxLines } from '../src/cli/help.js';
 import { commitVg, readVgForUpdate, vgArgNames } from '../src/cli/toollib.js';
 import type { LogicalVolume, VolumeGroup } from '../src/model/types.js';
 import { monitorOnActivation, setMonitoring } from '../src/mirror/monitoring.js';
-import { partialRefusal, type ActivationMode } from '../src/cli/activation-mode.js';
+import { duplicateRefusal, partialRefusal, type ActivationMode } from '../src/cli/activation-mode.js';
 import { lvTree } from '../src/model/vg-query.js';
 import { mdaCopiesArg } from '../src/format-text/mda-copies.js';
 
@@ -128,8 +128,9 @@ async function activate(
     if (open) throw new CommandFailed(`Can't deactivate volume group "${vg.name}" with ${open} open logical volume(s)`);
   }
   const refused = new Set<LogicalVolume>();
+  const duplicates = on ? duplicateRefusal(ctx, vg) : null;
   for (const lv of vg.lvs.filter((l) => l.visible)) {
-    const why = on ? partialRefusal(vg, lv, mode) : null;
+    const why = on ? duplicates ?? partialRefusal(vg, lv, mode) : null;
     if (!why || (on && lv.flags.includes('ACTIVATION_SKIP'))) continue;
     ctx.out.error(why);
     for (const l of lvTree(vg, lv)) refused.add(l);

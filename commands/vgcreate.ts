@@ -3,7 +3,7 @@ import { mdaCopiesArg } from '../src/format-text/mda-copies.js';
 import type { CommandSpec } from '../src/cli/command-spec.js';
 import { CommandFailed, InvalidCommandLine } from '../src/cli/errors.js';
 import { noMatchingSyntaxLines } from '../src/cli/help.js';
-import { pvsForVg, joinVg } from '../src/cli/vg-tools.js';
+import { pvCreateParams, pvsForVg, joinVg } from '../src/cli/vg-tools.js';
 import { takeGlobalLock } from '../src/cli/toollib.js';
 import { vgLockName } from '../src/store/locks.js';
 import { nameError } from '../src/model/names.js';
@@ -58,7 +58,7 @@ export const spec: CommandSpec = {
     const copies = args.str('vgmetadatacopies');
     if (copies !== undefined && mdaCopiesArg(copies)) vg.mdaCopies = mdaCopiesArg(copies);
     ctx.store.transaction(() => {
-      for (const pv of pvsForVg(ctx, devs)) joinVg(vg, pv);
+      for (const pv of pvsForVg(ctx, devs, pvCreateParams(args))) joinVg(vg, pv);
       ctx.store.commitVg(null, vg, `vgcreate ${name}`);
     });
     ctx.out.print(`Volume group "${name}" successfully created`);

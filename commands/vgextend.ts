@@ -4,14 +4,14 @@ import { CommandFailed, InvalidCommandLine } from '../src/cli/errors.js';
 import type { Context } from '../src/cli/context.js';
 import { pvFlaggedMissing, vgMissingPvs, warnPvDevices } from '../src/cli/pv-tools.js';
 import { noMatchingSyntaxLines } from '../src/cli/help.js';
-import { pvsForVg, joinVg } from '../src/cli/vg-tools.js';
+import { pvCreateParams, pvsForVg, joinVg } from '../src/cli/vg-tools.js';
 import { commitVg, readVgForUpdate, takeGlobalLock, vgNameArg } from '../src/cli/toollib.js';
 
 export const spec: CommandSpec = {
   name: 'vgextend',
   summary: 'Add physical volumes to a volume group',
   usage: ['vgextend VG PV ...'],
-  options: ['restoremissing', 'autobackup', 'force', 'zero', 'metadatatype', 'metadatasize', 'pvmetadatacopies', 'dataalignment', 'reportformat'],
+  options: ['restoremissing', 'autobackup', 'force', 'zero', 'metadatatype', 'metadatasize', 'pvmetadatacopies', 'metadataignore', 'dataalignment', 'reportformat'],
   run(ctx, args) {
     if (args.positionals.length < 2) {
       ctx.out.print('vgextend VG PV ...');
@@ -23,7 +23,7 @@ export const spec: CommandSpec = {
     if (args.has('restoremissing')) return restoreMissing(ctx, name, devs);
     takeGlobalLock(ctx);
     // LVM2 checks the devices before it reads the VG.
-    const pvs = ctx.store.transaction(() => pvsForVg(ctx, devs));
+    const pvs = ctx.store.transaction(() => pvsForVg(ctx, devs, pvCreateParams(args)));
     const loaded = readVgForUpdate(ctx, name, { handlesMissingPvs: true });
     for (const pv of pvs) joinVg(loaded.vg, pv);
     commitVg(ctx, loaded, `vgextend ${name}`);

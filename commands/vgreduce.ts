@@ -4,7 +4,7 @@ import { CommandFailed, ECMD_FAILED, InvalidCommandLine } from '../src/cli/error
 import { noMatchingSyntaxLines } from '../src/cli/help.js';
 import { vgJson } from '../src/store/vg-json.js';
 import { commitVg, readVgForUpdate, takeGlobalLock, vgNameArg } from '../src/cli/toollib.js';
-import { deviceExists, markMissingPvs, warnMissing } from '../src/cli/pv-tools.js';
+import { deviceExists, isUnusedDuplicate, markMissingPvs, warnMissing } from '../src/cli/pv-tools.js';
 import { pvAllocatedExtents } from '../src/model/pv-map.js';
 import type { PhysicalVolume } from '../src/model/types.js';
 import { hasMetadataAreaInUse } from '../src/format-text/pv-layout.js';
@@ -57,6 +57,8 @@ export const spec: CommandSpec = {
     } else {
       for (const d of pos.slice(1)) {
         const dev = ctx.device(d);
+        // (process_each_pv passes over a duplicate device the scan does not use)
+        if (isUnusedDuplicate(ctx, dev)) continue;
         const pv = vg.pvs.find((p) => p.path === dev.path || p.name === dev.name);
         if (!pv) {
           ctx.out.error(deviceExists(dev) ? `Failed to find physical volume "${dev.name}".` : `Cannot use ${dev.name}: device not found`);
@@ -91,8 +93,19 @@ export const spec: CommandSpec = {
     }
     // LVM2 writes the VG once per PV it removes.
     for (const pv of released) {
+      const before = vg.pvs;
       vg.pvs = vg.pvs.filter((p) => p !== pv);
-      commitVg(ctx, loaded, `vgreduce ${name} ${pv.name}`, [pv]);
+      try {
+        commitVg(ctx, loaded, `vgreduce ${name} ${pv.name}`, [pv]);
+      } catch (e) {
+        if (!(e instanceof CommandFailed)) throw e;
+        for (const l of e.lines) ctx.out.error(l);
+        ctx.out.error(`Removal of physical volume "${pv.name}" from "${name}" failed`);
+        removed.splice(removed.indexOf(pv.name), 1);
+        vg.pvs = before;
+        rc = ECMD_FAILED;
+        continue;
+      }
       loaded.readSeqno = vg.seqno;
       loaded.snapshot = vgJson(vg);
       loaded.readName = vg.name;

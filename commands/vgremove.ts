@@ -5,6 +5,7 @@ import { CommandFailed, ECMD_FAILED, InvalidCommandLine } from '../src/cli/error
 import { noMatchingSyntaxLines } from '../src/cli/help.js';
 import { readVgForUpdate, takeGlobalLock, vgArgNames } from '../src/cli/toollib.js';
 import { markMissingPvs } from '../src/cli/pv-tools.js';
+import { vgHasDuplicatePvs } from '../src/format-text/label-scan.js';
 import { visibleLvCount, isMirror } from '../src/model/vg-query.js';
 
 export const spec: CommandSpec = {
@@ -35,6 +36,8 @@ export const spec: CommandSpec = {
         // lv_remove_single() of each LV: one moved by pvmove stops the removal.
         const locked = vg.lvs.find((l) => l.visible && l.flags.includes('LOCKED'));
         if (locked) throw new CommandFailed(`Can't remove locked logical volume ${name}/${locked.name}.`);
+        // removing its LVs writes the VG, which vg_write refuses with duplicate PVs
+        if (visible > 0 && vgHasDuplicatePvs(ctx.labelScan, vg)) throw new CommandFailed(`Cannot update volume group ${name} with duplicate PV devices.`);
         for (const lv of vg.lvs.filter((l) => l.visible)) {
           if (lv.active) checkNotInUse(ctx.systemDir, lv.uuid, `${name}/${lv.name}`);
           if (lv.active && prompt && !ctx.yesNo(`Do you really want to remove active logical volume ${name}/${lv.name}? [y/n]: `)) {

@@ -3,6 +3,7 @@
 // end up with extents in both VGs; moved LVs must be inactive. A new VG takes the old one's
 // extent size, limits and allocation policy unless -l/-p/--alloc say otherwise. Both VGs are
 // written in one transaction; the new VG is written twice, as LVM2 does (first as exported).
+import { mdaCopiesArg } from '../src/format-text/mda-copies.js';
 import type { CommandSpec } from '../src/cli/command-spec.js';
 import { CommandFailed, InvalidCommandLine } from '../src/cli/errors.js';
 import { noMatchingSyntaxLines } from '../src/cli/help.js';
@@ -56,6 +57,9 @@ export const spec: CommandSpec = {
         resizeable: true, exported: false, tags: [], systemId: vgFrom.systemId, creationTime: ctx.now(), creationHost: ctx.host,
         pvs: [], lvs: [],
       };
+      // vgcreate_params_set_from_args: --vgmetadatacopies, else metadata/vgmetadatacopies (unmanaged)
+      const copies = args.str('vgmetadatacopies');
+      if (copies !== undefined && mdaCopiesArg(copies)) vgTo.mdaCopies = mdaCopiesArg(copies);
     }
     for (const arg of pvArgs) {
       const dev = ctx.device(arg);

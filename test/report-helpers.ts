@@ -1,5 +1,6 @@
 // In-memory VGs and an in-process runner for the report commands, so report tests need neither
 // the allocator nor the other commands. fixtureVgs() rebuilds the layout of fixtures/golden/06-reports.
+import { NO_SCAN } from '../src/format-text/label-scan.js';
 import { readFileSync } from 'node:fs';
 import { Args } from '../src/cli/args.js';
 import { getopt } from '../src/cli/getopt.js';
@@ -96,7 +97,8 @@ export async function runReportCmd(argv: string[], vgs: VolumeGroup[], orphans: 
     store,
     reader: store,
     device: (a: string) => resolveDevice(a, '/devdir'),
-    // in-memory VGs have no images: a PV is present unless the test says it is missing
+    // in-memory VGs have no images: no devices to scan for duplicates, and a PV is present unless the test says it is missing
+    labelScan: NO_SCAN,
     pvImagePresent: (pv: PhysicalVolume) => !pv.missing,
   };
   try {

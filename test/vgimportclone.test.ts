@@ -50,6 +50,25 @@ describe('vgimportclone of copied images', () => {
     expect(await rows('vgs', '-o', 'vg_name,pv_count,lv_count')).toEqual([['vg', '2', '1'], ['vg1', '2', '1']]);
   });
 
+  it('keeps the LV UUIDs, as LVM2 does, unless another VG tsvm knows has them', async () => {
+    const lvUuid = async (vg: string) => (await lab.ok('lvs', '--noheadings', '-o', 'lv_uuid', `${vg}/lv`)).stdout.trim();
+    const original = await lvUuid('vg');
+    await lab.ok('vgchange', '-an', 'vg');
+    copy('loop0', 'loop2');
+    copy('loop1', 'loop3');
+    // beside its original (the database keys LVs by their UUID): renewed
+    await lab.ok('vgimportclone', '/dev/loop2', '/dev/loop3');
+    expect(await lvUuid('vg1')).not.toBe(original);
+    // disks from elsewhere: a database that knows no VG with these LVs
+    copy('loop0', 'loop2');
+    copy('loop1', 'loop3');
+    rmSync(join(lab.devDir, 'loop0'));
+    rmSync(join(lab.devDir, 'loop1'));
+    rmSync(lab.systemDir, { recursive: true, force: true });
+    await lab.ok('vgimportclone', '/dev/loop2', '/dev/loop3');
+    expect(await lvUuid('vg1')).toBe(original);
+  });
+
   it('refuses a copy of part of the VG, changing nothing', async () => {
     copy('loop0', 'loop2');
     const uuid1 = (await lab.ok('pvs', '--noheadings', '-o', 'pv_uuid', '/dev/loop1')).stdout.trim();

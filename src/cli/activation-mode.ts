@@ -6,6 +6,7 @@ import type { Context } from './context.js';
 import { InvalidCommandLine } from './errors.js';
 import type { LogicalVolume, VolumeGroup } from '../model/types.js';
 import { isPartial, vgInfo } from '../report/vg-info.js';
+import { vgHasDuplicatePvs } from '../format-text/label-scan.js';
 
 export type ActivationMode = 'complete' | 'degraded' | 'partial';
 
@@ -24,6 +25,11 @@ export function activationMode(ctx: Context, args: Args): ActivationMode {
   if (mode === 'partial') ctx.out.warn('PARTIAL MODE. Incomplete logical volumes will be processed.');
   else if (mode !== 'degraded' && mode !== 'complete') throw new InvalidCommandLine('Invalid activation mode given.', runHelp(ctx.cmd));
   return mode as ActivationMode;
+}
+
+/** lv_change_activate's refusal while a PV of the VG is also on a duplicate device the scan does not use, or null. */
+export function duplicateRefusal(ctx: Context, vg: VolumeGroup): string | null {
+  return vgHasDuplicatePvs(ctx.labelScan, vg) ? `Cannot activate LVs in VG ${vg.name} while PVs appear on duplicate devices.` : null;
 }
 
 /** _lv_activate()'s refusal of a partial LV (tsvm has no raid, whose degraded mode differs), or null. */

@@ -18,6 +18,15 @@ import { OnDiskWriter } from '../format-text/on-disk.js';
 import type { PhysicalVolume } from '../model/types.js';
 import type { Db } from '../store/db.js';
 import { readLineSync } from './line-input.js';
+import { folderDevices, NO_SCAN, scanLabels, vgHasDuplicatePvs, type LabelScan } from '../format-text/label-scan.js';
+import type { ChoiceFacts } from '../format-text/duplicate-choice.js';
+import { lvPvs } from '../model/vg-query.js';
+
+/**
+ * Commands that do not start with LVM2's label scan of every device (pvck and vgimportclone read
+ * only the devices named; tsvm's own commands are not LVM2's): no duplicate-PV warnings there.
+ */
+const NO_LABEL_SCAN = new Set(['pvck', 'vgimportclone', 'dd', 'fault', 'lsblk', 'nbd', 'replica']);
 
 export interface ContextOptions {
   /** Where yes/no answers are read (LVM2 reads them from stdin). */
@@ -66,12 +75,53 @@ export class Context {
     this.cmdLine = cmd;
     // Every commit of this process also goes to the PVs' metadata areas (src/format-text).
     const ctx = this;
-    setVgCommitWriter(new OnDiskWriter({ get cmdLine() { return ctx.cmdLine; }, warn: (l) => ctx.out.warn(l), now: () => ctx.now(),
-      textsDir: join(this.systemDir, 'cache') }));
+    setVgCommitWriter(new OnDiskWriter({
+      get cmdLine() { return ctx.cmdLine; }, warn: (l) => ctx.out.warn(l), now: () => ctx.now(),
+      textsDir: join(this.systemDir, 'cache'),
+      duplicatePvs: (vg) => vgHasDuplicatePvs(ctx.labelScan, vg),
+    }));
   }
 
   get store(): MetadataStore {
-    return (this._store ??= new MetadataStore(this.openDb(this.systemDir), this.readCache, () => this.locks.tryLock(GLOBAL_LOCK)));
+    if (!this._store) {
+      this._store = new MetadataStore(this.openDb(this.systemDir), this.readCache, () => this.locks.tryLock(GLOBAL_LOCK));
+      void this.labelScan;
+    }
+    return this._store;
+  }
+
+  private _labels?: LabelScan;
+
+  /**
+   * LVM2's label scan, once per command on its first read of metadata: the PV label of every
+   * device (those of the device folder, else those tsvm knows), duplicates chosen among, and
+   * LVM2's warnings about the devices not used.
+   */
+  get labelScan(): LabelScan {
+    if (this._labels) return this._labels;
+    this._labels = NO_SCAN;
+    if (NO_LABEL_SCAN.has(this.cmd)) return this._labels;
+    const devices = this.devDir ? folderDevices(this.devDir) : this.store.allPvs().map((p) => ({ name: p.name, path: p.path }));
+    this._labels = scanLabels(devices, () => this.duplicateFacts());
+    for (const l of this._labels.duplicates.warnings) this.out.warn(l);
+    return this._labels;
+  }
+
+  /** What _choose_duplicates asks of lvmcache: the PV as its VG's metadata has it, active LVs on a device. */
+  private duplicateFacts(): ChoiceFacts {
+    const store = this.store;
+    return {
+      summary: (uuid) => {
+        const pv = store.pvByUuid(uuid);
+        return pv?.vgName ? { size: pv.devSize, hint: pv.name } : null;
+      },
+      usedByLv: (dev) => {
+        const pv = store.pvByUuid(dev.uuid);
+        if (!pv?.vgName || pv.path !== dev.path) return false;
+        const vg = store.loadVg(pv.vgName)?.vg;
+        return !!vg?.lvs.some((lv) => lv.active && lvPvs(vg, lv).some((p) => p.uuid === pv.uuid));
+      },
+    };
   }
 
   private _readCache?: ReadCache;
@@ -81,6 +131,9 @@ export class Context {
 
   /** For reports: the read cache, falling back to the store (which it opens only then). */
   get reader(): MetadataReader {
+    // (without a device folder the devices are those the database knows: a report that reads the
+    // read cache does not open the database for them)
+    if (this.devDir || this._store) void this.labelScan;
     return new CachedReader(this.readCache, () => this.store);
   }
 

@@ -3,12 +3,14 @@
 // for what it is. Also the scan that marks a VG's PVs missing (lib/metadata: MISSING_PV).
 import { existsSync, statSync } from 'node:fs';
 import { vgAsOnDisk } from '../format-text/area-check.js';
+import { deviceOrder, onDuplicatedPv, unusedDuplicate } from '../format-text/label-scan.js';
 import type { Context } from './context.js';
 import type { DeviceName } from '../device/resolve.js';
 import { FileDevice } from '../device/file-device.js';
 import { pathSize } from '../device/device-size.js';
 import { readPvLabel, type PvLabel } from '../device/pv-label.js';
 import type { PhysicalVolume, VolumeGroup } from '../model/types.js';
+import { pvMdaUsedCount } from '../format-text/pv-layout.js';
 
 export function deviceExists(dev: DeviceName): boolean {
   try {
@@ -34,6 +36,47 @@ export function readLabel(path: string): PvLabel | null {
   } finally {
     d?.close();
   }
+}
+
+/**
+ * The device carries a PV that the label scan found on another device too and does not use from
+ * this one (lvmcache_dev_is_unused_duplicate): commands pass it over or refuse it.
+ */
+export function isUnusedDuplicate(ctx: Context, dev: DeviceName): boolean {
+  return !!unusedDuplicate(ctx.labelScan, dev.path);
+}
+
+/** pvcreate_each_device: the device's PV is also on another device, used or not ("with duplicates"). */
+export function hasDuplicates(ctx: Context, dev: DeviceName): boolean {
+  return onDuplicatedPv(ctx.labelScan, dev.path);
+}
+
+/**
+ * The devices the label scan does not use, as pvs -a and pvdisplay show them (_process_duplicate_pvs):
+ * no size, no metadata areas, under the name of the VG of the PV they copy.
+ */
+export function unusedDuplicatePvs(ctx: Context): PhysicalVolume[] {
+  return ctx.labelScan.duplicates.unused.map((d) => ({
+    uuid: d.uuid, name: d.name, path: d.path, devSize: d.size, peStart: 0, peCount: 0, allocatable: false, missing: false,
+    tags: [], vgName: ctx.store.pvByUuid(d.uuid)?.vgName ?? null, mdaCount: 0, duplicate: true,
+  }));
+}
+
+/**
+ * The orphan PVs as the label scan finds them: on the device chosen for their UUID, and only
+ * while a device carries their label (one overwritten by a copy of another PV is gone).
+ */
+export function scannedOrphans(ctx: Context, orphans: PhysicalVolume[]): PhysicalVolume[] {
+  const scan = ctx.labelScan;
+  const carrying = new Map<string, { name: string; path: string }>();
+  for (const d of scan.labels.values()) if (!carrying.has(d.uuid)) carrying.set(d.uuid, d);
+  const out: PhysicalVolume[] = [];
+  for (const pv of orphans) {
+    const dev = scan.duplicates.chosen.get(pv.uuid) ?? carrying.get(pv.uuid);
+    if (dev) out.push(dev.path === pv.path ? pv : { ...pv, name: dev.name, path: dev.path });
+    else if (!scan.scanned.has(pv.path) && readLabel(pv.path)?.uuid === pv.uuid) out.push(pv);
+  }
+  return out;
 }
 
 /** The PV whose label is on this device, if tsvm knows it. */
@@ -140,19 +183,84 @@ export function warnAfterCommit(ctx: Context, vg: VolumeGroup): void {
 }
 
 /**
+ * Whether a metadata area of the VG is on a device present (marked by markMissingPvs): LVM2 reads
+ * a VG from its PVs' metadata areas only, so a VG whose PVs with areas are all gone is not found,
+ * even when PVs without an area are there.
+ */
+export function vgMetadataFound(vg: VolumeGroup): boolean {
+  return vg.pvs.some((p) => !p.absent && pvMdaUsedCount(p) > 0);
+}
+
+/**
+ * vg_read_orphans run before any VG is read (vgcreate and vgextend taking an existing orphan PV):
+ * the label scan still has as orphans the PVs without a metadata area in use, its VG not read
+ * yet, and LVM2 warns about each whose label says it is used, in device order.
+ */
+export function warnOrphansMarkedUsed(ctx: Context): void {
+  const pvs = ctx.store.allPvs().filter((pv) => pv.vgName && pvMdaUsedCount(pv) === 0 && readLabel(pv.path)?.uuid === pv.uuid);
+  for (const pv of pvs.sort(deviceOrder)) {
+    ctx.out.warn(`WARNING: PV ${pv.name} is marked in use but no VG was found using it.`);
+    ctx.out.warn(`WARNING: PV ${pv.name} might need repairing.`);
+  }
+}
+
+/** The PVs of VGs whose metadata no present device holds: orphans "used" by an unknown VG (PV_EXT_USED). */
+const inUseOrphans = new WeakMap<Context, PhysicalVolume[]>();
+
+/** Whether the VG of that name exists for tsvm but no present device holds its metadata. */
+export function vgMetadataMissing(ctx: Context, vgName: string): boolean {
+  const loaded = ctx.store.loadVg(vgName);
+  if (!loaded) return false;
+  markMissingPvs(loaded.vg, (pv) => ctx.pvImagePresent(pv));
+  return !vgMetadataFound(loaded.vg);
+}
+
+/**
+ * vg_read_orphans: the present PVs of VGs that were not found (scanVgs over every VG first), as
+ * orphans whose label says they are used, with LVM2's two warnings for each (once per command).
+ */
+export function orphansInUse(ctx: Context): PhysicalVolume[] {
+  const pvs = inUseOrphans.get(ctx) ?? [];
+  if (!warnedInUse.has(ctx)) {
+    warnedInUse.add(ctx);
+    for (const pv of pvs) {
+      ctx.out.warn(`WARNING: PV ${pv.name} is marked in use but no VG was found using it.`);
+      ctx.out.warn(`WARNING: PV ${pv.name} might need repairing.`);
+    }
+  }
+  return pvs;
+}
+const warnedInUse = new WeakSet<Context>();
+
+/**
  * VGs as a command reads them: PVs whose image is gone are flagged, with LVM2's warnings. A VG
- * none of whose PVs can be found is not seen at all, as in LVM2 where the metadata lives on the
- * PVs themselves.
+ * whose metadata no present PV holds is not seen at all, as in LVM2 where the metadata lives on
+ * the PVs themselves (its present PVs are then orphans in use: orphansInUse).
  */
 export function scanVgs(ctx: Context, vgs: VolumeGroup[]): VolumeGroup[] {
   const seen: VolumeGroup[] = [];
+  const chosen = ctx.labelScan.duplicates.chosen;
   for (const read of vgs) {
+    // a PV found on several devices is read from the one the label scan chose
+    for (const pv of read.pvs) {
+      const dev = chosen.get(pv.uuid);
+      if (dev && dev.path !== pv.path) Object.assign(pv, { name: dev.name, path: dev.path });
+    }
     markMissingPvs(read, (pv) => ctx.pvImagePresent(pv));
     // the disks first, as LVM2 reads them: a version the database has not seen is taken in
     const vg = vgAsOnDisk(ctx, read);
     if (!vg) continue;
     if (vg !== read) markMissingPvs(vg, (pv) => ctx.pvImagePresent(pv));
-    if (vg.pvs.length && vg.pvs.every((p) => p.absent)) continue;
+    if (!vgMetadataFound(vg)) {
+      const list = inUseOrphans.get(ctx) ?? [];
+      for (const pv of vg.pvs) {
+        if (!pv.absent && !list.some((p) => p.uuid === pv.uuid)) {
+          list.push({ ...pv, vgName: null, peCount: 0, allocatable: false, missing: false, tags: [], usedUnknown: true });
+        }
+      }
+      inUseOrphans.set(ctx, list);
+      continue;
+    }
     warnMissing(ctx, vg);
     seen.push(vg);
   }

@@ -8,7 +8,7 @@ import { findLv } from '../model/vg-query.js';
 import { vgLockName, GLOBAL_LOCK } from '../store/locks.js';
 import { hasTag, lvmcacheOrder, lvsByTag, splitTagArgs } from './tag-args.js';
 import { reconcileWithAreas } from '../format-text/consistency.js';
-import { markMissingPvs, vgMissingPvs, warnAfterCommit, warnMissing } from './pv-tools.js';
+import { markMissingPvs, vgMetadataFound, vgMissingPvs, warnAfterCommit, warnMissing } from './pv-tools.js';
 
 export interface LvName {
   vg: string;
@@ -92,9 +92,9 @@ export function readVgForUpdate(ctx: Context, name: string, opts: UpdateReadOpti
   if (loaded.vg.exported && !opts.allowExported) throw new CommandFailed(`Volume group ${name} is exported`);
   if (opts.ownScan) return loaded;
   const vg = loaded.vg;
-  const absent = markMissingPvs(vg, (pv) => ctx.pvImagePresent(pv));
-  // No PV of it found: LVM2, whose metadata lives on the PVs, does not see the VG at all.
-  if (vg.pvs.length && absent.length === vg.pvs.length) throw vgNotFound(name);
+  markMissingPvs(vg, (pv) => ctx.pvImagePresent(pv));
+  // No PV with a metadata area found: LVM2, whose metadata lives on the PVs, does not see the VG at all.
+  if (!vgMetadataFound(vg)) throw vgNotFound(name);
   if (vgMissingPvs(vg)) {
     warnMissing(ctx, vg);
     if (!opts.handlesMissingPvs) {

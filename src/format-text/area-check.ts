@@ -11,7 +11,7 @@ import { vgLockName } from '../store/locks.js';
 import { decodeMdaHeader, RAW_LOCN_IGNORED } from './layout.js';
 import { readMdaHeaderSector } from './mda-io.js';
 import { mdaIsIgnored, pvMdas } from './pv-layout.js';
-import { reconcileWithAreas } from './consistency.js';
+import { areaFoundDamaged, reconcileWithAreas } from './consistency.js';
 
 /** Whether every area in use of the VG's present PVs holds the text the database recorded. */
 export function areasMatchDatabase(vg: VolumeGroup): boolean {
@@ -47,12 +47,30 @@ export function areasMatchDatabase(vg: VolumeGroup): boolean {
  * database's version after reading them (null when LVM2 would find no VG: every area damaged).
  */
 export function vgAsOnDisk(ctx: Context, vg: VolumeGroup): VolumeGroup | null {
+  const found = readAsOnDisk(ctx, vg);
+  if (found) markDamagedAreas(found);
+  return found;
+}
+
+/** pv.mdaDamaged from what the check found (consistency.ts areaFoundDamaged). */
+function markDamagedAreas(vg: VolumeGroup): void {
+  for (const pv of vg.pvs) {
+    let bits = 0;
+    pvMdas(pv).forEach((_a, i) => {
+      if (areaFoundDamaged(vg, pv.uuid, i)) bits |= 1 << i;
+    });
+    if (bits) pv.mdaDamaged = bits;
+  }
+}
+
+function readAsOnDisk(ctx: Context, vg: VolumeGroup): VolumeGroup | null {
   if (areasMatchDatabase(vg)) return vg;
   ctx.locks.lock(vgLockName(vg.name));
   const loaded = ctx.store.loadVg(vg.name);
   if (!loaded) return null;
   try {
-    return reconcileWithAreas(ctx, loaded.vg) ?? ctx.store.loadVg(vg.name)?.vg ?? null;
+    // (the object read keeps what the check found: the damaged areas its report leaves out)
+    return reconcileWithAreas(ctx, loaded.vg) ?? loaded.vg;
   } catch (e) {
     if (!(e instanceof CommandFailed)) throw e;
     return null;

@@ -55,7 +55,10 @@ export function importClone(ctx: Context, args: string[], baseName: string | und
     && known.vg.pvs.every((pv) => devs.some((d) => d.path === pv.path && d.header.uuid === pv.uuid)) ? known : null;
   if (original) ctx.store.removeVg(original, `vgimportclone ${oldName}`);
   for (const pv of vg.pvs) Object.assign(pv, layoutOf(byUuid.get(pv.uuid)!));
-  giveNewIds(vg, name, importVg, byUuid, !original);
+  // LVM2 keeps each LV's own id; tsvm's database keys LVs by it, so only one another VG's LV has
+  // (a copy living beside its original) is renewed
+  const taken = new Set(ctx.store.loadAllVgs().flatMap((v) => v.lvs.map((lv) => lv.uuid)));
+  giveNewIds(vg, name, importVg, byUuid, taken);
   ctx.store.transaction(() => {
     for (const old of original?.vg.pvs ?? []) ctx.store.deletePv(old.uuid);
     ctx.store.commitVg(null, vg, `vgimportclone ${oldName} ${name}`);
@@ -73,7 +76,7 @@ function newVgName(ctx: Context, base: string | undefined, old: string): string 
 }
 
 /** New VG and PV UUIDs (the PVs' labels rewritten with theirs), the new name, imported if asked. */
-function giveNewIds(vg: VolumeGroup, name: string, importVg: boolean, scanned: Map<string, ScannedPv>, newLvIds: boolean): void {
+function giveNewIds(vg: VolumeGroup, name: string, importVg: boolean, scanned: Map<string, ScannedPv>, takenLvIds: Set<string>): void {
   vg.uuid = newUuid();
   vg.name = name;
   vg.systemId = '';
@@ -94,7 +97,7 @@ function giveNewIds(vg: VolumeGroup, name: string, importVg: boolean, scanned: M
     }
   }
   // LVM2 keeps the LV part of each LV's id (its lvid starts with the VG's); tsvm's database keys
-  // LVs by that part alone, so a copy living beside its original gets new LV UUIDs as well
-  if (newLvIds) for (const lv of vg.lvs) lvs = lvs.replaceAll(`"${lv.uuid}"`, `"${newUuid()}"`);
+  // LVs by that part alone, so an LV whose id another VG's LV has gets a new one
+  for (const lv of vg.lvs) if (takenLvIds.has(lv.uuid)) lvs = lvs.replaceAll(`"${lv.uuid}"`, `"${newUuid()}"`);
   vg.lvs = JSON.parse(lvs) as VolumeGroup['lvs'];
 }

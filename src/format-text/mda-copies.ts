@@ -3,7 +3,7 @@
 // ignored, choosing at random as LVM2 does; "unmanaged" keeps at least one in use.
 import { randomInt } from 'node:crypto';
 import type { PhysicalVolume, VolumeGroup } from '../model/types.js';
-import { mdaIsIgnored, pvMdas, pvMdaUsedCount } from './pv-layout.js';
+import { mdaIsIgnored, pvMdas, pvMdaUsedCount, pvSoundMdas } from './pv-layout.js';
 
 /** VGMETADATACOPIES_ALL: the command-line value "all" (never stored: it becomes unmanaged). */
 export const VGMETADATACOPIES_ALL = 0xffffffff;
@@ -26,7 +26,7 @@ function presentPvs(vg: VolumeGroup): PhysicalVolume[] {
 }
 
 function vgMdaRefs(vg: VolumeGroup): MdaRef[] {
-  return presentPvs(vg).flatMap((pv) => pvMdas(pv).map((_a, i) => ({ pv, i })));
+  return presentPvs(vg).flatMap((pv) => pvSoundMdas(pv).map(({ i }) => ({ pv, i })));
 }
 
 /** vg_mda_count: every metadata area of the VG's present PVs. */

@@ -23,6 +23,8 @@ export interface WriterEnv {
   now(): number;
   /** Where the texts printed are kept for the next commit to reuse (text-reuse.ts); none: print each in full. */
   textsDir?: string;
+  /** vg_has_duplicate_pvs: a PV of the VG is also on a device the label scan does not use. */
+  duplicatePvs?(vg: VolumeGroup): boolean;
 }
 
 /** uname's fields as LVM2's header comment prints them. */
@@ -56,6 +58,7 @@ export class OnDiskWriter implements VgCommitWriter {
   }
 
   prepare(vg: VolumeGroup, released: PhysicalVolume[], unchanged?: ReadonlySet<LogicalVolume>): () => void {
+    if (this.env.duplicatePvs?.(vg)) throw new CommandFailed(`Cannot update volume group ${vg.name} with duplicate PV devices.`);
     const n = (this.writes.get(vg.uuid) ?? 0) + 1;
     this.writes.set(vg.uuid, n);
     const description = `${n === 1 ? 'Write' : `Write[${n}]`} from ${this.env.cmdLine}.`;

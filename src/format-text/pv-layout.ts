@@ -15,12 +15,15 @@ export interface PvLayout {
   mdas: DiskLocn[];
 }
 
-/** The layout of a new PV: metadataSize in sectors (--metadatasize), copies 0-2 (--pvmetadatacopies). */
-export function pvLayout(devSize: number, metadataSize = DEFAULT_PV_METADATA_SIZE, copies = 1): PvLayout {
-  if (!copies) return { peStart: ALIGNMENT / 512, mdas: [] };
+/**
+ * The layout of a new PV: metadataSize in sectors (--metadatasize), copies 0-2 (--pvmetadatacopies),
+ * the data alignment in bytes (--dataalignment: pe_start, the end of mda0, is rounded up to it).
+ */
+export function pvLayout(devSize: number, metadataSize = DEFAULT_PV_METADATA_SIZE, copies = 1, alignment = ALIGNMENT): PvLayout {
+  if (!copies) return { peStart: alignment / 512, mdas: [] };
   let size = metadataSize * 512;
-  const adj = (MDA_START + size) % ALIGNMENT;
-  if (adj && MDA_START + size + ALIGNMENT - adj <= devSize) size += ALIGNMENT - adj;
+  const adj = (MDA_START + size) % alignment;
+  if (adj && MDA_START + size + alignment - adj <= devSize) size += alignment - adj;
   const mdas = [{ offset: MDA_START, size }];
   if (copies > 1) mdas.push(mda1Locn(devSize, size));
   return { peStart: (MDA_START + size) / 512, mdas };
@@ -64,6 +67,11 @@ export function mdaFields(layout: PvLayout): Pick<PhysicalVolume, 'mdaCount' | '
   if (layout.mdas.length !== 1) out.mdaCount = layout.mdas.length;
   if (layout.mdas.length && layout.mdas[0]!.size !== layout.peStart * 512 - MDA_START) out.mdaSize = layout.mdas[0]!.size;
   return out;
+}
+
+/** The areas LVM2 has for the PV once it has read them (damaged ones dropped), with their index. */
+export function pvSoundMdas(pv: PhysicalVolume): { area: DiskLocn; i: number }[] {
+  return pvMdas(pv).map((area, i) => ({ area, i })).filter(({ i }) => !((pv.mdaDamaged ?? 0) & (1 << i)));
 }
 
 /** Whether area i of the PV is marked ignored (RAW_LOCN_IGNORED). */

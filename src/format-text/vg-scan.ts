@@ -33,15 +33,12 @@ interface Copy {
 export function scanDevices(ctx: Context, devices: { name: string; path: string }[]): ScanOutcome {
   const warn = (l: string) => ctx.out.warn(l);
   const byUuid = new Map<string, ScannedPv>();
+  // the label scan (the command's first read) chose among duplicates and said so
+  const unused = new Set(ctx.labelScan.duplicates.unused.map((d) => d.path));
   for (const d of devices) {
+    if (unused.has(d.path)) continue;
     const s = scanDevice(d.name, d.path);
-    if (!s) continue;
-    const first = byUuid.get(s.header.uuid);
-    if (first) {
-      warn(`WARNING: Not using device ${s.name} for PV ${s.header.uuid}.`);
-      warn(`WARNING: PV ${s.header.uuid} prefers device ${first.name} because of previous preference.`);
-      continue;
-    }
+    if (!s || byUuid.has(s.header.uuid)) continue;
     byUuid.set(s.header.uuid, s);
   }
   const copies = new Map<string, Copy[]>();

@@ -298,11 +298,13 @@ export async function resizeCommand(ctx: Context, args: Args, mode: ResizeMode):
   } else {
     if (reduce) lv.segments = truncateSegments(lv.segments, pl.newExtents);
     else extendSegments(vg, lv, pl, (args.str('alloc') as AllocPolicy | undefined) ?? lv.alloc, list?.limits);
+    // (_lvresize_volume says it before vg_write, which may still refuse)
+    say(`Size of logical volume ${displayLvName(vg, lv)} changed from ${before} to ${after}.`);
     commitVg(ctx, loaded, `${ctx.cmd} ${displayLvName(vg, lv)}`);
   }
   // Lost regions (lv-io/lost-regions.ts) past the new end are gone with the extents under them.
   if (reduce) trimLost(ctx.systemDir, lv.uuid, pl.newExtents * vg.extentSize * 512);
-  say(`Size of logical volume ${displayLvName(vg, lv)} changed from ${before} to ${after}.`);
+  if (isMirrorLike(lv)) say(`Size of logical volume ${displayLvName(vg, lv)} changed from ${before} to ${after}.`);
   say(`Logical volume ${displayLvName(vg, lv)} successfully resized.`);
   return 0;
 }

@@ -38,6 +38,21 @@ export interface PhysicalVolume {
    * for area i; written as RAW_LOCN_IGNORED in the area's header. Absent means none.
    */
   mdaIgnored?: number;
+  /**
+   * Set by the label scan, never stored: a device carrying a copy of this PV's label that LVM2
+   * does not use (lvmcache's unused duplicate), reported with attr `d`.
+   */
+  duplicate?: boolean;
+  /**
+   * Set by the label scan, never stored: an orphan whose label says it is used by a VG that no
+   * metadata found names (PV_EXT_USED): VG `[unknown]`, attr `u`.
+   */
+  usedUnknown?: boolean;
+  /**
+   * Set by a reading command's scan, never stored: areas (bit i for area i) whose header or text
+   * is damaged. LVM2 drops them from the PV's areas, so the mda counts and sizes leave them out.
+   */
+  mdaDamaged?: number;
 }
 
 export interface VolumeGroup {

@@ -1,6 +1,6 @@
 // Handlers of pvdisplay, vgdisplay, lvdisplay and pvscan (LVM2 tools/pvdisplay.c, vgdisplay.c,
 // lvdisplay.c, pvscan.c): choose the objects named on the command line and print their layouts.
-import { scanVgs } from '../cli/pv-tools.js';
+import { orphansInUse, scannedOrphans, scanVgs, unusedDuplicatePvs } from '../cli/pv-tools.js';
 import { existsSync } from 'node:fs';
 import type { Args } from '../cli/args.js';
 import type { Context } from '../cli/context.js';
@@ -10,7 +10,7 @@ import { addTaggedLvs, hasTag, splitTagArgs } from '../cli/tag-args.js';
 import type { LogicalVolume, VolumeGroup } from '../model/types.js';
 import { loadStatusSource } from './status.js';
 import {
-  lvdisplayColons, lvdisplayFull, pvdisplayColons, pvdisplayFull, pvdisplayShort, pvscanLines, vgdisplayColons,
+  lvdisplayColons, lvdisplayFull, pvdisplayColons, pvdisplayDuplicate, pvdisplayFull, pvdisplayShort, pvscanLines, vgdisplayColons,
   vgdisplayFull, vgdisplayShort, type PvscanEntry,
 } from './display.js';
 import { vgInfo, type VgInfo } from './vg-info.js';
@@ -22,7 +22,7 @@ function allPvEntries(ctx: Context): PvscanEntry[] {
     const info = vgInfo(vg, deviceView(ctx.systemDir));
     for (const pv of vg.pvs) out.push({ pv, info });
   }
-  for (const pv of ctx.reader.orphanPvs()) out.push({ pv, info: null });
+  for (const pv of [...scannedOrphans(ctx, ctx.reader.orphanPvs()), ...orphansInUse(ctx)]) out.push({ pv, info: null });
   return out;
 }
 
@@ -61,9 +61,11 @@ export async function pvdisplay(ctx: Context, args: Args): Promise<number> {
   if (args.positionals.length) {
     const { names, tags } = splitTagArgs(ctx, args.positionals);
     chosen = tags.length ? all.filter((x) => hasTag(x.pv, tags)) : [];
+    // a duplicate device not used is shown when named (_process_duplicate_pvs)
+    const duplicates = unusedDuplicatePvs(ctx).map((pv) => ({ pv, info: null }));
     for (const a of names) {
       const dev = ctx.device(a);
-      const e = all.find((x) => x.pv.name === dev.name || x.pv.path === dev.path);
+      const e = [...all, ...duplicates].find((x) => x.pv.name === dev.name || x.pv.path === dev.path);
       if (e) chosen.push(e);
       else {
         ctx.out.error(existsSync(dev.path) ? `Failed to find physical volume "${dev.name}".` : `Cannot use ${dev.name}: device not found`);
@@ -72,7 +74,8 @@ export async function pvdisplay(ctx: Context, args: Args): Promise<number> {
     }
   }
   for (const { pv, info } of chosen) {
-    if (args.has('short')) print(ctx, [pvdisplayShort(pv, info)]);
+    if (pv.duplicate) print(ctx, pvdisplayDuplicate(pv, args.has('short') ? 'short' : args.has('colon') ? 'colon' : 'full'));
+    else if (args.has('short')) print(ctx, [pvdisplayShort(pv, info)]);
     else if (args.has('colon')) {
       if (!info) print(ctx, [`"${pv.name}" is a new physical volume of "${pvdisplayFull(pv, null, false)[4]!.slice(22)}"`]);
       print(ctx, [pvdisplayColons(pv, info)]);

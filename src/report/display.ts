@@ -59,6 +59,18 @@ export function pvdisplayColons(pv: PhysicalVolume, vg: VgInfo | null): string {
     pv.peCount - alloc, alloc, pv.uuid].join(':');
 }
 
+/**
+ * pvdisplay of a duplicate device LVM2 does not use: _process_duplicate_pvs shows a dummy PV of
+ * one-sector extents, no size and a zero UUID, whose VG name is a null pointer ("(null)").
+ */
+export function pvdisplayDuplicate(pv: PhysicalVolume, form: 'full' | 'colon' | 'short'): string[] {
+  if (form === 'short') return [`Device "${pv.name}" has a capacity of ${displaySize(0)}`];
+  if (form === 'colon') return [[pv.name, '(null)', 0, -1, 0, 0, -1, 0, 0, 0, 0, 'none'].join(':')];
+  return ['--- Physical volume ---', `PV Name               ${pv.name}`, 'VG Name               (null)', `PV Size               ${displaySize(0)}`,
+    'Allocatable           NO', `PE Size               ${displaySize(1)}`, 'Total PE              0', 'Free PE               0',
+    'Allocated PE          0', 'PV UUID               none', ' '];
+}
+
 /** pvdisplay -s: the free capacity of a PV in a VG, the whole device for an orphan. */
 export function pvdisplayShort(pv: PhysicalVolume, vg: VgInfo | null): string {
   const size = vg ? (pv.peCount - (vg.pvAlloc.get(pv.uuid) ?? 0)) * vg.vg.extentSize : devSectors(pv);

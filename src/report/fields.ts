@@ -5,7 +5,7 @@ import { statSync } from 'node:fs';
 import type { LogicalVolume, LvSegment, PhysicalVolume, SegmentArea, VolumeGroup } from '../model/types.js';
 import type { PvExtentRun } from '../model/pv-map.js';
 import { mdaFreeSectors } from '../format-text/layout.js';
-import { mdaIsIgnored, pvMdas, pvMdaUsedCount } from '../format-text/pv-layout.js';
+import { mdaIsIgnored, pvMdas, pvSoundMdas } from '../format-text/pv-layout.js';
 import { FIELD_TABLE, type FieldEntry, type FieldKind, type FieldSection } from './field-table.js';
 import { lvAttr, pvAttr, vgAttr } from './lv-attr.js';
 import type { LvStatusSource } from './status.js';
@@ -75,8 +75,13 @@ function minOf(values: number[]): number {
 }
 
 /** pv_mda_size: the smallest of the PV's areas, in sectors. */
+/** pv_mda_used_count of the areas LVM2 read (damaged ones left out). */
+function soundUsedCount(pv: PhysicalVolume): number {
+  return pvSoundMdas(pv).filter(({ i }) => !mdaIsIgnored(pv, i)).length;
+}
+
 function pvMdaSize(pv: PhysicalVolume): number {
-  return minOf(pvMdas(pv).map((m) => Math.floor(m.size / 512)));
+  return minOf(pvSoundMdas(pv).map(({ area }) => Math.floor(area.size / 512)));
 }
 
 /**
@@ -84,12 +89,12 @@ function pvMdaSize(pv: PhysicalVolume): number {
  * ignored area is not read, and counts as none free (its free_sectors stays 0 in LVM2).
  */
 function pvMdaFree(pv: PhysicalVolume, vg: VolumeGroup | undefined | null): number {
-  return minOf(pvMdas(pv).map((m, i) => (mdaIsIgnored(pv, i) ? 0 : mdaFreeSectors(m.size, vg?.mdaTextSize ?? 0))));
+  return minOf(pvSoundMdas(pv).map(({ area, i }) => (mdaIsIgnored(pv, i) ? 0 : mdaFreeSectors(area.size, vg?.mdaTextSize ?? 0))));
 }
 
 /** The VG's areas in use (metadata_areas_in_use as read: ignored ones are on the other list). */
 function vgUsedMdas(vg: VolumeGroup | undefined | null): number[] {
-  return vgMdaPvs(vg).flatMap((pv) => pvMdas(pv).filter((_m, i) => !mdaIsIgnored(pv, i)).map((m) => m.size));
+  return vgMdaPvs(vg).flatMap((pv) => pvSoundMdas(pv).filter(({ i }) => !mdaIsIgnored(pv, i)).map(({ area }) => area.size));
 }
 
 const str = (s: string): Value => ({ s, v: s });
@@ -116,13 +121,20 @@ function extentSize(r: Row): number {
   return r.vg?.extentSize ?? 0;
 }
 
+/** The VG column of a PV row without a VG: a duplicate names its PV's, an orphan in use `[unknown]`. */
+function orphanVgName(pv: PhysicalVolume | undefined): string {
+  if (pv?.duplicate) return pv.vgName ?? '[unknown]';
+  return pv?.usedUnknown ? '[unknown]' : '';
+}
+
 function pvSize(r: Row): number {
   const pv = r.pv!;
-  if (!pv.uuid) return 0; // pvs -a: a device that is not a PV
+  if (!pv.uuid || pv.duplicate) return 0; // pvs -a: a device that is not a PV, a duplicate not used
   return r.vg ? pv.peCount * r.vg.extentSize : Math.floor(pv.devSize / 512);
 }
 
 function pvUsed(r: Row): number {
+  if (r.pv?.usedUnknown) return pvSize(r);
   return r.vg ? (r.info!.pvAlloc.get(r.pv!.uuid) ?? 0) * r.vg.extentSize : 0;
 }
 
@@ -332,16 +344,16 @@ const GETTERS: Record<string, Getter> = {
   pv_pe_count: (r) => num(r.pv!.peCount),
   pv_pe_alloc_count: (r) => num(r.info?.pvAlloc.get(r.pv!.uuid) ?? 0),
   pv_tags: (r) => str(r.pv!.tags.join(',')),
-  pv_mda_count: (r) => num(pvMdas(r.pv!).length),
-  pv_mda_used_count: (r) => num(pvMdaUsedCount(r.pv!)),
+  pv_mda_count: (r) => num(pvSoundMdas(r.pv!).length),
+  pv_mda_used_count: (r) => num(soundUsedCount(r.pv!)),
   pv_ba_start: (_r, e) => size(e, 0),
   pv_ba_size: (_r, e) => size(e, 0),
-  pv_in_use: (r, e) => bin(e, !!r.vg, 'used'),
-  pv_duplicate: (_r, e) => bin(e, false, 'duplicate'),
+  pv_in_use: (r, e) => bin(e, !!r.vg || !!r.pv!.duplicate || !!r.pv!.usedUnknown, 'used'),
+  pv_duplicate: (r, e) => bin(e, !!r.pv!.duplicate, 'duplicate'),
   // VG
   vg_fmt: (r) => str(r.vg ? 'lvm2' : ''),
   vg_uuid: (r) => str(r.vg?.uuid ?? ''),
-  vg_name: (r) => str(r.vg?.name ?? ''),
+  vg_name: (r) => str(r.vg?.name ?? orphanVgName(r.pv)),
   vg_attr: (r) => str(r.vg ? vgAttr(r.vg, r.info!.missingPvs) : ''),
   vg_permissions: (r) => str(r.vg ? 'writeable' : ''),
   vg_extendable: (r, e) => bin(e, !!r.vg?.resizeable, 'extendable'),
@@ -366,8 +378,8 @@ const GETTERS: Record<string, Getter> = {
   snap_count: () => num(0),
   vg_seqno: (r) => num(r.vg?.seqno ?? 0),
   vg_tags: (r) => str(r.vg?.tags.join(',') ?? ''),
-  vg_mda_count: (r) => num(vgMdaPvs(r.vg).reduce((n, pv) => n + pvMdas(pv).length, 0)),
-  vg_mda_used_count: (r) => num(vgMdaPvs(r.vg).reduce((n, pv) => n + pvMdaUsedCount(pv), 0)),
+  vg_mda_count: (r) => num(vgMdaPvs(r.vg).reduce((n, pv) => n + pvSoundMdas(pv).length, 0)),
+  vg_mda_used_count: (r) => num(vgMdaPvs(r.vg).reduce((n, pv) => n + soundUsedCount(pv), 0)),
   vg_mda_free: (r, e) => size(e, minOf(vgUsedMdas(r.vg).map((b) => mdaFreeSectors(b, r.vg?.mdaTextSize ?? 0)))),
   vg_mda_size: (r, e) => size(e, minOf(vgUsedMdas(r.vg).map((b) => Math.floor(b / 512)))),
   vg_mda_copies: (r) => (r.vg?.mdaCopies ? num(r.vg.mdaCopies) : str('unmanaged')),

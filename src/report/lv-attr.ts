@@ -73,6 +73,7 @@ export function vgAttr(vg: VolumeGroup, missingPvs: number): string {
 
 /** 'a' allocatable, 'u' used (in a VG) but not allocatable; '---' for orphans and non-PV devices. */
 export function pvAttr(pv: PhysicalVolume, vg: VolumeGroup | null): string {
-  if (!vg) return '---';
+  if (pv.duplicate) return 'd--';
+  if (!vg) return pv.usedUnknown ? 'u--' : '---';
   return [pv.allocatable ? 'a' : 'u', vg.exported ? 'x' : '-', pv.missing ? 'm' : '-'].join('');
 }

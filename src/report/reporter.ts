@@ -1,6 +1,6 @@
 // lvs / pvs / vgs (LVM2 tools/reporter.c): pick the report type and fields, collect the objects
 // named on the command line, select, sort and print. One row per LV, segment, PV, PV segment or VG.
-import { scanVgs } from '../cli/pv-tools.js';
+import { orphansInUse, scannedOrphans, scanVgs, unusedDuplicatePvs } from '../cli/pv-tools.js';
 import { nameError } from '../model/names.js';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -274,8 +274,11 @@ function collectPvRows(ctx: Context, args: Args, rowType: RowType, rows: Row[]):
   const infos = new Map(vgs.map((vg) => [vg.name, vgInfo(vg, devices)]));
   const all: Row[] = [];
   for (const info of infos.values()) for (const pv of info.vg.pvs) all.push({ vg: info.vg, info, pv });
-  for (const pv of ctx.reader.orphanPvs()) all.push({ vg: null, info: null, pv });
-  if (args.has('all') && ctx.devDir) all.push(...otherDevices(ctx.devDir, all));
+  for (const pv of [...scannedOrphans(ctx, ctx.reader.orphanPvs()), ...orphansInUse(ctx)]) all.push({ vg: null, info: null, pv });
+  // duplicates not used are shown with -a or when named (_process_duplicate_pvs)
+  const duplicates: Row[] = unusedDuplicatePvs(ctx).map((pv) => ({ vg: null, info: null, pv }));
+  if (args.has('all')) all.push(...duplicates);
+  if (args.has('all') && ctx.devDir) all.push(...otherDevices(ctx.devDir, [...all, ...duplicates]));
   let code = 0;
   let chosen = all;
   if (args.positionals.length) {
@@ -284,7 +287,7 @@ function collectPvRows(ctx: Context, args: Args, rowType: RowType, rows: Row[]):
     for (const r of all) if (tags.length && hasTag(r.pv!, tags)) chosen.push(r);
     for (const a of names) {
       const dev = ctx.device(a);
-      const row = all.find((r) => r.pv!.name === dev.name || r.pv!.path === dev.path);
+      const row = [...all, ...duplicates].find((r) => r.pv!.name === dev.name || r.pv!.path === dev.path);
       if (!row) {
         ctx.out.error(`Cannot use ${a}: device not found`);
         code = 5;

@@ -211,15 +211,17 @@ export function normaliseAttr(line: string): string {
 
 const UUID = /\b[A-Za-z0-9]{6}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{6}\b/g;
 export const UUID_PLACEHOLDER = 'UUUUUU-UUUU-UUUU-UUUU-UUUU-UUUU-UUUUUU';
+/** A PV UUID without its dashes, as LVM2 names a PVID ("... from /dev/loop5 PVID <32 characters>"). */
+const PVID = /\bPVID [A-Za-z0-9]{32}\b/g;
 const CREATION = /^(\s*LV Creation host, time ).*$/;
 
 /**
  * Values that are random or time-dependent in both programs and so can never match: UUIDs
- * (pvdisplay, vgdisplay, "Couldn't find device with uuid ...") become a placeholder of the same
- * width, and lvdisplay's "LV Creation host, time" value is blanked. Applied to both sides.
+ * (pvdisplay, vgdisplay, "Couldn't find device with uuid ...") and undashed PVIDs become a
+ * placeholder of the same width, and lvdisplay's "LV Creation host, time" value is blanked. Applied to both sides.
  */
 export function normaliseVolatile(line: string): string {
-  return line.replace(UUID, UUID_PLACEHOLDER).replace(CREATION, '$1<host, time>');
+  return line.replace(UUID, UUID_PLACEHOLDER).replace(PVID, `PVID ${'U'.repeat(32)}`).replace(CREATION, '$1<host, time>');
 }
 
 export function expectedResult(step: GoldenStep): StepResult {
@@ -264,7 +266,26 @@ export async function makeDisks(devDir: string, devices: Map<string, string>, si
   }
 }
 
+/**
+ * A scenario line naming a program by its absolute path (`/bin/dd if=$D1 of=$D3 ...`) is not an
+ * LVM command: the oracle runs it on the loop devices, the replay on the image files behind them.
+ */
+export function isExternalCommand(line: string): boolean {
+  return line.trimStart().startsWith('/');
+}
+
+/** $Dn as the image file the replay made for that device (dev/loop3 under the replay's folder). */
+export function substituteImages(line: string, devices: Map<string, string>, devDir: string): string {
+  const files = new Map([...devices].map(([k, dev]) => [k, path.join(devDir, dev.slice('/dev/'.length))]));
+  return substituteDevices(line, files);
+}
+
 export async function runStep(line: string, t: GoldenTranscript, env: NodeJS.ProcessEnv, o: ReplayOptions): Promise<StepResult> {
+  if (isExternalCommand(line)) {
+    const [exe, ...argv] = shellSplit(substituteImages(line, t.devices, env.TSVM_DEV_DIR!));
+    const r = await execa(exe!, argv, { env, extendEnv: false, input: '', reject: false, stripFinalNewline: false, encoding: 'utf8' });
+    return { stdout: filterOutput(String(r.stdout ?? '')), stderr: filterOutput(String(r.stderr ?? '')), exit: typeof r.exitCode === 'number' ? r.exitCode : -1 };
+  }
   const words = shellSplit(substituteDevices(line, t.devices));
   if (words.length === 0) throw new Error(`empty command line ${JSON.stringify(line)}`);
   const [cmd, ...rest] = words;
