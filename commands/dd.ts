@@ -52,9 +52,21 @@ async function openLvOperand(ctx: Context, pool: DevicePool, arg: string, writab
   }
 }
 
-function openFile(arg: string, flags: number): number {
+/** The kernel's own character devices, never lab disks. */
+const PSEUDO_DEVICES = /^\/dev\/(zero|null|full|u?random|stdin|stdout|stderr|tty|fd\/.*)$/;
+
+/**
+ * A file operand's path: "/dev/NAME" is $TSVM_DEV_DIR/NAME when that is set, as for every other
+ * tsvm command (so `dd of=/dev/sdb` in a lab writes the lab's image file, never the host's disk);
+ * /dev/zero, /dev/null and the like stay what they are.
+ */
+function filePath(ctx: Context, arg: string): string {
+  return arg.startsWith('/dev/') && !PSEUDO_DEVICES.test(arg) ? ctx.device(arg).path : arg;
+}
+
+function openFile(arg: string, flags: number, path = arg): number {
   try {
-    return openSync(arg, flags, 0o666);
+    return openSync(path, flags, 0o666);
   } catch (e) {
     throw new OpenFailed(arg, errnoOf(e) || 'EIO');
   }
@@ -64,7 +76,7 @@ async function openInput(ctx: Context, pool: DevicePool, o: DdOperands): Promise
   if (o.input === undefined) return new FdEndpoint('standard input', ctx.stdinFd, false);
   const lv = await openLvOperand(ctx, pool, o.input, false);
   if (lv) return new LvSource(o.input, lv);
-  return new FdEndpoint(o.input, openFile(o.input, constants.O_RDONLY), true);
+  return new FdEndpoint(o.input, openFile(o.input, constants.O_RDONLY, filePath(ctx, o.input)), true);
 }
 
 async function openOutput(ctx: Context, pool: DevicePool, o: DdOperands): Promise<DdSink> {
@@ -79,7 +91,7 @@ async function openOutput(ctx: Context, pool: DevicePool, o: DdOperands): Promis
   if (o.conv.has('excl')) flags |= constants.O_EXCL;
   if (o.oflag.has('append')) flags |= constants.O_APPEND;
   if (trunc && seekBytes === 0) flags |= constants.O_TRUNC;
-  const fd = openFile(o.output, flags);
+  const fd = openFile(o.output, flags, filePath(ctx, o.output));
   const sink = new FdEndpoint(o.output, fd, true, syncEach);
   if (trunc && seekBytes > 0 && sink.seekable) {
     try {

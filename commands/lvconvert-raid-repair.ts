@@ -8,13 +8,14 @@ import { CommandFailed } from '../src/cli/errors.js';
 import { DevicePool } from '../src/device/device-pool.js';
 import type { LogicalVolume } from '../src/model/types.js';
 import { lvExtents } from '../src/model/types.js';
-import { findLv, lvPvs } from '../src/model/vg-query.js';
+import { findLv, isDegradedSubLv, lvPvs } from '../src/model/vg-query.js';
 import { ensureSyncing } from '../src/mirror/daemon.js';
 import { linearSegments } from '../src/mirror/layout.js';
 import { mirrorRegions, readBitmaps } from '../src/mirror/log-init.js';
 import { mirrorPercent } from '../src/mirror/poll.js';
 import { addNewLegs, loadFailedLegs, saveFailedLegs, withLvLock } from '../src/mirror/state.js';
 import { splitMeta } from '../src/raid/layout.js';
+import { addedRmetaExtents } from '../src/raid/rmeta-format.js';
 import { prepareRaid1Meta } from '../src/raid/rmeta-log.js';
 import { commitVg } from './lvconvert-mirror.js';
 import type { ConvertCall } from './lvconvert-poll.js';
@@ -37,7 +38,7 @@ export async function repairRaid1(c: ConvertCall): Promise<number> {
   }
   const seg = lv.segments[0]!;
   const recorded = new Set(loadFailedLegs(ctx.systemDir, lv.uuid).map((l) => l.lvName));
-  const bad = (x: LogicalVolume) => recorded.has(x.name) || lvPvs(vg, x).some((p) => p.missing);
+  const bad = (x: LogicalVolume) => recorded.has(x.name) || isDegradedSubLv(vg, x);
   const failed: number[] = [];
   seg.areas.forEach((a, k) => {
     const img = findLv(vg, (a as { lvName: string }).lvName)!;
@@ -53,13 +54,15 @@ export async function repairRaid1(c: ConvertCall): Promise<number> {
   if (!lv.flags.includes('NOTSYNCED') && (mirrorPercent(ctx.systemDir, vg, lv) ?? 0) < 100) {
     throw new CommandFailed(`Unable to replace devices in ${full} while it is not in-sync.`);
   }
-  const metaLen = lvExtents(findLv(vg, seg.metaAreas![0]!)!);
+  // (sized as LVM2's _alloc_image_components sizes them, for all the replaced images together)
+  const imageExtents = lvExtents(findLv(vg, (seg.areas[0] as { lvName: string }).lvName)!);
+  const metaLen = addedRmetaExtents(imageExtents, failed.length, seg.regionSize, vg.extentSize);
   const keepPvs = seg.areas.flatMap((a, k) => (failed.includes(k) ? [] : lvPvs(vg, findLv(vg, (a as { lvName: string }).lvName)!)));
   const missing = vg.pvs.filter((p) => p.missing).map((p) => p.uuid);
   let areas;
   try {
     areas = allocate({
-      vg, policy: lv.alloc, areaCount: failed.length, extents: lvExtents(lv) + metaLen, logCount: 0, logLen: 0, lvName: '',
+      vg, policy: lv.alloc, areaCount: failed.length, extents: imageExtents + metaLen, logCount: 0, logLen: 0, lvName: '',
       avoidPvUuids: [...new Set([...keepPvs.map((p) => p.uuid), ...missing, ...failed.flatMap((k) => lvPvs(vg, findLv(vg, (seg.areas[k] as { lvName: string }).lvName)!).map((p) => p.uuid))])],
     }).areas;
   } catch (e) {

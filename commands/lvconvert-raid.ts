@@ -19,7 +19,7 @@ import { dropCoreLog, mirrorRegions, prepareLog, readBitmaps } from '../src/mirr
 import { mirrorPercent } from '../src/mirror/poll.js';
 import { addNewLegs, dropMirrorFiles, loadFailedLegs, withLvLock } from '../src/mirror/state.js';
 import { addRaidImages, linearToRaid1, raidImages, raidMetas, removeRaidImages } from '../src/raid/layout.js';
-import { rmetaExtents } from '../src/raid/rmeta-format.js';
+import { addedRmetaExtents, rmetaExtents } from '../src/raid/rmeta-format.js';
 import { prepareRaid1Meta, writeSuperblocks } from '../src/raid/rmeta-log.js';
 import { commitVg } from './lvconvert-mirror.js';
 import type { ConvertCall } from './lvconvert-poll.js';
@@ -165,7 +165,7 @@ function addImages(c: ConvertCall, add: number, env: Env): void {
   const { ctx, loaded, lv } = c;
   const vg = loaded.vg;
   const alloc = (c.args.str('alloc') as AllocPolicy | undefined) ?? lv.alloc;
-  const metaLen = lvExtents(raidMetas(vg, lv)[0]!);
+  const metaLen = addedRmetaExtents(lvExtents(raidImages(vg, lv)[0]!), add, lv.segments[0]!.regionSize, vg.extentSize);
   const before = readBitmaps(env, vg, lv);
   const pairs = allocPairs(c, add, metaLen, alloc);
   withLvLock(ctx.systemDir, lv.uuid, () => {

@@ -6,6 +6,7 @@ import type { Context } from '../src/cli/context.js';
 import type { Args } from '../src/cli/args.js';
 import { InvalidCommandLine } from '../src/cli/errors.js';
 import { parseLvName } from '../src/cli/toollib.js';
+import type { Rpo } from '../src/repl/config.js';
 
 const HELP = "Run `replica --help' for more information.";
 const usage = (...lines: string[]) => new InvalidCommandLine(...lines, HELP);
@@ -17,6 +18,25 @@ function say(ctx: Context): (l: string) => void {
 function one(rest: string[], what = 'Please specify one replication group or VG/LV.'): string {
   if (rest.length !== 1) throw usage(what);
   return rest[0]!;
+}
+
+/** --type and the RPO options, as create and add take them. */
+function replicaKind(args: Args): { kind: 'async' | 'sync'; rpo?: Rpo } {
+  const kind = args.str('type') ?? 'async';
+  if (kind !== 'async' && kind !== 'sync') throw usage(`Invalid replica type ${kind}: use --type async or --type sync.`);
+  const rpoPolicy = args.str('rpopolicy');
+  if (rpoPolicy !== undefined && !['throttle', 'sync', 'bitmap'].includes(rpoPolicy)) {
+    throw usage(`Invalid RPO policy ${rpoPolicy}: use throttle, sync or bitmap.`);
+  }
+  const rpoSeconds = args.int('rpo');
+  const rpoBytes = args.size('rpobytes');
+  if (rpoPolicy && rpoSeconds === undefined && !rpoBytes) throw usage('--rpopolicy needs --rpo SECONDS or --rpobytes SIZE.');
+  if (kind === 'sync' && (rpoSeconds !== undefined || rpoBytes)) throw usage('A sync replica has no RPO: it is never behind.');
+  const rpo = rpoSeconds !== undefined || rpoBytes
+    ? { policy: (rpoPolicy ?? 'throttle') as 'throttle' | 'sync' | 'bitmap', ...(rpoSeconds !== undefined ? { seconds: rpoSeconds } : {}),
+      ...(rpoBytes ? { bytes: rpoBytes.sectors * 512 } : {}) }
+    : undefined;
+  return { kind, rpo };
 }
 
 async function create(ctx: Context, args: Args, rest: string[]): Promise<number> {
@@ -31,25 +51,22 @@ async function create(ctx: Context, args: Args, rest: string[]): Promise<number>
   if (targets.length !== lvs.length) {
     throw usage(`${lvs.length} logical volume(s) but ${targets.length} --target(s): give one target per logical volume, in the same order.`);
   }
-  const kind = args.str('type') ?? 'async';
-  if (kind !== 'async' && kind !== 'sync') throw usage(`Invalid replica type ${kind}: use --type async or --type sync.`);
   const size = args.size('size');
   if (!size) throw usage('Please specify the journal size with -L|--size.');
   if (!size.sectors) throw usage('Journal size may not be zero.');
-  const rpoPolicy = args.str('rpopolicy');
-  if (rpoPolicy !== undefined && !['throttle', 'sync', 'bitmap'].includes(rpoPolicy)) {
-    throw usage(`Invalid RPO policy ${rpoPolicy}: use throttle, sync or bitmap.`);
-  }
-  const rpoSeconds = args.int('rpo');
-  const rpoBytes = args.size('rpobytes');
-  if (rpoPolicy && rpoSeconds === undefined && !rpoBytes) throw usage('--rpopolicy needs --rpo SECONDS or --rpobytes SIZE.');
-  if (kind === 'sync' && (rpoSeconds !== undefined || rpoBytes)) throw usage('A sync replica has no RPO: it is never behind.');
-  const rpo = rpoSeconds !== undefined || rpoBytes
-    ? { policy: (rpoPolicy ?? 'throttle') as 'throttle' | 'sync' | 'bitmap', ...(rpoSeconds !== undefined ? { seconds: rpoSeconds } : {}),
-      ...(rpoBytes ? { bytes: rpoBytes.sectors * 512 } : {}) }
-    : undefined;
+  const { kind, rpo } = replicaKind(args);
   const { createGroup } = await import('../src/repl/create.js');
   return createGroup(ctx, { lvs, targets, kind, journalSectors: size.sectors, name: args.str('name'), nosync: args.has('nosync'), rpo }, say(ctx));
+}
+
+async function add(ctx: Context, args: Args, rest: string[]): Promise<number> {
+  const group = one(rest);
+  const targets = args.all('target');
+  if (!targets.length) throw usage('Please specify a replica target with --target URI|VG/LV.');
+  if (args.has('size')) throw usage('A replica added to a group uses the group\'s journal: -L|--size is for replica create.');
+  const { kind, rpo } = replicaKind(args);
+  const { addReplica } = await import('../src/repl/add.js');
+  return addReplica(ctx, { group, targets, kind, nosync: args.has('nosync'), rpo }, say(ctx));
 }
 
 async function promoteCmd(ctx: Context, args: Args, rest: string[]): Promise<number> {
@@ -79,6 +96,7 @@ async function run(ctx: Context, args: Args): Promise<number> {
   const [sub, ...rest] = args.positionals;
   switch (sub) {
     case 'create': return create(ctx, args, rest);
+    case 'add': return add(ctx, args, rest);
     case undefined:
     case 'status': {
       const { showStatus } = await import('../src/repl/view.js');
@@ -132,6 +150,8 @@ export const spec: CommandSpec = {
     'replica create VG/LV ... --target URI|VG/LV ... -L|--size JournalSize',
     '\t[ --type async|sync ] [ -n|--name Group ] [ --nosync ]',
     '\t[ --rpo Seconds ] [ --rpobytes Size ] [ --rpopolicy throttle|sync|bitmap ]',
+    'replica add Group|VG/LV --target URI|VG/LV ... [ --type async|sync ] [ --nosync ]',
+    '\t[ --rpo Seconds ] [ --rpobytes Size ] [ --rpopolicy throttle|sync|bitmap ]',
     'replica [status] [ Group|VG/LV ... ] [ --reportformat json ]',
     'replica watch [ Group|VG/LV ... ] [ -i|--interval Seconds ] [ --count N ]',
     'replica pause|resume|resync Group|VG/LV',
@@ -154,6 +174,8 @@ export const spec: CommandSpec = {
     '           --rpo/--rpobytes: the longest lag allowed; past it --rpopolicy throttle (writers',
     '           slow down, the default), sync (writes wait for the replica until it caught up) or',
     '           bitmap (the replica leaves the journal for a region bitmap and is resynced).',
+    '  add      one more replica of the group (one --target per LV, in the group\'s order),',
+    '           sync or async, copied in full first unless --nosync; up to 8 per group',
     '  status   state, lag (journal records, bytes, seconds), last applied time, link',
     '  watch    the same, redrawn every --interval seconds (--count times)',
     '  pause    stop shipping (the journal fills, then a region bitmap takes over); resume',
@@ -177,8 +199,8 @@ export const spec: CommandSpec = {
     '           Fail back the other way later by the same three verbs, sites swapped.',
     '',
     'Report fields (lvs -o): repl_state, repl_kind, repl_group, repl_target, repl_lag_writes,',
-    'repl_lag_bytes, repl_lag_seconds, repl_last_applied, repl_role, repl_split,',
-    'repl_recopied_regions, repl_recopied_bytes.',
+    'repl_lag_bytes, repl_lag_seconds, repl_last_applied, repl_rpo, repl_reason, repl_role,',
+    'repl_split, repl_recopied_regions, repl_recopied_bytes.',
   ],
   options: ['target', 'type', 'size', 'name', 'nosync', 'reportformat', 'interval', 'count', 'rpo', 'rpobytes', 'rpopolicy', 'force', 'yes'],
   run,

@@ -12,7 +12,7 @@ import { vgLockName } from '../src/store/locks.js';
 import { nameError } from '../src/model/names.js';
 import { newUuid } from '../src/model/uuid.js';
 import { findLv } from '../src/model/vg-query.js';
-import { moveLvsWithPvs, movePv, notResizeable, pvsUsedByLv, vgsIncompatible } from '../src/model/vg-split.js';
+import { moveLvsWithPvs, movePv, notResizeable, pvsUsedByLv, splitConsistency, vgsIncompatible } from '../src/model/vg-split.js';
 import { readVgsForReshape, writeReshaped } from '../src/cli/vg-reshape.js';
 import type { VolumeGroup } from '../src/model/types.js';
 import { hasMetadataAreaInUse } from '../src/format-text/pv-layout.js';
@@ -82,6 +82,8 @@ export const spec: CommandSpec = {
     if (!vgTo.pvs.length || (vgFrom.pvs.length && (!hasMetadataAreaInUse(vgFrom.pvs, true) || !hasMetadataAreaInUse(vgTo.pvs, true)))) {
       throw new CommandFailed('Cannot split: Nowhere to store metadata for new Volume Group');
     }
+    const corrupt = splitConsistency(vgFrom, vgTo);
+    if (corrupt) throw new CommandFailed(...corrupt);
     writeReshaped(ctx, from, to, vgTo, `vgsplit ${fromName} ${toName}`);
     ctx.out.print(`${existing ? 'Existing' : 'New'} volume group "${toName}" successfully split from "${fromName}"`);
     return 0;

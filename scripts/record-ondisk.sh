@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # record-ondisk.sh — LVM2 reading tsvm's images: for each fixtures/ondisk/*.scn, tsvm (dist/tsvm)
 # runs the lines before `# check` on fresh image files; the real LVM2 then reads those images
-# (lvm2-oracle --images ... --ro) and answers the lines after it. The transcript is written next to
+# (lvm2-oracle --images ... --ro; read-write when the scenario has a `# lvm2 writes` line) and
+# answers the lines after it. The transcript is written next to
 # the scenario as <name>.txt; test/ondisk-interop.test.ts replays the setup with tsvm and requires
 # tsvm's own answers to the check lines to be LVM2's.
 #
@@ -44,7 +45,11 @@ for scn in "${pick[@]}"; do
       || { echo "record-ondisk: tsvm failed: $line" >&2; cat "$work/err" >&2; rm -rf "$work"; exit 1; }
   done < "$scn"
   out=${scn%.scn}.txt
-  bash "$oracle" --images "$(IFS=,; echo "${imgs[*]}")" --ro "$check" > "$out.tmp"
+  # `# lvm2 writes`: the check lines change the VG (vgsplit, pvmove, lvextend, ...), so LVM2 gets
+  # the images read-write; otherwise read-only.
+  ro=--ro
+  grep -qx '# lvm2 writes' "$scn" && ro=
+  bash "$oracle" --images "$(IFS=,; echo "${imgs[*]}")" $ro "$check" > "$out.tmp"
   want="\$D1=/dev/${names[0]}"
   head -n 1 "$out.tmp" | grep -qF -- "$want" || { echo "record-ondisk: the oracle did not attach the images as predicted (${names[*]}): run again" >&2; head -n 3 "$out.tmp" >&2; rm -rf "$work" "$out.tmp"; exit 1; }
   mv "$out.tmp" "$out"

@@ -84,6 +84,7 @@ export function lvBlock(lv: LogicalVolume, pvNames: Map<string, string>): string
 function segmentBlock(seg: LvSegment, n: number, pvNames: Map<string, string>): string {
   let s = `segment${n} {\nstart_extent = ${seg.startLe}\nextent_count = ${seg.extentCount}\n\ntype = "${seg.type}"\n`;
   if (seg.type === 'raid1') return s + raid1Block(seg);
+  if (seg.type === 'error') return s + '}\n';
   if (seg.type === 'mirror') {
     s += `mirror_count = ${seg.areas.length}\n`;
     if (seg.mirrorLog) s += `mirror_log = ${quote(seg.mirrorLog)}\n`;

@@ -107,6 +107,7 @@ function importSegment(lvName: string, s: ConfigSection, pvUuids: Map<string, st
     };
   }
   if (type === 'raid1') return raid1Segment(lvName, s, base);
+  if (type === 'error') return { ...base, type, stripeSize: 0, regionSize: 0, mirrorLog: null, areas: [] };
   throw new MetadataImportError(`Segment type ${type} of LV ${lvName} is not supported by tsvm.`);
 }
 

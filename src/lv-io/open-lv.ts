@@ -105,6 +105,8 @@ class LvDeviceImpl implements LvDevice {
       });
       return new StripedSegmentIo(seg, this.vg.extentSize, targets, this.touched);
     }
+    // dm's error target: every I/O of it fails
+    if (seg.type === 'error') throw new LvIoError('ENXIO', `${this.vg.name}/${this.lv.name} is an error segment: I/O fails`);
     const factory = segmentIoFactory(seg.type);
     if (!factory) {
       throw new LvIoError('ENOTSUP', `No I/O support for ${seg.type} segments of ${this.vg.name}/${this.lv.name} (use openLvAsync)`);

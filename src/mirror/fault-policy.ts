@@ -24,7 +24,7 @@ export function monitoringEnabled(systemDir: string, lvUuid: string): boolean {
   return isMonitored(systemDir, lvUuid);
 }
 
-function stderrLine(s: string): void {
+export function stderrLine(s: string): void {
   try {
     writeSync(2, `  ${s}\n`);
   } catch {
@@ -41,17 +41,22 @@ export function handleMirrorFailure(systemDir: string, vgName: string, lvName: s
   const dmName = `${vgName.replace(/-/g, '--')}-${lvName.replace(/-/g, '--')}`;
   for (const f of failed) stderrLine(`${f.role} device ${vgName}/${f.lv} has failed (D).`);
   stderrLine(`Device failure in ${dmName}.`);
-  const main = fileURLToPath(new URL('../main.js', import.meta.url));
-  const r = spawnSync(process.execPath, [main, 'lvconvert', '--repair', '--usepolicies', '--background', `${vgName}/${lvName}`], {
-    // The child's stdout is our stderr: a dd may be writing data to stdout.
-    stdio: ['ignore', 2, 2],
-    env: { ...process.env, TSVM_SYSTEM_DIR: systemDir, [DMEVENTD_CHILD_ENV]: '1' },
-  });
-  if (r.status !== 0) {
+  if (!runRepairPolicy(systemDir, vgName, lvName)) {
     stderrLine(`Repair of mirrored device ${dmName} failed.`);
     stderrLine(`Failed to remove faulty devices in ${dmName}.`);
     return false;
   }
   stderrLine(`Repair of mirrored device ${dmName} finished successfully.`);
   return true;
+}
+
+/** dmeventd's `lvconvert --repair --use-policies VG/LV`, as a child tsvm process; true when it succeeded. */
+export function runRepairPolicy(systemDir: string, vgName: string, lvName: string): boolean {
+  const main = fileURLToPath(new URL('../main.js', import.meta.url));
+  const r = spawnSync(process.execPath, [main, 'lvconvert', '--repair', '--usepolicies', '--background', `${vgName}/${lvName}`], {
+    // The child's stdout is our stderr: a dd may be writing data to stdout.
+    stdio: ['ignore', 2, 2],
+    env: { ...process.env, TSVM_SYSTEM_DIR: systemDir, [DMEVENTD_CHILD_ENV]: '1' },
+  });
+  return r.status === 0;
 }

@@ -46,6 +46,8 @@ function layeredPieces(vg: VolumeGroup, lv: LogicalVolume): Array<Piece | LayerP
   const out: Array<Piece | LayerPiece> = [];
   for (const seg of lv.segments) {
     const a = seg.areas[0];
+    // dm's error target: the sub-LV is there but every I/O fails (a lost raid image, vgreduce --removemissing)
+    if (seg.type === 'error') throw new DeviceIoError(`${vg.name}/${lv.name}`, 'open', seg.startLe * ext, new Error('error segment'));
     // (striped images, lvcreate --type mirror -i N: LinearDevice maps them through lvByteRuns)
     if (seg.type === 'striped' && seg.areas.length > 1 && seg.areas.every((x) => x.kind === 'pv')) continue;
     if (seg.type !== 'striped' || seg.areas.length !== 1 || !a) {

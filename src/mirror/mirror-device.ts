@@ -280,8 +280,10 @@ export class MirrorDevice implements BlockDevice {
         }
       }
       // The legs now differ in these regions (dm-raid1 marks them nosync on a write error): they stay
-      // out of sync in the log, no longer this writer's to mark clean (live-dirty.ts).
-      if (failed) {
+      // out of sync in the log, no longer this writer's to mark clean (live-dirty.ts). raid1 (md)
+      // degrades the array instead: the live images all have the write and stay in sync (a failed
+      // image comes back only as a replacement, rebuilt whole by lvconvert --repair).
+      if (failed && this.lv.segments[0]!.type !== 'raid1') {
         const rb = this.regionBytes;
         for (let r = Math.floor(offset / rb); r <= Math.floor((offset + buf.length - 1) / rb); r++) this.myDirty.delete(r);
         publishLiveDirty(this.env.systemDir, this.lv.uuid, this.myDirty);

@@ -1,14 +1,16 @@
 // Dropping the failed parts of mirrors (LVM2 mirror_remove_missing) and vgreduce --removemissing
 // [--force] (tools/vgreduce.c _make_vg_consistent / _consolidate_vg): failed images leave the
-// mirror (one good image left: the LV becomes linear), a failed log becomes a core log; with
-// --force, other partial LVs are removed; finally the missing PVs leave the VG.
+// mirror (one good image left: the LV becomes linear), a failed log becomes a core log, lost raid1
+// images become error segments (src/raid/remove-missing.ts); with --force, other partial LVs are
+// removed; finally the missing PVs leave the VG.
 import type { Context } from '../cli/context.js';
 import { CommandFailed } from '../cli/errors.js';
 import { warnPvDevices } from '../cli/pv-tools.js';
 import { commitVg } from '../cli/toollib.js';
 import { DevicePool } from '../device/device-pool.js';
 import type { LogicalVolume, PhysicalVolume, VolumeGroup } from '../model/types.js';
-import { isMirror, lvPvs, lvTree, parentLv } from '../model/vg-query.js';
+import { isMirror, isRaid1, lvPvs, lvTree, parentLv } from '../model/vg-query.js';
+import { raidRemoveMissing } from '../raid/remove-missing.js';
 import type { LoadedVg } from '../store/metadata-store.js';
 import { mirrorImages, removeImages, setLog, tmpLayer } from './layout.js';
 import { prepareLog } from './log-init.js';
@@ -82,6 +84,14 @@ export function removeMissing(ctx: Context, loaded: LoadedVg, force: boolean, mi
       again = false;
       for (const lv of vg.lvs) {
         if (!isPartial(vg, lv) || refused.has(lv.name)) continue;
+        if (isRaid1(lv)) {
+          // lost images become error segments; the LV stays (lv_raid_remove_missing, whose
+          // lv_update_and_reload writes the VG: its devices are looked up again)
+          raidRemoveMissing(vg, lv);
+          warnDevices();
+          again = true;
+          break;
+        }
         if (isMirror(lv) && removeFailedParts(ctx, vg, lv) === 'ok') {
           if (isPartial(vg, lv)) continue;
           again = true;

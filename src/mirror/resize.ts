@@ -2,7 +2,8 @@
 // image grows or shrinks by the same extents ("Extending 2 mirror images."), the mirror segment
 // follows, the log is rewritten for the new region count (regions kept keep their state; new
 // regions were never written, so their sync copies nothing). The log LV itself is never extended,
-// as in LVM2 (see logTooSmall). The caller (src/lv/resize.ts) prints LVM2's messages.
+// as in LVM2 (see logTooSmall); nor is a raid1 LV's rmeta (src/raid/resize.ts: the region size may double,
+// the checksum table is re-laid). The caller (src/lv/resize.ts) prints LVM2's messages.
 import { AllocError, allocate, type PvRangeLimit } from '../alloc/index.js';
 import type { Args } from '../cli/args.js';
 import type { Context } from '../cli/context.js';
@@ -18,6 +19,9 @@ import { linearSegments, logLvOf, mirrorImages, tmpLayer } from './layout.js';
 import { getBit, LOG_OFFSET_SECTORS, mirrorLogExtents, regionCount, setBit } from './log-format.js';
 import { prepareLog, readBitmaps } from './log-init.js';
 import { withLvLock } from './state.js';
+import { isRaid1 } from '../model/vg-query.js';
+import type { RelayoutResult } from '../checksum/relayout.js';
+import { checkBitmapFits, raidMinRegionSize, relayoutRaidChecksums } from '../raid/resize.js';
 
 function trim(segs: LvSegment[], extents: number): LvSegment[] {
   const out: LvSegment[] = [];
@@ -62,27 +66,63 @@ export async function resizeMirrorLv(
     } else {
       for (const img of images) img.segments = trim(img.segments, newExtents);
     }
-    const nrNew = regionCount(newExtents * vg.extentSize * SECTOR, seg.regionSize * SECTOR);
-    const nrOld = regionCount(old * vg.extentSize * SECTOR, seg.regionSize * SECTOR);
-    const sync = new Uint8Array(Math.ceil(nrNew / 8) + 8);
-    const written = new Uint8Array(Math.ceil(nrNew / 8) + 8);
-    for (let r = 0; r < nrNew; r++) {
-      const existed = r < nrOld;
-      // The old last region may now reach into new, never-written extents: copy it again.
-      const grownTail = newExtents > old && r === nrOld - 1;
-      setBit(sync, r, existed && !grownTail && !!bits && getBit(bits.sync, r));
-      setBit(written, r, existed && (!bits || getBit(bits.written, r)));
-    }
+    const raid = isRaid1(lv);
+    const oldRegion = seg.regionSize;
+    // raid1: LVM2 doubles the region size to keep at most 2^21 regions (src/raid/resize.ts)
+    const region = raid && newExtents > old ? raidMinRegionSize(newExtents * vg.extentSize, oldRegion) : oldRegion;
+    const oldBytes = old * vg.extentSize * SECTOR;
+    const nrNew = regionCount(newExtents * vg.extentSize * SECTOR, region * SECTOR);
+    if (raid) checkBitmapFits(vg, lv, nrNew);
+    const { sync, written } = resizedBitmaps(bits, oldBytes, oldRegion * SECTOR, region * SECTOR, nrNew);
+    let sums: RelayoutResult | undefined;
     withLvLock(ctx.systemDir, lv.uuid, () => {
       seg.extentCount = newExtents;
+      seg.regionSize = region;
       prepareLog(env, vg, lv, { sync, written });
+      // the checksum table follows the new size in the rmetas' fixed space
+      if (raid) sums = relayoutRaidChecksums(env, vg, lv, { regionSize: oldRegion, bytes: Math.min(oldBytes, newExtents * vg.extentSize * SECTOR), sync: bits?.sync ?? null }, nrNew);
       commitVg(ctx, loaded, `lvresize ${full}`);
     });
+    if (sums?.outcome === 'dropped') {
+      ctx.out.warn(`WARNING: ${full}: the checksum table for its ${nrNew} regions does not fit its rmeta sub-LVs: it has no checksums from now on.`);
+    }
+    if (sums?.unrepairable) {
+      ctx.out.warn(`WARNING: ${full}: ${sums.unrepairable} checksum blocks had no right copy on any image: their reads keep failing.`);
+    }
   } finally {
     pool.closeAll();
   }
   if (lv.active) ensureSyncing(ctx.systemDir, vg, lv);
   return 0;
+}
+
+/**
+ * The sync and written bitmaps for the resized LV: new region q (of `newRegionBytes`) covers the old
+ * regions inside it; it is written if any of them was, in sync if all of them were and it lies
+ * wholly inside the old size (a region reaching into new, never-written extents is copied again).
+ * Regions past the old end were never written: their sync copies nothing.
+ */
+function resizedBitmaps(
+  bits: { sync: Uint8Array; written: Uint8Array } | null, oldBytes: number, oldRegionBytes: number, newRegionBytes: number, nrNew: number,
+): { sync: Uint8Array; written: Uint8Array } {
+  const sync = new Uint8Array(Math.ceil(nrNew / 8) + 8);
+  const written = new Uint8Array(Math.ceil(nrNew / 8) + 8);
+  const nrOld = regionCount(oldBytes, oldRegionBytes);
+  const f = newRegionBytes / oldRegionBytes;
+  for (let q = 0; q < nrNew; q++) {
+    const first = q * f;
+    if (first >= nrOld) continue;
+    const last = Math.min(nrOld - 1, first + f - 1);
+    let inSync = !!bits && (q + 1) * newRegionBytes <= oldBytes;
+    let wr = !bits;
+    for (let r = first; r <= last; r++) {
+      if (bits && !getBit(bits.sync, r)) inSync = false;
+      if (bits && getBit(bits.written, r)) wr = true;
+    }
+    setBit(sync, q, inSync);
+    setBit(written, q, wr);
+  }
+  return { sync, written };
 }
 
 /**

@@ -3,7 +3,7 @@
 // by src/report/status.ts, which this module registers itself with.
 import type { Context } from '../cli/context.js';
 import type { LogicalVolume, VolumeGroup } from '../model/types.js';
-import { areaUser, isMirrorLike, isRaid1, topLv } from '../model/vg-query.js';
+import { areaUser, isMirrorLike, isRaid1, subLvs, topLv } from '../model/vg-query.js';
 import { setStatusSource, type LvStatusSource } from '../report/status.js';
 import { mirrorPercent } from './poll.js';
 import { loadFailedLegs } from './state.js';
@@ -67,8 +67,10 @@ export function createStatusSource(ctx: Pick<Context, 'systemDir'>): LvStatusSou
       const top = topLv(vg, lv);
       if (!top.active || !isRaid1(top)) return true;
       const failed = loadFailedLegs(ctx.systemDir, top.uuid);
-      if (lv === top) return failed.length === 0;
-      return !failed.some((l) => l.lvName === lv.name);
+      // an image vgreduce --removemissing replaced by an error segment is dead to the array ('D')
+      const virtual = (l: LogicalVolume) => l.segments.some((s) => s.type === 'error');
+      if (lv === top) return failed.length === 0 && !subLvs(vg, top).some(virtual);
+      return !virtual(lv) && !failed.some((l) => l.lvName === lv.name);
     },
     monitored(vg, lv) {
       if (!isMirrorLike(lv) || !topLv(vg, lv).active) return undefined;

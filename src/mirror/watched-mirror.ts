@@ -15,7 +15,7 @@
 import { DeviceIoError, type BlockDevice } from '../device/block-device.js';
 import type { LogicalVolume, VolumeGroup } from '../model/types.js';
 import { SECTOR, lvExtents } from '../model/types.js';
-import { isMirror, isMirrorLike, lvLayoutKey } from '../model/vg-query.js';
+import { isMirror, isMirrorLike, isRaid1, lvLayoutKey } from '../model/vg-query.js';
 import { openDb, type Db } from '../store/db.js';
 import { MetadataStore } from '../store/metadata-store.js';
 import { ensureSyncing } from './daemon.js';
@@ -27,6 +27,8 @@ import { mirrorFailures } from './repair-plan.js';
 import { LvLease, withLvLock } from './state.js';
 import { trackingRaid } from '../raid/track.js';
 import { TrackedImageDevice } from '../raid/tracked-image.js';
+import { handleRaidFailure, raidFailedDevices } from '../raid/fault-policy.js';
+import { mirrorPercent } from './poll.js';
 
 export class WatchedMirror {
   private dev: MirrorDevice | LinearDevice;
@@ -179,6 +181,10 @@ export class WatchedMirror {
     dev.events.count = 0;
     if (!monitoringEnabled(this.env.systemDir, this.lv.uuid)) return;
     this.refreshQuietly();
+    if (isRaid1(this.lv)) {
+      this.afterRaidFailure();
+      return;
+    }
     if (!isMirror(this.lv)) return;
     const f = mirrorFailures(this.env.systemDir, this.vg, this.lv);
     const parts = [...f.images, ...f.logs];
@@ -198,6 +204,22 @@ export class WatchedMirror {
       /* the failure is being handled */
     }
     handleMirrorFailure(this.env.systemDir, this.vg.name, this.lv.name, failed);
+    this.refreshQuietly();
+  }
+
+  /** raid1: dmeventd's raid plugin, once per set of failed devices. */
+  private afterRaidFailure(): void {
+    const devices = raidFailedDevices(this.env.systemDir, this.vg, this.lv);
+    const sig = devices.join(',');
+    if (!devices.length || this.handled.has(sig)) return;
+    this.handled.add(sig);
+    try {
+      this.dev.flush();
+    } catch {
+      /* the failure is being handled */
+    }
+    const inSync = (mirrorPercent(this.env.systemDir, this.vg, this.lv) ?? 0) >= 100;
+    handleRaidFailure(this.env.systemDir, this.vg, this.lv, devices, inSync);
     this.refreshQuietly();
   }
 

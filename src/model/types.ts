@@ -105,7 +105,8 @@ export interface LogicalVolume {
   segments: LvSegment[];
 }
 
-export type SegmentType = 'striped' | 'mirror' | 'raid1';
+/** 'error': LVM2's virtual error segment (no areas; every I/O fails), what vgreduce --removemissing puts in place of a lost raid image. */
+export type SegmentType = 'striped' | 'mirror' | 'raid1' | 'error';
 
 /** An area of a segment: a run of extents on a PV, or of logical extents of a sub-LV. */
 export type SegmentArea =

@@ -142,3 +142,8 @@ export function lvLayoutKey(vg: VolumeGroup, lv: LogicalVolume): string {
       a.kind === 'pv' ? [a.pvUuid, a.pe, findPvByUuid(vg, a.pvUuid)?.missing ?? true] : [a.lvName, a.le])]),
   ]));
 }
+
+/** LVM2 _sublv_is_degraded: a raid sub-LV on a missing PV or replaced by an error segment. */
+export function isDegradedSubLv(vg: VolumeGroup, lv: LogicalVolume): boolean {
+  return lv.segments.some((s) => s.type === 'error') || lvPvs(vg, lv).some((p) => p.missing);
+}

@@ -1,9 +1,9 @@
-// LVM2's rules for moving PVs and LVs between two VGs (tools/vgsplit.c _move_lvs, _move_mirrors,
-// _move_one_lv; lib/metadata/metadata.c move_pv, move_pvs_used_by_lv, vgs_are_compatible). Pure:
+// LVM2's rules for moving PVs and LVs between two VGs (tools/vgsplit.c _move_raids, _move_lvs,
+// _move_mirrors, _move_one_lv; lib/metadata/metadata.c move_pv, move_pvs_used_by_lv, vgs_are_compatible). Pure:
 // each function works on the two VG objects and returns LVM2's error line, or null when it could
 // move everything; the caller commits nothing unless all steps succeed.
 import type { LogicalVolume, PhysicalVolume, VolumeGroup } from './types.js';
-import { findLv, isMirror, parentLv, topLv, visibleLvCount } from './vg-query.js';
+import { findLv, isMirror, isRaid1, parentLv, topLv, visibleLvCount } from './vg-query.js';
 
 /** Whether an LV is active: its own state or its top LV's (sub-LVs are active with their mirror). */
 export function lvActive(vg: VolumeGroup, lv: LogicalVolume): boolean {
@@ -39,7 +39,9 @@ export function pvsUsedByLv(vg: VolumeGroup, lv: LogicalVolume): PhysicalVolume[
   };
   const subs = (l: LogicalVolume) => {
     for (const seg of l.segments) {
-      const names = [...(seg.mirrorLog ? [seg.mirrorLog] : []), ...seg.areas.flatMap((a) => (a.kind === 'lv' ? [a.lvName] : []))];
+      // (for_each_sub_lv: the log, the data areas, then a raid segment's metadata areas)
+      const names = [...(seg.mirrorLog ? [seg.mirrorLog] : []), ...seg.areas.flatMap((a) => (a.kind === 'lv' ? [a.lvName] : [])),
+        ...(seg.metaAreas ?? [])];
       for (const n of names) {
         const sub = findLv(vg, n);
         if (!sub) continue;
@@ -55,7 +57,7 @@ export function pvsUsedByLv(vg: VolumeGroup, lv: LogicalVolume): PhysicalVolume[
 
 const inVg = (vg: VolumeGroup, lv: LogicalVolume | undefined) => !!lv && vg.lvs.includes(lv);
 
-/** Whether an LV has extents (through its sub-LVs and log) on one of `pvs` (lv_is_on_pvs). */
+/** Whether an LV has extents (through its sub-LVs, log and raid metadata) on one of `pvs` (lv_is_on_pvs). */
 function lvOnPvs(lvs: LogicalVolume[], lv: LogicalVolume, pvs: PhysicalVolume[]): boolean {
   const uuids = new Set(pvs.map((p) => p.uuid));
   const byName = (n: string) => lvs.find((l) => l.name === n);
@@ -63,6 +65,7 @@ function lvOnPvs(lvs: LogicalVolume[], lv: LogicalVolume, pvs: PhysicalVolume[])
     depth < 16 && l.segments.some((seg) => {
       const log = seg.mirrorLog ? byName(seg.mirrorLog) : undefined;
       if (log && on(log, depth + 1)) return true;
+      if ((seg.metaAreas ?? []).some((n) => !!byName(n) && on(byName(n)!, depth + 1))) return true;
       return seg.areas.some((a) => (a.kind === 'pv' ? uuids.has(a.pvUuid) : !!byName(a.lvName) && on(byName(a.lvName)!, depth + 1)));
     });
   return on(lv, 0);
@@ -94,16 +97,22 @@ function moveOneLv(from: VolumeGroup, to: VolumeGroup, lv: LogicalVolume, all: L
 }
 
 /**
- * Move the LVs that must follow the PVs already moved to `to`: LVs all of whose extents are now
- * there (_move_lvs), then mirrors whose images and log all are (_move_mirrors). An LV left with
- * extents in both VGs is refused, with LVM2's words.
+ * Move the LVs that must follow the PVs already moved to `to`: first raid LVs with any extent there,
+ * with their images (_move_raids; their rmetas follow as plain LVs), then LVs all of whose extents
+ * are now there (_move_lvs), then mirrors whose images and log all are (_move_mirrors). An LV left
+ * with extents in both VGs is refused, with LVM2's words.
  */
 export function moveLvsWithPvs(from: VolumeGroup, to: VolumeGroup): string | null {
   // every LV of both VGs, by name, for sub-LV lookups while they move
   const all = [...from.lvs, ...to.lvs];
   const pvIn = (vg: VolumeGroup, uuid: string) => vg.pvs.some((p) => p.uuid === uuid);
   for (const lv of [...from.lvs]) {
-    if (!from.lvs.includes(lv) || isMirror(lv)) continue;
+    if (!from.lvs.includes(lv) || !isRaid1(lv) || !lvOnPvs(all, lv, to.pvs)) continue;
+    const err = moveOneLv(from, to, lv, all);
+    if (err) return err;
+  }
+  for (const lv of [...from.lvs]) {
+    if (!from.lvs.includes(lv) || isMirror(lv) || isRaid1(lv)) continue;
     let withVg: VolumeGroup | null = null;
     for (const seg of lv.segments) {
       for (const a of seg.areas) {
@@ -159,6 +168,33 @@ export function vgsIncompatible(from: VolumeGroup, to: VolumeGroup): string | nu
   }
   for (const a of to.lvs) {
     if (from.lvs.some((b) => b.name === a.name)) return `Duplicate logical volume name "${a.name}" in "${to.name}" and "${from.name}"`;
+  }
+  return null;
+}
+
+/**
+ * vg_validate's check_lv_segments on the VGs being written (vg_to first, then vg_from; LVM2 stops
+ * at the first that fails): an LV area whose sub-LV ended up in the other VG. LVM2's _move_lvs can
+ * leave one so (it moves an area-less sub-LV, such as a raid image vgreduce --removemissing turned
+ * into an error segment, without its raid LV); the split is then refused and nothing is written.
+ */
+export function splitConsistency(from: VolumeGroup, to: VolumeGroup): string[] | null {
+  for (const vg of [to, from]) {
+    const lines: string[] = [];
+    for (const lv of vg.lvs) {
+      let bad = false;
+      lv.segments.forEach((seg, i) => {
+        seg.areas.forEach((a, s) => {
+          if (a.kind !== 'lv') return;
+          const sub = vg.lvs.find((l) => l.name === a.lvName);
+          if (sub && sub !== lv) return;
+          lines.push(`LV ${lv.name}: segment ${i + 1} has inconsistent LV area ${s}`);
+          bad = true;
+        });
+      });
+      if (bad) lines.push(`Internal error: LV segments corrupted in ${lv.name}.`);
+    }
+    if (lines.length) return lines;
   }
   return null;
 }

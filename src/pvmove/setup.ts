@@ -5,7 +5,7 @@
 import { allocate, AllocError, type ParallelArea, type PvRangeLimit } from '../alloc/index.js';
 import { CommandFailed } from '../cli/errors.js';
 import { areaLen, type AllocPolicy, type LogicalVolume, type LvSegment, type VolumeGroup } from '../model/types.js';
-import { findLv, isMirror, lvPvs, parentLv, topLv } from '../model/vg-query.js';
+import { findLv, isMirror, isMirrorLike, isRaid1, lvPvs, parentLv, topLv } from '../model/vg-query.js';
 import { newUuid } from '../model/uuid.js';
 import { adjustedRegionSize, generateName, TMP_LAYER_RE } from '../mirror/layout.js';
 import {
@@ -60,6 +60,47 @@ function subLvOf(vg: VolumeGroup, lv: LogicalVolume, name: string): boolean {
   return false;
 }
 
+/**
+ * _remove_sibling_pvs_from_trim_list(): `pvmove -n LV_rimage_N` may put the image beside its own
+ * LV_rmeta_N, so the sibling's PVs stay allocatable.
+ */
+function siblingPvs(vg: VolumeGroup, lv: LogicalVolume, lvName: string | undefined): string[] {
+  if (!lvName || !isRaid1(lv) || lv.name === lvName) return [];
+  const name = siblingName(lvName);
+  const sub = findLv(vg, name);
+  if (!sub) throw new CommandFailed(`Can't find sub LV ${name}.`);
+  return lvPvs(vg, sub).map((p) => p.uuid);
+}
+
+/**
+ * The sibling's name as LVM2 2.03.16 builds it: "_rimage_" / "_rmeta_" is found, then the other
+ * word and "_<index>" are printed over the name in place (dm_snprintf at suffix + 2, the index
+ * read from the very buffer being written). For an rmeta the longer "image_" overwrites the index
+ * before it is read, so LVM2 looks for "LV_rimage__" and fails (the oracle answers
+ * "Can't find sub LV r_rimage__." to `pvmove -n r_rmeta_1`); for an rimage it finds LV_rmeta_N.
+ */
+export function siblingName(lvName: string): string {
+  let at = lvName.indexOf('_rimage_');
+  let word = 'meta';
+  if (at < 0) {
+    at = lvName.indexOf('_rmeta_');
+    word = 'image';
+  }
+  if (at < 0) throw new CommandFailed("Can't find rimage or rmeta suffix.");
+  const u = lvName.indexOf('_', at + 1);
+  if (u < 0) throw new CommandFailed(`Can't find '_' after suffix ${lvName.slice(at)}.`);
+  const idx = u + 1;
+  const buf = [...lvName];
+  let pos = at + 2;
+  for (const ch of `${word}_`) buf[pos++] = ch;
+  // %s of the index: its length taken now, from the buffer as written so far
+  const rest = buf.slice(idx);
+  const len = rest.length;
+  const copy = rest.slice(0, len);
+  for (const ch of copy) buf[pos++] = ch;
+  return buf.slice(0, pos).join('');
+}
+
 /** Plan the pvmove into `req.vg` (changed in place). Throws CommandFailed with LVM2's lines. */
 export function planPvmove(req: PvmovePlanRequest): PvmovePlan {
   const { vg, source } = req;
@@ -80,8 +121,9 @@ export function planPvmove(req: PvmovePlanRequest): PvmovePlan {
     if (isMirror(lv) && lv.segments[0]!.areas.some((a) => a.kind === 'lv' && TMP_LAYER_RE.test(a.lvName))) {
       throw new CommandFailed(`Unable to pvmove when converting volume ${vg.name}/${lv.name} is present.`);
     }
-    if (isMirror(lv) && req.alloc !== 'anywhere') {
+    if (isMirrorLike(lv) && req.alloc !== 'anywhere') {
       const trim = new Set(lvPvs(vg, lv).map((p) => p.uuid));
+      for (const u of siblingPvs(vg, lv, req.lvName)) trim.delete(u);
       allocatable = allocatable.filter((l) => !trim.has(l.pvUuid));
     }
   }

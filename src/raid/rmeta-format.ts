@@ -76,3 +76,13 @@ export function rmetaExtents(rimageExtents: number, regionSize: number, extentSi
   const bytes = 2 * 4096 + Math.ceil(regions / 8);
   return Math.ceil(Math.ceil(bytes / SECTOR) / extentSize);
 }
+
+/**
+ * Extents of each rmeta allocated for `count` new images of an existing raid1 LV (raid_manip.c
+ * _alloc_image_components, for lvconvert -m +N and --repair): LVM2 asks the allocator for raid0_meta
+ * areas of `imageExtents * count` extents, so the rmeta is sized for that many (one image: as at
+ * lvcreate). It can be larger than the LV's old rmetas, which lvextend never grows.
+ */
+export function addedRmetaExtents(imageExtents: number, count: number, regionSize: number, extentSize: number): number {
+  return rmetaExtents(imageExtents * count, regionSize, extentSize);
+}

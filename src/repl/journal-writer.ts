@@ -19,13 +19,15 @@ import { markRegions } from './region-map.js';
 import { recoverPending, type MemberWriter } from './recovery.js';
 import { ensureShipper } from './shipper-control.js';
 
+/** What an RPO policy in action puts in the replica's reason. */
+export const RPO_THROTTLE = 'RPO exceeded: writers throttled';
+export const RPO_SYNC = 'RPO exceeded: synchronous until caught up';
 /** How long a sync replica may keep a write waiting before it counts as unreachable. */
 const SYNC_TIMEOUT_MS = 5000;
 
 export class JournalWriter {
   private group: Group;
   private groupMtime = 0;
-  private lastCheck = 0;
   private readonly journal: Journal;
   private readonly lockName: string;
   /** Regions already marked, per replica slot/member and epoch. */
@@ -66,17 +68,17 @@ export class JournalWriter {
     }
   }
 
-  /** The group as configured now (re-read when groups.json changed, at most every 200 ms). */
+  /**
+   * The group as configured now: called under the group lock, so that a replica added under that
+   * lock (its journal slot set up first) is known to every write after it. One stat per call.
+   */
   private current(): Group {
-    const now = Date.now();
-    if (now - this.lastCheck < 200) return this.group;
-    this.lastCheck = now;
     const m = mtime(this.env.systemDir);
     if (m !== this.groupMtime) {
       this.groupMtime = m;
       this.group = loadGroups(this.env.systemDir).find((g) => g.uuid === this.group.uuid) ?? this.group;
     }
-    // A shipper that died (kill -9) is started again by the next writer.
+    // A shipper that died (kill -9) is started again by the next writer (checked every 500 ms).
     if (this.group.replicas.some((r) => !r.paused)) ensureShipper(this.env.systemDir);
     return this.group;
   }
@@ -86,9 +88,10 @@ export class JournalWriter {
    * `read` reads the member's current bytes (to preserve what an unshipped Ref still needs).
    */
   write(member: number, offset: number, buf: Uint8Array, local: () => void, read: (b: Buffer, offset: number) => void): void {
-    const group = this.current();
+    let group = this.group;
     let last = 0;
     this.locked(() => {
+      group = this.current();
       const h = this.syncHead(group);
       const modes = group.replicas.map((r) => this.journal.mode(r.slot));
       for (let done = 0; done < buf.length;) {
@@ -109,9 +112,10 @@ export class JournalWriter {
    * (`local`), then the journal (on the same PVs, usually nothing is left to write by then).
    */
   flush(local: () => void): void {
-    const group = this.current();
+    let group = this.group;
     let last = 0;
     this.locked(() => {
+      group = this.current();
       const modes = group.replicas.map((r) => this.journal.mode(r.slot));
       if (!this.journalReplicas(group, modes).length) return;
       const h = this.syncHead(group);
@@ -325,20 +329,36 @@ export class JournalWriter {
     switch (r.rpo!.policy) {
       case 'throttle':
         // Writers slow down until the replica is back within its RPO.
-        for (let wait = 1; this.overRpo(r); wait = Math.min(wait * 2, 50)) {
-          ensureShipper(this.env.systemDir);
-          sleepMs(wait);
-        }
+        this.acting(r, RPO_THROTTLE, () => {
+          for (let wait = 1; this.overRpo(r); wait = Math.min(wait * 2, 50)) {
+            ensureShipper(this.env.systemDir);
+            sleepMs(wait);
+          }
+        });
         return;
       case 'sync':
         // Synchronous until caught up: this write waits until the replica has it.
-        this.waitApplied(r, seq, 60_000);
+        this.acting(r, RPO_SYNC, () => this.waitApplied(r, seq, 60_000));
         return;
       case 'bitmap':
         this.locked(() => {
           const modes = group.replicas.map((x) => this.journal.mode(x.slot));
           this.overflow(group, modes, this.syncHead(group), 'RPO exceeded', [r]);
         });
+    }
+  }
+
+  /** fn with the replica's reason saying what its RPO policy does meanwhile (reports show it). */
+  private acting(r: Replica, reason: string, fn: () => void): void {
+    const say = (from: string, to: string) => this.locked(() => {
+      const m = this.journal.mode(r.slot);
+      if (m.mode === Mode.Journal && m.reason === from) this.journal.writeMode(r.slot, { ...m, reason: to });
+    });
+    say('', reason);
+    try {
+      fn();
+    } finally {
+      say(reason, '');
     }
   }
 

@@ -130,7 +130,7 @@ export class Shipper {
           await link?.close();
           link = null;
           this.setLink(key, { connected: false, error: undefined });
-          await sleep(200);
+          await sleep(50);
           continue;
         }
         try {

@@ -3,7 +3,7 @@
 // (--reportformat json, in the shape of LVM2's report JSON). watch redraws every --interval seconds.
 import type { Context } from '../cli/context.js';
 import { displaySize } from '../model/units.js';
-import { localTime } from '../report/repl-fields.js';
+import { localTime, rpoText } from '../report/repl-fields.js';
 import { SECTOR } from '../model/types.js';
 import type { FailbackReport, Group } from './config.js';
 import { replicaStatuses, type ReplicaStatus } from './status.js';
@@ -33,7 +33,7 @@ export function jsonReport(statuses: ReplicaStatus[]): string {
     repl_group: s.group, lv_full_name: m, repl_slot: String(s.slot), repl_kind: s.kind, repl_target: s.targets[i] ?? '',
     repl_state: s.state, repl_lag_writes: String(s.lagWrites), repl_lag_bytes: String(s.lagBytes),
     repl_lag_seconds: s.lagSeconds.toFixed(1), repl_last_applied: localTime(s.lastApplied),
-    repl_link: linkText(s), repl_reason: s.reason ?? '', repl_resyncs: String(s.resyncs),
+    repl_link: linkText(s), repl_reason: s.reason ?? '', repl_resyncs: String(s.resyncs), repl_rpo: rpoText(s.rpo),
     repl_role: s.role, repl_split: localTime(s.splitAt), repl_failback: s.failback?.state ?? '',
     repl_recopied_regions: s.failback ? String(s.failback.regions) : '', repl_recopied_bytes: s.failback ? String(s.failback.bytes) : '',
   })));

@@ -139,7 +139,7 @@ function pvUsed(r: Row): number {
 }
 
 function segtype(seg: LvSegment): string {
-  if (seg.type === 'mirror' || seg.type === 'raid1') return seg.type;
+  if (seg.type === 'mirror' || seg.type === 'raid1' || seg.type === 'error') return seg.type;
   return seg.areas.length > 1 ? 'striped' : 'linear';
 }
 

@@ -21,6 +21,8 @@ function typeChar(info: VgInfo, lv: LogicalVolume, status: LvStatusSource): stri
   if (isRaidMeta(info, lv)) return 'e';
   if (isRaid(lv)) return lv.flags.includes('NOTSYNCED') ? 'R' : 'r';
   if (isMirrored(lv)) return lv.flags.includes('NOTSYNCED') ? 'M' : 'm';
+  // lv_is_virtual: an error segment (a raid image vgreduce --removemissing replaced)
+  if (lv.segments.some((s) => s.type === 'error')) return 'v';
   if (isMirrorImage(info, lv)) return status.imageInSync(info.vg, lv) ? 'i' : 'I';
   // A visible image (split off with --trackchanges) always shows 'I'.
   if (isRaidImage(info, lv)) return !lv.visible && status.imageInSync(info.vg, lv) ? 'i' : 'I';

@@ -14,6 +14,8 @@ export const REPL_FIELD_TABLE: readonly FieldEntry[] = [
   ['LVS', 'SIZ', 'LagSize', 0, 'repl_lag_bytes', 'Bytes written but not applied on the replica yet.'],
   ['LVS', 'NUM', 'LagSec', 0, 'repl_lag_seconds', 'Age in seconds of the oldest write not applied on the replica.'],
   ['LVS', 'STR', 'LastApplied', 0, 'repl_last_applied', 'When the replica last applied a write.'],
+  ['LVS', 'STR', 'RPO', 0, 'repl_rpo', 'Longest lag allowed (seconds and/or size) and the policy past it: throttle, sync or bitmap.'],
+  ['LVS', 'STR', 'RReason', 0, 'repl_reason', 'Why the replica is not simply replicating: journal full, RPO exceeded (and what the policy does), initial copy.'],
   ['LVS', 'STR', 'RRole', 0, 'repl_role', 'Replication role of this side: source, promoted (failover) or replica (demoted).'],
   ['LVS', 'STR', 'Split', 0, 'repl_split', 'When the replica split from this side (failover); empty when not split.'],
   ['LVS', 'NUM', 'Recopied', 0, 'repl_recopied_regions', 'Regions the last failback recopied (written on either side since the split).'],
@@ -38,8 +40,28 @@ export const REPL_PICKS: Record<string, Pick> = {
   repl_lag_bytes: (s) => s.lagBytes / 512,
   repl_lag_seconds: (s) => Math.round(s.lagSeconds * 10) / 10,
   repl_last_applied: (s) => localTime(s.lastApplied),
+  repl_rpo: (s) => rpoText(s.rpo),
+  repl_reason: (s) => s.reason ?? '',
   repl_role: (s) => s.role,
   repl_split: (s) => localTime(s.splitAt),
   repl_recopied_regions: (s) => s.failback?.regions ?? '',
   repl_recopied_bytes: (s) => (s.failback ? s.failback.bytes / 512 : ''),
 };
+
+/** "10s,64.00k throttle" (sizes in LVM2's short units). */
+export function rpoText(rpo: ReplicaStatus['rpo']): string {
+  if (!rpo) return '';
+  const limits = [rpo.seconds !== undefined ? `${rpo.seconds}s` : '', rpo.bytes !== undefined ? shortSize(rpo.bytes) : ''].filter(Boolean);
+  return `${limits.join(',')} ${rpo.policy}`;
+}
+
+function shortSize(bytes: number): string {
+  const units = ['k', 'm', 'g', 't'];
+  let v = bytes / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(2)}${units[i]}`;
+}

@@ -27,6 +27,15 @@ export class RaidLab extends CliLab {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+  /** lvchange --syncaction check|repair, then wait for the scrub (a background process) to be idle again. */
+  async syncaction(vgLv: string, action: 'check' | 'repair'): Promise<void> {
+    await this.ok('lvchange', '--syncaction', action, vgLv);
+    for (let i = 0; i < 1200; i++) {
+      if ((await this.lvField(vgLv, 'raid_sync_action')) === 'idle') return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${vgLv}: the ${action} did not finish`);
+  }
   /** The sync bitmap of raid1 vg/lv read straight from rmeta_k's bytes: regions not in sync. */
   async dirtyRegions(vgLv: string, k = 0): Promise<number[]> {
     const head = await this.legBytes(`${vgLv}_rmeta_${k}`, 4096, 512);

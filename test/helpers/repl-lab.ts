@@ -1,0 +1,54 @@
+// Helpers of the replication tests: helper processes (the link proxy, nbdkit) that a test starts
+// and stops by pid even when it fails, and the JSON status of a lab's replicas.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import type { CliLab } from './aux.js';
+
+export const HELPERS = resolve(__dirname);
+
+export class Procs {
+  private readonly all = new Set<ChildProcess>();
+
+  /** Start a process; resolves once it printed its first line on stdout (or `ready` says so). */
+  start(cmd: string, args: string[], ready?: () => Promise<boolean>): Promise<ChildProcess> {
+    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.all.add(p);
+    p.on('exit', () => this.all.delete(p));
+    p.stderr!.resume();
+    return new Promise((ok, fail) => {
+      p.on('error', fail);
+      p.on('exit', (code) => fail(new Error(`${cmd} exited (${code}) before it was ready`)));
+      if (ready) {
+        const poll = async () => ((await ready().catch(() => false)) ? ok(p) : setTimeout(() => void poll(), 50));
+        void poll();
+      } else {
+        p.stdout!.once('data', () => ok(p));
+      }
+      p.stdout!.resume();
+    });
+  }
+
+  /** The link proxy (repl-proxy.mjs): LISTEN socket to TARGET socket, each chunk held DELAY ms. */
+  proxy(listen: string, target: string, delayMs = 0): Promise<ChildProcess> {
+    return this.start(process.execPath, [resolve(HELPERS, 'repl-proxy.mjs'), listen, target, String(delayMs)]);
+  }
+
+  /** Kill (SIGKILL, by pid) every process still running. */
+  stopAll(): void {
+    for (const p of this.all) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    this.all.clear();
+  }
+}
+
+export type ReplRow = Record<string, string>;
+
+/** `tsvm replica status --reportformat json` rows. */
+export async function replStatus(lab: CliLab): Promise<ReplRow[]> {
+  return JSON.parse((await lab.ok('replica', 'status', '--reportformat', 'json')).stdout).report[0].replica as ReplRow[];
+}
+
+/** Rows of `lvs -o FIELDS` as objects (JSON report). */
+export async function lvsJson(lab: CliLab, lv: string, fields: string): Promise<ReplRow> {
+  const out = await lab.ok('lvs', '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', fields, lv);
+  return JSON.parse(out.stdout).report[0].lv[0] as ReplRow;
+}

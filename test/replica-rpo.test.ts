@@ -1,0 +1,124 @@
+// Replicas over a slow link (issue 12, items 4 and 5): the link is a proxy that holds every chunk
+// (test/helpers/repl-proxy.mjs DELAY); the lag grows and is reported; each RPO policy acts as
+// configured and lvs/JSON say so (throttle: writers wait, the lag stays within the RPO; sync: writes
+// wait for the replica until it caught up; bitmap: the replica leaves the journal and is resynced);
+// a synchronous replica has every write before the writer gets its answer.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CliLab } from './helpers/aux.js';
+import { until } from './helpers/serving.js';
+import { Procs, lvsJson, replStatus } from './helpers/repl-lab.js';
+
+const KiB = 1024;
+let lab: CliLab;
+const procs = new Procs();
+let random: string;
+
+beforeEach(async () => {
+  lab = new CliLab('tsvm-repl-rpo-');
+  lab.prepareDevs(2, 64);
+  await lab.ok('vgcreate', 'vg', '/dev/loop0');
+  await lab.ok('vgcreate', 'dr', '/dev/loop1');
+  await lab.ok('lvcreate', '-L', '8M', '-n', 'data', 'vg');
+  await lab.ok('lvcreate', '-L', '8M', '-n', 'copy', 'dr');
+  random = join(lab.dir, 'random');
+  writeFileSync(random, randomBytes(1024 * KiB));
+});
+afterEach(() => {
+  procs.stopAll();
+  lab.cleanup();
+});
+
+/** A replica of vg/data to dr/copy through a proxy holding each chunk `delay` ms. */
+async function slowReplica(delay: number, ...opts: string[]): Promise<void> {
+  const link = join(lab.dir, 'link.sock');
+  await procs.proxy(link, join(lab.systemDir, 'run', 'nbd', 'dr.sock'), delay);
+  await lab.ok('replica', 'create', 'vg/data', '--target', `nbd+unix:///dr/copy?socket=${link}`, '-L', '8M', '--nosync', ...opts);
+}
+
+/** Run dd into vg/data while sampling lvs; returns the samples and how long dd took. */
+async function ddWhileWatching(count: number): Promise<{ samples: Array<Record<string, string>>; ms: number }> {
+  const t0 = Date.now();
+  let done = false;
+  const dd = lab.ok('dd', `if=${random}`, 'of=/dev/vg/data', 'bs=4k', `count=${count}`, 'oflag=sync').finally(() => (done = true));
+  const samples: Array<Record<string, string>> = [];
+  while (!done) {
+    samples.push(await lvsJson(lab, 'vg/data', 'repl_state,repl_lag_writes,repl_lag_bytes,repl_rpo,repl_reason'));
+  }
+  await dd;
+  return { samples, ms: Date.now() - t0 };
+}
+
+async function caughtUpAndEqual(): Promise<void> {
+  await until(async () => {
+    const s = (await replStatus(lab))[0]!;
+    return s.repl_state === 'replicating' && s.repl_lag_writes === '0';
+  }, 60_000);
+  const src = await lab.legBytes('vg/data', 0, 8 * 1024 * KiB);
+  const dst = await lab.legBytes('dr/copy', 0, 8 * 1024 * KiB);
+  expect(src.equals(dst), 'replica differs from the source').toBe(true);
+}
+
+describe('replica over a slow link', () => {
+  it('lets the lag grow without an RPO, reports it, then catches up', async () => {
+    await slowReplica(100);
+    await lab.ok('dd', `if=${random}`, 'of=/dev/vg/data', 'bs=4k', 'count=30', 'oflag=sync');
+    const now = await lvsJson(lab, 'vg/data', 'repl_state,repl_lag_writes,repl_lag_bytes,repl_lag_seconds,repl_rpo');
+    // 30 writes and 30 barriers, two requests of 100 ms or more each on the link.
+    expect(Number(now.repl_lag_writes)).toBeGreaterThan(10);
+    expect(Number(now.repl_lag_bytes)).toBeGreaterThan(0);
+    expect(now).toMatchObject({ repl_state: 'replicating', repl_rpo: '' });
+    await caughtUpAndEqual();
+  });
+
+  it('throttles writers past the RPO (--rpopolicy throttle): the lag stays within it', async () => {
+    await slowReplica(100, '--rpobytes', '8k', '--rpopolicy', 'throttle');
+    const { samples } = await ddWhileWatching(16);
+    expect(samples.length).toBeGreaterThan(0);
+    expect(Math.max(...samples.map((s) => Number(s.repl_lag_bytes)))).toBeLessThanOrEqual(12 * KiB);
+    expect(samples[0]!.repl_rpo).toBe('8.00k throttle');
+    expect(samples.some((s) => s.repl_reason === 'RPO exceeded: writers throttled')).toBe(true);
+    await caughtUpAndEqual();
+    expect((await lvsJson(lab, 'vg/data', 'repl_reason')).repl_reason).toBe('');
+  });
+
+  it('turns synchronous until caught up (--rpopolicy sync)', async () => {
+    await slowReplica(100, '--rpobytes', '8k', '--rpopolicy', 'sync');
+    const { samples } = await ddWhileWatching(16);
+    expect(Math.max(...samples.map((s) => Number(s.repl_lag_bytes)))).toBeLessThanOrEqual(12 * KiB);
+    expect(samples.some((s) => s.repl_reason === 'RPO exceeded: synchronous until caught up'), JSON.stringify(samples)).toBe(true);
+    // It stays in the journal (a prefix throughout): never dropped to its bitmap.
+    expect(samples.filter((s) => ['inconsistent', 'resyncing'].includes(s.repl_state!)), JSON.stringify(samples)).toEqual([]);
+    await caughtUpAndEqual();
+  });
+
+  it('drops the replica to its bitmap past the RPO (--rpopolicy bitmap), then resyncs it', async () => {
+    await slowReplica(100, '--rpobytes', '8k', '--rpopolicy', 'bitmap');
+    const before = (await replStatus(lab))[0]!;
+    expect(before.repl_resyncs).toBe('0');
+    const { samples } = await ddWhileWatching(16);
+    const dropped = [...samples, (await replStatus(lab))[0]!].some((s) => s.repl_reason === 'RPO exceeded' &&
+      ['inconsistent', 'resyncing'].includes(s.repl_state!));
+    expect(dropped, JSON.stringify(samples)).toBe(true);
+    await caughtUpAndEqual();
+    expect(Number((await replStatus(lab))[0]!.repl_resyncs)).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('synchronous replica', () => {
+  it('answers a write only once the replica has it', async () => {
+    await slowReplica(150, '--type', 'sync');
+    expect((await lvsJson(lab, 'vg/data', 'repl_kind')).repl_kind).toBe('sync');
+    const t0 = Date.now();
+    await lab.ok('dd', `if=${random}`, 'of=/dev/vg/data', 'bs=4k', 'count=6', 'seek=10', 'oflag=sync');
+    // Each write and each barrier crossed the 150 ms link before dd got its answer.
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(6 * 2 * 150);
+    // Right away: nothing in flight, the replica has the bytes.
+    expect((await lvsJson(lab, 'vg/data', 'repl_lag_writes')).repl_lag_writes).toBe('0');
+    const src = await lab.legBytes('vg/data', 40 * KiB, 24 * KiB);
+    const dst = await lab.legBytes('dr/copy', 40 * KiB, 24 * KiB);
+    expect(src.equals(dst)).toBe(true);
+  });
+});
