@@ -4,7 +4,9 @@
 // marker N at N*512 on LV B and the commit pointer (N) at offset 0 of LV B. Every few writes a
 // flush (a barrier). It loads its modules, says "ready", then waits for a line "FIRST LAST" on
 // stdin (a standby that starts writing at once when the previous workload was killed).
-// Usage: node repl-workload.mjs VG LVA LVB [PAUSE_MS]
+// With REC_SIZE (bytes) and REC_SLOTS, records are REC_SIZE long and record N goes to slot
+// N % REC_SLOTS: large writes (journaled by reference, src/repl) that overwrite each other.
+// Usage: node repl-workload.mjs VG LVA LVB [PAUSE_MS [REC_SIZE REC_SLOTS]]
 import { createInterface } from 'node:readline';
 import { openDb } from '../../dist/src/store/db.js';
 import { MetadataStore } from '../../dist/src/store/metadata-store.js';
@@ -13,14 +15,16 @@ import { openLvAsync } from '../../dist/src/lv-io/open-lv.js';
 import '../../dist/src/repl/register.js';
 import '../../dist/src/mirror/register.js';
 
-const [vgName, lvA, lvB, pause] = process.argv.slice(2);
+const [vgName, lvA, lvB, pause, recArg, slotArg] = process.argv.slice(2);
+const recSize = Number(recArg ?? 512);
+const recSlots = Number(slotArg ?? 0);
 const systemDir = process.env.TSVM_SYSTEM_DIR;
 
-function block(kind, n) {
-  const buf = Buffer.alloc(512);
+function block(kind, n, size = 512) {
+  const buf = Buffer.alloc(size);
   buf.write(kind, 0, 'latin1');
   buf.writeUInt32LE(n, 4);
-  for (let i = 8; i < 512; i++) buf[i] = (n * 31 + i) & 0xff;
+  for (let i = 8; i < size; i++) buf[i] = (n * 31 + i) & 0xff;
   return buf;
 }
 
@@ -35,7 +39,7 @@ const a = await openLvAsync(env, vg, vg.lvs.find((l) => l.name === lvA), { writa
 const b = await openLvAsync(env, vg, vg.lvs.find((l) => l.name === lvB), { writable: true });
 const nap = new Int32Array(new SharedArrayBuffer(4));
 for (let n = first; n <= last; n++) {
-  a.writeAt(block('REC', n), n * 512);
+  a.writeAt(block('REC', n, recSize), (recSlots ? n % recSlots : n) * recSize);
   if (n % 3 === 0) a.flush();
   b.writeAt(block('MRK', n), n * 512);
   b.writeAt(block('CMT', n), 0);
