@@ -36,16 +36,18 @@ async function slowReplica(delay: number, ...opts: string[]): Promise<void> {
   const link = join(lab.dir, 'link.sock');
   await procs.proxy(link, join(lab.systemDir, 'run', 'nbd', 'dr.sock'), delay);
   await lab.ok('replica', 'create', 'vg/data', '--target', `nbd+unix:///dr/copy?socket=${link}`, '-L', '8M', '--nosync', ...opts);
+  // 'degraded' until the shipper has connected through the proxy.
+  await until(async () => (await replStatus(lab))[0]!.repl_state === 'replicating', 30_000);
 }
 
 /** Run dd into vg/data while sampling lvs; returns the samples and how long dd took. */
-async function ddWhileWatching(count: number): Promise<{ samples: Array<Record<string, string>>; ms: number }> {
+async function ddWhileWatching(count: number, bs = '4k'): Promise<{ samples: Array<Record<string, string>>; ms: number }> {
   const t0 = Date.now();
   let done = false;
-  const dd = lab.ok('dd', `if=${random}`, 'of=/dev/vg/data', 'bs=4k', `count=${count}`, 'oflag=sync').finally(() => (done = true));
+  const dd = lab.ok('dd', `if=${random}`, 'of=/dev/vg/data', `bs=${bs}`, `count=${count}`, 'oflag=sync').finally(() => (done = true));
   const samples: Array<Record<string, string>> = [];
   while (!done) {
-    samples.push(await lvsJson(lab, 'vg/data', 'repl_state,repl_lag_writes,repl_lag_bytes,repl_rpo,repl_reason'));
+    samples.push(await lvsJson(lab, 'vg/data', 'repl_state,repl_lag_writes,repl_lag_bytes,repl_lag_seconds,repl_rpo,repl_reason'));
   }
   await dd;
   return { samples, ms: Date.now() - t0 };
@@ -82,6 +84,26 @@ describe('replica over a slow link', () => {
     expect(samples.some((s) => s.repl_reason === 'RPO exceeded: writers throttled')).toBe(true);
     await caughtUpAndEqual();
     expect((await lvsJson(lab, 'vg/data', 'repl_reason')).repl_reason).toBe('');
+  });
+
+  it('throttles writers past a time RPO (--rpo 1): no write is answered while the lag is over it', async () => {
+    await slowReplica(10, '--rpo', '1', '--rpopolicy', 'throttle');
+    const { samples } = await ddWhileWatching(600, '512');
+    expect(samples[0]!.repl_rpo).toBe('1s throttle');
+    // Writes (a few ms each) outrun the link (10 ms a chunk, two chunks a write and barrier): the
+    // oldest unshipped write gets older than 1 s, and from then on the writer is held, so the lag
+    // in writes does not grow between two samples that both see it over the RPO (with slack for
+    // the sampling: lvs reads the figures one after the other).
+    expect(samples.some((x) => x.repl_reason === 'RPO exceeded: writers throttled'), JSON.stringify(samples)).toBe(true);
+    const over = (x: Record<string, string>) => Number(x.repl_lag_seconds) > 1.5;
+    let pairs = 0;
+    for (let i = 1; i < samples.length; i++) {
+      if (!over(samples[i - 1]!) || !over(samples[i]!)) continue;
+      pairs++;
+      expect(Number(samples[i]!.repl_lag_writes), JSON.stringify(samples.slice(i - 1, i + 1))).toBeLessThanOrEqual(Number(samples[i - 1]!.repl_lag_writes));
+    }
+    expect(pairs, JSON.stringify(samples)).toBeGreaterThan(0);
+    await caughtUpAndEqual();
   });
 
   it('turns synchronous until caught up (--rpopolicy sync)', async () => {
