@@ -45,10 +45,20 @@ function setIgnored(r: MdaRef, on: boolean): void {
   else delete r.pv.mdaIgnored;
 }
 
-/** Flip `n` areas chosen uniformly at random among `from` (_bitset_with_random_bits). */
+/**
+ * Flip `n` areas chosen uniformly at random among `from` (_bitset_with_random_bits). LVM2's choice
+ * is random, so what a command prints afterwards can differ from run to run (a PV whose only area
+ * got ignored is "marked in use but no VG was found using it" for vgcreate/vgextend). With
+ * TSVM_MDA_CHOICE=ordered (set by the golden replay, never by a user) the last areas in VG order
+ * are ignored and the first ones taken back, so that a replay does not depend on chance.
+ */
 function flipRandom(from: MdaRef[], n: number, ignore: boolean): void {
   const pool = [...from];
-  for (let k = 0; k < n && pool.length; k++) setIgnored(pool.splice(randomInt(pool.length), 1)[0]!, ignore);
+  const ordered = process.env.TSVM_MDA_CHOICE === 'ordered';
+  for (let k = 0; k < n && pool.length; k++) {
+    const at = ordered ? (ignore ? pool.length - 1 : 0) : randomInt(pool.length);
+    setIgnored(pool.splice(at, 1)[0]!, ignore);
+  }
 }
 
 /** _vg_adjust_ignored_mdas, run by every VG write: the in-use areas brought to metadata_copies. */

@@ -335,6 +335,8 @@ export async function replayTranscript(t: GoldenTranscript, o: ReplayOptions): P
       ...process.env,
       TSVM_DEV_DIR: devDir,
       TSVM_SYSTEM_DIR: sysDir,
+      // LVM2 picks the metadata areas to ignore at random: replays pick in order (mda-copies.ts).
+      TSVM_MDA_CHOICE: 'ordered',
       ...NO_KERNEL_DEVICES,
       PATH: `${binDir}:${process.env.PATH ?? ''}`,
     };
