@@ -88,12 +88,12 @@ describe('replica over a slow link', () => {
 
   it('throttles writers past a time RPO (--rpo 1): no write is answered while the lag is over it', async () => {
     await slowReplica(10, '--rpo', '1', '--rpopolicy', 'throttle');
-    const { samples } = await ddWhileWatching(600, '512');
+    const { samples } = await ddWhileWatching(2048, '512');
     expect(samples[0]!.repl_rpo).toBe('1s throttle');
-    // Writes (a few ms each) outrun the link (10 ms a chunk, two chunks a write and barrier): the
-    // oldest unshipped write gets older than 1 s, and from then on the writer is held, so the lag
-    // in writes does not grow between two samples that both see it over the RPO (with slack for
-    // the sampling: lvs reads the figures one after the other).
+    // Writes (1-3 ms each: 2,048 of them last well over 1 s) outrun the link (10 ms a chunk, two
+    // chunks a write and barrier): the oldest unshipped write gets older than 1 s, and from then
+    // on the writer is held, so the lag in writes does not grow between two samples that both see
+    // it over the RPO (with slack for the sampling: lvs reads the figures one after the other).
     expect(samples.some((x) => x.repl_reason === 'RPO exceeded: writers throttled'), JSON.stringify(samples)).toBe(true);
     const over = (x: Record<string, string>) => Number(x.repl_lag_seconds) > 1.5;
     let pairs = 0;
@@ -104,7 +104,7 @@ describe('replica over a slow link', () => {
     }
     expect(pairs, JSON.stringify(samples)).toBeGreaterThan(0);
     await caughtUpAndEqual();
-  });
+  }, 240_000);
 
   it('turns synchronous until caught up (--rpopolicy sync)', async () => {
     await slowReplica(100, '--rpobytes', '8k', '--rpopolicy', 'sync');
