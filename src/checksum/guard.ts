@@ -67,6 +67,19 @@ export class ChecksumGuard {
     return [b * this.blockBytes, Math.min((b + 1) * this.blockBytes, this.m.size())];
   }
 
+  /**
+   * The checksums of the blocks wholly inside buf (at LV offset `offset`; the LV's last block counts
+   * whole however short), summed in one pass, and the number of the first of them. The array is
+   * blockSums' scratch: valid until its next call.
+   */
+  private wholeBlockSums(buf: Uint8Array, offset: number): { w0: number; sums: Uint32Array | null } {
+    const B = this.blockBytes;
+    const end = offset + buf.length;
+    const w0 = Math.ceil(offset / B);
+    const wEnd = end === this.m.size() ? end : Math.floor(end / B) * B;
+    return { w0, sums: wEnd > w0 * B ? blockSums(buf.subarray(w0 * B - offset, wEnd - offset), B) : null };
+  }
+
   private where(b: number): [number, number] {
     const r = Math.floor(b / this.blocksPerRegion);
     return [r, b - r * this.blocksPerRegion];
@@ -81,11 +94,9 @@ export class ChecksumGuard {
     const B = this.blockBytes;
     const bpr = this.blocksPerRegion;
     const end = offset + buf.length;
+    // Blocks cut by buf's ends are read whole.
     const size = this.m.size();
-    // The blocks wholly inside buf, summed in one pass; blocks cut by its ends are read whole.
-    const w0 = Math.ceil(offset / B);
-    const wEnd = end === size ? end : Math.floor(end / B) * B;
-    const sums = wEnd > w0 * B ? blockSums(buf.subarray(w0 * B - offset, wEnd - offset), B) : null;
+    const { w0, sums } = this.wholeBlockSums(buf, offset);
     for (let b = Math.floor(offset / B); b * B < end; ) {
       const r = Math.floor(b / bpr);
       const rec = this.table.record(r);
@@ -186,9 +197,8 @@ export class ChecksumGuard {
     const bpr = this.blocksPerRegion;
     const end = offset + buf.length;
     const size = this.m.size();
-    const w0 = Math.ceil(offset / B);
-    const wEnd = end === size ? end : Math.floor(end / B) * B;
-    const sums = wEnd > w0 * B ? blockSums(buf.subarray(w0 * B - offset, wEnd - offset), B).slice() : null;
+    const { w0, sums: scratch } = this.wholeBlockSums(buf, offset);
+    const sums = scratch?.slice() ?? null;
     for (let b = Math.floor(offset / B); b * B < end; ) {
       const r = Math.floor(b / bpr);
       const rec = this.table.forUpdate(r);

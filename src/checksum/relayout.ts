@@ -8,21 +8,11 @@
 // Every copy is then rewritten in turn: its header invalidated, the records, the header last.
 import { DeviceIoError, type BlockDevice } from '../device/block-device.js';
 import {
-  CSUM_HEADER_BYTES, blockSum, chooseBlockShift, decodeHeader, encodeHeader, encodeRecord, geometry, recordOffset, tableBytes,
+  CSUM_HEADER_BYTES, blockSum, chooseBlockShift, encodeHeader, encodeRecord, geometry, recordOffset, tableBytes,
   type CsumHeader,
 } from './format.js';
-import { ChecksumTable } from './table.js';
+import { ChecksumTable, readCsumHeader } from './table.js';
 
-function headerOf(c: BlockDevice): CsumHeader | null {
-  const buf = Buffer.alloc(CSUM_HEADER_BYTES);
-  try {
-    c.readAt(buf, 0);
-  } catch (e) {
-    if (!(e instanceof DeviceIoError)) throw e;
-    return null;
-  }
-  return decodeHeader(buf);
-}
 
 
 export interface RelayoutRequest {
@@ -54,7 +44,7 @@ export interface RelayoutResult {
 /** Whether the table must be rebuilt (or dropped) for the new geometry, and rebuild it if so. */
 export function relayoutChecksums(req: RelayoutRequest): RelayoutResult {
   const none: RelayoutResult = { outcome: 'none', recomputed: 0, unrepairable: 0 };
-  const first = req.copies.map((c) => headerOf(c)).find((h) => h && h.owner === req.owner && h.regionSize === req.regionSize);
+  const first = req.copies.map((c) => readCsumHeader(c)).find((h) => h && h.owner === req.owner && h.regionSize === req.regionSize);
   if (!first || !first.enabled) return none;
   // the old table as it stands (records from the first copy holding a valid one)
   const table = ChecksumTable.open(req.copies, { owner: req.owner, regionSize: req.regionSize, nrRegions: first.nrRegions }, true);

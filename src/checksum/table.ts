@@ -11,6 +11,18 @@ import {
 
 /** Records kept in memory beyond those waiting to be written (a bound for very large LVs). */
 const CACHE_RECORDS = 8192;
+/** A copy's table header, or null when it cannot be read (a failed leg) or is not a header. */
+export function readCsumHeader(c: BlockDevice): CsumHeader | null {
+  const buf = Buffer.alloc(CSUM_HEADER_BYTES);
+  try {
+    c.readAt(buf, 0);
+  } catch (e) {
+    if (!(e instanceof DeviceIoError)) throw e;
+    return null;
+  }
+  return decodeHeader(buf);
+}
+
 /** Records read at once for a reader (64: 128 KiB of records, 128 MiB of data with 2 MiB regions). */
 const READ_AHEAD = 64;
 
@@ -35,14 +47,7 @@ export class ChecksumTable {
    */
   static open(copies: BlockDevice[], expect: { owner: string; regionSize: number; nrRegions: number }, writable = false): ChecksumTable | null {
     const heads = copies.map((c) => {
-      const buf = Buffer.alloc(CSUM_HEADER_BYTES);
-      try {
-        c.readAt(buf, 0);
-      } catch (e) {
-        if (!(e instanceof DeviceIoError)) throw e;
-        return null;
-      }
-      const h = decodeHeader(buf);
+      const h = readCsumHeader(c);
       return h && h.owner === expect.owner && h.regionSize === expect.regionSize ? h : null;
     });
     const k = heads.findIndex((h) => h);

@@ -13,12 +13,12 @@ import { displaySize } from '../model/units.js';
 import { newUuid } from '../model/uuid.js';
 import { activationChanged } from '../nbd/control.js';
 import { exportUse, liveDaemonState } from '../nbd/in-use.js';
-import { sharedLocks } from '../store/locks.js';
-import { DEFAULT_REGION_SIZE, groupLockName, groupOfLv, loadGroups, updateGroups, type Group, type Member } from './config.js';
+import { DEFAULT_REGION_SIZE, groupOfLv, loadGroups, updateGroups, type Group, type Member } from './config.js';
 import { Journal } from './journal.js';
 import { Mode, type ModeState } from './journal-format.js';
 import { addJournalLv, dropJournalLv, journalSize } from './journal-lv.js';
 import { resolveTarget } from './targets-check.js';
+import { withJournal } from './manage.js';
 
 export interface PromoteOptions {
   lvs: Array<{ vg: string; lv: string }>;
@@ -126,21 +126,9 @@ async function newPromotedGroup(ctx: Context, o: PromoteOptions, groups: Group[]
  * since) still differs from the other side.
  */
 function repromote(ctx: Context, g: Group, targets: string[]): Group {
-  const pool = new DevicePool(ctx.systemDir);
-  const locks = sharedLocks(ctx.systemDir);
-  locks.lock(groupLockName(g));
-  try {
-    const journal = Journal.open({ devices: pool, systemDir: ctx.systemDir }, ctx.store.db, g);
-    try {
-      // A new epoch: what a writer remembers having marked before belongs to the old one.
-      journal.format(new Map(g.replicas.map((r) => [r.slot, { ...SPLIT_MODE, epoch: journal.mode(r.slot).epoch + 1 }])));
-    } finally {
-      journal.close();
-    }
-  } finally {
-    locks.unlock(groupLockName(g));
-    pool.closeAll();
-  }
+  // A new epoch: what a writer remembers having marked before belongs to the old one.
+  withJournal(ctx, g, (journal) =>
+    journal.format(new Map(g.replicas.map((r) => [r.slot, { ...SPLIT_MODE, epoch: journal.mode(r.slot).epoch + 1 }]))));
   const now = Date.now();
   return updateGroups(ctx.systemDir, (gs) => {
     const x = gs.find((y) => y.uuid === g.uuid)!;
