@@ -6,8 +6,8 @@ import { deviceExists, deviceSize, hasDuplicates, pvOnDevice, vgMetadataMissing 
 import { takeGlobalLock } from '../src/cli/toollib.js';
 import { FileDevice } from '../src/device/file-device.js';
 import { initMdas, writePvLabel } from '../src/device/pv-label.js';
-import { mdaFields, pvLayout } from '../src/format-text/pv-layout.js';
-import { alignmentArg } from '../src/cli/vg-tools.js';
+import { mdaFields } from '../src/format-text/pv-layout.js';
+import { newPvLayout, pvCreateParams } from '../src/cli/vg-tools.js';
 import { clearMda } from '../src/format-text/mda-io.js';
 import { findSignatures, wipeSignature } from '../src/device/signatures.js';
 import { initWrittenMap } from '../src/device/written-map.js';
@@ -17,7 +17,7 @@ export const spec: CommandSpec = {
   name: 'pvcreate',
   summary: 'Initialize physical volume(s) for use by LVM',
   usage: ['pvcreate PV ...'],
-  options: ['force', 'metadatatype', 'uuid', 'zero', 'dataalignment', 'setphysicalvolumesize', 'pvmetadatacopies', 'metadatasize', 'metadataignore', 'norestorefile', 'reportformat'],
+  options: ['force', 'metadatatype', 'uuid', 'zero', 'dataalignment', 'dataalignmentoffset', 'setphysicalvolumesize', 'pvmetadatacopies', 'metadatasize', 'metadataignore', 'norestorefile', 'reportformat'],
   run(ctx, args) {
     if (!args.positionals.length) {
       ctx.out.print('pvcreate PV ...');
@@ -34,14 +34,12 @@ export const spec: CommandSpec = {
         throw new InvalidCommandLine('Can only set uuid on one volume at once', "Run `pvcreate --help' for more information.");
       }
     }
+    const params = pvCreateParams(ctx, args);
+    const ignore = !!params.ignore;
     takeGlobalLock(ctx);
     let rc = 0;
     const force = args.count('force');
     const setSize = args.size('setphysicalvolumesize');
-    const mdaSize = args.size('metadatasize')?.sectors;
-    const mdaCopies = args.int('pvmetadatacopies');
-    const ignore = args.str('metadataignore') === 'y';
-    const dataAlignment = alignmentArg(args);
     for (const arg of args.positionals) {
       const dev = ctx.device(arg);
       try {
@@ -84,7 +82,7 @@ export const spec: CommandSpec = {
             throw new CommandFailed(`Cannot use ${dev.name}: device is too small (pv_min_size is 2.00 MiB).`);
           }
           const uuid = givenUuid !== undefined && /^[A-Za-z0-9!#]{6}(-[A-Za-z0-9!#]{4}){5}-[A-Za-z0-9!#]{6}$/.test(givenUuid) ? givenUuid : newUuid();
-          const layout = pvLayout(devSize, mdaSize, mdaCopies, dataAlignment);
+          const layout = newPvLayout(dev.name, devSize, params);
           ctx.store.transaction(() => {
             // A re-initialised orphan loses its old identity; a VG member (-ff) stays in its VG as missing.
             if (existing && !existing.vgName) ctx.store.deletePv(existing.uuid);

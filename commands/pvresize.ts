@@ -9,7 +9,8 @@ import { displaySize } from '../src/model/units.js';
 import { pvUsedRuns } from '../src/model/pv-map.js';
 import { FileDevice } from '../src/device/file-device.js';
 import { writePvLabel } from '../src/device/pv-label.js';
-import { pvDataBytes, pvMdas } from '../src/format-text/pv-layout.js';
+import { pvDataBytes, pvMdas, pvResized } from '../src/format-text/pv-layout.js';
+import { initMdas } from '../src/device/pv-label.js';
 
 export const spec: CommandSpec = {
   name: 'pvresize',
@@ -50,13 +51,14 @@ export const spec: CommandSpec = {
           const loaded = readPvVgForUpdate(ctx, found.vgName, dev.name);
           const vg = loaded.vg;
           const pv = vg.pvs.find((p) => p.uuid === found.uuid)!;
-          const newCount = Math.floor(pvDataBytes({ ...pv, devSize: size }) / (vg.extentSize * 512));
+          const resized = pvResized(pv, size);
+          const newCount = Math.floor(pvDataBytes({ ...pv, ...resized }) / (vg.extentSize * 512));
           const lastUsed = pvUsedRuns(vg, pv).reduce((m, r) => Math.max(m, r.start + r.len), 0);
           if (newCount < lastUsed) {
             notDone++;
             throw new CommandFailed(`${dev.name}: cannot resize to ${newCount} extents as later ones are allocated.`);
           }
-          pv.devSize = size;
+          Object.assign(pv, resized);
           pv.peCount = newCount;
           try {
             commitVg(ctx, loaded, `pvresize ${dev.name}`);
@@ -66,11 +68,15 @@ export const spec: CommandSpec = {
             throw new CommandFailed(...e.lines, `Failed to store physical volume "${dev.name}" in volume group "${vg.name}"`);
           }
         } else {
-          ctx.store.putOrphanPv({ ...found, devSize: size });
+          ctx.store.putOrphanPv({ ...found, ...pvResized(found, size) });
         }
         const d = new FileDevice(dev.path);
         try {
-          writePvLabel(d, { uuid: found.uuid, devSize: size }, found.peStart * 512, !!found.vgName, pvMdas({ ...found, devSize: size }));
+          const before = pvMdas(found);
+          const after = pvMdas({ ...found, ...pvResized(found, size) });
+          writePvLabel(d, { uuid: found.uuid, devSize: size }, found.peStart * 512, !!found.vgName, after);
+          // an orphan's moved area starts empty (the commit wrote a VG member's)
+          if (!found.vgName) initMdas(d, after.filter((a, i) => a.offset !== before[i]!.offset));
         } finally {
           d.close();
         }

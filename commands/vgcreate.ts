@@ -17,7 +17,7 @@ export const spec: CommandSpec = {
   summary: 'Create a volume group',
   usage: ['vgcreate VG_new PV ...'],
   options: ['clustered', 'physicalextentsize', 'alloc', 'autobackup', 'force', 'zero', 'metadatatype', 'maxlogicalvolumes',
-    'maxphysicalvolumes', 'addtag', 'dataalignment', 'metadatasize', 'pvmetadatacopies', 'vgmetadatacopies', 'reportformat'],
+    'maxphysicalvolumes', 'addtag', 'dataalignment', 'dataalignmentoffset', 'metadatasize', 'pvmetadatacopies', 'vgmetadatacopies', 'reportformat'],
   run(ctx, args) {
     if (args.positionals.length < 2) {
       ctx.out.print('vgcreate VG_new PV ...');
@@ -46,6 +46,7 @@ export const spec: CommandSpec = {
     if ((extentSize & (extentSize - 1)) !== 0 && extentSize % 256 !== 0) {
       throw new CommandFailed('Physical Extent size must be a multiple of 128.00 KiB when not a power of 2.');
     }
+    const pvParams = pvCreateParams(ctx, args);
     takeGlobalLock(ctx);
     ctx.locks.lock(vgLockName(name));
     if (ctx.store.loadVg(name)) throw new CommandFailed(`A volume group called ${name} already exists.`);
@@ -58,7 +59,7 @@ export const spec: CommandSpec = {
     const copies = args.str('vgmetadatacopies');
     if (copies !== undefined && mdaCopiesArg(copies)) vg.mdaCopies = mdaCopiesArg(copies);
     ctx.store.transaction(() => {
-      for (const pv of pvsForVg(ctx, devs, pvCreateParams(args))) joinVg(vg, pv);
+      for (const pv of pvsForVg(ctx, devs, pvParams)) joinVg(vg, pv);
       ctx.store.commitVg(null, vg, `vgcreate ${name}`);
     });
     ctx.out.print(`Volume group "${name}" successfully created`);

@@ -11,7 +11,7 @@ export const spec: CommandSpec = {
   name: 'vgextend',
   summary: 'Add physical volumes to a volume group',
   usage: ['vgextend VG PV ...'],
-  options: ['restoremissing', 'autobackup', 'force', 'zero', 'metadatatype', 'metadatasize', 'pvmetadatacopies', 'metadataignore', 'dataalignment', 'reportformat'],
+  options: ['restoremissing', 'autobackup', 'force', 'zero', 'metadatatype', 'metadatasize', 'pvmetadatacopies', 'metadataignore', 'dataalignment', 'dataalignmentoffset', 'reportformat'],
   run(ctx, args) {
     if (args.positionals.length < 2) {
       ctx.out.print('vgextend VG PV ...');
@@ -21,9 +21,10 @@ export const spec: CommandSpec = {
     const [vgArg, ...devs] = args.positionals as [string, ...string[]];
     const name = vgNameArg(vgArg);
     if (args.has('restoremissing')) return restoreMissing(ctx, name, devs);
+    const pvParams = pvCreateParams(ctx, args);
     takeGlobalLock(ctx);
     // LVM2 checks the devices before it reads the VG.
-    const pvs = ctx.store.transaction(() => pvsForVg(ctx, devs, pvCreateParams(args)));
+    const pvs = ctx.store.transaction(() => pvsForVg(ctx, devs, pvParams));
     const loaded = readVgForUpdate(ctx, name, { handlesMissingPvs: true });
     for (const pv of pvs) joinVg(loaded.vg, pv);
     commitVg(ctx, loaded, `vgextend ${name}`);

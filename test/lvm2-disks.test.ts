@@ -5,7 +5,7 @@
 // loads them, and tsvm must answer the check lines as LVM2 did; bytes put where LVM2 placed an LV
 // read back through `tsvm dd`, and tsvm can go on changing the VG.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeSync, existsSync, openSync, readFileSync, readdirSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -63,12 +63,14 @@ for (const name of names) {
     });
 
     it('bytes where LVM2 put an LV read back through tsvm dd; tsvm goes on changing the VG', async () => {
-      // where LVM2 said vg/lin is: "/dev/loopN:0-1", data at pe_start
+      // where LVM2 said vg/lin is: "/dev/loopN:0-1", data at the pe_start LVM2 reported for that PV
       const seg = t.steps.find((s) => s.line.includes('seg_pe_ranges'))!.stdout[0]!.trim().split(/\s+/)[1]!;
       const m = /^(\/dev\/\S+):(\d+)-(\d+)$/.exec(seg)!;
+      const peStarts = t.steps.find((s) => /--units b -o pv_name,pe_start/.test(s.line))!.stdout.map((l) => l.trim().split(/\s+/));
+      const peStart = Number(peStarts.find((f) => f[0] === m[1])![1]!.replace(/B$/, ''));
       const data = randomBytes(8 * 1024 * 1024);
       const fd = openSync(path.join(work, 'dev', m[1]!.slice(5)), 'r+');
-      writeSync(fd, data, 0, data.length, 1024 * 1024 + Number(m[2]) * 4 * 1024 * 1024);
+      writeSync(fd, data, 0, data.length, peStart + Number(m[2]) * 4 * 1024 * 1024);
       closeSync(fd);
       const run = (...a: string[]) => execa(bin, a, { env, extendEnv: false, reject: false, encoding: 'buffer' });
       expect((await run('lvchange', '-ay', 'vg/lin')).exitCode).toBe(0);
@@ -81,11 +83,21 @@ for (const name of names) {
       const seq = await run('vgs', '--noheadings', '-o', 'vg_seqno', 'vg');
       const before = Number(t.steps.find((s) => s.line.startsWith('vgs'))!.stdout[1]!.trim().split(/\s+/).pop());
       expect(Number(Buffer.from(seq.stdout).toString().trim())).toBeGreaterThan(before);
+      // tsvm wrote where LVM2 put the metadata areas: the labels that list them are LVM2's still
+      [...t.devices.values()].forEach((dev, i) => {
+        const label = Buffer.alloc(512);
+        const f = openSync(path.join(work, 'dev', dev.slice(5)), 'r');
+        readSync(f, label, 0, 512, fixture.disks[i]!.labelSector * 512);
+        closeSync(f);
+        expect(label.toString('base64'), dev).toBe(fixture.disks[i]!.label);
+      });
       // what tsvm wrote is what a new scan of the disks finds
       await rm(path.join(work, 'sys'), { recursive: true, force: true });
       expect((await run('vgscan')).exitCode).toBe(0);
       const lvs = await run('lvs', '--noheadings', '-o', 'lv_name', 'vg');
-      expect(Buffer.from(lvs.stdout).toString().split('\n').map((l) => l.trim())).toEqual(['lin', 'm', 'mc', 'more', 'str']);
+      const listed = t.steps.find((s) => s.line.startsWith('lvs -a'))!.stdout.slice(1).map((l) => l.trim().split(/\s+/)[0]!);
+      const visible = [...new Set(listed.filter((n) => !n.startsWith('[')))];
+      expect(Buffer.from(lvs.stdout).toString().split('\n').map((l) => l.trim()).filter(Boolean)).toEqual([...visible, 'more'].sort());
     });
   });
 }

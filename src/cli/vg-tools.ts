@@ -2,24 +2,18 @@
 // metadata.c vg_extend_each_pv): check each device, initialise the ones that are not PVs yet,
 // and size them in extents of the VG.
 import type { Context } from './context.js';
-import { CommandFailed } from './errors.js';
+import { CommandFailed, InvalidCommandLine } from './errors.js';
 import { deviceExists, deviceSize, hasDuplicates, pvOnDevice, vgMetadataMissing, warnOrphansMarkedUsed } from './pv-tools.js';
 import { FileDevice } from '../device/file-device.js';
 import { initMdas, writePvLabel } from '../device/pv-label.js';
-import { mdaFields, pvDataBytes, pvLayout, pvMdas } from '../format-text/pv-layout.js';
+import { mdaFields, pvDataBytes, pvLayout, pvMdas, type PvLayout } from '../format-text/pv-layout.js';
 import { clearMda } from '../format-text/mda-io.js';
 import type { Args } from './args.js';
 import { initWrittenMap } from '../device/written-map.js';
 import type { PhysicalVolume, VolumeGroup } from '../model/types.js';
 import { newUuid } from '../model/uuid.js';
 
-/** --dataalignment in bytes (pvcreate_params: pe_start is rounded up to it), undefined without it. */
-export function alignmentArg(args: Args): number | undefined {
-  const a = args.size('dataalignment')?.sectors;
-  return a ? a * 512 : undefined;
-}
-
-/** What vgcreate and vgextend pass to the pvcreate of a device that is not a PV yet (pvcreate_params). */
+/** The options of the pvcreate that pvcreate, vgcreate and vgextend run (pvcreate_params). */
 export interface PvCreateParams {
   /** --metadatasize in sectors. */
   mdaSize?: number;
@@ -27,13 +21,43 @@ export interface PvCreateParams {
   mdaCopies?: number;
   /** --metadataignore y. */
   ignore?: boolean;
-  /** --dataalignment in bytes. */
+  /** --dataalignment in bytes: mda0's end, pe_start, is rounded up to it. */
   alignment?: number;
+  /** --dataalignmentoffset in bytes: pe_start moves on by it past the alignment. */
+  alignmentOffset?: number;
 }
 
-export function pvCreateParams(args: Args): PvCreateParams {
-  return { mdaSize: args.size('metadatasize')?.sectors, mdaCopies: args.int('pvmetadatacopies'), ignore: args.str('metadataignore') === 'y',
-    alignment: alignmentArg(args) };
+/**
+ * pvcreate_params_from_args: the options, with its checks of the alignment (exit 3); lvm.conf's
+ * metadata/pvmetadatasize, pvmetadatacopies, pvmetadataignore and devices/data_alignment (KiB),
+ * default_data_alignment (MiB) where an option is not given.
+ */
+export function pvCreateParams(ctx: Context, args: Args): PvCreateParams {
+  const sectors = (name: string, what: string): number | undefined => {
+    const v = args.size(name)?.sectors;
+    if (v !== undefined && v > 0xffffffff) {
+      throw new InvalidCommandLine(`Physical volume ${what} is too big.`, `Run \`${args.cmd} --help' for more information.`);
+    }
+    return v ? v * 512 : undefined;
+  };
+  const conf = ctx.config;
+  const alignment = sectors('dataalignment', 'data alignment') || conf.num('devices/data_alignment', 0) * 1024
+    || (conf.num('devices/default_data_alignment', 1) || 1) * 1024 * 1024;
+  const alignmentOffset = sectors('dataalignmentoffset', 'data alignment offset');
+  return {
+    mdaSize: args.size('metadatasize')?.sectors || conf.num('metadata/pvmetadatasize', 0) || undefined,
+    mdaCopies: args.int('pvmetadatacopies') ?? conf.num('metadata/pvmetadatacopies', 1),
+    ignore: args.has('metadataignore') ? args.str('metadataignore') === 'y' : conf.bool('metadata/pvmetadataignore', false),
+    alignment, alignmentOffset,
+  };
+}
+
+/** The layout of a new PV on `dev`, or CommandFailed with LVM2's lines (pv_create failed). */
+export function newPvLayout(dev: string, devSize: number, params: PvCreateParams): PvLayout {
+  const layout = pvLayout(dev, devSize, { metadataSize: params.mdaSize, copies: params.mdaCopies, alignment: params.alignment,
+    alignmentOffset: params.alignmentOffset });
+  if ('errors' in layout) throw new CommandFailed(...layout.errors, `Failed to setup physical volume "${dev}".`);
+  return layout;
 }
 
 /**
@@ -66,18 +90,21 @@ export function pvsForVg(ctx: Context, args: string[], params: PvCreateParams = 
       out.push(pv);
       continue;
     }
-    const devSize = deviceSize(dev);
-    const layout = pvLayout(devSize, params.mdaSize, params.mdaCopies, params.alignment);
     const created: PhysicalVolume = {
-      uuid: newUuid(), name: dev.name, path: dev.path, devSize, peStart: layout.peStart, peCount: 0,
-      allocatable: true, missing: false, tags: [], vgName: null, ...mdaFields(layout),
-      ...(params.ignore && layout.mdas.length ? { mdaIgnored: (1 << layout.mdas.length) - 1 } : {}),
+      uuid: newUuid(), name: dev.name, path: dev.path, devSize: deviceSize(dev), peStart: 0, peCount: 0,
+      allocatable: true, missing: false, tags: [], vgName: null,
     };
     fresh.push(created);
     out.push(created);
   }
   // (pvcreate_each_device reads the orphans when it uses an existing orphan PV)
   if (out.some((p) => !fresh.includes(p))) warnOrphansMarkedUsed(ctx);
+  // then makes the new PVs, stopping at the first that fails (must_use_all)
+  for (const pv of fresh) {
+    const layout = newPvLayout(pv.name, pv.devSize, params);
+    Object.assign(pv, { peStart: layout.peStart, ...mdaFields(layout) },
+      params.ignore && layout.mdas.length ? { mdaIgnored: (1 << layout.mdas.length) - 1 } : {});
+  }
   for (const pv of fresh) {
     const d = new FileDevice(pv.path);
     try {

@@ -127,7 +127,7 @@ export function adoptDiskVersion(ctx: Context, db: VolumeGroup | null, disk: Vol
   verdict: Verdict): VolumeGroup {
   for (const pv of disk.pvs) {
     const known = db?.pvs.find((p) => p.uuid === pv.uuid);
-    if (known) Object.assign(pv, { mdaCount: known.mdaCount, mdaSize: known.mdaSize, mdaIgnored: known.mdaIgnored, peStart: pv.peStart });
+    if (known) Object.assign(pv, { mdaCount: known.mdaCount, mdaSize: known.mdaSize, mda1Size: known.mda1Size, mdaIgnored: known.mdaIgnored, peStart: pv.peStart });
   }
   if (verdict === 'foreign' && db) {
     ctx.out.warn(`WARNING: Metadata of VG ${disk.name} on ${from.pv.name} (seqno ${disk.seqno}) is not a version tsvm wrote `

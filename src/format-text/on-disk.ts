@@ -11,7 +11,7 @@ import { exportVgRaw } from './export.js';
 import { maxTextSize, RAW_LOCN_IGNORED } from './layout.js';
 import { adjustIgnoredMdas } from './mda-copies.js';
 import { clearMda, encodeText, readMdaHeader, writeMdaText } from './mda-io.js';
-import { hasMetadataAreaInUse, mdaIsIgnored, pvMdas } from './pv-layout.js';
+import { hasMetadataAreaInUse, mdaIsIgnored, movedMdas, pvMdas } from './pv-layout.js';
 import { areaFoundDamaged, stalePvUuids } from './consistency.js';
 import { CommandFailed } from '../cli/errors.js';
 import { PrintedTexts, spliceText } from './text-reuse.js';
@@ -108,10 +108,12 @@ export class OnDiskWriter implements VgCommitWriter {
       withDevice(pv, (dev) => {
         const h = readPvHeaderOf(dev, pv.uuid);
         if (!h) return;
+        // pvresize: the second area moves with the end of the device
+        const mdas = h.devSize !== pv.devSize ? movedMdas(h.mdas, pv.devSize) : h.mdas;
         if (!(h.extFlags & PV_EXT_USED) || h.devSize !== pv.devSize) {
-          writePvLabel(dev, { uuid: pv.uuid, devSize: pv.devSize }, pv.peStart * 512, true, h.mdas);
+          writePvLabel(dev, { uuid: pv.uuid, devSize: pv.devSize }, pv.peStart * 512, true, mdas);
         }
-        h.mdas.forEach((area, i) => {
+        mdas.forEach((area, i) => {
           // a damaged area waits for vgck --updatemetadata, as in LVM2
           if (areaFoundDamaged(vg, pv.uuid, i)) return;
           const cur = readMdaHeader(dev, area);

@@ -8,8 +8,8 @@ import { CommandFailed } from '../cli/errors.js';
 import type { VolumeGroup } from '../model/types.js';
 import { ConfigParseError } from './config-text.js';
 import { importVgText, MetadataImportError } from './import.js';
-import { scanDevice } from './scan.js';
-import { devicesToScan } from './vg-scan.js';
+import { scanDevice, type ScannedPv } from './scan.js';
+import { devicesToScan, layoutOf } from './vg-scan.js';
 
 function readFailed(file: string, vgName: string, why: string[]): CommandFailed {
   return new CommandFailed(...why, 'WARNING: couldn\'t read volume group metadata from file.', `Failed to read VG ${vgName} from ${file}`,
@@ -19,10 +19,10 @@ function readFailed(file: string, vgName: string, why: string[]): CommandFailed 
 /** The VG of the file, its PVs located on the devices that carry their labels now. */
 export function readRestoreFile(ctx: Context, file: string, vgName: string): VolumeGroup {
   if (!existsSync(file)) throw readFailed(file, vgName, [`${file}: stat failed: No such file or directory`]);
-  const where = new Map<string, { name: string; path: string; devSize: number }>();
+  const where = new Map<string, { name: string; path: string; devSize: number; scanned: ScannedPv }>();
   for (const d of devicesToScan(ctx, [])) {
     const s = scanDevice(d.name, d.path);
-    if (s && !where.has(s.header.uuid)) where.set(s.header.uuid, { name: d.name, path: d.path, devSize: s.header.devSize });
+    if (s && !where.has(s.header.uuid)) where.set(s.header.uuid, { name: d.name, path: d.path, devSize: s.header.devSize, scanned: s });
   }
   let vg: VolumeGroup;
   try {
@@ -39,6 +39,8 @@ export function readRestoreFile(ctx: Context, file: string, vgName: string): Vol
   }
   for (const pv of vg.pvs) {
     const dev = where.get(pv.uuid)!;
+    // the metadata areas stay where the PV's label has them
+    Object.assign(pv, layoutOf(dev.scanned, pv.peStart));
     const end = pv.peStart * 512 + pv.peCount * vg.extentSize * 512;
     if (end > dev.devSize) {
       throw new CommandFailed(`Physical volume ${dev.name} is too small for the ${pv.peCount} extents of the file (${end} > ${dev.devSize} bytes).`,

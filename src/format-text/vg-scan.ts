@@ -151,15 +151,19 @@ function rewriteAreas(ctx: Context, vg: VolumeGroup, list: Copy[]): void {
   write();
 }
 
-/** pe_start and the metadata areas, as the PV header and the area headers say. */
-export function layoutOf(s: ScannedPv): Pick<PhysicalVolume, 'peStart' | 'mdaCount' | 'mdaSize' | 'mdaIgnored'> {
+/**
+ * pe_start and the metadata areas, as the PV header and the area headers say (pe_start: another
+ * one, vgcfgrestore's from its file, the areas staying where they are).
+ */
+export function layoutOf(s: ScannedPv, peStartGiven?: number): Pick<PhysicalVolume, 'peStart' | 'mdaCount' | 'mdaSize' | 'mda1Size' | 'mdaIgnored'> {
   const h = s.header;
-  const peStart = (h.dataAreas[0]?.offset ?? 1024 * 1024) / 512;
-  const out: Pick<PhysicalVolume, 'peStart' | 'mdaCount' | 'mdaSize' | 'mdaIgnored'> = { peStart };
+  const peStart = peStartGiven ?? (h.dataAreas[0]?.offset ?? 1024 * 1024) / 512;
+  const out: Pick<PhysicalVolume, 'peStart' | 'mdaCount' | 'mdaSize' | 'mda1Size' | 'mdaIgnored'> = { peStart };
   const ignored = s.mdas.reduce((bits, m, i) => (typeof m.header !== 'string' && (m.header.rlocns[0]?.flags ?? 0) & RAW_LOCN_IGNORED ? bits | (1 << i) : bits), 0);
   if (ignored) out.mdaIgnored = ignored;
   if (h.mdas.length !== 1) out.mdaCount = h.mdas.length;
   if (h.mdas[0] && h.mdas[0].size !== peStart * 512 - h.mdas[0].offset) out.mdaSize = h.mdas[0].size;
+  if (h.mdas[1]) out.mda1Size = h.mdas[1].size;
   return out;
 }
 

@@ -34,6 +34,11 @@ export interface PhysicalVolume {
   /** Bytes of its first metadata area, header included (absent: from 4 KiB to pe_start). */
   mdaSize?: number;
   /**
+   * Bytes of its second metadata area, which ends at the end of the device (absent: LVM2's
+   * default, the first area's size with its start aligned down to 1 MiB).
+   */
+  mda1Size?: number;
+  /**
    * Metadata areas marked ignored (pvchange --metadataignore, vgchange --metadatacopies): bit i
    * for area i; written as RAW_LOCN_IGNORED in the area's header. Absent means none.
    */

@@ -1,6 +1,6 @@
 // lvs / pvs / vgs (LVM2 tools/reporter.c): pick the report type and fields, collect the objects
 // named on the command line, select, sort and print. One row per LV, segment, PV, PV segment or VG.
-import { orphansInUse, scannedOrphans, scanVgs, unusedDuplicatePvs } from '../cli/pv-tools.js';
+import { deviceExists, orphansInUse, scannedOrphans, scanVgs, unusedDuplicatePvs } from '../cli/pv-tools.js';
 import { nameError } from '../model/names.js';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -289,7 +289,7 @@ function collectPvRows(ctx: Context, args: Args, rowType: RowType, rows: Row[]):
       const dev = ctx.device(a);
       const row = [...all, ...duplicates].find((r) => r.pv!.name === dev.name || r.pv!.path === dev.path);
       if (!row) {
-        ctx.out.error(`Cannot use ${a}: device not found`);
+        ctx.out.error(deviceExists(dev) ? `Failed to find physical volume "${dev.name}".` : `Cannot use ${a}: device not found`);
         code = 5;
       } else if (!chosen.includes(row)) chosen.push(row);
     }

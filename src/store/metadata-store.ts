@@ -15,7 +15,7 @@ import type {
 interface PvRow {
   uuid: string; name: string; path: string; dev_size: number; pe_start: number; pe_count: number;
   allocatable: number; missing: number; tags: string; vg_uuid: string | null; vg_index: number | null;
-  mda_count: number; mda_size: number | null; mda_ignored: number;
+  mda_count: number; mda_size: number | null; mda_ignored: number; mda1_size: number | null;
 }
 interface VgRow {
   uuid: string; name: string; extent_size: number; seqno: number; alloc: string; max_lv: number; max_pv: number;
@@ -119,7 +119,7 @@ function pvFromRow(r: PvRow, vgName: string | null): PhysicalVolume {
     uuid: r.uuid, name: r.name, path: r.path, devSize: r.dev_size, peStart: r.pe_start, peCount: r.pe_count,
     allocatable: !!r.allocatable, missing: !!r.missing, tags: parseList(r.tags) as string[], vgName,
     ...(r.mda_count !== 1 ? { mdaCount: r.mda_count } : {}), ...(r.mda_size !== null ? { mdaSize: r.mda_size } : {}),
-    ...(r.mda_ignored ? { mdaIgnored: r.mda_ignored } : {}),
+    ...(r.mda_ignored ? { mdaIgnored: r.mda_ignored } : {}), ...(r.mda1_size !== null ? { mda1Size: r.mda1_size } : {}),
   };
 }
 
@@ -340,8 +340,8 @@ export class MetadataStore {
   putOrphanPv(pv: PhysicalVolume): void {
     this.touchIndex();
     this.stmt(`INSERT OR REPLACE INTO pv (uuid, name, path, dev_size, pe_start, pe_count, allocatable, missing, tags, vg_uuid, vg_index,
-      mda_count, mda_size, mda_ignored) VALUES (?, ?, ?, ?, ?, 0, 0, 0, ?, NULL, NULL, ?, ?, ?)`).run(pv.uuid, pv.name, pv.path, pv.devSize, pv.peStart,
-      JSON.stringify(pv.tags), pv.mdaCount ?? 1, pv.mdaSize ?? null, pv.mdaIgnored ?? 0);
+      mda_count, mda_size, mda_ignored, mda1_size) VALUES (?, ?, ?, ?, ?, 0, 0, 0, ?, NULL, NULL, ?, ?, ?, ?)`).run(pv.uuid, pv.name, pv.path, pv.devSize,
+      pv.peStart, JSON.stringify(pv.tags), pv.mdaCount ?? 1, pv.mdaSize ?? null, pv.mdaIgnored ?? 0, pv.mda1Size ?? null);
   }
 
   deletePv(uuid: string): void {
@@ -552,9 +552,9 @@ export class MetadataStore {
 
   private insertPvRows(vg: VolumeGroup): void {
     const pvIns = this.stmt(`INSERT OR REPLACE INTO pv (uuid, name, path, dev_size, pe_start, pe_count, allocatable, missing, tags, vg_uuid, vg_index,
-      mda_count, mda_size, mda_ignored) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      mda_count, mda_size, mda_ignored, mda1_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     vg.pvs.forEach((pv, i) => pvIns.run(pv.uuid, pv.name, pv.path, pv.devSize, pv.peStart, pv.peCount, +pv.allocatable, +pv.missing,
-      JSON.stringify(pv.tags), vg.uuid, i, pv.mdaCount ?? 1, pv.mdaSize ?? null, pv.mdaIgnored ?? 0));
+      JSON.stringify(pv.tags), vg.uuid, i, pv.mdaCount ?? 1, pv.mdaSize ?? null, pv.mdaIgnored ?? 0, pv.mda1Size ?? null));
   }
 
   private insertLvRows(vg: VolumeGroup, lv: LogicalVolume, i: number): void {

@@ -2,7 +2,7 @@
 // are stored as ranges, never one row per extent, so a 16 TiB VG costs what a small one does.
 // vg_history keeps every previous version of a VG (LVM2's /etc/lvm/archive).
 
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 export const MIGRATIONS: string[] = [
   // version 1
@@ -100,4 +100,7 @@ export const MIGRATIONS: string[] = [
   `ALTER TABLE seg ADD COLUMN raid TEXT;`,
   // version 5: metadata areas marked ignored (RAW_LOCN_IGNORED), one bit per area of the PV
   `ALTER TABLE pv ADD COLUMN mda_ignored INTEGER NOT NULL DEFAULT 0;`,
+  // version 6: the size of a PV's second metadata area (--metadatasize, --dataalignment place it),
+  // NULL for a PV with one area or one stored before (then derived as LVM2's default)
+  `ALTER TABLE pv ADD COLUMN mda1_size INTEGER;`,
 ];
