@@ -1,7 +1,7 @@
 // The read cache of report commands never answers differently from SQLite: after each command of
 // a session, lvs/pvs/vgs print the same with the cache and with it thrown away.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliLab } from './helpers/aux.js';
 
@@ -59,4 +59,42 @@ describe('read cache', () => {
       expect(cached, `after ${s.join(' ')}`).toBe(fresh);
     }
   }, 600_000);
+});
+
+// Without a device folder the label scan reads the PVs tsvm knows: the cache's index lists their
+// devices, so a report answered from the cache neither opens SQLite nor misses a copied PV.
+class PathsLab extends Lab {
+  override get env(): Record<string, string> {
+    return { ...super.env, TSVM_DEV_DIR: '' };
+  }
+}
+
+describe('read cache without a device folder', () => {
+  it('reports from the cache alone, and still warn about a PV copied onto another known image', async () => {
+    const plab = new PathsLab('tsvm-cache-paths-');
+    try {
+      const [a, b] = plab.prepareDevs(2, 16).map((n) => join(plab.devDir, n.slice(5)));
+      await plab.ok('pvcreate', a!, b!);
+      await plab.ok('vgcreate', 'vg', a!);
+      await plab.ok('lvcreate', '-an', '-L', '4m', '-n', 'lv', 'vg');
+      const db = ['tsvm.db', 'tsvm.db-wal', 'tsvm.db-shm'].map((f) => join(plab.systemDir, f)).filter((f) => existsSync(f));
+      const expected = await plab.ok('lvs', '--noheadings', '-o', 'lv_name,vg_name,devices');
+      // the database set aside: the cache answers, and no database is created
+      for (const f of db) renameSync(f, `${f}.aside`);
+      const r = await plab.ok('lvs', '--noheadings', '-o', 'lv_name,vg_name,devices');
+      expect([r.stdout, r.stderr]).toEqual([expected.stdout, '']);
+      expect(existsSync(join(plab.systemDir, 'tsvm.db'))).toBe(false);
+      for (const f of db) renameSync(`${f}.aside`, f);
+      // b is a copy of a now: the reports say which device they do not use, as LVM2 does
+      copyFileSync(a!, b!);
+      const uuid = (await plab.ok('pvs', '--noheadings', '-o', 'pv_uuid', a!)).stdout.trim();
+      const warnings = [`  WARNING: Not using device ${b} for PV ${uuid}.`,
+        `  WARNING: PV ${uuid} prefers device ${a} because device name matches previous.`];
+      for (const cmd of [['lvs'], ['vgs'], ['pvs']]) {
+        expect((await plab.ok(...cmd)).stderr.split('\n'), cmd[0]).toEqual(warnings);
+      }
+    } finally {
+      plab.cleanup();
+    }
+  }, 120_000);
 });

@@ -101,10 +101,16 @@ export class Context {
     if (this._labels) return this._labels;
     this._labels = NO_SCAN;
     if (NO_LABEL_SCAN.has(this.cmd)) return this._labels;
-    const devices = this.devDir ? folderDevices(this.devDir) : this.store.allPvs().map((p) => ({ name: p.name, path: p.path }));
+    const devices = this.devDir ? folderDevices(this.devDir) : this.knownDevices();
     this._labels = scanLabels(devices, () => this.duplicateFacts());
     for (const l of this._labels.duplicates.warnings) this.out.warn(l);
     return this._labels;
+  }
+
+  /** Without a device folder, the devices are the PVs tsvm knows: from the read cache unless the database is open. */
+  private knownDevices(): { name: string; path: string }[] {
+    const cached = this._store ? undefined : this.readCache.index()?.devices;
+    return cached ?? this.store.allPvs().map((p) => ({ name: p.name, path: p.path }));
   }
 
   /** What _choose_duplicates asks of lvmcache: the PV as its VG's metadata has it, active LVs on a device. */
@@ -131,9 +137,7 @@ export class Context {
 
   /** For reports: the read cache, falling back to the store (which it opens only then). */
   get reader(): MetadataReader {
-    // (without a device folder the devices are those the database knows: a report that reads the
-    // read cache does not open the database for them)
-    if (this.devDir || this._store) void this.labelScan;
+    void this.labelScan;
     return new CachedReader(this.readCache, () => this.store);
   }
 

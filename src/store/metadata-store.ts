@@ -227,7 +227,8 @@ export class MetadataStore {
     }
     if (index || (!cache.index() && this.mayWriteIndex())) {
       const names = this.stmt('SELECT name, uuid FROM vg').all() as { name: string; uuid: string }[];
-      cache.publishIndex({ vgs: Object.fromEntries(names.map((n) => [n.name, n.uuid])), orphans: this.orphanPvs() });
+      const devices = this.stmt('SELECT name, path FROM pv ORDER BY name, path').all() as { name: string; path: string }[];
+      cache.publishIndex({ vgs: Object.fromEntries(names.map((n) => [n.name, n.uuid])), orphans: this.orphanPvs(), devices });
     }
   }
 
@@ -358,8 +359,9 @@ export class MetadataStore {
     const old = loaded ? readForDiff(loaded) : null;
     const lvTexts = vg.lvs.map((lv) => JSON.stringify(lv));
     this.touchVg(vg.uuid, { vg, lvTexts });
-    // The index lists VG names and the orphan PVs: PVs joining or leaving a VG change it too.
-    const pvSet = (pvs: PhysicalVolume[]) => pvs.map((p) => p.uuid).sort().join();
+    // The index lists VG names, the orphan PVs and every PV's device: PVs joining or leaving a VG,
+    // or found on another device, change it too.
+    const pvSet = (pvs: PhysicalVolume[]) => pvs.map((p) => `${p.uuid} ${p.name} ${p.path}`).sort().join();
     if (!old || old.head.name !== vg.name || released.length || pvSet(old.head.pvs) !== pvSet(vg.pvs)) this.touchIndex();
     const writer = vgCommitWriter();
     let writeMdas: (() => void) | undefined;

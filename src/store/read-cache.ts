@@ -1,7 +1,7 @@
 // A read cache of the metadata for the report commands, in $TSVM_SYSTEM_DIR/cache: opening SQLite
 // (loading better-sqlite3, the query, building objects) costs a report at 1,000 LVs about as much
 // as everything else it does, and reports are what lab scripts run most.
-//   index.json            VG names -> uuids, and the orphan PVs
+//   index.json            VG names -> uuids, the orphan PVs, every PV's device
 //   vg-<uuid>.<seqno>.json one committed version of a VG
 // Writers (MetadataStore) drop what a transaction will change *before* it commits, and publish
 // the new versions only after the outermost commit, holding the VG lock (or the global lock for
@@ -15,6 +15,12 @@ import { vgJson, vgJsonParts } from './vg-json.js';
 export interface CacheIndex {
   vgs: Record<string, string>;
   orphans: PhysicalVolume[];
+  /**
+   * Where every PV the database knows is (orphans and VG members): the devices of the label scan
+   * when there is no device folder, so that a report read from the cache still finds duplicates
+   * (absent in an index written before: the scan then asks the database).
+   */
+  devices?: { name: string; path: string }[];
 }
 
 export class ReadCache {
