@@ -117,8 +117,15 @@ describe('lvm shell', () => {
       const other = await execa(BIN, ['lvcreate', '-an', '-Zn', '-l', '1', '-n', 'theirs', 'vg'], { env: lab.env, timeout: 20_000, reject: false });
       expect(other.exitCode).toBe(0);
       expect(await sh.run('lvs --noheadings -o lv_name')).toBe('  mine  \n  theirs\n');
+      // a change made from the VG as the line before committed it would take theirs' extent
+      expect(await sh.run('lvcreate -an -Zn -l 1 -n mine2 vg')).toBe('  Logical volume "mine2" created.\n');
+      await lab.ok('lvcreate', '-an', '-Zn', '-l', '1', '-n', 'theirs2', 'vg');
+      expect(await sh.run('lvcreate -an -Zn -l 1 -n mine3 vg')).toBe('  Logical volume "mine3" created.\n');
+      expect(await sh.run('lvs --noheadings -o lv_name,seg_pe_ranges vg')).toBe(
+        '  mine    /dev/loop0:0-0\n  mine2   /dev/loop0:2-2\n  mine3   /dev/loop0:4-4\n  theirs  /dev/loop0:1-1\n  theirs2 /dev/loop0:3-3\n');
       await lab.ok('lvrename', 'vg', 'theirs', 'renamed');
       expect(await sh.run('lvs --noheadings -o lv_name vg/renamed')).toBe('  renamed\n');
+      expect(await sh.run('lvremove -y vg/renamed vg/mine3')).toContain('Logical volume "mine3" successfully removed');
       // a whole new system directory in place of the old one
       rmSync(lab.systemDir, { recursive: true, force: true });
       await lab.ok('vgcreate', 'fresh', '/dev/loop0');

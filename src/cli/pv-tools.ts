@@ -111,11 +111,16 @@ function scanOf(pv: PhysicalVolume): PvScan & { absent: boolean } {
   return st ? { ...st, absent: !!pv.absent } : { absent: pv.missing, flagged: false, used: true };
 }
 
-/** The uuids of the PVs some LV of the VG has extents on (one pass over the areas). */
+/**
+ * The uuids of the PVs some LV of the VG has extents on (one pass over the areas, which stops
+ * once every PV of the VG is found used: at 1,000 LVs on a few PVs, after the first few LVs).
+ */
 function usedPvUuids(vg: VolumeGroup): Set<string> {
   const used = new Set<string>();
   for (const lv of vg.lvs) {
+    const before = used.size;
     for (const seg of lv.segments) for (const a of seg.areas) if (a.kind === 'pv') used.add(a.pvUuid);
+    if (used.size !== before && used.size >= vg.pvs.length && vg.pvs.every((pv) => used.has(pv.uuid))) break;
   }
   return used;
 }

@@ -4,9 +4,12 @@
 // idle SQLite connection holds no snapshot: each transaction sees what others committed before
 // it, so the connection itself carries nothing from one line to the next. Not closing it between
 // lines spares the checkpoint with fsyncs that closing the last connection makes (store/db.ts).
+// A VG committed by a line is carried to the next on the same connection, for as long as SQLite
+// says it is still the version there (store/vg-carry.ts).
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDb, type Db } from '../store/db.js';
+import { carryVgs } from '../store/vg-carry.js';
 
 export class ShellDb {
   private db: Db | undefined;
@@ -19,6 +22,7 @@ export class ShellDb {
     // A stale connection is left open, never closed: closing checkpoints and then unlinks the WAL
     // *by name*, which would be the WAL of the database now in its place.
     const db = openDb(systemDir);
+    carryVgs(db);
     this.db = db;
     this.dir = systemDir;
     this.ino = inode(file);

@@ -6,7 +6,8 @@ import { ReadCache } from './read-cache.js';
 import { vgCommitWriter } from './commit-writer.js';
 import { dirname } from 'node:path';
 import type { Statement } from 'better-sqlite3';
-import { lvUuidOf, splitVgJson, vgJson, vgJsonHead } from './vg-json.js';
+import { lvUuidOf, splitVgJson, vgJson, vgJsonFromLines, vgJsonHead } from './vg-json.js';
+import { carriesVgs, dataVersion, dropCarried, keepCommitted, sameLv, takeCarried, type LvRef, type TakenVg } from './vg-carry.js';
 import { applyHistoryDelta, decodeHistory, encodeHistory, encodeHistoryDelta, isHistoryDelta, lvTextsOfVersion } from './history.js';
 import type {
   AllocPolicy, LogicalVolume, LvSegment, LvStatusFlag, PhysicalVolume, SegmentType, VolumeGroup,
@@ -95,14 +96,78 @@ class LazyLoadedVg implements LoadedVg {
   }
 }
 
+/**
+ * The version the previous command on this connection committed (vg-carry.ts): its text is made
+ * only if asked for (a whole-VG history row), and each LV's text is known without serialising it.
+ */
+class CarriedLoadedVg implements LoadedVg {
+  readonly vg: VolumeGroup;
+  readonly readName: string;
+  private text: string | undefined;
+
+  constructor(public taken: TakenVg | null, public readSeqno: number) {
+    this.vg = taken!.vg;
+    this.readName = this.vg.name;
+  }
+
+  get snapshot(): string {
+    return (this.text ??= vgJsonFromLines(this.taken!.headLine, this.taken!.lvTexts));
+  }
+
+  set snapshot(text: string) {
+    this.text = text;
+    this.taken = null;
+  }
+
+  readVersion(): VolumeGroup {
+    return JSON.parse(this.snapshot) as VolumeGroup;
+  }
+}
+
 export class ConcurrentUpdateError extends Error {}
 
-/** The version a commit replaces: its VG members and each LV's text (vg-json.ts). */
-function readForDiff(loaded: LoadedVg): { head: Omit<VolumeGroup, 'lvs'>; lvTexts: string[] } {
+/**
+ * The version a commit replaces: its VG members, vgJson's first line of it (null if unknown),
+ * each LV's text (vg-json.ts), and for a carried version each LV as parsed from its text.
+ */
+interface ReadForDiff {
+  head: Omit<VolumeGroup, 'lvs'>;
+  headLine: string | null;
+  lvTexts: string[];
+  refs?: LvRef[];
+}
+function readForDiff(loaded: LoadedVg): ReadForDiff {
+  if (loaded instanceof CarriedLoadedVg && loaded.taken) return loaded.taken;
   const split = splitVgJson(loaded.snapshot);
-  if (split) return split;
+  if (split) return { ...split, headLine: vgJsonHead(loaded.snapshot) };
   const old = loaded.readVersion();
-  return { head: old, lvTexts: old.lvs.map((lv) => JSON.stringify(lv)) };
+  return { head: old, headLine: null, lvTexts: old.lvs.map((lv) => JSON.stringify(lv)) };
+}
+
+/**
+ * Each LV's JSON, and the parsed copy its text came from when known: an LV of a carried version
+ * still equal to its copy has its text as read (no serialising at all), others are serialised.
+ */
+function lvTextsOf(vg: VolumeGroup, old: ReadForDiff | null): { texts: string[]; refs: (LvRef | undefined)[] } {
+  const refs: (LvRef | undefined)[] = [];
+  if (!old?.refs) return { texts: vg.lvs.map((lv) => JSON.stringify(lv)), refs };
+  let byUuid: Map<string, number> | undefined;
+  const texts = vg.lvs.map((lv, i) => {
+    let at: number | undefined = i;
+    if (old.refs![i]?.lv.uuid !== lv.uuid) {
+      if (!byUuid) {
+        byUuid = new Map();
+        old.refs!.forEach((r, j) => byUuid!.set(r.lv.uuid, j));
+      }
+      at = byUuid.get(lv.uuid);
+    }
+    if (at !== undefined && sameLv(lv, old.refs![at]!)) {
+      refs[i] = old.refs![at];
+      return old.lvTexts[at]!;
+    }
+    return JSON.stringify(lv);
+  });
+  return { texts, refs };
 }
 
 /** The LVs whose text is the one they had at the same place in the version read. */
@@ -260,6 +325,8 @@ export class MetadataStore {
    */
   loadVgForUpdate(name: string): LoadedVg | null {
     const row = this.stmt('SELECT uuid, seqno FROM vg WHERE name = ?').get(name) as Pick<VgRow, 'uuid' | 'seqno'> | undefined;
+    const taken = row && takeCarried(this.db, row.uuid, name, row.seqno);
+    if (taken) return new CarriedLoadedVg(taken, row.seqno);
     const text = row && this.cache?.vgText(row.uuid, row.seqno);
     if (!text) return this.loadVg(name);
     const vg = JSON.parse(text) as VolumeGroup;
@@ -317,6 +384,8 @@ export class MetadataStore {
 
   /** Run `fn` in one write transaction (BEGIN IMMEDIATE: writers queue on SQLite's lock too). */
   transaction<T>(fn: () => T): T {
+    // (a carried VG is no longer the version SQLite has: commitVg carries its own once committed)
+    if (this.depth === 0) dropCarried(this.db);
     this.depth++;
     let ok = false;
     try {
@@ -357,7 +426,10 @@ export class MetadataStore {
   commitVg(loaded: LoadedVg | null, vg: VolumeGroup, description: string, released: PhysicalVolume[] = []): void {
     this.changes++;
     const old = loaded ? readForDiff(loaded) : null;
-    const lvTexts = vg.lvs.map((lv) => JSON.stringify(lv));
+    const { texts: lvTexts, refs } = lvTextsOf(vg, old);
+    // the lvm shell's next command gets this version without reading it (vg-carry.ts)
+    const carry = this.depth === 0 && carriesVgs(this.db);
+    let version: number | undefined;
     this.touchVg(vg.uuid, { vg, lvTexts });
     // The index lists VG names, the orphan PVs and every PV's device: PVs joining or leaving a VG,
     // or found on another device, change it too.
@@ -370,7 +442,7 @@ export class MetadataStore {
       if (loaded) {
         if (!cur || cur.seqno !== loaded.readSeqno) throw new ConcurrentUpdateError(`VG ${vg.name} changed while being updated`);
         vg.seqno = loaded.readSeqno + 1;
-        const head = vgJsonHead(loaded.snapshot);
+        const head = old?.headLine ?? null;
         const delta = head !== null && old ? encodeHistoryDelta(vg.seqno, head, old.lvTexts, lvTexts) : null;
         this.stmt('INSERT INTO vg_history (vg_uuid, vg_name, seqno, saved_at, description, metadata) VALUES (?, ?, ?, ?, ?, ?)')
           .run(vg.uuid, loaded.readName, loaded.readSeqno, Math.floor(Date.now() / 1000), description, delta ?? encodeHistory(loaded.snapshot));
@@ -382,12 +454,14 @@ export class MetadataStore {
       if (old) this.updateVgRows(old.lvTexts, vg, lvTexts);
       else this.insertVgRows(vg);
       for (const pv of released) this.putOrphanPv({ ...pv, vgName: null });
+      if (carry) version = dataVersion(this.db);
     });
     // Only once the database has the new version: a crash before or during this leaves PVs with
     // the previous seqno, which the next command finds and updates (format-text/consistency.ts).
     // Inside a caller's transaction (vgsplit, vgmerge), once that commits: if a later step of it
     // fails, nothing reached the PVs.
     this.deferWrite(writeMdas);
+    if (version !== undefined) keepCommitted(this.db, vg, lvTexts, refs, version);
   }
 
   /**

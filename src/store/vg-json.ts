@@ -22,11 +22,16 @@ export function vgJson(vg: VolumeGroup, lvTexts: string[] = vg.lvs.map((lv) => J
  * hold the whole text at once (at 10,000 LVs it is 4 MB).
  */
 export function* vgJsonParts(vg: VolumeGroup, lvTexts: string[]): Generator<string> {
-  const pvs = vg.pvs.map((pv) => (pv.absent === undefined ? pv : { ...pv, absent: undefined }));
-  const head = JSON.stringify({ ...vg, pvs, lvs: undefined });
-  yield `${head.slice(0, -1)},"lvs":[`;
+  yield vgJsonHeadLine(vg);
   for (let i = 0; i < lvTexts.length; i++) yield (i ? ',\n' : '\n') + lvTexts[i];
   yield '\n]}';
+}
+
+/** vgJson's first line for `vg`: its members and PVs, up to `"lvs":[`. */
+export function vgJsonHeadLine(vg: VolumeGroup): string {
+  const pvs = vg.pvs.map((pv) => (pv.absent === undefined ? pv : { ...pv, absent: undefined }));
+  const head = JSON.stringify({ ...vg, pvs, lvs: undefined });
+  return `${head.slice(0, -1)},"lvs":[`;
 }
 
 /** The VG without its LVs, and each LV's text in order; null if `text` is not vgJson's. */
