@@ -256,7 +256,7 @@ function extendSegments(vg: VolumeGroup, lv: LogicalVolume, pl: Plan, alloc: All
 
 type MirrorResize = {
   resizeMirrorLv(ctx: Context, loaded: LoadedVg, lv: LogicalVolume, newExtents: number, allowedPvs: PvRangeLimit[] | undefined,
-    args: Args): Promise<number> | number;
+    args: Args, resized: () => void): Promise<number> | number;
 };
 
 /** _validate_stripesize(): at most the extent size (reduced with a notice), a power of 2. */
@@ -290,21 +290,21 @@ export async function resizeCommand(ctx: Context, args: Args, mode: ResizeMode):
   if (reduce) confirmReduce(ctx, args, vg, lv, pl.newExtents);
   const before = `${displaySize(cur * vg.extentSize)} (${cur} extents)`;
   const after = `${displaySize(pl.newExtents * vg.extentSize)} (${pl.newExtents} extents)`;
+  // (_lvresize_volume says it once the extents are allocated, before vg_write, which may still refuse)
+  const resized = () => say(`Size of logical volume ${displayLvName(vg, lv)} changed from ${before} to ${after}.`);
   // raid1 too: the same engine (its bitmap rewritten in the rmetas for the new region count)
   if (isMirrorLike(lv)) {
     const mod: MirrorResize = await import('../mirror/resize.js');
-    const rc = await mod.resizeMirrorLv(ctx, loaded, lv, pl.newExtents, list?.limits, args);
+    const rc = await mod.resizeMirrorLv(ctx, loaded, lv, pl.newExtents, list?.limits, args, resized);
     if (rc) return rc;
   } else {
     if (reduce) lv.segments = truncateSegments(lv.segments, pl.newExtents);
     else extendSegments(vg, lv, pl, (args.str('alloc') as AllocPolicy | undefined) ?? lv.alloc, list?.limits);
-    // (_lvresize_volume says it before vg_write, which may still refuse)
-    say(`Size of logical volume ${displayLvName(vg, lv)} changed from ${before} to ${after}.`);
+    resized();
     commitVg(ctx, loaded, `${ctx.cmd} ${displayLvName(vg, lv)}`);
   }
   // Lost regions (lv-io/lost-regions.ts) past the new end are gone with the extents under them.
   if (reduce) trimLost(ctx.systemDir, lv.uuid, pl.newExtents * vg.extentSize * 512);
-  if (isMirrorLike(lv)) say(`Size of logical volume ${displayLvName(vg, lv)} changed from ${before} to ${after}.`);
   say(`Logical volume ${displayLvName(vg, lv)} successfully resized.`);
   return 0;
 }

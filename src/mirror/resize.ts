@@ -3,7 +3,8 @@
 // follows, the log is rewritten for the new region count (regions kept keep their state; new
 // regions were never written, so their sync copies nothing). The log LV itself is never extended,
 // as in LVM2 (see logTooSmall); nor is a raid1 LV's rmeta (src/raid/resize.ts: the region size may double,
-// the checksum table is re-laid). The caller (src/lv/resize.ts) prints LVM2's messages.
+// the checksum table is re-laid). The caller (src/lv/resize.ts) prints LVM2's messages; `resized` says
+// the new size where LVM2 does, before the commit.
 import { AllocError, allocate, type PvRangeLimit } from '../alloc/index.js';
 import type { Args } from '../cli/args.js';
 import type { Context } from '../cli/context.js';
@@ -34,6 +35,7 @@ function trim(segs: LvSegment[], extents: number): LvSegment[] {
 
 export async function resizeMirrorLv(
   ctx: Context, loaded: LoadedVg, lv: LogicalVolume, newExtents: number, allowedPvs: PvRangeLimit[] | undefined, args: Args,
+  resized: () => void,
 ): Promise<number> {
   const vg = loaded.vg;
   const full = `${vg.name}/${lv.name}`;
@@ -73,6 +75,7 @@ export async function resizeMirrorLv(
     const oldBytes = old * vg.extentSize * SECTOR;
     const nrNew = regionCount(newExtents * vg.extentSize * SECTOR, region * SECTOR);
     if (raid) checkBitmapFits(vg, lv, nrNew);
+    resized();
     const { sync, written } = resizedBitmaps(bits, oldBytes, oldRegion * SECTOR, region * SECTOR, nrNew);
     let sums: RelayoutResult | undefined;
     withLvLock(ctx.systemDir, lv.uuid, () => {
