@@ -3,9 +3,11 @@
 // Run directly or through links named lvs, lvcreate... (`tsvm links`), it is a shell script whose
 // second line starts node on the start-up snapshot of the build (build-snapshot.mjs):
 //   #!/bin/sh
-//   ":" //; p=$(readlink -f "$0"); b=${p%/*}/tsvm.blob; [ -f "$b" ] || b='/abs/dist/tsvm.blob'; ...
+//   ":" //; p=$0; [ -L "$p" ] && p=$(readlink -f "$p"); b=${p%/*}/tsvm.blob; [ -f "$b" ] || b='/abs/dist/tsvm.blob'; ...
 //   ... unset NODE_EXTRA_CA_CERTS; [ -f "$b" ] && exec node FLAGS --snapshot-blob "$b" "$0" "$@"; exec node FLAGS "$0" "$@"
 // - the blob beside the launcher (links resolved), else where it was built (a copy elsewhere);
+//   readlink runs only when the launcher was reached through a link (`tsvm links`, npm's bin): the
+//   fork and exec of readlink cost every command ~1.3 ms of CPU;
 //   without a blob, node runs this same file as JavaScript (the plain launcher below);
 // - NODE_EXTRA_CA_CERTS unset: when it is set, node reads and parses that certificate bundle at
 //   start-up, before any JavaScript runs (about 100 ms on the bench machine, more than tsvm's own
@@ -68,7 +70,7 @@ await import(existsSync(rel) ? rel.href : ${JSON.stringify(new URL(`file://${MAI
   };
   if (blob && !blob.includes("'")) {
     write(`#!/bin/sh
-":" //; p=$(readlink -f "$0"); b=\${p%/*}/tsvm.blob; [ -f "$b" ] || b='${blob}'; unset NODE_EXTRA_CA_CERTS; [ -f "$b" ] && exec node ${FLAGS} --snapshot-blob "$b" "$0" "$@"; exec node ${FLAGS} "$0" "$@"`);
+":" //; p=$0; [ -L "$p" ] && p=$(readlink -f "$p"); b=\${p%/*}/tsvm.blob; [ -f "$b" ] || b='${blob}'; unset NODE_EXTRA_CA_CERTS; [ -f "$b" ] && exec node ${FLAGS} --snapshot-blob "$b" "$0" "$@"; exec node ${FLAGS} "$0" "$@"`);
     const why = smoke(launcher);
     if (!why) return 'snapshot';
     log(`launcher: snapshot not used: ${why}`);
