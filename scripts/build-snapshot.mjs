@@ -15,8 +15,10 @@
 // its place, so paths relative to a module (help texts, the sync daemon's script, node_modules) stay
 // what they are in the plain build. The blob is tied to this node binary and to this folder.
 // Exported for post-build.mjs; throws (with node's output) when something fails.
-import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
@@ -42,7 +44,7 @@ const importMetaUrl = {
   },
 };
 
-export async function buildSnapshot({ bundle = BUNDLE, blob = BLOB } = {}) {
+export async function buildSnapshot({ bundle = BUNDLE, blob = BLOB, log = (line) => console.error(line) } = {}) {
   rmSync(blob, { force: true });
   const { build } = await import('esbuild');
   await build({
@@ -57,10 +59,46 @@ export async function buildSnapshot({ bundle = BUNDLE, blob = BLOB } = {}) {
     keepNames: true,
     logLevel: 'error',
   });
-  const r = spawnSync(process.execPath, [...V8_FLAGS, '--snapshot-blob', blob, '--build-snapshot', bundle], { encoding: 'utf8' });
-  if (r.status !== 0) {
-    rmSync(blob, { force: true });
-    throw new Error(`node --build-snapshot failed (${r.status ?? r.signal}):\n${r.stdout}${r.stderr}`);
+  const snapshot = (env) => spawnSync(process.execPath, [...V8_FLAGS, '--snapshot-blob', blob, '--build-snapshot', bundle], { encoding: 'utf8', env });
+  // The warm-up (src/cli/warm-up.ts): the report commands run once while the snapshot is built, on
+  // a VG made here by the plain build, so that their functions are compiled in the snapshot
+  // (TSVM_SNAPSHOT_WARM_UP=0: without).
+  const lab = mkdtempSync(join(tmpdir(), 'tsvm-warm-up-'));
+  try {
+    let r;
+    let why = '';
+    try {
+      if (process.env.TSVM_SNAPSHOT_WARM_UP === '0') throw new Error('TSVM_SNAPSHOT_WARM_UP=0');
+      const env = warmUpLab(lab);
+      r = snapshot({ ...process.env, TSVM_WARM_UP_SYSTEM_DIR: env.TSVM_SYSTEM_DIR, TSVM_WARM_UP_DEV_DIR: env.TSVM_DEV_DIR });
+      if (r.status !== 0) why = `${r.stdout}${r.stderr}`.trim();
+    } catch (e) {
+      why = String(e.message).trim();
+    }
+    if (why) {
+      log(`build-snapshot: snapshot made without the warm-up (${why})`);
+      r = snapshot(process.env);
+    }
+    if (r.status !== 0) {
+      rmSync(blob, { force: true });
+      throw new Error(`node --build-snapshot failed (${r.status ?? r.signal}):\n${r.stdout}${r.stderr}`);
+    }
+  } finally {
+    rmSync(lab, { recursive: true, force: true });
   }
   return blob;
+}
+
+/** The warm-up's VG `warm` (one linear LV on a sparse 16 MiB PV), made by the plain build in `lab`; returns its environment. */
+function warmUpLab(lab) {
+  const env = { PATH: process.env.PATH ?? '', HOME: lab, TSVM_SYSTEM_DIR: join(lab, 'sys'), TSVM_DEV_DIR: join(lab, 'dev') };
+  mkdirSync(env.TSVM_SYSTEM_DIR);
+  mkdirSync(env.TSVM_DEV_DIR);
+  writeFileSync(join(env.TSVM_DEV_DIR, 'warm0'), '');
+  truncateSync(join(env.TSVM_DEV_DIR, 'warm0'), 16 << 20);
+  const tsvm = (...args) => execFileSync(process.execPath, [`${dist}src/main.js`, ...args], { env, stdio: 'pipe' });
+  tsvm('pvcreate', '/dev/warm0');
+  tsvm('vgcreate', 'warm', '/dev/warm0');
+  tsvm('lvcreate', '-an', '-Zn', '-L', '4m', '-n', 'lv1', 'warm');
+  return env;
 }

@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { startupSnapshot } from 'node:v8';
 import { useBundledSqlite } from './store/db.js';
 import { start } from './start.js';
+import { warmUp } from './cli/warm-up.js';
 
 // The addon of the package whose JavaScript is bundled, found while the snapshot is built; loaded
 // as Node's require would load it, without the module resolution (db.ts checks that it exists).
@@ -26,3 +27,11 @@ useBundledSqlite({
   },
 });
 startupSnapshot.setDeserializeMainFunction(() => start());
+// The report commands run once on build-snapshot.mjs's small VG: their functions compiled in the
+// snapshot (cli/warm-up.ts). A failure fails the build, which is then made without the warm-up.
+if (process.env.TSVM_WARM_UP_SYSTEM_DIR && process.env.TSVM_WARM_UP_DEV_DIR) {
+  warmUp(process.env.TSVM_WARM_UP_SYSTEM_DIR, process.env.TSVM_WARM_UP_DEV_DIR).catch((e: Error) => {
+    process.stderr.write(`${e.message}\n`);
+    process.exit(1);
+  });
+}

@@ -1,7 +1,8 @@
 // The start-up snapshot (scripts/build-snapshot.mjs) and the launcher (scripts/launcher.mjs): the bin
 // users run prints what the plain build (node dist/src/main.js) prints, byte for byte and with the
 // same exit codes, through links named after LVM commands too, and node prints nothing of its own;
-// a launcher whose blob does not load falls back to the plain build.
+// a launcher whose blob does not load falls back to the plain build; the snapshot is made with the
+// warm-up of the report commands.
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -114,7 +115,10 @@ describe('launcher (scripts/launcher.mjs)', () => {
     const { buildSnapshot } = await import('../scripts/build-snapshot.mjs');
     // @ts-expect-error: a plain .mjs script without types
     const { installLauncher } = await import('../scripts/launcher.mjs');
-    const blob = await buildSnapshot({ bundle: join(dir, 'tsvm.cjs'), blob: join(dir, 'tsvm.blob') });
+    // (made with the warm-up, src/cli/warm-up.ts: the build says when it could not run it)
+    const logged: string[] = [];
+    const blob = await buildSnapshot({ bundle: join(dir, 'tsvm.cjs'), blob: join(dir, 'tsvm.blob'), log: (l: string) => logged.push(l) });
+    expect(logged).toEqual([]);
     const launcher = join(dir, 'tsvm');
     expect(installLauncher(launcher, blob, () => {})).toBe('snapshot');
     expect(head(launcher)).toContain(`b='${blob}'`);

@@ -61,7 +61,7 @@ export class Output {
 
   flushOut(): void {
     if (this.out.length) {
-      writeAll(1, this.out.join(''));
+      this.write(1, this.out.join(''));
       this.out = [];
       this.outChars = 0;
     }
@@ -69,7 +69,7 @@ export class Output {
 
   private flushErr(): void {
     if (this.err.length) {
-      writeAll(2, this.err.join(''));
+      this.write(2, this.err.join(''));
       this.err = [];
     }
   }
@@ -77,6 +77,11 @@ export class Output {
   flush(): void {
     this.flushOut();
     this.flushErr();
+  }
+
+  /** Where the text goes: file descriptor 1 or 2 (the start-up snapshot's warm-up keeps it, cli/warm-up.ts). */
+  protected write(fd: 1 | 2, text: string): void {
+    writeAll(fd, text);
   }
 }
 
