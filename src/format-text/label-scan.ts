@@ -6,6 +6,7 @@ import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fdSize } from '../device/device-size.js';
 import { parsePvHeader } from '../device/pv-label.js';
+import { devNameOrder } from '../model/dev-order.js';
 import type { VolumeGroup } from '../model/types.js';
 import { chooseDuplicates, type ChoiceFacts, type DuplicateChoice, type LabelledDevice } from './duplicate-choice.js';
 
@@ -19,9 +20,13 @@ export interface LabelScan {
 
 export const NO_SCAN: LabelScan = { scanned: new Set(), labels: new Map(), duplicates: { chosen: new Map(), unused: [], warnings: [] } };
 
-/** Device order as LVM2 scans (by device number: loop2 before loop10); names sort naturally. */
+/**
+ * Device order as LVM2 scans (by device number: loop2 before loop10); names sort naturally, by
+ * model/dev-order.ts (Intl's numeric collation cost a command with two devices or more ~20-30 ms
+ * of ICU start-up).
+ */
 export function deviceOrder(a: { name: string }, b: { name: string }): number {
-  return a.name.localeCompare(b.name, 'en', { numeric: true });
+  return devNameOrder(a.name, b.name);
 }
 
 /** The devices of a device folder (TSVM_DEV_DIR): its files and block devices, not its folders (LV links). */
