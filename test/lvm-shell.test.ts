@@ -3,7 +3,7 @@
 // process's changes, locks and even a new database between two lines are seen.
 import { execa, type ResultPromise } from 'execa';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, CliLab } from './helpers/aux.js';
@@ -135,6 +135,16 @@ describe('lvm shell', () => {
     } finally {
       expect(await sh.end()).toBe(0);
     }
+  });
+
+  it("publishes the read cache's copy of the VG its lines changed when it ends", async () => {
+    const cache = join(lab.systemDir, 'cache');
+    const copies = () => readdirSync(cache).filter((f) => f.startsWith('vg-'));
+    rmSync(cache, { recursive: true, force: true });
+    const r = await shell('lvcreate -an -Zn -l 1 -n a vg\nlvcreate -an -Zn -l 1 -n b vg\n');
+    expect(r.stdout).toBe('  Logical volume "a" created.\n  Logical volume "b" created.\n\n');
+    const seqno = (await lab.ok('vgs', '--noheadings', '-o', 'vg_seqno', 'vg')).stdout.trim();
+    expect(copies()).toEqual([expect.stringMatching(new RegExp(`^vg-.*\\.${seqno}\\.json$`))]);
   });
 
   it('runs one command as `lvm COMMAND`, and answers for help, version, options and unknown names', async () => {

@@ -1,14 +1,17 @@
 // The VG carried from one command to the next on the lvm shell's connection (store/vg-carry.ts):
 // the next command gets what a new read would give, whatever the command before did to its
 // objects after committing and whatever another connection committed meanwhile; and the commits
-// made from it leave the rows and history a store without it leaves.
+// made from it leave the rows and history a store without it leaves. Its copy in the read cache
+// is published later, as a writer would publish it, and only while it is still SQLite's version.
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDb } from '../src/store/db.js';
 import { MetadataStore } from '../src/store/metadata-store.js';
 import { carryVgs, lvRef, sameJson, sameLv } from '../src/store/vg-carry.js';
+import { publishesWaiting, publishWaiting } from '../src/store/deferred-publish.js';
+import { LockManager } from '../src/store/locks.js';
 import type { LogicalVolume, VolumeGroup } from '../src/model/types.js';
 
 const dirs: string[] = [];
@@ -185,5 +188,51 @@ describe('sameLv', () => {
     expect(sameJson({ a: 1, b: [1, { c: 'x' }] }, { a: 1, b: [1, { c: 'x' }] })).toBe(true);
     expect(sameJson({ a: 1, b: 2 }, { b: 2, a: 1 })).toBe(false);
     expect(sameJson({ a: new Date(0) }, { a: new Date(0) })).toBe(false);
+  });
+});
+
+describe("the read cache's copy of a VG the shell committed (deferred-publish.ts)", () => {
+  const copies = (d: string) => readdirSync(join(d, 'cache')).filter((f) => f.startsWith('vg-')).sort();
+
+  it('is published later, as a writer publishes it at once', () => {
+    const d = dir();
+    const a = store(d, true);
+    const plain = dir();
+    const b = store(plain);
+    for (const s of [a, b]) {
+      s.commitVg(null, vg([lv('a', 0)]), 'create');
+      const loaded = s.loadVgForUpdate('vg')!;
+      loaded.vg.lvs.push(lv('b', 1));
+      s.commitVg(loaded, loaded.vg, 'add b');
+    }
+    expect(copies(d)).toEqual([]);
+    const t = Date.now();
+    publishWaiting(a.db, d, 1000, t);
+    expect(copies(d)).toEqual([]);
+    publishWaiting(a.db, d, 1000, t + 2000);
+    expect(copies(d)).toEqual(['vg-vg-1.2.json']);
+    expect(readFileSync(join(d, 'cache', 'vg-vg-1.2.json'), 'utf8')).toBe(readFileSync(join(plain, 'cache', 'vg-vg-1.2.json'), 'utf8'));
+    expect(publishesWaiting(a.db)).toBe(false);
+  });
+
+  it('is not published once another connection committed, nor while another holds the lock', () => {
+    const d = dir();
+    const a = store(d, true);
+    a.commitVg(null, vg([lv('a', 0)]), 'create');
+    let loaded = a.loadVgForUpdate('vg')!;
+    a.commitVg(loaded, loaded.vg, 'again');
+    const other = store(d);
+    other.recordMdaText({ ...other.loadVg('vg')!.vg, mdaTextSize: 1, mdaTextCrc: 2 });
+    rmSync(join(d, 'cache'), { recursive: true, force: true });
+    publishWaiting(a.db, d, 0);
+    expect(existsSync(join(d, 'cache', 'vg-vg-1.2.json'))).toBe(false);
+
+    loaded = a.loadVgForUpdate('vg')!;
+    a.commitVg(loaded, loaded.vg, 'once more');
+    const locks = new LockManager(d);
+    locks.lock('V_vg');
+    publishWaiting(a.db, d, 0);
+    locks.releaseAll();
+    expect(existsSync(join(d, 'cache', 'vg-vg-1.3.json'))).toBe(false);
   });
 });

@@ -69,6 +69,13 @@ function failedStatus(ret: number, out: Output): void {
   if (ret !== ECMD_PROCESSED && ret !== ENO_SUCH_CMD && !out.errorLogged) out.error(`Command failed with status code ${ret}.`);
 }
 
+/**
+ * How long a VG's copy in the read cache waits for the next line to replace it before the shell
+ * publishes it (store/deferred-publish.ts): a run of lines changing one VG publishes it about
+ * once a second instead of at every line. (On a terminal, at once: the next line is a person's.)
+ */
+const PUBLISH_AFTER_MS = 1000;
+
 async function shell(env: NodeJS.ProcessEnv): Promise<number> {
   const systemDir = defaultSystemDir(env);
   const db = new ShellDb();
@@ -77,6 +84,7 @@ async function shell(env: NodeJS.ProcessEnv): Promise<number> {
   for (;;) {
     const line = await input.readLine('lvm> ');
     if (line === null) {
+      db.settle(0);
       // (LVM2: "readline sends prompt to stdout")
       const out = new Output();
       out.raw('\n');
@@ -94,6 +102,7 @@ async function shell(env: NodeJS.ProcessEnv): Promise<number> {
     if (words[0] === 'lvm') words = words.slice(1);
     if (!words.length) continue;
     if (words[0] === 'quit' || words[0] === 'exit') {
+      db.settle(0);
       input.forgetLast();
       out.error('Exiting.');
       break;
@@ -103,6 +112,7 @@ async function shell(env: NodeJS.ProcessEnv): Promise<number> {
     failedStatus(ret, out);
     out.flush();
     input.saveHistory();
+    db.settle(input.terminal ? 0 : PUBLISH_AFTER_MS);
   }
   return ECMD_PROCESSED;
 }

@@ -13,6 +13,11 @@ const HISTORY_SIZE = 100;
 export class ShellInput {
   // (isatty, not process.stdin.isTTY: making process.stdin of a pipe would set it non-blocking)
   private readonly tty = isatty(0);
+
+  /** Lines come from a terminal (a person typing), not a pipe or file. */
+  get terminal(): boolean {
+    return this.tty;
+  }
   private history: string[] = [];
 
   constructor(private readonly historyFile: string) {

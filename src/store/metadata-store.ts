@@ -7,6 +7,7 @@ import { vgCommitWriter } from './commit-writer.js';
 import { dirname } from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import { lvUuidOf, splitVgJson, vgJson, vgJsonFromLines, vgJsonHead } from './vg-json.js';
+import { cancelPublish, publishLater } from './deferred-publish.js';
 import { carriesVgs, dataVersion, dropCarried, keepCommitted, sameLv, takeCarried, type LvRef, type TakenVg } from './vg-carry.js';
 import { applyHistoryDelta, decodeHistory, encodeHistory, encodeHistoryDelta, isHistoryDelta, lvTextsOfVersion } from './history.js';
 import type {
@@ -125,6 +126,16 @@ class CarriedLoadedVg implements LoadedVg {
 }
 
 export class ConcurrentUpdateError extends Error {}
+
+/**
+ * A VG version just committed, for the read cache: its LVs as the commit wrote them; `later`: the
+ * lvm shell publishes it later (deferred-publish.ts).
+ */
+interface Committed {
+  vg: VolumeGroup;
+  lvTexts: string[];
+  later?: boolean;
+}
 
 /**
  * The version a commit replaces: its VG members, vgJson's first line of it (null if unknown),
@@ -261,11 +272,12 @@ export class MetadataStore {
   /** Writes to the PVs' metadata areas waiting for the outermost transaction to commit. */
   private afterCommit: (() => void)[] = [];
   /** VGs to publish: the committed object and its LVs' JSON (null: read it again). */
-  private dirtyVgs = new Map<string, { vg: VolumeGroup; lvTexts: string[] } | null>();
+  private dirtyVgs = new Map<string, Committed | null>();
   private indexDirty = false;
 
-  private touchVg(uuid: string, committed: { vg: VolumeGroup; lvTexts: string[] } | null): void {
+  private touchVg(uuid: string, committed: Committed | null): void {
     if (!this.cache) return;
+    cancelPublish(this.db, uuid);
     this.cache.dropVg(uuid);
     this.dirtyVgs.set(uuid, committed);
   }
@@ -287,6 +299,7 @@ export class MetadataStore {
       const row = this.stmt('SELECT * FROM vg WHERE uuid = ?').get(uuid) as VgRow | undefined;
       if (!row) continue;
       // the committed version (its LVs as the commit wrote them), or (activation) a fresh read
+      if (obj?.later) continue;
       if (obj && obj.vg.seqno === row.seqno) cache.publishVgTexts(obj.vg, obj.lvTexts);
       else cache.publishVg(vgFromRows(this.vgRows(row)));
     }
@@ -430,7 +443,7 @@ export class MetadataStore {
     // the lvm shell's next command gets this version without reading it (vg-carry.ts)
     const carry = this.depth === 0 && carriesVgs(this.db);
     let version: number | undefined;
-    this.touchVg(vg.uuid, { vg, lvTexts });
+    this.touchVg(vg.uuid, { vg, lvTexts, later: carry });
     // The index lists VG names, the orphan PVs and every PV's device: PVs joining or leaving a VG,
     // or found on another device, change it too.
     const pvSet = (pvs: PhysicalVolume[]) => pvs.map((p) => `${p.uuid} ${p.name} ${p.path}`).sort().join();
@@ -461,7 +474,14 @@ export class MetadataStore {
     // Inside a caller's transaction (vgsplit, vgmerge), once that commits: if a later step of it
     // fails, nothing reached the PVs.
     this.deferWrite(writeMdas);
-    if (version !== undefined) keepCommitted(this.db, vg, lvTexts, refs, version);
+    if (version === undefined) return;
+    const kept = keepCommitted(this.db, vg, lvTexts, refs, version);
+    if (this.cache) {
+      publishLater(this.db, {
+        cache: this.cache, uuid: kept.uuid, name: kept.name, seqno: kept.seqno, headLine: kept.headLine, lvTexts: kept.lvTexts,
+        dataVersion: kept.dataVersion, since: Date.now(),
+      });
+    }
   }
 
   /**

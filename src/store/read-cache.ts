@@ -10,7 +10,7 @@
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PhysicalVolume, VolumeGroup } from '../model/types.js';
-import { vgJson, vgJsonParts } from './vg-json.js';
+import { vgJson, vgJsonLines, vgJsonParts } from './vg-json.js';
 
 export interface CacheIndex {
   vgs: Record<string, string>;
@@ -95,21 +95,27 @@ export class ReadCache {
   /** Publish a committed version of a VG; `text` its vgJson (vg-json.ts), made from the VG if not given. */
   publishVg(vg: VolumeGroup, text = vgJson(vg)): void {
     this.write(`vg-${vg.uuid}.${vg.seqno}.json`, text);
-    this.dropOlder(vg);
+    this.dropOlder(vg.uuid, vg.seqno);
   }
 
   /** The same from its LVs' JSON, written a piece at a time (the whole text is never one string). */
   publishVgTexts(vg: VolumeGroup, lvTexts: string[]): void {
     this.writeParts(`vg-${vg.uuid}.${vg.seqno}.json`, vgJsonParts(vg, lvTexts));
-    this.dropOlder(vg);
+    this.dropOlder(vg.uuid, vg.seqno);
+  }
+
+  /** The same from the text's first line (vg-json.ts vgJsonHeadLine) and its LVs' JSON. */
+  publishVgLines(uuid: string, seqno: number, headLine: string, lvTexts: string[]): void {
+    this.writeParts(`vg-${uuid}.${seqno}.json`, vgJsonLines(headLine, lvTexts));
+    this.dropOlder(uuid, seqno);
   }
 
   /** Older versions are dead weight (a reader would skip them anyway). */
-  private dropOlder(vg: VolumeGroup): void {
+  private dropOlder(uuid: string, seqno: number): void {
     this.files = null;
     for (const f of this.listing()) {
       const m = /^vg-(.+)\.(\d+)\.json$/.exec(f);
-      if (m && m[1] === vg.uuid && Number(m[2]) < vg.seqno) rmSync(join(this.dir, f), { force: true });
+      if (m && m[1] === uuid && Number(m[2]) < seqno) rmSync(join(this.dir, f), { force: true });
     }
     this.files = null;
   }

@@ -37,7 +37,7 @@ interface CarriedVg {
   headLine: string;
   /** Each LV's JSON, in order (vg-json.ts). */
   lvTexts: string[];
-  /** The LV objects the command committed. */
+  /** The LV objects to hand out (those the command left as they were, and copies of the others). */
   lvs: LogicalVolume[];
   /** What each of them must still equal. */
   refs: LvRef[];
@@ -79,11 +79,17 @@ export function dataVersion(db: Db): number {
  * `version`: data_version read inside the commit's transaction (holding SQLite's write lock, so
  * that no other commit can come between it and this version).
  */
-export function keepCommitted(db: Db, vg: VolumeGroup, lvTexts: string[], refs: (LvRef | undefined)[], version: number): void {
-  carried.set(db, {
-    uuid: vg.uuid, name: vg.name, seqno: vg.seqno, headLine: vgJsonHeadLine(vg), lvTexts, lvs: vg.lvs.slice(),
+export function keepCommitted(db: Db, vg: VolumeGroup, lvTexts: string[], refs: (LvRef | undefined)[], version: number): Readonly<CarriedVg> {
+  // An LV the command changed is carried as parsed from its text, not as the command's object:
+  // LVs parsed from JSON share their shapes (hidden classes), which keeps sameLv's member reads
+  // fast (LVs built by the commands' code made it several times slower).
+  const lvs = vg.lvs.map((lv, i) => (refs[i] ? lv : (JSON.parse(lvTexts[i]!) as LogicalVolume)));
+  const c: CarriedVg = {
+    uuid: vg.uuid, name: vg.name, seqno: vg.seqno, headLine: vgJsonHeadLine(vg), lvTexts, lvs,
     refs: lvTexts.map((t, i) => refs[i] ?? lvRef(t)), dataVersion: version,
-  });
+  };
+  carried.set(db, c);
+  return c;
 }
 
 export function dropCarried(db: Db): void {

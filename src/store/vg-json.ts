@@ -21,8 +21,13 @@ export function vgJson(vg: VolumeGroup, lvTexts: string[] = vg.lvs.map((lv) => J
  * vgJson's text in pieces (the VG's members, then one LV a piece), for a writer that need not
  * hold the whole text at once (at 10,000 LVs it is 4 MB).
  */
-export function* vgJsonParts(vg: VolumeGroup, lvTexts: string[]): Generator<string> {
-  yield vgJsonHeadLine(vg);
+export function vgJsonParts(vg: VolumeGroup, lvTexts: string[]): Generator<string> {
+  return vgJsonLines(vgJsonHeadLine(vg), lvTexts);
+}
+
+/** vgJsonParts from the text's first line (vgJsonHeadLine) and its LVs' JSON. */
+export function* vgJsonLines(headLine: string, lvTexts: string[]): Generator<string> {
+  yield headLine;
   for (let i = 0; i < lvTexts.length; i++) yield (i ? ',\n' : '\n') + lvTexts[i];
   yield '\n]}';
 }
