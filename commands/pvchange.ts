@@ -4,7 +4,7 @@ import type { CommandSpec } from '../src/cli/command-spec.js';
 import type { Context } from '../src/cli/context.js';
 import { CommandFailed, ECMD_FAILED, InvalidCommandLine } from '../src/cli/errors.js';
 import { noMatchingSyntaxLines } from '../src/cli/help.js';
-import { deviceExists, isUnusedDuplicate, pvOnDevice, vgMetadataMissing } from '../src/cli/pv-tools.js';
+import { deviceExists, isUnusedDuplicate, pvOnDevice, vgMetadataMissing, warnPvsInUseOfMissingVgs } from '../src/cli/pv-tools.js';
 import { commitVg, readPvVgForUpdate, takeGlobalLock } from '../src/cli/toollib.js';
 import { changePvMetadataIgnore, MdaIgnoreRefused } from '../src/format-text/mda-copies.js';
 import { writeOrphanMdas } from '../src/format-text/on-disk.js';
@@ -28,14 +28,20 @@ export const spec: CommandSpec = {
     let rc = 0;
     const targets: Array<{ name: string; pv: PhysicalVolume }> = [];
     if (args.has('all')) {
-      for (const pv of ctx.store.allPvs()) targets.push({ name: pv.name, pv });
+      for (const pv of ctx.store.allPvs()) {
+        const found = pv.vgName ? pvOnDevice(ctx, { name: pv.name, path: pv.path }) : pv;
+        if (!found) continue;
+        if (found.vgName && vgMetadataMissing(ctx, found.vgName)) targets.push({ name: pv.name, pv: { ...found, vgName: null, usedUnknown: true } });
+        else targets.push({ name: pv.name, pv: found });
+      }
     } else {
       for (const arg of args.positionals) {
         const dev = ctx.device(arg);
         // (process_each_pv passes over a duplicate device the scan does not use)
         if (isUnusedDuplicate(ctx, dev)) continue;
         const pv = deviceExists(dev) ? pvOnDevice(ctx, dev) : null;
-        // a PV of a VG whose metadata no device holds is an orphan used by an unknown VG
+        // a PV of a VG whose metadata no device holds is an orphan used by an unknown VG (pvOnDevice
+        // has already made it a plain orphan if its label no longer says it is used)
         if (pv?.vgName && vgMetadataMissing(ctx, pv.vgName)) targets.push({ name: dev.name, pv: { ...pv, vgName: null, usedUnknown: true } });
         else if (pv) targets.push({ name: dev.name, pv });
         else {
@@ -45,10 +51,7 @@ export const spec: CommandSpec = {
       }
     }
     // vg_read_orphans' warnings, then process_each_pv: the PVs of VGs first, the orphans after them
-    for (const t of targets.filter((x) => x.pv.usedUnknown)) {
-      ctx.out.warn(`WARNING: PV ${t.name} is marked in use but no VG was found using it.`);
-      ctx.out.warn(`WARNING: PV ${t.name} might need repairing.`);
-    }
+    warnPvsInUseOfMissingVgs(ctx);
     const ordered = [...targets.filter((t) => t.pv.vgName), ...targets.filter((t) => !t.pv.vgName)];
     for (const t of ordered) {
       let loaded: LoadedVg | null = null;
@@ -92,8 +95,8 @@ function changeOne(ctx: Context, args: Args, name: string, found: PhysicalVolume
   if (!vg && tagArgs) {
     throw new CommandFailed(`Can't change tag on Physical Volume ${name} not in volume group`);
   }
-  if (found.usedUnknown) {
-    // (tsvm keeps it in its VG: it does not change it as an orphan, even with -ff)
+  // with -ff, changed as the orphan it is for LVM2 (its write as an orphan clears "in use")
+  if (found.usedUnknown && args.count('force') < 2) {
     throw new CommandFailed(`PV ${name} is used by a VG but its metadata is missing.`, `Can't change PV '${name}' without -ff.`);
   }
   let done = false;
@@ -132,7 +135,9 @@ function changeOne(ctx: Context, args: Args, name: string, found: PhysicalVolume
   }
   if (loaded) commitVg(ctx, loaded, `pvchange ${name}`);
   else {
-    ctx.store.putOrphanPv(pv);
+    // (a PV of a VG whose metadata is missing stays in tsvm's database copy of that VG: its disk
+    // says what it is now, which pvOnDevice and scanVgs read)
+    if (!ctx.store.pvByUuid(pv.uuid)?.vgName) ctx.store.putOrphanPv(pv);
     writeOrphanMdas(pv);
   }
   ctx.out.print(`Physical volume "${name}" changed`);

@@ -8,7 +8,9 @@ import type { Context } from './context.js';
 import type { DeviceName } from '../device/resolve.js';
 import { FileDevice } from '../device/file-device.js';
 import { pathSize } from '../device/device-size.js';
-import { readPvLabel, type PvLabel } from '../device/pv-label.js';
+import { PV_EXT_USED, readPvLabel, type PvHeader } from '../device/pv-label.js';
+import { scanDevice } from '../format-text/scan.js';
+import { layoutOf } from '../format-text/vg-scan.js';
 import type { PhysicalVolume, VolumeGroup } from '../model/types.js';
 import { pvMdaUsedCount } from '../format-text/pv-layout.js';
 
@@ -25,7 +27,7 @@ export function deviceSize(dev: DeviceName): number {
   return pathSize(dev.path);
 }
 
-export function readLabel(path: string): PvLabel | null {
+export function readLabel(path: string): PvHeader | null {
   if (!existsSync(path)) return null;
   let d: FileDevice | undefined;
   try {
@@ -85,7 +87,22 @@ export function pvOnDevice(ctx: Context, dev: DeviceName): PhysicalVolume | null
   if (!label) return null;
   const pv = ctx.store.pvByUuid(label.uuid);
   if (!pv) return null;
+  if (pv.vgName && !(label.extFlags & PV_EXT_USED) && vgMetadataMissing(ctx, pv.vgName)) return detachedOrphan(pv, dev.name, dev.path);
   return { ...pv, name: dev.name, path: dev.path };
+}
+
+/**
+ * A member of a VG whose metadata no present device holds, whose label no longer says it is used
+ * (pvchange -ff wrote it as an orphan): for LVM2, which knows only the disks, a plain orphan, with
+ * the metadata areas its headers have. tsvm's database keeps it in the VG until a command writes it.
+ */
+export function detachedOrphan(pv: PhysicalVolume, name: string, path: string): PhysicalVolume {
+  const out: PhysicalVolume = { ...pv, name, path, vgName: null, peCount: 0, allocatable: false, missing: false, tags: [] };
+  delete out.mdaIgnored;
+  delete out.usedUnknown;
+  const s = scanDevice(name, path);
+  if (s) Object.assign(out, layoutOf(s));
+  return out;
 }
 
 /** Whether the PV's image is there and still carries its label (not replaced, not re-initialised). */
@@ -202,14 +219,46 @@ export function vgMetadataFound(vg: VolumeGroup): boolean {
  * yet, and LVM2 warns about each whose label says it is used, in device order.
  */
 export function warnOrphansMarkedUsed(ctx: Context): void {
-  const pvs = ctx.store.allPvs().filter((pv) => pv.vgName && pvMdaUsedCount(pv) === 0 && readLabel(pv.path)?.uuid === pv.uuid);
+  const inUse = (pv: PhysicalVolume) => {
+    const label = readLabel(pv.path);
+    return label?.uuid === pv.uuid && !!(label.extFlags & PV_EXT_USED);
+  };
+  const pvs = ctx.store.allPvs().filter((pv) => pv.vgName && pvMdaUsedCount(pv) === 0 && inUse(pv));
   for (const pv of pvs.sort(deviceOrder)) {
     ctx.out.warn(`WARNING: PV ${pv.name} is marked in use but no VG was found using it.`);
     ctx.out.warn(`WARNING: PV ${pv.name} might need repairing.`);
   }
 }
 
-/** The PVs of VGs whose metadata no present device holds: orphans "used" by an unknown VG (PV_EXT_USED). */
+/**
+ * vg_read_orphans for process_each_pv (pvchange): LVM2's two warnings for every PV whose label says
+ * it is used while no metadata names its VG (a VG none of whose present PVs has an area in use), in
+ * device order; from the PV rows alone, without loading any VG's LVs.
+ */
+export function warnPvsInUseOfMissingVgs(ctx: Context): void {
+  const byVg = new Map<string, { pv: PhysicalVolume; label: PvHeader | null }[]>();
+  for (const pv of ctx.store.allPvs()) {
+    if (!pv.vgName) continue;
+    const label = readLabel(pv.path);
+    const list = byVg.get(pv.vgName) ?? [];
+    list.push({ pv, label: label?.uuid === pv.uuid ? label : null });
+    byVg.set(pv.vgName, list);
+  }
+  const pvs: PhysicalVolume[] = [];
+  for (const list of byVg.values()) {
+    if (list.some((m) => m.label && pvMdaUsedCount(m.pv) > 0)) continue;
+    for (const m of list) if (m.label && m.label.extFlags & PV_EXT_USED) pvs.push(m.pv);
+  }
+  for (const pv of pvs.sort(deviceOrder)) {
+    ctx.out.warn(`WARNING: PV ${pv.name} is marked in use but no VG was found using it.`);
+    ctx.out.warn(`WARNING: PV ${pv.name} might need repairing.`);
+  }
+}
+
+/**
+ * The PVs of VGs whose metadata no present device holds: orphans "used" by an unknown VG
+ * (PV_EXT_USED), or plain orphans where the label no longer says so (detachedOrphan).
+ */
 const inUseOrphans = new WeakMap<Context, PhysicalVolume[]>();
 
 /** Whether the VG of that name exists for tsvm but no present device holds its metadata. */
@@ -228,7 +277,7 @@ export function orphansInUse(ctx: Context): PhysicalVolume[] {
   const pvs = inUseOrphans.get(ctx) ?? [];
   if (!warnedInUse.has(ctx)) {
     warnedInUse.add(ctx);
-    for (const pv of pvs) {
+    for (const pv of pvs.filter((p) => p.usedUnknown)) {
       ctx.out.warn(`WARNING: PV ${pv.name} is marked in use but no VG was found using it.`);
       ctx.out.warn(`WARNING: PV ${pv.name} might need repairing.`);
     }
@@ -259,9 +308,10 @@ export function scanVgs(ctx: Context, vgs: VolumeGroup[]): VolumeGroup[] {
     if (!vgMetadataFound(vg)) {
       const list = inUseOrphans.get(ctx) ?? [];
       for (const pv of vg.pvs) {
-        if (!pv.absent && !list.some((p) => p.uuid === pv.uuid)) {
-          list.push({ ...pv, vgName: null, peCount: 0, allocatable: false, missing: false, tags: [], usedUnknown: true });
-        }
+        if (pv.absent || list.some((p) => p.uuid === pv.uuid)) continue;
+        const inUse = !!((readLabel(pv.path)?.extFlags ?? PV_EXT_USED) & PV_EXT_USED);
+        list.push(inUse ? { ...pv, vgName: null, peCount: 0, allocatable: false, missing: false, tags: [], usedUnknown: true }
+          : detachedOrphan(pv, pv.name, pv.path));
       }
       inUseOrphans.set(ctx, list);
       continue;

@@ -93,7 +93,7 @@ export function writePvLabel(dev: BlockDevice, label: PvLabel, peStartBytes: num
 }
 
 /** Read the label from sectors 0-3 (LABEL_SCAN_SECTORS); null when there is none or its CRC is bad. */
-export function readPvLabel(dev: BlockDevice): PvLabel | null {
+export function readPvLabel(dev: BlockDevice): PvHeader | null {
   const buf = Buffer.alloc(2048);
   dev.readAt(buf, 0);
   return parsePvHeader(buf);

@@ -147,6 +147,9 @@ export class OnDiskWriter implements VgCommitWriter {
 export function writeOrphanMdas(pv: PhysicalVolume): void {
   withDevice(pv, (dev) => {
     const h = readPvHeaderOf(dev, pv.uuid);
-    h?.mdas.forEach((area, i) => clearMda(dev, area, mdaIsIgnored(pv, i)));
+    if (!h) return;
+    h.mdas.forEach((area, i) => clearMda(dev, area, mdaIsIgnored(pv, i)));
+    // pv_write of an orphan: its label no longer says "in use" (a PV of a VG whose metadata is gone)
+    if (h.extFlags & PV_EXT_USED) writePvLabel(dev, { uuid: pv.uuid, devSize: h.devSize }, pv.peStart * 512, false, h.mdas);
   });
 }

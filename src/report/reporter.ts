@@ -264,7 +264,7 @@ function otherDevices(devDir: string, known: Row[]): Row[] {
   return files.filter((f) => !names.has(`/dev/${f}`)).map((f) => ({
     vg: null, info: null,
     pv: { uuid: '', name: `/dev/${f}`, path: join(devDir, f), devSize: 0, peStart: 0, peCount: 0, allocatable: false,
-      missing: false, tags: [], vgName: null },
+      missing: false, tags: [], vgName: null, mdaCount: 0 },
   }));
 }
 

@@ -282,6 +282,16 @@ export class MetadataStore {
     this.dirtyVgs.set(uuid, committed);
   }
 
+  /**
+   * A PV row taken from another VG (a PV of a VG whose metadata is gone, which LVM2 sees as an
+   * orphan): that VG's cached version lists it no more.
+   */
+  private touchVgOfPv(pvUuid: string, newVgUuid: string | null): void {
+    if (!this.cache) return;
+    const row = this.stmt('SELECT vg_uuid FROM pv WHERE uuid = ?').get(pvUuid) as { vg_uuid: string | null } | undefined;
+    if (row?.vg_uuid && row.vg_uuid !== newVgUuid) this.touchVg(row.vg_uuid, null);
+  }
+
   private touchIndex(): void {
     if (!this.cache) return;
     this.cache.dropIndex();
@@ -422,6 +432,7 @@ export class MetadataStore {
 
   putOrphanPv(pv: PhysicalVolume): void {
     this.touchIndex();
+    this.touchVgOfPv(pv.uuid, null);
     this.stmt(`INSERT OR REPLACE INTO pv (uuid, name, path, dev_size, pe_start, pe_count, allocatable, missing, tags, vg_uuid, vg_index,
       mda_count, mda_size, mda_ignored, mda1_size) VALUES (?, ?, ?, ?, ?, 0, 0, 0, ?, NULL, NULL, ?, ?, ?, ?)`).run(pv.uuid, pv.name, pv.path, pv.devSize,
       pv.peStart, JSON.stringify(pv.tags), pv.mdaCount ?? 1, pv.mdaSize ?? null, pv.mdaIgnored ?? 0, pv.mda1Size ?? null);
@@ -429,6 +440,7 @@ export class MetadataStore {
 
   deletePv(uuid: string): void {
     this.touchIndex();
+    this.touchVgOfPv(uuid, null);
     this.stmt('DELETE FROM pv WHERE uuid = ?').run(uuid);
   }
 
@@ -447,7 +459,10 @@ export class MetadataStore {
     // The index lists VG names, the orphan PVs and every PV's device: PVs joining or leaving a VG,
     // or found on another device, change it too.
     const pvSet = (pvs: PhysicalVolume[]) => pvs.map((p) => `${p.uuid} ${p.name} ${p.path}`).sort().join();
-    if (!old || old.head.name !== vg.name || released.length || pvSet(old.head.pvs) !== pvSet(vg.pvs)) this.touchIndex();
+    if (!old || old.head.name !== vg.name || released.length || pvSet(old.head.pvs) !== pvSet(vg.pvs)) {
+      this.touchIndex();
+      for (const pv of vg.pvs) this.touchVgOfPv(pv.uuid, vg.uuid);
+    }
     const writer = vgCommitWriter();
     let writeMdas: (() => void) | undefined;
     this.transaction(() => {
