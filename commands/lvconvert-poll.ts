@@ -1,7 +1,6 @@
 // The waiting part of lvconvert (LVM2 polldaemon): progress lines every --interval seconds, a
-// progress bar on a terminal's stderr, or a detached background process with --background; and
+// progress bar on a terminal's stderr (src/cli/progress.ts), or a detached background process with --background; and
 // `lvconvert LV` alone, which resumes or watches a conversion in progress.
-import { isatty } from 'node:tty';
 import type { Args } from '../src/cli/args.js';
 import type { Context } from '../src/cli/context.js';
 import type { LoadedVg } from '../src/store/metadata-store.js';
@@ -11,6 +10,7 @@ import { vgLockName } from '../src/store/locks.js';
 import { pollMirror } from '../src/mirror/poll.js';
 import { spawnSyncer } from '../src/mirror/daemon.js';
 import { tmpLayer } from '../src/mirror/layout.js';
+import { progressBar } from '../src/cli/progress.js';
 
 export interface ConvertCall {
   ctx: Context;
@@ -56,34 +56,4 @@ export async function pollOnly(c: ConvertCall): Promise<number> {
   if (lv.flags.includes('NOTSYNCED') && !tmpLayer(loaded.vg, lv)) return 0;
   await waitForSync(c, loaded.vg.name, lv.name);
   return 0;
-}
-
-/** A one-line bar on stderr, only when stderr is a terminal; colour unless NO_COLOR. */
-function progressBar(ctx: Context): { draw: (f: number) => void; clear: () => void; done: () => void } | null {
-  if (!isatty(2)) return null;
-  const colour = !ctx.env.NO_COLOR;
-  let shown = false;
-  let lastDraw = 0;
-  let chalk: { green: (s: string) => string } | null = null;
-  void import('chalk').then((m) => (chalk = m.default)).catch(() => undefined);
-  const width = 40;
-  return {
-    draw(f: number) {
-      const now = Date.now();
-      if (now - lastDraw < 100 && f < 1) return;
-      lastDraw = now;
-      const n = Math.round(Math.min(1, f) * width);
-      const filled = '#'.repeat(n);
-      const line = `  [${colour && chalk ? chalk.green(filled) : filled}${'.'.repeat(width - n)}] ${(f * 100).toFixed(2)}%`;
-      ctx.out.rawErr(`\r${line}`);
-      shown = true;
-    },
-    clear() {
-      if (shown) ctx.out.rawErr('\r\x1b[K');
-      shown = false;
-    },
-    done() {
-      if (shown) ctx.out.rawErr('\r\x1b[K');
-    },
-  };
 }

@@ -57,7 +57,9 @@ describe('lvextend of a raid1 LV with checksums', () => {
     // rot on the primary before the extension: its new checksum must come from the right copy
     await lab.rot('vg/r_rimage_0', 10 * MiB + 5000);
     const r = await lab.ok('lvextend', '-L', '4g', 'vg/r');
-    expect(r.stdout).toBe('  Extending 2 mirror images.\n  Size of logical volume vg/r changed from 64.00 MiB (16 extents) to 4.00 GiB (1024 extents).\n'
+    // the re-hash shows its progress as lvconvert does (first line when it starts, 100.00% at the end)
+    expect(r.stdout).toBe('  Extending 2 mirror images.\n  vg/r: Checksummed: 0.00%\n  vg/r: Checksummed: 100.00%\n'
+      + '  Size of logical volume vg/r changed from 64.00 MiB (16 extents) to 4.00 GiB (1024 extents).\n'
       + '  Logical volume vg/r successfully resized.');
     expect(r.stderr).toBe('');
     await lab.settle('vg/r');
@@ -93,7 +95,13 @@ describe('lvextend of a raid1 LV with checksums', () => {
     await lab.write('vg/r', data);
     await lab.settle('vg/r');
     expect(await header(0)).toMatchObject({ blockShift: 12, regionSize: 8, nrRegions: 16384 });
-    await lab.ok('lvextend', '-L', '9g', 'vg/r');
+    // a progress line when it starts, every activation/polling_interval seconds (1 here), and at 100.00%
+    const r = await lab.ok('lvextend', '--config', 'activation/polling_interval=1', '-L', '9g', 'vg/r');
+    const lines = r.stdout.split('\n').filter((l) => l.includes('Checksummed'));
+    expect(lines[0]).toBe('  vg/r: Checksummed: 0.00%');
+    expect(lines[lines.length - 1]).toBe('  vg/r: Checksummed: 100.00%');
+    for (const l of lines) expect(l).toMatch(/^ {2}vg\/r: Checksummed: \d+\.\d\d%$/);
+    expect(r.stdout.indexOf('Checksummed: 100.00%')).toBeLessThan(r.stdout.indexOf('Size of logical volume'));
     // LVM2's raid_ensure_min_region_size: 9 GiB / 2^21 sectors = 9 sectors, so 4 KiB doubles once
     expect(await lab.lvField('vg/r', 'region_size')).toBe('8.00k');
     await lab.settle('vg/r');

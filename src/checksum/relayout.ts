@@ -29,7 +29,12 @@ export interface RelayoutRequest {
   clean: (r: number) => boolean;
   /** The images' data, by LV offset (null: an image that cannot be read). */
   images: Array<BlockDevice | null>;
+  /** Called as a rebuild goes on (regions of the new table done, of total), from 0 to total. */
+  progress?: (done: number, total: number) => void;
 }
+
+/** New regions between two progress calls (a call costs a clock read). */
+const PROGRESS_EVERY = 64;
 
 export interface RelayoutResult {
   /** 'kept': the table still fits as it is (the ordinary resize handles it); 'rebuilt'; 'dropped': no table fits; 'none': there was none. */
@@ -68,7 +73,9 @@ export function relayoutChecksums(req: RelayoutRequest): RelayoutResult {
   let recomputed = 0;
   let unrepairable = 0;
   const per = gNew.blockBytes / gOld.blockBytes;
+  req.progress?.(0, req.newNrRegions);
   for (let q = 0; q < req.newNrRegions; q++) {
+    if (q && q % PROGRESS_EVERY === 0) req.progress?.(q, req.newNrRegions);
     const entries = new Uint32Array(gNew.blocksPerRegion);
     const start = q * gNew.regionBytes;
     for (let b = 0; b < gNew.blocksPerRegion; b++) {
@@ -97,6 +104,7 @@ export function relayoutChecksums(req: RelayoutRequest): RelayoutResult {
     encodeRecord(entries).copy(out, recordOffset(gNew, q) - CSUM_HEADER_BYTES);
   }
   for (const c of req.copies) writeWhole(c, out, header);
+  req.progress?.(req.newNrRegions, req.newNrRegions);
   return { outcome: 'rebuilt', header, recomputed, unrepairable };
 }
 

@@ -23,6 +23,7 @@ import { withLvLock } from './state.js';
 import { isRaid1 } from '../model/vg-query.js';
 import type { RelayoutResult } from '../checksum/relayout.js';
 import { checkBitmapFits, raidMinRegionSize, relayoutRaidChecksums } from '../raid/resize.js';
+import { progressLines } from '../cli/progress.js';
 
 function trim(segs: LvSegment[], extents: number): LvSegment[] {
   const out: LvSegment[] = [];
@@ -78,14 +79,24 @@ export async function resizeMirrorLv(
     resized();
     const { sync, written } = resizedBitmaps(bits, oldBytes, oldRegion * SECTOR, region * SECTOR, nrNew);
     let sums: RelayoutResult | undefined;
-    withLvLock(ctx.systemDir, lv.uuid, () => {
-      seg.extentCount = newExtents;
-      seg.regionSize = region;
-      prepareLog(env, vg, lv, { sync, written });
-      // the checksum table follows the new size in the rmetas' fixed space
-      if (raid) sums = relayoutRaidChecksums(env, vg, lv, { regionSize: oldRegion, bytes: Math.min(oldBytes, newExtents * vg.extentSize * SECTOR), sync: bits?.sync ?? null }, nrNew);
-      commitVg(ctx, loaded, `lvresize ${full}`);
-    });
+    // A table rebuilt (regrouped, or recomputed from the images' data) shows its progress as
+    // lvconvert shows a conversion's: "vg/lv: Checksummed: NN.NN%" (src/cli/progress.ts).
+    const shown = progressLines(ctx, full, 'Checksummed', ctx.config.num('activation/polling_interval', 15));
+    try {
+      withLvLock(ctx.systemDir, lv.uuid, () => {
+        seg.extentCount = newExtents;
+        seg.regionSize = region;
+        prepareLog(env, vg, lv, { sync, written });
+        // the checksum table follows the new size in the rmetas' fixed space
+        if (raid) {
+          sums = relayoutRaidChecksums(env, vg, lv, { regionSize: oldRegion, bytes: Math.min(oldBytes, newExtents * vg.extentSize * SECTOR), sync: bits?.sync ?? null },
+            nrNew, shown.report);
+        }
+        commitVg(ctx, loaded, `lvresize ${full}`);
+      });
+    } finally {
+      shown.end();
+    }
     if (sums?.outcome === 'dropped') {
       ctx.out.warn(`WARNING: ${full}: the checksum table for its ${nrNew} regions does not fit its rmeta sub-LVs: it has no checksums from now on.`);
     }

@@ -53,6 +53,7 @@ export function checkBitmapFits(vg: VolumeGroup, lv: LogicalVolume, nrRegions: n
  */
 export function relayoutRaidChecksums(
   env: MirrorIoEnv, vg: VolumeGroup, lv: LogicalVolume, old: { regionSize: number; bytes: number; sync: Uint8Array | null }, newNrRegions: number,
+  progress?: (done: number, total: number) => void,
 ): RelayoutResult {
   const copies = checksumAreas(env, vg, lv, true);
   const images: Array<BlockDevice | null> = mirrorImages(vg, lv).map((img) => {
@@ -68,7 +69,7 @@ export function relayoutRaidChecksums(
     const sync = old.sync;
     return relayoutChecksums({
       copies, owner: lv.uuid, regionSize: old.regionSize, newRegionSize: lv.segments[0]!.regionSize, newNrRegions,
-      oldBytes: old.bytes, images,
+      oldBytes: old.bytes, images, progress,
       clean: (r) => !!sync && ((sync[r >> 3]! >> (r & 7)) & 1) === 1,
     });
   } finally {
