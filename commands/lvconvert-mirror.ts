@@ -20,7 +20,8 @@ import {
   logTree, removeImagesDeep, setLog, tmpLayer, flatImages,
 } from '../src/mirror/layout.js';
 import { mirrorLogExtents } from '../src/mirror/log-format.js';
-import { dropCoreLog, prepareLog, readBitmaps } from '../src/mirror/log-init.js';
+import { prepareLog, readBitmaps } from '../src/mirror/log-init.js';
+import { dropCoreLog } from '../src/mirror/core-log.js';
 import { writtenFromImages } from '../src/mirror/ever-written.js';
 import { mirrorPercent } from '../src/mirror/poll.js';
 import { addNewLegs, dropMirrorFiles, withLvLock } from '../src/mirror/state.js';

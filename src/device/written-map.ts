@@ -62,7 +62,7 @@ export class WrittenMap {
    * MARK_AHEAD chunks are marked with it, so that a stream pays one fdatasync of the map per
    * 32 MiB, not per MiB.
    * Marking chunks that are then not written only costs a later copy reading them (a region that
-   * reads as zeros on both sides is not written: mirror-device.ts copyRegion).
+   * reads as zeros on both sides is not written: region-copy.ts).
    */
   mark(offset: number, length: number): void {
     if (length <= 0) return;

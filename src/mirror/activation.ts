@@ -9,7 +9,7 @@ import { isMirrorLike, isRaid1 } from '../model/vg-query.js';
 import { resumeInterruptedScrub } from '../raid/scrub-run.js';
 import { ensureSyncing } from './daemon.js';
 import { mirrorImages, tmpLayer } from './layout.js';
-import { dropCoreLog } from './log-init.js';
+import { dropCoreLog } from './core-log.js';
 
 function mirrorsIn(vg: VolumeGroup, lv: LogicalVolume): LogicalVolume[] {
   if (!isMirrorLike(lv)) return [];

@@ -6,13 +6,12 @@ import type { LogicalVolume, VolumeGroup } from '../model/types.js';
 import { SECTOR, lvExtents } from '../model/types.js';
 import { isMirror } from '../model/vg-query.js';
 import { LinearDevice, type MirrorIoEnv } from './lv-device.js';
-import { formatCoreLog, MirrorDevice } from './mirror-device.js';
+import { MirrorDevice } from './mirror-device.js';
+import { formatCoreLog } from './core-log.js';
 import { RegionLog, type LogInit } from './region-log.js';
 import { regionCount, writtenSectorFor } from './log-format.js';
 import { logLvOf } from './layout.js';
-import { coreLogPath } from './state.js';
 import { prepareRaid1Meta } from '../raid/rmeta-log.js';
-import { rmSync } from 'node:fs';
 
 export function mirrorRegions(vg: VolumeGroup, lv: LogicalVolume): number {
   return regionCount(lvExtents(lv) * vg.extentSize * SECTOR, lv.segments[0]!.regionSize * SECTOR);
@@ -58,6 +57,3 @@ export function readBitmaps(env: MirrorIoEnv, vg: VolumeGroup, lv: LogicalVolume
   }
 }
 
-export function dropCoreLog(systemDir: string, lv: LogicalVolume): void {
-  rmSync(coreLogPath(systemDir, lv.uuid), { force: true });
-}

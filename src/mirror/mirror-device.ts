@@ -10,19 +10,22 @@
 // from, and recovered from, the default leg only). When the original legs are all gone, such a
 // region has no valid source: reads of it fail (EIO), the resync leaves it out of sync, and a write
 // makes it valid again only once this process has written the whole region.
+//
+// Beside it: the copy of a region to the other legs (region-copy.ts), the write-behind threads of
+// writemostly legs (behind-legs.ts), the core log's file (core-log.ts), the per-block checksums
+// (checksums.ts, src/checksum/guard.ts), raid1's bitmap in the rmetas (src/raid/rmeta-log.ts).
 import { STREAM_WRITE_BYTES } from '../model/defaults.js';
-import { existsSync } from 'node:fs';
-import { FileDevice } from '../device/file-device.js';
 import { DeviceIoError, flushAsyncOf, type BlockDevice } from '../device/block-device.js';
 import type { LogicalVolume, VolumeGroup } from '../model/types.js';
 import { SECTOR, lvExtents } from '../model/types.js';
-import { findLv, isMirror, isMirrorLike, isRaid1 } from '../model/vg-query.js';
+import { findLv, isMirror, isMirrorLike } from '../model/vg-query.js';
 import { openRaid1Log } from '../raid/rmeta-log.js';
 import { openTracker, RegionTracker, trackedImage } from '../raid/track.js';
 import { LinearDevice, setLayerOpener, type MirrorIoEnv } from './lv-device.js';
-import { RegionLog, type LogInit } from './region-log.js';
+import { RegionLog } from './region-log.js';
 import { regionCount, writtenSectorFor } from './log-format.js';
-import { coreLogPath, loadFailedLegs, loadNewLegs, recordFailedLeg, withLvLock } from './state.js';
+import { openCoreLog } from './core-log.js';
+import { loadFailedLegs, loadNewLegs, recordFailedLeg, withLvLock } from './state.js';
 import { noteLegFailure } from './failures.js';
 import { publishLiveDirty } from './live-dirty.js';
 import { addInterval, covers } from '../lv-io/intervals.js';
@@ -32,7 +35,8 @@ import { openChecksums } from './checksums.js';
 import type { ChecksumGuard } from '../checksum/guard.js';
 import { hashableBuffer } from '../checksum/block-hash.js';
 import { alignedBuffer } from '../device/aligned-buffer.js';
-import { WriteBehind } from '../raid/write-behind.js';
+import { BehindLegs } from './behind-legs.js';
+import { RegionCopier } from './region-copy.js';
 
 export interface Leg {
   lv: LogicalVolume;
@@ -262,11 +266,11 @@ export class MirrorDevice implements BlockDevice {
       let failed = false;
       for (const leg of this.legs) {
         if (leg.failed) continue;
-        const behind = this.behindFor(leg);
+        const behind = this.behind.for(leg);
         if (behind) {
           leg.dev!.willWrite?.(offset, buf.length);
           behind.write(buf, offset);
-          this.checkBehind(leg, behind);
+          this.behind.check(leg, behind);
           wrote++;
           continue;
         }
@@ -363,7 +367,8 @@ export class MirrorDevice implements BlockDevice {
     }
   }
 
-  private regionLen(r: number): number {
+  /** Bytes of region r (the last one may be short). */
+  regionLen(r: number): number {
     return Math.min(this.regionBytes, this.size() - r * this.regionBytes);
   }
 
@@ -432,9 +437,6 @@ export class MirrorDevice implements BlockDevice {
     })));
   }
 
-  private copyBuf?: Buffer;
-  private zeroBuf?: Buffer;
-
   /**
    * Copy region r from the primary to every other live leg (caller holds the LV lock). When
    * `skipZero`, a region that reads as zeros on both sides is not written. The source is a leg valid
@@ -442,53 +444,15 @@ export class MirrorDevice implements BlockDevice {
    * Otherwise returns bytes written. Writes behind (raid1 --writebehind) land first unless `drain` is false.
    */
   copyRegion(r: number, skipZero: boolean, anySource = false, drain = true): number {
-    // A region copied is then marked in sync: no older write-behind may land over the copy after that.
-    if (drain) this.drainBehind();
-    if (!this.primary()) throw new DeviceIoError(this.path, 'read', r * this.regionBytes, new Error('no live mirror leg'));
-    const src = anySource ? this.primary() : this.sourceFor(r);
-    if (!src) return -1;
-    const targets = this.liveLegs().filter((l) => l !== src);
-    if (!targets.length) return 0;
-    const len = this.regionLen(r);
-    const buf = (this.copyBuf ??= Buffer.alloc(this.regionBytes)).subarray(0, len);
-    const off = r * this.regionBytes;
-    try {
-      src.dev!.readAt(buf, off);
-    } catch (e) {
-      if (!(e instanceof DeviceIoError)) throw e;
-      this.failLeg(src, e);
-      return this.copyRegion(r, skipZero, anySource, drain);
-    }
-    // Blocks of the source whose CRC does not match are taken from a leg that matches (and mended on the source too).
-    const patched = this.checksums?.fixSource(r, buf, src) ?? [];
-    const zero = (this.zeroBuf ??= Buffer.alloc(this.regionBytes)).subarray(0, len);
-    const srcZero = skipZero && buf.equals(zero);
-    let copied = 0;
-    let tmp: Buffer | undefined;
-    for (const t of targets) {
-      try {
-        if (srcZero) {
-          tmp ??= Buffer.alloc(len);
-          t.dev!.readAt(tmp, off);
-          if (tmp.equals(zero)) continue;
-          t.dev!.writeAt(zero, off);
-        } else {
-          t.dev!.writeAt(buf, off);
-        }
-        copied += len;
-      } catch (e) {
-        if (!(e instanceof DeviceIoError)) throw e;
-        this.failLeg(t, e);
-      }
-    }
-    if (patched.length) copied += this.checksums!.rewriteBlocks(src, buf, off, patched);
-    return copied;
+    return this.copier.copy(r, skipZero, anySource, drain);
   }
+
+  /** The copy of one region to the other legs (region-copy.ts). */
+  private readonly copier = new RegionCopier(this);
 
   close(): void {
     try {
-      for (const wb of this.behind.values()) wb.close();
-      this.behind.clear();
+      this.behind.close();
       if (this.opts.writable && (this.myDirty.size || this.fresh.size || this.healed.size || this.guard?.dirty)) this.flush();
     } finally {
       for (const leg of this.legs) leg.dev?.close();
@@ -543,42 +507,15 @@ export class MirrorDevice implements BlockDevice {
     });
   }
 
-  /** raid1 --writebehind: the thread of each writemostly image written behind (write-behind.ts). */
-  private readonly behind = new Map<Leg, WriteBehind>();
-
-  /**
-   * The write-behind of `leg`, made on its first write: a writable raid1 with --writebehind N, the
-   * leg writemostly, and some other live image not (reads and resyncs come from that one).
-   */
-  private behindFor(leg: Leg): WriteBehind | null {
-    const got = this.behind.get(leg);
-    if (got) return got;
-    const n = this.lv.segments[0]!.writebehind ?? 0;
-    if (!n || !this.opts.writable || this.opts.noLog || !isRaid1(this.lv) || !leg.lv.flags.includes('WRITEMOSTLY')) return null;
-    if (!this.legs.some((l) => !l.failed && !l.lv.flags.includes('WRITEMOSTLY'))) return null;
-    const wb = new WriteBehind(this.env.systemDir, this.vg, leg.lv.name, n, this.regionBytes);
-    this.behind.set(leg, wb);
-    return wb;
-  }
-
-  /** A write-behind that failed fails its leg, as a failed write would. */
-  private checkBehind(leg: Leg, wb: WriteBehind): void {
-    const f = wb.failure();
-    if (!f) return;
-    this.behind.delete(leg);
-    wb.abandon();
-    this.failLeg(leg, new DeviceIoError(leg.lv.name, 'write', f.offset, new Error(f.error)));
-  }
+  /** raid1 --writebehind: the thread of each writemostly image written behind (behind-legs.ts). */
+  private readonly behind = new BehindLegs(this);
 
   /**
    * Wait until every write-behind has landed: before anything reads or writes the writemostly images
    * directly (a copy, a self-heal) and before another process gets the LV (flushForOthers).
    */
   drainBehind(): void {
-    for (const [leg, wb] of [...this.behind]) {
-      wb.drain();
-      this.checkBehind(leg, wb);
-    }
+    this.behind.drain();
   }
 
   /** Sub-mirrors below this one (the _mimagetmp layer), deepest first. */
@@ -593,48 +530,6 @@ export class MirrorDevice implements BlockDevice {
 export function openSubLv(env: MirrorIoEnv, vg: VolumeGroup, lv: LogicalVolume, writable: boolean, top: LogicalVolume, events?: FailureEvents): BlockDevice {
   if (isMirrorLike(lv)) return new MirrorDevice(env, vg, lv, { writable, top, events });
   return new LinearDevice(env, vg, lv, writable);
-}
-
-/** The core log of a mirror: a runtime file. Missing (after deactivation) means a full resync. */
-export function openCoreLog(systemDir: string, lv: LogicalVolume, nrRegions: number, regionSize: number, writable: boolean): RegionLog | null {
-  const path = coreLogPath(systemDir, lv.uuid);
-  if (!existsSync(path)) {
-    if (!writable) return null;
-    return formatCoreLog(systemDir, lv, nrRegions, regionSize, { sync: false, written: true });
-  }
-  const dev = new FileDevice(path, writable);
-  const log = RegionLog.open(dev, { nrRegions, owner: lv.uuid });
-  if (log) return log;
-  dev.close();
-  if (!writable) return null;
-  return formatCoreLog(systemDir, lv, nrRegions, regionSize, { sync: false, written: true });
-}
-
-export function formatCoreLog(systemDir: string, lv: LogicalVolume, nrRegions: number, regionSize: number, init: LogInit): RegionLog {
-  const path = coreLogPath(systemDir, lv.uuid);
-  const tmp = `${path}.${process.pid}.new`;
-  // Create the file, fill it, then rename it into place: readers never see a half-written log.
-  const dev0 = new FileDeviceCreate(tmp);
-  const bytes = (2 + 2 * Math.max(1, Math.ceil(Math.ceil(nrRegions / 32) * 4 / 512))) * 512;
-  RegionLog.format(dev0, { nrRegions, regionSize, owner: lv.uuid, writtenSector: writtenSectorFor(nrRegions, bytes) }, init);
-  dev0.close();
-  renameSyncSafe(tmp, path);
-  const log = RegionLog.open(new FileDevice(path, true), { nrRegions, owner: lv.uuid });
-  if (!log) throw new Error(`Internal error: core log ${path} unreadable after formatting`);
-  return log;
-}
-
-import { closeSync, openSync, renameSync } from 'node:fs';
-
-class FileDeviceCreate extends FileDevice {
-  constructor(path: string) {
-    closeSync(openSync(path, 'w', 0o600));
-    super(path, true);
-  }
-}
-
-function renameSyncSafe(a: string, b: string): void {
-  renameSync(a, b);
 }
 
 // A linear LV whose extents sit on a pvmove LV (lv-device.ts) reaches them through that mirror.

@@ -9,7 +9,7 @@ import { findLv, isMirrorLike, isRaid1 } from '../model/vg-query.js';
 import { openDb } from '../store/db.js';
 import { MetadataStore } from '../store/metadata-store.js';
 import { collapseLayer, tmpLayer } from './layout.js';
-import { dropCoreLog } from './log-init.js';
+import { dropCoreLog } from './core-log.js';
 import { MirrorDevice } from './mirror-device.js';
 import { liveDirtyRegions } from './live-dirty.js';
 import { getBit } from './log-format.js';

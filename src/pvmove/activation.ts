@@ -3,7 +3,7 @@
 // the copy). Deactivation unloads the mirror: its core log is gone, so a move resumed later
 // recopies the segment it was in.
 import type { LogicalVolume, VolumeGroup } from '../model/types.js';
-import { dropCoreLog } from '../mirror/log-init.js';
+import { dropCoreLog } from '../mirror/core-log.js';
 import { spawnPvmove } from './daemon.js';
 import { isPvmoveLv } from './layer.js';
 import { pvmoveId } from './move.js';
