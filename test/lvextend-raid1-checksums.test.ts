@@ -58,8 +58,9 @@ describe('lvextend of a raid1 LV with checksums', () => {
     await lab.rot('vg/r_rimage_0', 10 * MiB + 5000);
     const r = await lab.ok('lvextend', '-L', '4g', 'vg/r');
     // the re-hash shows its progress as lvconvert does (first line when it starts, 100.00% at the end)
-    expect(r.stdout).toBe('  Extending 2 mirror images.\n  vg/r: Checksummed: 0.00%\n  vg/r: Checksummed: 100.00%\n'
+    expect(r.stdout).toBe('  Extending 2 mirror images.\n'
       + '  Size of logical volume vg/r changed from 64.00 MiB (16 extents) to 4.00 GiB (1024 extents).\n'
+      + '  vg/r: Checksummed: 0.00%\n  vg/r: Checksummed: 100.00%\n'
       + '  Logical volume vg/r successfully resized.');
     expect(r.stderr).toBe('');
     await lab.settle('vg/r');
@@ -101,7 +102,7 @@ describe('lvextend of a raid1 LV with checksums', () => {
     expect(lines[0]).toBe('  vg/r: Checksummed: 0.00%');
     expect(lines[lines.length - 1]).toBe('  vg/r: Checksummed: 100.00%');
     for (const l of lines) expect(l).toMatch(/^ {2}vg\/r: Checksummed: \d+\.\d\d%$/);
-    expect(r.stdout.indexOf('Checksummed: 100.00%')).toBeLessThan(r.stdout.indexOf('Size of logical volume'));
+    expect(r.stdout.indexOf('Checksummed: 100.00%')).toBeLessThan(r.stdout.indexOf('successfully resized'));
     // LVM2's raid_ensure_min_region_size: 9 GiB / 2^21 sectors = 9 sectors, so 4 KiB doubles once
     expect(await lab.lvField('vg/r', 'region_size')).toBe('8.00k');
     await lab.settle('vg/r');
