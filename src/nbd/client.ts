@@ -153,9 +153,17 @@ export class NbdClient {
     if (this.failed) return Promise.reject(this.failed);
     const cookie = this.cookie++;
     const p = new Promise<Buffer | null>((resolve, reject) => this.pending.set(cookie, { resolve, reject, readLength, what: `request ${type}` }));
+    // One writev for the header and the data (not a 28-byte segment of its own first).
+    this.sock.cork();
     this.sock.write(encodeRequest({ type, flags, cookie, offset, length }));
     if (data) this.sock.write(data);
+    this.sock.uncork();
     return p;
+  }
+
+  /** Bytes of requests written but still queued in this process (the socket did not take them yet). */
+  get queuedBytes(): number {
+    return this.sock.writableLength;
   }
 
   /** NBD_CMD_DISC, then the end of the connection. */

@@ -2,7 +2,7 @@
 // several), the hidden journal LV, and the replicas with their targets, kind and RPO. Kept in
 // $TSVM_SYSTEM_DIR/repl/groups.json, replaced atomically under the groups lock; what moves at run
 // time (positions, lag, modes) lives in the journal's header (journal-format.ts), not here.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { replGroupsPath } from '../lv-io/replica-hook.js';
 import { withLock } from '../store/locks.js';
@@ -88,6 +88,36 @@ export function loadGroups(systemDir: string): Group[] {
     return (JSON.parse(readFileSync(replGroupsPath(systemDir), 'utf8')) as { groups: Group[] }).groups;
   } catch {
     return [];
+  }
+}
+
+/**
+ * loadGroups for a process that asks often (the shipper, at every step): read again when the file
+ * changed (saveGroups replaces it by rename: a new inode and times), and at least every second in
+ * case two changes in one tick of the file system's clock left the same inode number, times and size.
+ */
+export class GroupsReader {
+  private seen = '';
+  private readAt = 0;
+  private groups: Group[] = [];
+
+  constructor(private readonly systemDir: string) {}
+
+  load(): Group[] {
+    let key = '';
+    try {
+      const st = statSync(replGroupsPath(this.systemDir));
+      key = `${st.ino}:${st.mtimeMs}:${st.ctimeMs}:${st.size}`;
+    } catch {
+      /* no groups */
+    }
+    const now = Date.now();
+    if (key !== this.seen || !key || now - this.readAt >= 1000) {
+      this.groups = loadGroups(this.systemDir);
+      this.seen = key;
+      this.readAt = now;
+    }
+    return this.groups;
   }
 }
 

@@ -1,11 +1,13 @@
 // The next records of a replica's journal as NBD requests (shipper.ts): contiguous writes of one
 // member merged into one request, flush barriers kept, and each Ref's bytes read from the member LV,
 // then replaced wherever a later Preserve record kept them (a write overwrote them meanwhile). The
-// Preserve scan comes after the LV read: a write that changed the bytes read had appended its
-// Preserve (and the preserve sector) before it touched the LV, so the scan sees it.
+// Preserve scan comes after the LV reads: a write that changed the bytes read had appended its
+// Preserve (and the preserve sector) before it touched the LV, so the scan sees it. That is also
+// why the reads need not hold the group lock, only follow a moment of holding it (shipper.ts).
 import type { LvDevice } from '../lv-io/index.js';
 import { RecordKind, isWrite, type Progress, type Record } from './journal-format.js';
 import type { Journal } from './journal.js';
+import type { SendBuffers } from './send-buffers.js';
 
 interface Piece {
   seq: number;
@@ -24,6 +26,8 @@ export interface Op {
   pieces: Piece[];
   /** The request's bytes, once resolved. */
   data?: Buffer;
+  /** The pooled buffer `data` lies in (given back once the replica has the write). */
+  pooled?: Buffer;
   /** Progress once this op is done. */
   after: Progress;
 }
@@ -72,8 +76,12 @@ export function readOps(journal: Journal, start: Progress, maxBytes: number, max
   return ops;
 }
 
-/** Fill each write op's bytes: Write records' own, Refs' from the member LV and later Preserves. */
-export function resolveOps(journal: Journal, ops: Op[], source: (member: number) => LvDevice): void {
+/**
+ * Fill each write op's bytes: Write records' own, Refs' from the member LV and later Preserves.
+ * `pause` runs after each op's read (the shipper lets its sockets drain meanwhile).
+ */
+export async function resolveOps(journal: Journal, ops: Op[], source: (member: number) => LvDevice, buffers: SendBuffers,
+  pause: () => Promise<void>): Promise<void> {
   let firstRef: Piece | null = null;
   for (const op of ops) {
     if (op.kind !== 'write') continue;
@@ -81,7 +89,8 @@ export function resolveOps(journal: Journal, ops: Op[], source: (member: number)
       op.data = op.pieces[0]!.data;
       continue;
     }
-    const buf = Buffer.allocUnsafe(op.length);
+    const { whole, part: buf } = buffers.take(op.length);
+    op.pooled = whole;
     for (let i = 0, at = 0; i < op.pieces.length;) {
       const p = op.pieces[i]!;
       if (p.data) {
@@ -100,6 +109,7 @@ export function resolveOps(journal: Journal, ops: Op[], source: (member: number)
       i = j;
     }
     op.data = buf;
+    await pause();
   }
   if (firstRef && journal.preserveMark() > firstRef.seq) overlayPreserved(journal, ops, firstRef);
 }

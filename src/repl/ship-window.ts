@@ -23,6 +23,8 @@ interface InFlight {
   end: number;
   done: Promise<void>;
   after: Progress;
+  /** Called once the write is on the replica (its buffer may be used again). */
+  landed?: () => void;
 }
 
 export class ShipWindow {
@@ -38,12 +40,12 @@ export class ShipWindow {
   }
 
   /** Send a write through the window (`send` starts the request), waiting first as the rules say. */
-  async add(member: number, offset: number, length: number, after: Progress, send: () => Promise<void>): Promise<void> {
+  async add(member: number, offset: number, length: number, after: Progress, send: () => Promise<void>, landed?: () => void): Promise<void> {
     if (this.inflight.length && (this.inflight[0]!.member !== member || this.overlaps(offset, offset + length))) await this.drain();
     while (this.inflight.length && (this.inflight.length >= this.maxRequests || this.bytes + length > this.maxBytes)) await this.retireOldest();
     const done = send();
     done.catch(() => undefined); // awaited in order by retireOldest; a failure there ends the link
-    this.inflight.push({ member, start: offset, end: offset + length, done, after });
+    this.inflight.push({ member, start: offset, end: offset + length, done, after, landed });
     this.bytes += length;
   }
 
@@ -55,6 +57,7 @@ export class ShipWindow {
     const w = this.inflight[0]!;
     await w.done;
     this.inflight.shift();
+    w.landed?.();
     this.bytes -= w.end - w.start;
     const last = this.inflight[this.inflight.length - 1];
     this.retired(w.after, last ? last.after.nextSeq : 0);

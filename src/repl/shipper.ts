@@ -12,11 +12,12 @@ import type { NbdClient } from '../nbd/client.js';
 import { openDb, type Db } from '../store/db.js';
 import { linkPid } from '../store/pid-file.js';
 import { sharedLocks } from '../store/locks.js';
-import { groupLockName, loadGroups, regionMapPath, type Group, type Replica } from './config.js';
+import { GroupsReader, groupLockName, regionMapPath, type Group, type Replica } from './config.js';
 import { Journal, resolveLv } from './journal.js';
 import { Mode, appliedOffset, flushedOffset, type Progress } from './journal-format.js';
 import { readOps, resolveOps } from './ship-batch.js';
 import { ShipWindow } from './ship-window.js';
+import { SendBuffers } from './send-buffers.js';
 import { dropResyncMap, markedRegions, takeForResync } from './region-map.js';
 import { recoverPending, type MemberWriter } from './recovery.js';
 import { linkKey, shipperPaths, type LinkState, type ShipperState } from './shipper-control.js';
@@ -40,6 +41,8 @@ const BATCH_BYTES = 16 * 1024 * 1024;
 const REQUEST_BYTES = 2 * 1024 * 1024;
 const WINDOW_REQUESTS = 8;
 const WINDOW_BYTES = 16 * 1024 * 1024;
+/** Request buffers kept for reuse: a batch being read and a window in flight. */
+const KEEP_BUFFERS = (BATCH_BYTES + WINDOW_BYTES) / REQUEST_BYTES + 2;
 /** A replica is flushed at least this often while it has unflushed writes. */
 const FLUSH_EVERY_MS = 1000;
 
@@ -50,9 +53,11 @@ export class Shipper {
   private readonly state: ShipperState = {};
   private stopping = false;
   private readonly paths;
+  private readonly groups: GroupsReader;
 
   constructor(private readonly systemDir: string) {
     this.env = { devices: new DevicePool(systemDir), systemDir };
+    this.groups = new GroupsReader(systemDir);
     this.db = openDb(systemDir);
     this.paths = shipperPaths(systemDir);
   }
@@ -63,7 +68,7 @@ export class Shipper {
     for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, () => this.stop());
     for (;;) {
       if (this.stopping || !existsSync(join(this.systemDir, 'tsvm.db'))) break;
-      const groups = loadGroups(this.systemDir);
+      const groups = this.groups.load();
       const wanted = new Set<string>();
       for (const g of groups) for (const r of g.role === 'replica' ? [] : g.replicas) {
         const key = linkKey(g.uuid, r.slot);
@@ -97,7 +102,13 @@ export class Shipper {
     process.exit(0);
   }
 
+  /** What was last written to the state file, without the times (it is written again only when it changes). */
+  private published = '';
+
   private publish(): void {
+    const text = JSON.stringify(this.state, (k, v: unknown) => (k === 'updated' ? undefined : v));
+    if (text === this.published) return;
+    this.published = text;
     try {
       const tmp = `${this.paths.state}.${process.pid}`;
       writeFileSync(tmp, JSON.stringify(this.state));
@@ -113,7 +124,7 @@ export class Shipper {
 
   /** The group and replica as configured now; null once removed. */
   private config(groupUuid: string, slot: number): { group: Group; replica: Replica } | null {
-    const group = loadGroups(this.systemDir).find((g) => g.uuid === groupUuid);
+    const group = this.groups.load().find((g) => g.uuid === groupUuid);
     const replica = group?.replicas.find((r) => r.slot === slot);
     return group && replica ? { group, replica } : null;
   }
@@ -176,6 +187,7 @@ class ReplicaLink {
   private readonly written = new Set<number>();
   private sources: Array<LvDevice | null>;
   private readonly window: ShipWindow;
+  private readonly buffers = new SendBuffers(REQUEST_BYTES, KEEP_BUFFERS);
   /** Where the next batch starts: after the last op sent (the window may still hold it). */
   private issued: Progress | null = null;
   /** The head at the last idle recovery. */
@@ -342,17 +354,25 @@ class ReplicaLink {
       await this.window.drain();
       return true;
     }
-    // Under the group lock: a Ref record is in the journal before its writer's local write, so an
-    // LV read without the lock could ship the bytes from before that write (and call them applied).
-    this.locked(() => resolveOps(this.journal, ops, (m) => this.source(m)));
     try {
+      // A Ref record is in the journal before its writer's local write, and a writer holds the group
+      // lock from its record to the end of its local write: once the shipper has had the lock, every
+      // record read above has its bytes on the LV (read them earlier and the shipper could send the
+      // bytes from before that write, and call them applied). The LV is read after that, without
+      // the lock, so that writers never wait for these reads: a write that overwrites bytes an
+      // unapplied Ref needs preserves them in the journal first, and resolveOps puts them back
+      // after its reads (ship-batch.ts).
+      this.locked(() => undefined);
+      await resolveOps(this.journal, ops, (m) => this.source(m), this.buffers, () => this.letSocketsDrain());
       for (const op of ops) {
         if (stopping()) break;
         if (this.journal.mode(slot).mode !== Mode.Journal) return true;
         if (op.kind === 'write') {
           const t = this.targets[op.member]!;
           const data = op.data!;
-          await this.window.add(op.member, op.offset, op.length, op.after, () => timed(t.pwrite(data, op.offset), 'write'));
+          const pooled = op.pooled;
+          await this.window.add(op.member, op.offset, op.length, op.after, () => timed(t.pwrite(data, op.offset), 'write'),
+            pooled && (() => this.buffers.give(pooled)));
           this.written.add(op.member);
           this.unflushed = true;
         } else {
@@ -380,6 +400,15 @@ class ReplicaLink {
     return true;
   }
 
+  /**
+   * Between the (synchronous) reads of a batch: when requests are still queued in a socket, run the
+   * event loop once, so that they go on to the replica while the next one is read.
+   */
+  private letSocketsDrain(): Promise<void> {
+    if (!this.targets.some((t) => t.queuedBytes > 0)) return Promise.resolve();
+    return new Promise((r) => setImmediate(r));
+  }
+
   /** Flush the targets written since the last flush; what was applied is now durable there. */
   private async flushTargets(upTo: Progress): Promise<void> {
     for (const i of this.written) await timed(this.targets[i]!.flush(), 'flush');
@@ -401,10 +430,13 @@ class ReplicaLink {
   }
 }
 
-/** seqno of the VGs a group's journal and members live in, by VG uuid. */
+const seqnoQueries = new WeakMap<Db, ReturnType<Db['prepare']>>();
+
+/** seqno of the VGs a group's journal and members live in, by VG uuid (asked at every step). */
 function vgSeqnos(db: Db, group: Group): Map<string, number> {
   const out = new Map<string, number>();
-  const q = db.prepare('SELECT seqno FROM vg WHERE uuid = ?');
+  let q = seqnoQueries.get(db);
+  if (!q) seqnoQueries.set(db, (q = db.prepare('SELECT seqno FROM vg WHERE uuid = ?')));
   for (const ref of [group.journal, ...group.members]) {
     const row = q.get(ref.vgUuid) as { seqno: number } | undefined;
     out.set(ref.vgUuid, row?.seqno ?? -1);
