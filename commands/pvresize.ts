@@ -12,6 +12,9 @@ import { writePvLabel } from '../src/device/pv-label.js';
 import { pvDataBytes, pvMdas, pvResized } from '../src/format-text/pv-layout.js';
 import { initMdas } from '../src/device/pv-label.js';
 
+/** pv_min_size(): 2 MiB. */
+const PV_MIN_SIZE = 2 * 1024 * 1024;
+
 export const spec: CommandSpec = {
   name: 'pvresize',
   summary: 'Resize physical volume(s)',
@@ -47,12 +50,20 @@ export const spec: CommandSpec = {
           }
           if (size !== real) ctx.out.warn(`WARNING: ${dev.name}: Pretending size is ${set.sectors} not ${real / 512} sectors.`);
         }
+        // _pv_resize: the PV's own limits first
+        const refuse = (line: string) => {
+          notDone++;
+          return new CommandFailed(line);
+        };
+        if (size < PV_MIN_SIZE) throw refuse(`Size must exceed minimum of ${PV_MIN_SIZE / 512} sectors on PV ${dev.name}.`);
+        if (size < found.peStart * 512) throw refuse(`Size must exceed physical extent start of ${found.peStart} sectors on PV ${dev.name}.`);
         if (found.vgName) {
           const loaded = readPvVgForUpdate(ctx, found.vgName, dev.name);
           const vg = loaded.vg;
           const pv = vg.pvs.find((p) => p.uuid === found.uuid)!;
           const resized = pvResized(pv, size);
           const newCount = Math.floor(pvDataBytes({ ...pv, ...resized }) / (vg.extentSize * 512));
+          if (!newCount) throw refuse(`Size must leave space for at least one physical extent of ${vg.extentSize} sectors on PV ${dev.name}.`);
           const lastUsed = pvUsedRuns(vg, pv).reduce((m, r) => Math.max(m, r.start + r.len), 0);
           if (newCount < lastUsed) {
             notDone++;
