@@ -3,7 +3,7 @@
 // PVs changed (an LV's block names them by their place).
 import { describe, expect, it } from 'vitest';
 import { exportVgRaw, type ExportHeader } from '../src/format-text/export.js';
-import { spliceText } from '../src/format-text/text-reuse.js';
+import { lvBlocks, spliceText, type LvBlocks } from '../src/format-text/text-reuse.js';
 import { encodeText } from '../src/format-text/mda-io.js';
 import type { LogicalVolume, VolumeGroup } from '../src/model/types.js';
 
@@ -44,6 +44,7 @@ describe('text reuse', () => {
     let seed = 5;
     const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
     let before = vg();
+    let placed: LvBlocks | undefined;
     for (let round = 0; round < 200; round++) {
       const after = structuredClone(before);
       after.seqno++;
@@ -57,13 +58,17 @@ describe('text reuse', () => {
         else if (op === 4) after.lvs[i]!.name = `r${round}_${k}`;
         else after.lvs.push(after.lvs.splice(i, 1)[0]!);
       }
-      const parts = spliceText(prevBytes(before), after, unchanged(before, after), h);
-      expect(parts).not.toBeNull();
-      const got = encodeText(parts!);
+      const prev = prevBytes(before);
+      // (the blocks of the previous text: found in it, or as the splice that printed it placed them)
+      const spliced = spliceText(prev, after, unchanged(before, after), h, round % 2 && placed ? placed : undefined);
+      expect(spliced).not.toBeNull();
+      const got = encodeText(spliced!.parts);
       const want = encodeText(exportVgRaw(after, h));
       expect(got.size).toBe(want.size);
       expect(got.checksum).toBe(want.checksum);
       expect(got.buf.equals(want.buf)).toBe(true);
+      expect(spliced!.blocks).toEqual(lvBlocks(got.buf.subarray(0, got.size - 1)));
+      placed = spliced!.blocks;
       before = after;
     }
   });

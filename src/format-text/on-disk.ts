@@ -71,8 +71,9 @@ export class OnDiskWriter implements VgCommitWriter {
     const h = { description, time: now, host: hostname(), uname: unameLine() };
     // the text of the version read, if tsvm printed it (same checksum and size as recorded)
     const kept = unchanged?.size ? this.texts?.read(vg.uuid, vg.mdaTextCrc) : null;
-    const previous = kept && kept.length + 1 === vg.mdaTextSize ? kept : null;
-    const text = encodeText((previous && spliceText(previous, vg, unchanged!, h)) || exportVgRaw(vg, h));
+    const previous = kept && kept.text.length + 1 === vg.mdaTextSize ? kept : null;
+    const spliced = previous && spliceText(previous.text, vg, unchanged!, h, previous.blocks ?? undefined);
+    const text = encodeText(spliced ? spliced.parts : exportVgRaw(vg, h));
     const oldCrc = vg.mdaTextCrc;
     for (const pv of vg.pvs) {
       for (const area of pvMdas(pv).filter((_a, i) => !mdaIsIgnored(pv, i))) {
@@ -94,7 +95,7 @@ export class OnDiskWriter implements VgCommitWriter {
     return () => {
       for (const pv of vg.pvs) this.writePv(vg, pv, text);
       for (const pv of released) this.orphan(pv);
-      this.texts?.keep(vg.uuid, text.checksum, text.buf.subarray(0, text.size - 1), oldCrc);
+      this.texts?.keep(vg.uuid, text.checksum, text.buf.subarray(0, text.size - 1), oldCrc, spliced?.blocks ?? null);
     };
   }
 
