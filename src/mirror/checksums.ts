@@ -11,7 +11,7 @@
 import { DeviceIoError, type BlockDevice } from '../device/block-device.js';
 import { WindowDevice } from '../device/window-device.js';
 import { ChecksumGuard, type HealEvent } from '../checksum/guard.js';
-import { ChecksumTable } from '../checksum/table.js';
+import { ChecksumTable, readCsumHeader } from '../checksum/table.js';
 import { chooseBlockShift, encodeHeader, type CsumHeader } from '../checksum/format.js';
 import { SECTOR, lvExtents, type LogicalVolume, type VolumeGroup } from '../model/types.js';
 import { findLv, isMirror, isRaid1 } from '../model/vg-query.js';
@@ -87,6 +87,22 @@ export function formatChecksums(env: MirrorIoEnv, vg: VolumeGroup, lv: LogicalVo
     if (!h) return;
     if (h.enabled) ChecksumTable.format(copies, h);
     else for (const c of copies) c.writeAt(encodeHeader(h), 0), c.flush();
+  } finally {
+    for (const c of copies) c.close();
+  }
+}
+
+/**
+ * Empty raid1 `lv`'s checksum table (every block unrecorded; kept enabled or not as it was) when
+ * its write-intent bitmap was found not to be tsvm's (rmeta-log.ts openRaid1Log): the resync that
+ * follows records the checksums of what it copies. Done before the new bitmap is written, so a
+ * crash in between leaves the bitmap unknown and this is done again.
+ */
+export function forgetChecksums(env: MirrorIoEnv, vg: VolumeGroup, lv: LogicalVolume): void {
+  const copies = checksumAreas(env, vg, lv, true);
+  try {
+    const h = copies.map((c) => readCsumHeader(c)).find((x) => x && x.owner === lv.uuid);
+    if (h?.enabled) ChecksumTable.format(copies, h);
   } finally {
     for (const c of copies) c.close();
   }

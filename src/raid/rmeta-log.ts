@@ -12,6 +12,7 @@ import { LinearDevice, type MirrorIoEnv } from '../mirror/lv-device.js';
 import { MirrorDevice, type FailureEvents } from '../mirror/mirror-device.js';
 import { RegionLog, type LogInit } from '../mirror/region-log.js';
 import { writtenSectorFor } from '../mirror/log-format.js';
+import { forgetChecksums } from '../mirror/checksums.js';
 import { encodeSuperblock, RMETA_LOG_OFFSET, rmetaLogBytes, SB_FLAG_WRITEMOSTLY, type RaidSuperblock } from './rmeta-format.js';
 
 /** The rmeta sub-LVs of a raid1 LV, in image order. */
@@ -62,6 +63,11 @@ export function openRaid1Log(env: MirrorIoEnv, vg: VolumeGroup, lv: LogicalVolum
     dev.close();
     return null;
   }
+  // Not tsvm's bitmap: none yet (a crash as the LV was made), stale extents, or another writer's
+  // (the real LVM2's dm-raid puts md's bitmap here when it activates the LV and writes to it). The
+  // checksums may then be of data written over since: no hints for the full resync that follows
+  // (it would prefer an image still holding the old data). Forgotten first, then the bitmap.
+  forgetChecksums(env, vg, lv);
   return RegionLog.format(dev, logHeader(vg, lv, nrRegions), { sync: false, written: true });
 }
 
