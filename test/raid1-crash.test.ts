@@ -47,7 +47,14 @@ describe('kill -9 during a raid1 write storm', () => {
     writeFileSync(f, randomBytes(64 * MiB));
     const p = execa(BIN, ['dd', `if=${f}`, 'of=/dev/vg/lv', 'bs=256k', 'seek=128', 'conv=notrunc', 'status=none'],
       { env: lab.env, reject: false });
-    await new Promise((r) => setTimeout(r, 1000));
+    // Killed once the storm has marked regions in the bitmap (marks are made durable before the
+    // writes they cover), then a moment later: a fixed delay was over before the first write on a
+    // machine loaded by other work, and the test then saw nothing dirty.
+    const t0 = Date.now();
+    while ((await lab.dirtyRegions('vg/lv')).length === 0 && Date.now() - t0 < 60_000) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 300));
     p.kill('SIGKILL');
     const r = await p;
     expect(r.signal).toBe('SIGKILL');
