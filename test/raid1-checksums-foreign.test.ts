@@ -7,25 +7,13 @@
 // (with the old checksums as hints it would copy image 1's old data back over it), reads report no
 // rot, and a check afterwards finds nothing.
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { RaidLab } from './helpers/raid.js';
 
 const MiB = 1024 * 1024;
 let lab: RaidLab;
-
-/** Write `data` over bytes [off, ...) of a (single-segment) LV straight in its PV image file. */
-async function putBytes(vgLv: string, off: number, data: Buffer): Promise<void> {
-  const num = async (...a: string[]) => Number((await lab.ok(...a, '--noheadings', '--units', 'b', '--nosuffix')).stdout.trim());
-  const ext = await num('vgs', '-o', 'vg_extent_size', vgLv.split('/')[0]!);
-  const r = await lab.ok('lvs', '-a', '--segments', '--noheadings', '--separator', ',', '-o', 'seg_pe_ranges', vgLv);
-  const m = /^\/dev\/([^:]+):(\d+)-(\d+)$/.exec(r.stdout.trim())!;
-  const peStart = await num('pvs', '-o', 'pe_start', `/dev/${m[1]}`);
-  const fd = openSync(join(lab.devDir, m[1]!), 'r+');
-  writeSync(fd, data, 0, data.length, peStart + Number(m[2]) * ext + off);
-  closeSync(fd);
-}
 
 beforeEach(async () => {
   lab = new RaidLab('tsvm-raid1-foreign-');
@@ -47,10 +35,10 @@ it("md's bitmap in the rmetas: the checksum table is forgotten, the resync keeps
   const md = Buffer.alloc(256);
   md.writeUInt32LE(0x6d746962, 0);
   md.writeUInt32LE(4, 4);
-  for (const k of [0, 1]) await putBytes(`vg/r_rmeta_${k}`, 4096, md);
+  for (const k of [0, 1]) await lab.putBytes(`vg/r_rmeta_${k}`, 4096, md);
   // the other writer's data, on image 0 only (image 1 was out of the array meanwhile)
   const newer = randomBytes(MiB);
-  await putBytes('vg/r_rimage_0', 2 * MiB, newer);
+  await lab.putBytes('vg/r_rimage_0', 2 * MiB, newer);
   const want = Buffer.concat([old.subarray(0, 2 * MiB), newer, old.subarray(3 * MiB)]);
   await lab.ok('lvchange', '-ay', 'vg/r');
   await lab.settle('vg/r');

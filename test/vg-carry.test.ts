@@ -13,6 +13,7 @@ import { carryVgs, lvRef, sameJson, sameLv } from '../src/store/vg-carry.js';
 import { publishesWaiting, publishWaiting } from '../src/store/deferred-publish.js';
 import { LockManager } from '../src/store/locks.js';
 import type { LogicalVolume, VolumeGroup } from '../src/model/types.js';
+import { lv, rows, vg } from './helpers/store-fixtures.js';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -27,27 +28,6 @@ function store(d = dir(), carry = false): MetadataStore {
   return new MetadataStore(db);
 }
 
-const lv = (name: string, pe: number, len = 1): LogicalVolume => ({
-  uuid: `uuid-${name}`, name, visible: true, writable: true, alloc: 'inherit', active: false, creationTime: 1, creationHost: 'h',
-  tags: [], readAhead: 'auto', flags: [],
-  segments: [{ startLe: 0, extentCount: len, type: 'striped', stripeSize: 0, regionSize: 0, mirrorLog: null,
-    areas: [{ kind: 'pv', pvUuid: 'pv-1', pe }] }],
-});
-
-function vg(lvs: LogicalVolume[]): VolumeGroup {
-  return {
-    uuid: 'vg-1', name: 'vg', extentSize: 8192, seqno: 0, alloc: 'normal', maxLv: 0, maxPv: 0, resizeable: true, exported: false,
-    tags: [], systemId: '', creationTime: 1, creationHost: 'h', lvs,
-    pvs: [{ uuid: 'pv-1', name: '/dev/a', path: '/x/a', devSize: 1 << 30, peStart: 2048, peCount: 255, allocatable: true,
-      missing: false, tags: [], vgName: 'vg' }],
-  };
-}
-
-function rows(s: MetadataStore): string {
-  return ['vg', 'pv', 'lv', 'seg', 'area']
-    .map((t) => JSON.stringify(s.db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2, 3`).raw().all()))
-    .join('\n');
-}
 const history = (s: MetadataStore) => JSON.stringify(s.history('vg').map((h) => [h.seqno, h.description, h.vg]));
 
 /** Changes a command may make to an LV: every member sameLv compares, and one it does not know. */

@@ -224,10 +224,13 @@ export function warnOrphansMarkedUsed(ctx: Context): void {
     return label?.uuid === pv.uuid && !!(label.extFlags & PV_EXT_USED);
   };
   const pvs = ctx.store.allPvs().filter((pv) => pv.vgName && pvMdaUsedCount(pv) === 0 && inUse(pv));
-  for (const pv of pvs.sort(deviceOrder)) {
-    ctx.out.warn(`WARNING: PV ${pv.name} is marked in use but no VG was found using it.`);
-    ctx.out.warn(`WARNING: PV ${pv.name} might need repairing.`);
-  }
+  for (const pv of pvs.sort(deviceOrder)) warnMarkedInUse(ctx, pv);
+}
+
+/** LVM2's two warnings about a PV whose label says it is used while no VG's metadata names it. */
+function warnMarkedInUse(ctx: Context, pv: PhysicalVolume): void {
+  ctx.out.warn(`WARNING: PV ${pv.name} is marked in use but no VG was found using it.`);
+  ctx.out.warn(`WARNING: PV ${pv.name} might need repairing.`);
 }
 
 /**
@@ -249,10 +252,7 @@ export function warnPvsInUseOfMissingVgs(ctx: Context): void {
     if (list.some((m) => m.label && pvMdaUsedCount(m.pv) > 0)) continue;
     for (const m of list) if (m.label && m.label.extFlags & PV_EXT_USED) pvs.push(m.pv);
   }
-  for (const pv of pvs.sort(deviceOrder)) {
-    ctx.out.warn(`WARNING: PV ${pv.name} is marked in use but no VG was found using it.`);
-    ctx.out.warn(`WARNING: PV ${pv.name} might need repairing.`);
-  }
+  for (const pv of pvs.sort(deviceOrder)) warnMarkedInUse(ctx, pv);
 }
 
 /**
@@ -277,10 +277,7 @@ export function orphansInUse(ctx: Context): PhysicalVolume[] {
   const pvs = inUseOrphans.get(ctx) ?? [];
   if (!warnedInUse.has(ctx)) {
     warnedInUse.add(ctx);
-    for (const pv of pvs.filter((p) => p.usedUnknown)) {
-      ctx.out.warn(`WARNING: PV ${pv.name} is marked in use but no VG was found using it.`);
-      ctx.out.warn(`WARNING: PV ${pv.name} might need repairing.`);
-    }
+    for (const pv of pvs.filter((p) => p.usedUnknown)) warnMarkedInUse(ctx, pv);
   }
   return pvs;
 }

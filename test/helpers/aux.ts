@@ -134,9 +134,11 @@ export class CliLab {
     return out;
   }
 
-  /** Flip (xor 0x5a) `len` bytes of an LV at byte `off` straight in its PV image file, not through tsvm: bit rot. */
-  async rot(vgLv: string, off: number, len = 4): Promise<void> {
-    const before = await this.legBytes(vgLv, off, len);
+  /**
+   * Write `data` over bytes [off, ...) of an LV straight in its PV image file, not through tsvm
+   * (within the LV's first segment).
+   */
+  async putBytes(vgLv: string, off: number, data: Buffer): Promise<void> {
     const vg = vgLv.split('/')[0]!;
     const num = async (...a: string[]) => Number((await this.ok(...a, '--noheadings', '--units', 'b', '--nosuffix')).stdout.trim());
     const ext = await num('vgs', '-o', 'vg_extent_size', vg);
@@ -146,8 +148,14 @@ export class CliLab {
     const peStart = await num('pvs', '-o', 'pe_start', `/dev/${m[1]}`);
     const at = peStart + Number(m[2]) * ext + off - Number(startLe) * ext;
     const fd = openSync(join(this.devDir, m[1]!), 'r+');
-    writeSync(fd, Buffer.from(before.map((b) => b ^ 0x5a)), 0, len, at);
+    writeSync(fd, data, 0, data.length, at);
     closeSync(fd);
+  }
+
+  /** Flip (xor 0x5a) `len` bytes of an LV at byte `off` straight in its PV image file, not through tsvm: bit rot. */
+  async rot(vgLv: string, off: number, len = 4): Promise<void> {
+    const before = await this.legBytes(vgLv, off, len);
+    await this.putBytes(vgLv, off, Buffer.from(before.map((b) => b ^ 0x5a)));
   }
 
   /** `get lv_field vg/lv field` */
