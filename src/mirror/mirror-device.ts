@@ -11,10 +11,10 @@
 // region has no valid source: reads of it fail (EIO), the resync leaves it out of sync, and a write
 // makes it valid again only once this process has written the whole region.
 //
-// Beside it: the copy of a region to the other legs (region-copy.ts), the write-behind threads of
-// writemostly legs (behind-legs.ts), the core log's file (core-log.ts), the per-block checksums
-// (checksums.ts, src/checksum/guard.ts), raid1's bitmap in the rmetas (src/raid/rmeta-log.ts).
-import { STREAM_WRITE_BYTES } from '../model/defaults.js';
+// Beside it: the marking of regions before writes and after flushes (write-intent.ts), the copy of
+// a region to the other legs (region-copy.ts), the write-behind threads of writemostly legs
+// (behind-legs.ts), the core log's file (core-log.ts), the per-block checksums (checksums.ts,
+// src/checksum/guard.ts), raid1's bitmap in the rmetas (src/raid/rmeta-log.ts).
 import { DeviceIoError, flushAsyncOf, type BlockDevice } from '../device/block-device.js';
 import type { LogicalVolume, VolumeGroup } from '../model/types.js';
 import { SECTOR, lvExtents } from '../model/types.js';
@@ -27,8 +27,6 @@ import { regionCount, writtenSectorFor } from './log-format.js';
 import { openCoreLog } from './core-log.js';
 import { loadFailedLegs, loadNewLegs, recordFailedLeg, withLvLock } from './state.js';
 import { noteLegFailure } from './failures.js';
-import { publishLiveDirty } from './live-dirty.js';
-import { addInterval, covers } from '../lv-io/intervals.js';
 import { FailoverLogDevice, armed } from './log-failover.js';
 import { hasPvLegs, mirrorLegLvs } from './pv-legs.js';
 import { openChecksums } from './checksums.js';
@@ -37,6 +35,7 @@ import { hashableBuffer } from '../checksum/block-hash.js';
 import { alignedBuffer } from '../device/aligned-buffer.js';
 import { BehindLegs } from './behind-legs.js';
 import { RegionCopier } from './region-copy.js';
+import { WriteIntent } from './write-intent.js';
 
 export interface Leg {
   lv: LogicalVolume;
@@ -61,8 +60,6 @@ export interface FailureEvents {
 
 export type LogKind = 'core' | 'disk' | 'none';
 
-/** Regions marked ahead of a write that needs a log update (see markBeforeWrite). */
-const MARK_AHEAD = 15;
 /** Regions a writer may keep marked out of sync before it flushes the legs and marks them clean. */
 const MAX_DIRTY = 256;
 
@@ -72,18 +69,12 @@ export class MirrorDevice implements BlockDevice {
   readonly nrRegions: number;
   readonly logKind: LogKind;
   log: RegionLog | null = null;
-  /** Regions this process marked out of sync and will mark in sync after the next flush. */
-  private readonly myDirty = new Set<number>();
-  /** Regions first written by this process: byte intervals covered so far (relative to the region). */
-  private readonly fresh = new Map<number, Array<[number, number]>>();
+  /** The regions this writer marked out of sync, and what is to put right before they are in sync again. */
+  private readonly intent: WriteIntent;
   private readonly top: LogicalVolume;
   readonly events: FailureEvents;
   /** Legs not yet copied (valid only for regions in sync or never written). */
   readonly newLegs: ReadonlySet<string>;
-  /** Out-of-sync regions written while only not-yet-copied legs are live: bytes covered so far. */
-  private readonly rewrite = new Map<number, Array<[number, number]>>();
-  /** Regions made valid again on the live legs (to be marked in sync after the next flush). */
-  private readonly healed = new Set<number>();
   /** raid1 with an image split off by --trackchanges: the regions this LV writes are tracked (src/raid/track.ts). */
   private tracker: RegionTracker | null = null;
 
@@ -118,9 +109,10 @@ export class MirrorDevice implements BlockDevice {
       }
     });
     this.logKind = opts.noLog ? 'none' : seg.mirrorLog || seg.type === 'raid1' ? 'disk' : 'core';
-    if (opts.noLog) return;
-    const trackLog = tracked && opts.writable ? openTracker(env.systemDir, tracked.uuid, 'lv', this.nrRegions) : null;
+    const trackLog = !opts.noLog && tracked && opts.writable ? openTracker(env.systemDir, tracked.uuid, 'lv', this.nrRegions) : null;
     if (trackLog) this.tracker = new RegionTracker(trackLog, this.regionBytes);
+    this.intent = new WriteIntent(this, this.tracker);
+    if (opts.noLog) return;
     // raid1: the write-intent bitmap in the rmeta sub-LVs (src/raid/rmeta-log.ts)
     this.log = seg.type === 'raid1'
       ? openRaid1Log(env, vg, lv, this.nrRegions, opts.writable, this.top, this.events)
@@ -260,7 +252,7 @@ export class MirrorDevice implements BlockDevice {
   writeAt(buf: Uint8Array, offset: number): void {
     if (!buf.length) return;
     withLvLock(this.env.systemDir, this.lv.uuid, () => {
-      this.markBeforeWrite(offset, buf.length);
+      this.intent.markBeforeWrite(offset, buf.length);
       this.checksums?.noteWrite(buf, offset);
       let wrote = 0;
       let failed = false;
@@ -287,84 +279,16 @@ export class MirrorDevice implements BlockDevice {
       // out of sync in the log, no longer this writer's to mark clean (live-dirty.ts). raid1 (md)
       // degrades the array instead: the live images all have the write and stay in sync (a failed
       // image comes back only as a replacement, rebuilt whole by lvconvert --repair).
-      if (failed && this.lv.segments[0]!.type !== 'raid1') {
-        const rb = this.regionBytes;
-        for (let r = Math.floor(offset / rb); r <= Math.floor((offset + buf.length - 1) / rb); r++) this.myDirty.delete(r);
-        publishLiveDirty(this.env.systemDir, this.lv.uuid, this.myDirty);
-      }
+      if (failed && this.lv.segments[0]!.type !== 'raid1') this.intent.leaveOutOfSync(offset, buf.length);
       if (!wrote) throw new DeviceIoError(this.path, 'write', offset, new Error('no live mirror leg'));
       // Bound what a crash can leave dirty: past MAX_DIRTY regions, flush and mark them clean
       // (regions still waiting for a write-behind stay dirty: past the bound, those are waited for).
-      if (this.myDirty.size >= MAX_DIRTY) this.flush();
-      if (this.myDirty.size >= MAX_DIRTY && this.behind.size) {
+      if (this.intent.myDirty.size >= MAX_DIRTY) this.flush();
+      if (this.intent.myDirty.size >= MAX_DIRTY && this.behind.size) {
         this.drainBehind();
         this.flush();
       }
     });
-  }
-
-  /**
-   * Durable intent: regions about to change are marked out of sync (and written) before the data
-   * goes out. When marking is needed, the next MARK_AHEAD regions are marked in the same log write
-   * (a sequential writer then pays one synchronous log update per MARK_AHEAD regions); regions
-   * marked but not written are put right at flush like any partly written region.
-   */
-  private markBeforeWrite(offset: number, length: number): void {
-    this.tracker?.beforeWrite(offset, length);
-    const log = this.log;
-    if (!log) return;
-    const rb = this.regionBytes;
-    const r0 = Math.floor(offset / rb);
-    const r1 = Math.floor((offset + length - 1) / rb);
-    let sync = log.readRange('sync', r0, r1);
-    let written = log.readRange('written', r0, r1);
-    let need = false;
-    for (let i = 0; i <= r1 - r0; i++) if (sync[i] || !written[i]) need = true;
-    // Only a large write looks like a sequential stream worth marking ahead for.
-    const ahead = need && length >= Math.min(rb / 4, STREAM_WRITE_BYTES);
-    const rEnd = ahead ? Math.min(this.nrRegions - 1, r1 + MARK_AHEAD) : r1;
-    if (rEnd > r1) {
-      sync = log.readRange('sync', r0, rEnd);
-      written = log.readRange('written', r0, rEnd);
-    }
-    const syncCh = new Map<number, boolean>();
-    const wrCh = new Map<number, boolean>();
-    if (this.onlyNewLive()) {
-      // Out-of-sync regions with no valid source: valid again once wholly rewritten.
-      for (let r = r0; r <= r1; r++) {
-        if (sync[r - r0] || !written[r - r0]) continue;
-        let cov = this.rewrite.get(r);
-        if (!cov) this.rewrite.set(r, (cov = []));
-        addInterval(cov, Math.max(offset, r * rb) - r * rb, Math.min(offset + length, (r + 1) * rb) - r * rb);
-        if (covers(cov, this.regionLen(r))) {
-          this.rewrite.delete(r);
-          this.healed.add(r);
-        }
-      }
-    }
-    for (let r = r0; r <= rEnd; r++) {
-      if (sync[r - r0]) {
-        syncCh.set(r, false);
-        this.myDirty.add(r);
-      }
-      if (!written[r - r0]) {
-        wrCh.set(r, true);
-        if (!this.fresh.has(r)) this.fresh.set(r, []);
-      }
-    }
-    // Published before the log says "out of sync": a split looking meanwhile still sees it in sync.
-    if (syncCh.size) publishLiveDirty(this.env.systemDir, this.lv.uuid, this.myDirty);
-    log.update('written', wrCh, false);
-    log.update('sync', syncCh, false);
-    if (syncCh.size || wrCh.size) log.flush();
-    for (let r = r0; r <= r1; r++) {
-      const cov = this.fresh.get(r);
-      if (!cov) continue;
-      const s = Math.max(offset, r * rb) - r * rb;
-      const e = Math.min(offset + length, (r + 1) * rb) - r * rb;
-      addInterval(cov, s, e);
-      if (covers(cov, this.regionLen(r))) this.fresh.delete(r);
-    }
   }
 
   /** Bytes of region r (the last one may be short). */
@@ -382,31 +306,23 @@ export class MirrorDevice implements BlockDevice {
       // and may differ between legs; give them the primary's content so the legs agree.
       // (Never written before: any leg's content of it is as good as another's.)
       const degraded = this.onlyNewLive();
+      const { fresh, healed } = this.intent;
       // (No wait for writes behind: a region they are pending in stays dirty below, whatever lands when.)
-      for (const r of this.fresh.keys()) {
+      for (const r of fresh.keys()) {
         this.copyRegion(r, true, true, false);
-        if (degraded) this.healed.add(r);
+        if (degraded) healed.add(r);
       }
-      if (this.fresh.size) this.flushLegs();
-      this.fresh.clear();
+      if (fresh.size) this.flushLegs();
+      fresh.clear();
       // The CRCs of what the legs now hold, on every copy of the table, before the regions are clean.
       this.guard?.persist();
-      const clean = new Set([...this.myDirty, ...this.healed]);
       // A region whose write-behind has not landed (and been flushed) stays out of sync, still this writer's.
       const behind = new Set<number>();
       for (const [wb, seq] of landed) {
         for (const r of wb.regions()) if (wb.regionSeq(r) > seq) behind.add(r);
         wb.forgetUpTo(seq);
       }
-      for (const r of behind) clean.delete(r);
-      if (this.log && clean.size) {
-        this.log.update('sync', new Map([...clean].map((r) => [r, true])), true);
-      }
-      const had = this.myDirty.size;
-      this.myDirty.clear();
-      for (const r of behind) this.myDirty.add(r);
-      if (had) publishLiveDirty(this.env.systemDir, this.lv.uuid, this.myDirty);
-      this.healed.clear();
+      this.intent.markInSync(behind);
     });
   }
 
@@ -453,7 +369,7 @@ export class MirrorDevice implements BlockDevice {
   close(): void {
     try {
       this.behind.close();
-      if (this.opts.writable && (this.myDirty.size || this.fresh.size || this.healed.size || this.guard?.dirty)) this.flush();
+      if (this.opts.writable && (this.intent.pending || this.guard?.dirty)) this.flush();
     } finally {
       for (const leg of this.legs) leg.dev?.close();
       this.log?.close();
@@ -475,8 +391,7 @@ export class MirrorDevice implements BlockDevice {
     } finally {
       // Left out of sync in the log: no longer this live writer's, a resync copies them again.
       for (const m of [this, ...this.subMirrors()]) {
-        if (m.myDirty.size) publishLiveDirty(m.env.systemDir, m.lv.uuid, new Set());
-        m.myDirty.clear(), m.fresh.clear(), m.healed.clear(), m.rewrite.clear();
+        m.intent.forget();
         m.guard?.discard();
       }
       this.close();
