@@ -12,8 +12,8 @@ import { MetadataStore } from '../src/store/metadata-store.js';
 import { carryVgs, lvRef, sameJson, sameLv } from '../src/store/vg-carry.js';
 import { publishesWaiting, publishWaiting } from '../src/store/deferred-publish.js';
 import { LockManager } from '../src/store/locks.js';
-import type { LogicalVolume, VolumeGroup } from '../src/model/types.js';
-import { lv, rows, vg } from './helpers/store-fixtures.js';
+import type { VolumeGroup } from '../src/model/types.js';
+import { edits, lv, rows, vg } from './helpers/store-fixtures.js';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -29,37 +29,6 @@ function store(d = dir(), carry = false): MetadataStore {
 }
 
 const history = (s: MetadataStore) => JSON.stringify(s.history('vg').map((h) => [h.seqno, h.description, h.vg]));
-
-/** Changes a command may make to an LV: every member sameLv compares, and one it does not know. */
-const edits: ((l: LogicalVolume, n: number) => void)[] = [
-  (l, n) => (l.name = `r${n}_${l.uuid}`),
-  (l) => (l.visible = !l.visible),
-  (l) => (l.writable = !l.writable),
-  (l) => (l.alloc = l.alloc === 'inherit' ? 'contiguous' : 'inherit'),
-  (l) => (l.active = !l.active),
-  (l, n) => (l.creationTime = n),
-  (l, n) => (l.creationHost = `h${n}`),
-  (l, n) => l.tags.push(`t${n}`),
-  (l, n) => (l.readAhead = l.readAhead === 'auto' ? n : 'auto'),
-  (l) => l.flags.push('LOCKED'),
-  (l) => (l.segments[0]!.extentCount += 1),
-  (l) => (l.segments[0]!.startLe += 1),
-  (l) => (l.segments[0]!.type = l.segments[0]!.type === 'striped' ? 'mirror' : 'striped'),
-  (l) => (l.segments[0]!.stripeSize += 8),
-  (l) => (l.segments[0]!.regionSize += 8),
-  (l, n) => (l.segments[0]!.mirrorLog = `log${n}`),
-  (l, n) => (l.segments[0]!.extentsMoved = n),
-  (l, n) => ((l.segments[0]!.metaAreas ??= []).push(`m${n}`)),
-  (l, n) => (l.segments[0]!.writebehind = n),
-  (l, n) => (l.segments[0]!.minRecoveryRate = n),
-  (l, n) => (l.segments[0]!.maxRecoveryRate = n),
-  (l, n) => ((l.segments[0]!.areas[0] as { pe: number }).pe = 100 + n),
-  (l, n) => l.segments[0]!.areas.push({ kind: 'lv', lvName: `sub${n}`, le: n }),
-  (l, n) => l.segments.push({ startLe: 1, extentCount: 1, type: 'striped', stripeSize: 0, regionSize: 0, mirrorLog: null, areas: [{ kind: 'pv', pvUuid: 'pv-1', pe: 200 + n }] }),
-  (l) => l.segments.length > 1 && l.segments.pop(),
-  (l, n) => ((l as unknown as Record<string, unknown>).unknownMember = n),
-  (l, n) => ((l.segments[0] as unknown as Record<string, unknown>).unknownMember = n),
-];
 
 describe('a VG carried to the next command on the same connection', () => {
   it('leaves the rows and history a store without it leaves, after any change made before or after a commit', () => {

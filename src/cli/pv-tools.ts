@@ -12,6 +12,7 @@ import { PV_EXT_USED, readPvLabel, type PvHeader } from '../device/pv-label.js';
 import { scanDevice } from '../format-text/scan.js';
 import { layoutOf } from '../format-text/vg-scan.js';
 import type { PhysicalVolume, VolumeGroup } from '../model/types.js';
+import { forEachPvArea } from '../model/unread-lv.js';
 import { pvMdaUsedCount } from '../format-text/pv-layout.js';
 
 export function deviceExists(dev: DeviceName): boolean {
@@ -134,9 +135,10 @@ function scanOf(pv: PhysicalVolume): PvScan & { absent: boolean } {
  */
 function usedPvUuids(vg: VolumeGroup): Set<string> {
   const used = new Set<string>();
+  const add = (pvUuid: string) => used.add(pvUuid);
   for (const lv of vg.lvs) {
     const before = used.size;
-    for (const seg of lv.segments) for (const a of seg.areas) if (a.kind === 'pv') used.add(a.pvUuid);
+    forEachPvArea(lv, add);
     if (used.size !== before && used.size >= vg.pvs.length && vg.pvs.every((pv) => used.has(pv.uuid))) break;
   }
   return used;

@@ -1,7 +1,7 @@
 // Which physical extents of a PV are used and by whom (LVM2 lib/metadata/pv_map.c and the pv
 // segments that `pvs --segments` reports). Pure: derived from the LVs' segment areas.
 import type { PhysicalVolume, VolumeGroup } from './types.js';
-import { areaLen } from './types.js';
+import { forEachPvArea } from './unread-lv.js';
 
 export interface PvExtentRun {
   /** First PE of the run. */
@@ -17,11 +17,9 @@ export interface PvExtentRun {
 export function pvUsedRuns(vg: VolumeGroup, pv: PhysicalVolume): PvExtentRun[] {
   const runs: PvExtentRun[] = [];
   for (const lv of vg.lvs) {
-    for (const seg of lv.segments) {
-      for (const a of seg.areas) {
-        if (a.kind === 'pv' && a.pvUuid === pv.uuid) runs.push({ start: a.pe, len: areaLen(seg), lvName: lv.name, le: seg.startLe });
-      }
-    }
+    forEachPvArea(lv, (pvUuid, start, len, le) => {
+      if (pvUuid === pv.uuid) runs.push({ start, len, lvName: lv.name, le });
+    });
   }
   return runs.sort((a, b) => a.start - b.start);
 }
@@ -31,11 +29,7 @@ export function vgUsedRuns(vg: VolumeGroup): Map<string, PvExtentRun[]> {
   const byPv = new Map<string, PvExtentRun[]>();
   for (const pv of vg.pvs) byPv.set(pv.uuid, []);
   for (const lv of vg.lvs) {
-    for (const seg of lv.segments) {
-      for (const a of seg.areas) {
-        if (a.kind === 'pv') byPv.get(a.pvUuid)?.push({ start: a.pe, len: areaLen(seg), lvName: lv.name, le: seg.startLe });
-      }
-    }
+    forEachPvArea(lv, (pvUuid, start, len, le) => byPv.get(pvUuid)?.push({ start, len, lvName: lv.name, le }));
   }
   for (const runs of byPv.values()) runs.sort((a, b) => a.start - b.start);
   return byPv;
@@ -62,11 +56,10 @@ export function pvFreeRuns(vg: VolumeGroup, pv: PhysicalVolume, used = pvUsedRun
 /** Extents of the PV that LVs use (one pass over the areas: no runs built, nothing sorted). */
 export function pvAllocatedExtents(vg: VolumeGroup, pv: PhysicalVolume): number {
   let n = 0;
-  for (const lv of vg.lvs) {
-    for (const seg of lv.segments) {
-      for (const a of seg.areas) if (a.kind === 'pv' && a.pvUuid === pv.uuid) n += areaLen(seg);
-    }
-  }
+  const add = (pvUuid: string, _pe: number, len: number) => {
+    if (pvUuid === pv.uuid) n += len;
+  };
+  for (const lv of vg.lvs) forEachPvArea(lv, add);
   return n;
 }
 
@@ -78,11 +71,10 @@ export function vgFreeExtents(vg: VolumeGroup): number {
     inVg.add(pv.uuid);
     free += pv.peCount;
   }
-  for (const lv of vg.lvs) {
-    for (const seg of lv.segments) {
-      for (const a of seg.areas) if (a.kind === 'pv' && inVg.has(a.pvUuid)) free -= areaLen(seg);
-    }
-  }
+  const take = (pvUuid: string, _pe: number, len: number) => {
+    if (inVg.has(pvUuid)) free -= len;
+  };
+  for (const lv of vg.lvs) forEachPvArea(lv, take);
   return free;
 }
 

@@ -113,6 +113,8 @@ export function convertLv(info: VgInfo, lv: LogicalVolume): LogicalVolume | unde
 
 /** An LV is partial when any extent under it is on a missing PV. */
 export function isPartial(info: VgInfo, lv: LogicalVolume): boolean {
+  // (no PV missing: no LV is, and a report of a big VG skips the walk below for each LV)
+  if (!info.missingPvs) return false;
   const known = info.partial.get(lv.name);
   if (known !== undefined) return known;
   info.partial.set(lv.name, false);

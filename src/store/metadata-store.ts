@@ -6,7 +6,8 @@ import { ReadCache } from './read-cache.js';
 import { vgCommitWriter } from './commit-writer.js';
 import { dirname } from 'node:path';
 import type { Statement } from 'better-sqlite3';
-import { lvUuidOf, splitVgJson, vgJson, vgJsonFromLines, vgJsonHead } from './vg-json.js';
+import { lvJson, lvUuidOf, splitVgJson, vgJson, vgJsonFromLines, vgJsonHead } from './vg-json.js';
+import { unreadLv } from '../model/unread-lv.js';
 import { cancelPublish, publishLater } from './deferred-publish.js';
 import { carriesVgs, dataVersion, dropCarried, keepCommitted, sameLv, takeCarried, type LvRef, type TakenVg } from './vg-carry.js';
 import { applyHistoryDelta, decodeHistory, encodeHistory, encodeHistoryDelta, isHistoryDelta, lvTextsOfVersion } from './history.js';
@@ -78,9 +79,10 @@ interface VgRows {
  */
 class LazyLoadedVg implements LoadedVg {
   private text: string | undefined;
+  /** The snapshot split into its head and LV lines, when the loader split it (unread LVs). */
+  lines: ReadForDiff | null = null;
 
   constructor(public vg: VolumeGroup, public readSeqno: number, public readName: string, private rows: VgRows | null) {}
-
 
   get snapshot(): string {
     if (this.text === undefined) this.text = vgJson(this.readVersion());
@@ -90,6 +92,7 @@ class LazyLoadedVg implements LoadedVg {
   set snapshot(text: string) {
     this.text = text;
     this.rows = null;
+    this.lines = null;
   }
 
   readVersion(): VolumeGroup {
@@ -149,6 +152,7 @@ interface ReadForDiff {
 }
 function readForDiff(loaded: LoadedVg): ReadForDiff {
   if (loaded instanceof CarriedLoadedVg && loaded.taken) return loaded.taken;
+  if (loaded instanceof LazyLoadedVg && loaded.lines) return loaded.lines;
   const split = splitVgJson(loaded.snapshot);
   if (split) return { ...split, headLine: vgJsonHead(loaded.snapshot) };
   const old = loaded.readVersion();
@@ -161,7 +165,7 @@ function readForDiff(loaded: LoadedVg): ReadForDiff {
  */
 function lvTextsOf(vg: VolumeGroup, old: ReadForDiff | null): { texts: string[]; refs: (LvRef | undefined)[] } {
   const refs: (LvRef | undefined)[] = [];
-  if (!old?.refs) return { texts: vg.lvs.map((lv) => JSON.stringify(lv)), refs };
+  if (!old?.refs) return { texts: vg.lvs.map(lvJson), refs };
   let byUuid: Map<string, number> | undefined;
   const texts = vg.lvs.map((lv, i) => {
     let at: number | undefined = i;
@@ -179,6 +183,21 @@ function lvTextsOf(vg: VolumeGroup, old: ReadForDiff | null): { texts: string[];
     return JSON.stringify(lv);
   });
   return { texts, refs };
+}
+
+/**
+ * vgJson's text as a VG whose LVs are unread (model/unread-lv.ts): only the VG's members are
+ * parsed; each LV is parsed when a command first looks inside it. Null if `text` is not vgJson's.
+ */
+function splitUnread(text: string): { vg: VolumeGroup; lines: ReadForDiff } | null {
+  const headLine = vgJsonHead(text);
+  if (headLine === null) return null;
+  const lvTexts = text.slice(headLine.length + 1, -'\n]}'.length).split(',\n');
+  if (lvTexts.length === 1 && lvTexts[0] === '') lvTexts.length = 0;
+  const head = JSON.parse(headLine.slice(0, -',"lvs":['.length) + '}') as Omit<VolumeGroup, 'lvs'>;
+  const vg = JSON.parse(headLine.slice(0, -',"lvs":['.length) + '}') as VolumeGroup;
+  vg.lvs = lvTexts.map(unreadLv);
+  return { vg, lines: { head, headLine, lvTexts } };
 }
 
 /** The LVs whose text is the one they had at the same place in the version read. */
@@ -352,10 +371,12 @@ export class MetadataStore {
     if (taken) return new CarriedLoadedVg(taken, row.seqno);
     const text = row && this.cache?.vgText(row.uuid, row.seqno);
     if (!text) return this.loadVg(name);
-    const vg = JSON.parse(text) as VolumeGroup;
+    const split = splitUnread(text);
+    const vg = split ? split.vg : (JSON.parse(text) as VolumeGroup);
     if (vg.uuid !== row.uuid || vg.seqno !== row.seqno || vg.name !== name) return this.loadVg(name);
     const loaded = new LazyLoadedVg(vg, vg.seqno, vg.name, null);
     loaded.snapshot = text;
+    loaded.lines = split && split.lines;
     return loaded;
   }
 

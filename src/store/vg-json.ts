@@ -7,14 +7,20 @@
 // JSON.stringify never writes a raw newline, so the lines are the LVs: a commit finds what a
 // command changed by comparing each LV's text with the line it was read from, and the text of
 // the new version is made from the very strings compared (no LV serialised twice, none parsed).
-import type { VolumeGroup } from '../model/types.js';
+import type { LogicalVolume, VolumeGroup } from '../model/types.js';
+import { plainLv, textIfUnread } from '../model/unread-lv.js';
 
 /**
  * A VG's text, from the JSON of each of its LVs (in order). A PV's `absent` is left out: it is what
  * this command's device scan saw, not metadata.
  */
-export function vgJson(vg: VolumeGroup, lvTexts: string[] = vg.lvs.map((lv) => JSON.stringify(lv))): string {
+export function vgJson(vg: VolumeGroup, lvTexts: string[] = vg.lvs.map(lvJson)): string {
   return [...vgJsonParts(vg, lvTexts)].join('');
+}
+
+/** An LV's JSON: the line it was read from while it is unread (model/unread-lv.ts), else serialised. */
+export function lvJson(lv: LogicalVolume): string {
+  return textIfUnread(lv) ?? JSON.stringify(plainLv(lv));
 }
 
 /**
