@@ -54,3 +54,32 @@ it("md's bitmap in the rmetas: the checksum table is forgotten, the resync keeps
   expect(back.stderr).toContain('WARNING: vg/r: checksum mismatch at offset 2097152 on vg/r_rimage_0: rewritten from vg/r_rimage_1.');
   expect((await lab.legBytes('vg/r_rimage_0', 0, 8 * MiB)).equals(want)).toBe(true);
 }, 180_000);
+
+// The LV resized by a metadata change alone, tsvm's bitmap and checksum table left for the old size
+// (the real LVM2's lvextend of the inactive LV does this; here tsvm's own vgcfgrestore of a backup
+// taken before an lvreduce). No other writer wrote (its bitmap would be md's): the regions kept keep
+// their sync state and their checksums, and only the new regions are resynced. Before, this looked
+// like another writer's LV: the table was forgotten and the full resync copied the primary blindly,
+// rot on it included, over the other image.
+it('resized behind the table (vgcfgrestore of a larger size): rot on the primary is not copied over the good image', async () => {
+  await lab.ok('lvcreate', '-y', '-m', '1', '-L', '12m', '-n', 'r', 'vg');
+  const data = randomBytes(12 * MiB);
+  await lab.write('vg/r', data);
+  await lab.settle('vg/r');
+  const backup = join(lab.dir, 'vg-12m');
+  await lab.ok('vgcfgbackup', '-f', backup, 'vg');
+  await lab.ok('lvreduce', '-y', '-L', '8m', 'vg/r');
+  await lab.ok('lvchange', '-an', 'vg/r');
+  await lab.ok('vgcfgrestore', '-f', backup, 'vg');
+  expect(await lab.lvField('vg/r', 'lv_size', '--units', 'm')).toBe('12.00m');
+  await lab.rot('vg/r_rimage_0', 3 * MiB + 100);
+  await lab.ok('lvchange', '-ay', 'vg/r');
+  await lab.settle('vg/r');
+  // The image without rot kept its bytes; the region log lists the kept regions in sync, the new ones were copied.
+  expect((await lab.legBytes('vg/r_rimage_1', 0, 12 * MiB)).equals(data)).toBe(true);
+  expect(await lab.dirtyRegions('vg/r')).toEqual([]);
+  const r = await lab.run('dd', 'if=/dev/vg/r', 'of=/dev/null', 'bs=1M', 'status=none');
+  expect(r.stderr).toContain('WARNING: vg/r: checksum mismatch at offset 3145728 on vg/r_rimage_0: rewritten from vg/r_rimage_1.');
+  expect((await lab.read('vg/r', 12)).equals(data)).toBe(true);
+  for (const k of [0, 1]) expect((await lab.legBytes(`vg/r_rimage_${k}`, 0, 12 * MiB)).equals(data), `image ${k}`).toBe(true);
+}, 180_000);

@@ -44,11 +44,16 @@ export class RegionLog {
 
   /** Open an existing log; null when the header is missing or belongs to something else. */
   static open(dev: BlockDevice, expect: { nrRegions: number; owner: string }): RegionLog | null {
-    const buf = Buffer.alloc(SECTOR_BYTES);
-    dev.readAt(buf, 0);
-    const h = decodeHeader(buf);
+    const h = RegionLog.readHeader(dev);
     if (!h || h.owner !== expect.owner || h.nrRegions !== expect.nrRegions) return null;
     return new RegionLog(dev, h);
+  }
+
+  /** The header of the log on `dev`, whoever's it is (null: none there). */
+  static readHeader(dev: BlockDevice): LogHeader | null {
+    const buf = Buffer.alloc(SECTOR_BYTES);
+    dev.readAt(buf, 0);
+    return decodeHeader(buf);
   }
 
   /** Write a fresh log (bitmaps first, header last) and make it durable. */

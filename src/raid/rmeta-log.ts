@@ -11,7 +11,7 @@ import { findLv } from '../model/vg-query.js';
 import { LinearDevice, type MirrorIoEnv } from '../mirror/lv-device.js';
 import { MirrorDevice, type FailureEvents } from '../mirror/mirror-device.js';
 import { RegionLog, type LogInit } from '../mirror/region-log.js';
-import { writtenSectorFor } from '../mirror/log-format.js';
+import { getBit, SECTOR_BYTES, setBit, writtenSectorFor, type LogHeader } from '../mirror/log-format.js';
 import { forgetChecksums } from '../mirror/checksums.js';
 import { encodeSuperblock, RMETA_LOG_OFFSET, rmetaLogBytes, SB_FLAG_WRITEMOSTLY, type RaidSuperblock } from './rmeta-format.js';
 
@@ -63,12 +63,41 @@ export function openRaid1Log(env: MirrorIoEnv, vg: VolumeGroup, lv: LogicalVolum
     dev.close();
     return null;
   }
+  // tsvm's own bitmap for another size: the LV was resized by a metadata change alone (the real
+  // LVM2's lvextend or lvreduce of the inactive LV, a vgcfgrestore), with no other writer (dm-raid
+  // would have put md's bitmap here). The regions kept keep their state and their checksums.
+  const found = RegionLog.readHeader(dev);
+  if (found && found.owner === lv.uuid && found.regionSize === lv.segments[0]!.regionSize) {
+    return resizedLog(dev, found, logHeader(vg, lv, nrRegions));
+  }
   // Not tsvm's bitmap: none yet (a crash as the LV was made), stale extents, or another writer's
   // (the real LVM2's dm-raid puts md's bitmap here when it activates the LV and writes to it). The
   // checksums may then be of data written over since: no hints for the full resync that follows
   // (it would prefer an image still holding the old data). Forgotten first, then the bitmap.
   forgetChecksums(env, vg, lv);
   return RegionLog.format(dev, logHeader(vg, lv, nrRegions), { sync: false, written: true });
+}
+
+/**
+ * The bitmap `old` re-laid for `to.nrRegions` regions: kept regions keep their bits; new regions
+ * (never written through tsvm, their legs may differ) and the old last one (it may have ended
+ * inside the region) are out of sync, for the resync to copy. The old header is wiped first, so a
+ * crash half-way leaves a bitmap of no one's: everything resynced, checksums forgotten (as above).
+ */
+function resizedLog(dev: BlockDevice, old: LogHeader, to: LogHeader): RegionLog {
+  const prev = RegionLog.open(dev, old)!;
+  const sync = prev.readAll('sync');
+  const written = prev.readAll('written');
+  const n = to.nrRegions;
+  const bits = (from: Uint8Array, fresh: boolean) => {
+    const b = new Uint8Array(Math.ceil(n / 8));
+    for (let r = 0; r < n; r++) setBit(b, r, r < old.nrRegions - (n > old.nrRegions ? 1 : 0) ? getBit(from, r) : fresh);
+    return b;
+  };
+  const init = { sync: bits(sync, false), written: bits(written, true) };
+  dev.writeAt(Buffer.alloc(SECTOR_BYTES), 0);
+  dev.flush();
+  return RegionLog.format(dev, to, init);
 }
 
 /** Superblock of image k as the metadata says it is now. */
