@@ -19,6 +19,13 @@ export interface BlockDevice {
    */
   flushAsync?(): Promise<void>;
   /**
+   * readAt() on a libuv worker thread, so that the caller's event loop goes on meanwhile (the
+   * replication shipper reads the next requests while its socket sends the previous ones). The
+   * caller must not touch `buf` until the promise settles. Optional: readAsyncOf() falls back to
+   * readAt().
+   */
+  readAtAsync?(buf: Uint8Array, offset: number): Promise<void>;
+  /**
    * Say that [offset, offset+length) is about to be written (a resync batch), so that whatever is
    * recorded ahead of writes (the PV's written map, device-pool.ts) is recorded once for the whole
    * range instead of write by write. Optional; a no-op where nothing is recorded.
@@ -36,6 +43,17 @@ export interface BlockDevice {
 export class DeviceIoError extends Error {
   constructor(readonly path: string, readonly op: 'read' | 'write' | 'open' | 'flush', readonly offset: number, cause?: unknown) {
     super(`${op} error on ${path} at offset ${offset}${cause ? `: ${(cause as Error).message ?? cause}` : ''}`, { cause });
+  }
+}
+
+/** dev.readAtAsync(), or dev.readAt() for a device that has no background read. */
+export function readAsyncOf(dev: BlockDevice, buf: Uint8Array, offset: number): Promise<void> {
+  if (dev.readAtAsync) return dev.readAtAsync(buf, offset);
+  try {
+    dev.readAt(buf, offset);
+    return Promise.resolve();
+  } catch (e) {
+    return Promise.reject(e);
   }
 }
 

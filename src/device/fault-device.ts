@@ -2,7 +2,7 @@
 // range fails with an EIO DeviceIoError and transfers nothing (like dm-error failing the whole bio);
 // a delay rule sleeps before the I/O is done (like dm-delay); a zero rule reads zeros and drops
 // writes (like dm-zero).
-import { DeviceIoError, flushAsyncOf, type BlockDevice } from './block-device.js';
+import { DeviceIoError, flushAsyncOf, readAsyncOf, type BlockDevice } from './block-device.js';
 import { ruleMatchesIo, type FaultRule } from './faults.js';
 import { sleepMs } from './sleep.js';
 
@@ -33,6 +33,13 @@ export class FaultDevice implements BlockDevice {
   readAt(buf: Uint8Array, offset: number): void {
     this.apply('read', offset, buf.length);
     this.inner.readAt(buf, offset);
+    for (const [a, b] of this.zeroed('read', offset, buf.length)) buf.fill(0, a - offset, b - offset);
+  }
+
+  /** The rules are applied as for readAt (a delay still sleeps in the caller's thread). */
+  async readAtAsync(buf: Uint8Array, offset: number): Promise<void> {
+    this.apply('read', offset, buf.length);
+    await readAsyncOf(this.inner, buf, offset);
     for (const [a, b] of this.zeroed('read', offset, buf.length)) buf.fill(0, a - offset, b - offset);
   }
 

@@ -1,5 +1,5 @@
 // BlockDevice over an image file (or a block device node) with positional I/O.
-import { closeSync, fdatasync, fdatasyncSync, openSync, readSync, writeSync, constants } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, openSync, read, readSync, writeSync, constants } from 'node:fs';
 import { fdSize } from './device-size.js';
 import { DeviceIoError, type BlockDevice } from './block-device.js';
 
@@ -39,6 +39,24 @@ export class FileDevice implements BlockDevice {
     } catch (e) {
       throw new DeviceIoError(this.path, 'read', offset + done, e);
     }
+  }
+
+  /** The same loop as readAt, each pread on a libuv worker thread. */
+  readAtAsync(buf: Uint8Array, offset: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const more = (done: number): void => {
+        if (done >= buf.length) return resolve();
+        read(this.fd, buf, done, buf.length - done, offset + done, (e, n) => {
+          if (e) return reject(new DeviceIoError(this.path, 'read', offset + done, e));
+          if (n === 0) {
+            buf.fill(0, done);
+            return resolve();
+          }
+          more(done + n);
+        });
+      };
+      more(0);
+    });
   }
 
   writeAt(buf: Uint8Array, offset: number): void {

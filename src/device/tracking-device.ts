@@ -1,5 +1,5 @@
 // A BlockDevice that records, in the PV's WrittenMap, every range about to be written.
-import { flushAsyncOf, type BlockDevice } from './block-device.js';
+import { flushAsyncOf, readAsyncOf, type BlockDevice } from './block-device.js';
 import type { WrittenMap } from './written-map.js';
 
 export class TrackingDevice implements BlockDevice {
@@ -15,6 +15,10 @@ export class TrackingDevice implements BlockDevice {
 
   readAt(buf: Uint8Array, offset: number): void {
     this.inner.readAt(buf, offset);
+  }
+
+  readAtAsync(buf: Uint8Array, offset: number): Promise<void> {
+    return readAsyncOf(this.inner, buf, offset);
   }
 
   writeAt(buf: Uint8Array, offset: number): void {

@@ -7,7 +7,7 @@
 // Coordination seam: I/O does not change metadata, so no VG lock is taken here. When the mirror
 // engine needs to quiesce I/O for a metadata change, openLv will take a shared per-LV I/O lock
 // file in env.systemDir (exclusive for the quiescer) in openLvAsync/openLv and drop it in close().
-import { DeviceIoError, type BlockDevice } from '../device/block-device.js';
+import { DeviceIoError, readAsyncOf, type BlockDevice } from '../device/block-device.js';
 import { lvExtents, type LogicalVolume, type LvSegment, type VolumeGroup } from '../model/types.js';
 import { findLv, findPvByUuid, isLinearLv, isLinearOnPvmove } from '../model/vg-query.js';
 import { extentBytes, pvByteOffset, segmentSlices, stripePieces } from './extent-map.js';
@@ -49,6 +49,13 @@ class StripedSegmentIo implements SegmentIo {
       const t = this.areas[p.areaIndex]!;
       t.dev.readAt(buf.subarray(p.bufOffset, p.bufOffset + p.length), t.base + p.areaOffset);
     }
+  }
+
+  readAsync(buf: Uint8Array, segOffset: number): Promise<void> {
+    return allDone(stripePieces(this.seg, segOffset, buf.length, this.extentSize).map((p) => {
+      const t = this.areas[p.areaIndex]!;
+      return readAsyncOf(t.dev, buf.subarray(p.bufOffset, p.bufOffset + p.length), t.base + p.areaOffset);
+    }));
   }
 
   write(buf: Uint8Array, segOffset: number): void {
@@ -126,6 +133,27 @@ class LvDeviceImpl implements LvDevice {
     }
   }
 
+  /** readAt with the PV reads on libuv worker threads; segments without an async read (mirror) read in place. */
+  readAtAsync(buf: Uint8Array, offset: number): Promise<void> {
+    try {
+      this.check(offset, buf.length, 'read');
+      const slices = this.whole ? [{ segIndex: 0, bufOffset: 0, length: buf.length, segOffset: offset }] : segmentSlices(this.vg, this.lv, offset, buf.length);
+      return allDone(slices.map((s) => {
+        const io = this.segIo[s.segIndex]!;
+        const part = buf.subarray(s.bufOffset, s.bufOffset + s.length);
+        if (io.readAsync) return io.readAsync(part, s.segOffset);
+        try {
+          io.read(part, s.segOffset);
+          return Promise.resolve();
+        } catch (e) {
+          return Promise.reject(e);
+        }
+      }));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
   writeAt(buf: Uint8Array, offset: number): void {
     if (!this.writable) throw new LvIoError('EROFS', `${this.path} is open read-only`);
     this.check(offset, buf.length, 'write');
@@ -169,6 +197,17 @@ class LvDeviceImpl implements LvDevice {
         : new LvIoError('EINVAL', `read of ${length} bytes at ${offset} is beyond the end of ${this.path} (${this.bytes} bytes)`);
     }
   }
+}
+
+/**
+ * Wait for every read of a request, then fail with the first error: the caller may reuse the buffer
+ * once this settles, so no read may still be filling it (Promise.all would settle at the first error).
+ */
+async function allDone(reads: Promise<void>[]): Promise<void> {
+  if (reads.length === 1) return reads[0];
+  const results = await Promise.allSettled(reads);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 function checkOpen(vg: VolumeGroup, lv: LogicalVolume, opts: OpenLvOptions): void {

@@ -6,6 +6,8 @@ import type { IoEnv } from './io-env.js';
 
 export interface SegmentIo {
   read(buf: Uint8Array, segOffset: number): void;
+  /** read() on libuv worker threads (BlockDevice.readAtAsync); optional: the LV falls back to read(). */
+  readAsync?(buf: Uint8Array, segOffset: number): Promise<void>;
   write(buf: Uint8Array, segOffset: number): void;
   flush(): void;
   close(): void;

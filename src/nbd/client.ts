@@ -161,11 +161,6 @@ export class NbdClient {
     return p;
   }
 
-  /** Bytes of requests written but still queued in this process (the socket did not take them yet). */
-  get queuedBytes(): number {
-    return this.sock.writableLength;
-  }
-
   /** NBD_CMD_DISC, then the end of the connection. */
   async disconnect(): Promise<void> {
     if (!this.failed) this.sock.end(encodeRequest({ type: Cmd.DISC, flags: 0, cookie: 0n, offset: 0, length: 0 }));
