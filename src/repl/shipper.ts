@@ -15,7 +15,8 @@ import { sharedLocks } from '../store/locks.js';
 import { GroupsReader, groupLockName, regionMapPath, type Group, type Replica } from './config.js';
 import { Journal, resolveLv } from './journal.js';
 import { Mode, appliedOffset, flushedOffset, type Progress } from './journal-format.js';
-import { readOps, resolveOps } from './ship-batch.js';
+import { readOps } from './ship-batch.js';
+import { BatchReads } from './ship-reads.js';
 import { ShipWindow } from './ship-window.js';
 import { SendBuffers } from './send-buffers.js';
 import { dropResyncMap, markedRegions, takeForResync } from './region-map.js';
@@ -41,8 +42,10 @@ const BATCH_BYTES = 16 * 1024 * 1024;
 const REQUEST_BYTES = 2 * 1024 * 1024;
 const WINDOW_REQUESTS = 8;
 const WINDOW_BYTES = 16 * 1024 * 1024;
-/** Request buffers kept for reuse: a batch being read and a window in flight. */
-const KEEP_BUFFERS = (BATCH_BYTES + WINDOW_BYTES) / REQUEST_BYTES + 2;
+/** Requests whose bytes are being read from the LV ahead of the one being sent (ship-reads.ts). */
+const READ_AHEAD = 4;
+/** Request buffers kept for reuse: the reads ahead and a window in flight. */
+const KEEP_BUFFERS = READ_AHEAD + WINDOW_BYTES / REQUEST_BYTES + 2;
 /** A replica is flushed at least this often while it has unflushed writes. */
 const FLUSH_EVERY_MS = 1000;
 
@@ -354,23 +357,26 @@ class ReplicaLink {
       await this.window.drain();
       return true;
     }
+    // A Ref record is in the journal before its writer's local write, and a writer holds the group
+    // lock from its record to the end of its local write: once the shipper has had the lock, every
+    // record read above has its bytes on the LV (read them earlier and the shipper could send the
+    // bytes from before that write, and call them applied). The LV is read after that, without
+    // the lock, so that writers never wait for these reads: a write that overwrites bytes an
+    // unapplied Ref needs preserves them in the journal first, and BatchReads puts them back
+    // after its reads (ship-reads.ts). Write records carry their bytes: a batch of those only
+    // (small writes) needs no barrier, and the writers no wait.
+    if (ops.some((op) => op.kind === 'write' && op.pieces.some((p) => !p.data))) this.locked(() => undefined);
+    const reads = new BatchReads(this.journal, ops, (m) => this.source(m), this.buffers, READ_AHEAD);
     try {
-      // A Ref record is in the journal before its writer's local write, and a writer holds the group
-      // lock from its record to the end of its local write: once the shipper has had the lock, every
-      // record read above has its bytes on the LV (read them earlier and the shipper could send the
-      // bytes from before that write, and call them applied). The LV is read after that, without
-      // the lock, so that writers never wait for these reads: a write that overwrites bytes an
-      // unapplied Ref needs preserves them in the journal first, and resolveOps puts them back
-      // after its reads (ship-batch.ts).
-      this.locked(() => undefined);
-      await resolveOps(this.journal, ops, (m) => this.source(m), this.buffers, () => this.letSocketsDrain());
       for (const op of ops) {
         if (stopping()) break;
         if (this.journal.mode(slot).mode !== Mode.Journal) return true;
         if (op.kind === 'write') {
+          await reads.ready(op);
           const t = this.targets[op.member]!;
           const data = op.data!;
           const pooled = op.pooled;
+          op.pooled = undefined; // the window gives it back once the replica has the write
           await this.window.add(op.member, op.offset, op.length, op.after, () => timed(t.pwrite(data, op.offset), 'write'),
             pooled && (() => this.buffers.give(pooled)));
           this.written.add(op.member);
@@ -396,17 +402,10 @@ class ReplicaLink {
       this.window.reset();
       this.issued = null;
       throw e;
+    } finally {
+      await reads.settle();
     }
     return true;
-  }
-
-  /**
-   * Between the (synchronous) reads of a batch: when requests are still queued in a socket, run the
-   * event loop once, so that they go on to the replica while the next one is read.
-   */
-  private letSocketsDrain(): Promise<void> {
-    if (!this.targets.some((t) => t.queuedBytes > 0)) return Promise.resolve();
-    return new Promise((r) => setImmediate(r));
   }
 
   /** Flush the targets written since the last flush; what was applied is now durable there. */
