@@ -5,8 +5,8 @@
 #     same VG, alternated, medians of RUNS;
 #  2. shipping throughput to an NBD target on loopback TCP: MIB MiB journaled while the replica is
 #     paused, then timed from `tsvm replica resume` until the lag is 0 (the shipper flushes the
-#     target at the source's fsync barrier), against `nbdcopy --flush` of the same bytes to the
-#     same target.
+#     target at the source's fsync barrier; bench-replica-wait.mjs looks every 10 ms), against
+#     `nbdcopy --flush` of the same bytes to the same target.
 # The target is `nbdkit memory` (TARGET=memory, the default: it stands for another host, whose
 # disk and CPUs are not this one's) or `nbdkit file` on this machine's disk (TARGET=file: then the
 # replica's writes compete with the source's for the same disk).
@@ -16,6 +16,8 @@ RUNS=${1:-3}
 MIB=${2:-1024}
 N=${3:-500}
 TSVM=${TSVM:-$(cd "$(dirname "$0")/.." && pwd)/dist/tsvm}
+WAIT="$(cd "$(dirname "$0")" && pwd)/bench-replica-wait.mjs"
+DIST=$(dirname "$(readlink -f "$TSVM")")
 PORT=${PORT:-10998}
 TARGET=${TARGET:-memory}
 command -v nbdkit >/dev/null && command -v nbdcopy >/dev/null || { echo "needs nbdkit and nbdcopy (apt-get install nbdkit libnbd-bin)"; exit 1; }
@@ -59,7 +61,10 @@ for r in $(seq "$RUNS"); do
   # Shipping: journal MIB MiB with the replica paused, then time the resume until the lag is 0.
   "$TSVM" replica pause vg/repl >/dev/null
   "$TSVM" dd if="$LAB/payload" of=/dev/vg/repl bs=1M conv=fsync >/dev/null 2>&1
-  t0=$(now); "$TSVM" replica resume vg/repl >/dev/null; drain
+  coproc WAITER { node "$WAIT" "$DIST"; }
+  wpid=$WAITER_PID
+  read -r _ <&"${WAITER[0]}"
+  t0=$(now); "$TSVM" replica resume vg/repl >/dev/null; wait "$wpid"
   SHIP+=("$(echo "$(now) - $t0" | bc -l)")
   COPY+=("$(timed nbdcopy --flush "$LAB/payload" "nbd://127.0.0.1:$PORT")")
   kill -0 "$NBDKIT_PID" || { echo "nbdkit (pid $NBDKIT_PID) is gone: something killed it; figures void"; exit 1; }

@@ -3,6 +3,9 @@
 // (DRBD's protocol A: done once on the local disk and handed on). Replicas out of the journal get
 // their regions marked instead; a full journal drops the replicas that hold it back to their bitmaps.
 // Sync replicas, and RPO policies, make the writer wait for the shipper after the lock is let go.
+// Like the mirror engine's LvLease, a writer keeps the group lock from one write to the next while
+// no other process queues for it: a write then costs a stat, not a lock and an unlock, and the head
+// it appended last is still the head.
 import { statSync } from 'node:fs';
 import { replGroupsPath } from '../lv-io/replica-hook.js';
 import type { IoEnv } from '../lv-io/index.js';
@@ -24,6 +27,8 @@ export const RPO_THROTTLE = 'RPO exceeded: writers throttled';
 export const RPO_SYNC = 'RPO exceeded: synchronous until caught up';
 /** How long a sync replica may keep a write waiting before it counts as unreachable. */
 const SYNC_TIMEOUT_MS = 5000;
+/** A writer whose event loop runs gives the group lock up after this long without a write. */
+const LEASE_IDLE_MS = 20;
 
 export class JournalWriter {
   private group: Group;
@@ -41,6 +46,15 @@ export class JournalWriter {
   private oldest = 0;
   /** Opens sharing this writer. */
   users = 0;
+  /**
+   * The group lock is held from one write to the next (the lease); the head and the replicas' modes
+   * read under it stay true while it is (every other writer of them holds the group lock).
+   */
+  private leased = false;
+  private headFresh = false;
+  private modes: { group: Group; modes: ModeState[] } | null = null;
+  private lastUse = 0;
+  private leaseTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly env: IoEnv, group: Group) {
     this.group = group;
@@ -69,6 +83,51 @@ export class JournalWriter {
   }
 
   /**
+   * fn under the group lock, which is then kept (the lease) unless another process queued for it
+   * (lock() leaves a .want file) or fn failed. Given up by release(): when the caller may block
+   * (idle), before waiting for the shipper, after LEASE_IDLE_MS without a write, and on close.
+   */
+  private leasedLock<T>(fn: () => T): T {
+    const locks = sharedLocks(this.env.systemDir);
+    // (The lvm shell lets every lock go at the end of a command line: then the lease is gone too.)
+    if (!this.leased || !locks.holds(this.lockName)) {
+      locks.lock(this.lockName);
+      this.leased = true;
+      this.headFresh = false;
+      this.modes = null;
+    }
+    let ok = false;
+    try {
+      const out = fn();
+      ok = true;
+      return out;
+    } finally {
+      this.lastUse = Date.now();
+      if (!ok || locks.wantedByOther(this.lockName)) this.release();
+      else this.leaseTimer ??= setTimeout(() => this.expire(), LEASE_IDLE_MS).unref();
+    }
+  }
+
+  private expire(): void {
+    this.leaseTimer = null;
+    const left = this.lastUse + LEASE_IDLE_MS - Date.now();
+    if (!this.leased) return;
+    if (left > 0) this.leaseTimer = setTimeout(() => this.expire(), left).unref();
+    else this.release();
+  }
+
+  /** Give the group lock up (other writers and the shipper may take it). */
+  release(): void {
+    if (this.leaseTimer) clearTimeout(this.leaseTimer);
+    this.leaseTimer = null;
+    if (!this.leased) return;
+    this.leased = false;
+    this.headFresh = false;
+    this.modes = null;
+    sharedLocks(this.env.systemDir).unlock(this.lockName);
+  }
+
+  /**
    * The group as configured now: called under the group lock, so that a replica added under that
    * lock (its journal slot set up first) is known to every write after it. One stat per call.
    */
@@ -90,10 +149,10 @@ export class JournalWriter {
   write(member: number, offset: number, buf: Uint8Array, local: () => void, read: (b: Buffer, offset: number) => void): void {
     let group = this.group;
     let last = 0;
-    this.locked(() => {
+    this.leasedLock(() => {
       group = this.current();
       const h = this.syncHead(group);
-      const modes = group.replicas.map((r) => this.journal.mode(r.slot));
+      const modes = this.replicaModes(group);
       for (let done = 0; done < buf.length;) {
         const n = Math.min(MAX_RECORD_DATA, buf.length - done);
         last = this.append(group, modes, h, member, offset + done, buf.subarray(done, done + n), read);
@@ -114,9 +173,9 @@ export class JournalWriter {
   flush(local: () => void): void {
     let group = this.group;
     let last = 0;
-    this.locked(() => {
+    this.leasedLock(() => {
       group = this.current();
-      const modes = group.replicas.map((r) => this.journal.mode(r.slot));
+      const modes = this.replicaModes(group);
       if (!this.journalReplicas(group, modes).length) return;
       const h = this.syncHead(group);
       last = this.appendRecord(group, modes, h, RecordKind.Flush, 0, 0, 0, null);
@@ -127,12 +186,23 @@ export class JournalWriter {
     this.afterWrite(group, Math.max(last, 0));
   }
 
+  /** The modes of the group's replicas (read again unless the lease kept them true; overflow() changes them in place). */
+  private replicaModes(group: Group): ModeState[] {
+    if (this.modes?.group === group) return this.modes.modes;
+    const modes = group.replicas.map((r) => this.journal.mode(r.slot));
+    this.modes = this.leased ? { group, modes } : null;
+    return modes;
+  }
+
   /**
    * The head, under the group lock: this process's own idea of it, moved past what other writers
    * appended since (their Refs indexed). Read from the hint (and every Ref of the window indexed
    * again) the first time and whenever the hint shows that this process lost track.
    */
   private syncHead(group: Group): Hint {
+    // Held since the last look: nobody else appended.
+    if (this.headFresh && this.head) return this.head;
+    this.headFresh = this.leased;
     const hint = this.journal.hint();
     if (this.head) {
       this.journal.headFrom(this.head, (r) => this.index(r));
@@ -293,6 +363,8 @@ export class JournalWriter {
   /** Sync replicas and RPO policies: wait for the shipper (or leave the journal) after the lock is let go. */
   private afterWrite(group: Group, seq: number): void {
     if (!seq) return;
+    // The shipper may need the group lock to move on (its barrier, a replica leaving the journal).
+    if (group.replicas.some((r) => !r.paused && (r.kind === 'sync' || r.rpo))) this.release();
     for (const r of group.replicas) {
       if (r.paused) continue;
       if (r.kind === 'sync') this.waitApplied(r, seq, SYNC_TIMEOUT_MS);
@@ -364,12 +436,16 @@ export class JournalWriter {
 
   close(): void {
     // Every local write is done: nothing is pending, and the next process starts from here.
-    if (this.head) {
-      this.locked(() => {
-        const h = this.syncHead(this.group);
-        h.pending = 0;
-        this.journal.writeHint(h);
-      });
+    try {
+      if (this.head) {
+        this.locked(() => {
+          const h = this.syncHead(this.group);
+          h.pending = 0;
+          this.journal.writeHint(h);
+        });
+      }
+    } finally {
+      this.release();
     }
     this.journal.close();
   }

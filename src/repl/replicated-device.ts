@@ -65,6 +65,7 @@ export class ReplicatedDevice implements LvDevice {
   }
 
   idle(): void {
+    this.writer.release();
     this.inner.idle?.();
   }
 

@@ -144,7 +144,8 @@ export class Shipper {
           await link?.close();
           link = null;
           this.setLink(key, { connected: false, error: undefined });
-          await sleep(50);
+          // A stat of the group config per look (GroupsReader): a resume is seen within 10 ms.
+          await sleep(10);
           continue;
         }
         try {
