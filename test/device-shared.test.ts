@@ -62,6 +62,17 @@ for (const [label, make] of implementations) {
       expect(back).toEqual(data);
     });
 
+    it('readAtAsync reads what readAt reads; a hole and the bytes past the end read as zeros', async () => {
+      const data = random(300_000);
+      dev.writeAt(data, 4096);
+      const back = new Uint8Array(data.length);
+      await (dev.readAtAsync?.(back, 4096) ?? Promise.reject(new Error('no readAtAsync')));
+      expect(back).toEqual(data);
+      const tail = new Uint8Array(8192).fill(7);
+      await dev.readAtAsync!(tail, 2 * MiB - 4096);
+      expect(tail).toEqual(new Uint8Array(8192));
+    });
+
     it('a hole reads as zeros, and so does a read past the end of the file', () => {
       const buf = new Uint8Array(4096).fill(7);
       dev.readAt(buf, MiB);

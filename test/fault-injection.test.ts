@@ -54,6 +54,13 @@ describe('FaultDevice', () => {
     dev.close();
   });
 
+  it('a read error fails readAtAsync too (the shipper reads that way), and only there', async () => {
+    const { dev } = faulty([{ op: 'read', offset: 2 * MiB, length: 512, kind: 'error' }]);
+    await dev.readAtAsync!(new Uint8Array(512), 2 * MiB - 512);
+    await expect(dev.readAtAsync!(new Uint8Array(MiB), 1.5 * MiB)).rejects.toMatchObject({ op: 'read', offset: 2 * MiB });
+    dev.close();
+  });
+
   it('"after" lets the first N matching I/Os through', () => {
     const { dev } = faulty([{ op: 'any', offset: 'all', length: 'all', kind: 'error', after: 2 }]);
     dev.readAt(new Uint8Array(1), 0);

@@ -95,6 +95,20 @@ describe('linear and striped mapping', () => {
     expect(Buffer.from(back).equals(Buffer.from(data))).toBe(true);
   });
 
+  it('readAtAsync (how the shipper reads) reads what readAt reads, across stripes, segments and sub-LVs', async () => {
+    for (const [name, step] of [['str', 123_457], ['lin', 1 * MiB + 512], ['top', 300_001]] as const) {
+      const data = writeAndCheck(name, 1 * MiB);
+      const dev = openLv(env(), vg, lvNamed(name), { writable: false });
+      const back = new Uint8Array(data.length);
+      const reads: Promise<void>[] = [];
+      for (let off = 0; off < back.length; off += step) reads.push(dev.readAtAsync!(back.subarray(off, Math.min(off + step, back.length)), off));
+      await Promise.all(reads);
+      expect(Buffer.from(back).equals(Buffer.from(data)), name).toBe(true);
+      await expect(dev.readAtAsync!(new Uint8Array(10), data.length - 5)).rejects.toMatchObject({ code: 'EINVAL' });
+      dev.close();
+    }
+  });
+
   it('an area that is a sub-LV maps through it', () => {
     writeAndCheck('top', 300_000);
   });
