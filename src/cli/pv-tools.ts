@@ -119,6 +119,7 @@ export function pvImagePresent(pv: PhysicalVolume): boolean {
  */
 interface PvScan {
   flagged: boolean;
+  /** (Only a flagged PV's is looked at, and only for one is it found: the LVs' areas are not walked for nothing.) */
   used: boolean;
 }
 const scans = new WeakMap<PhysicalVolume, PvScan>();
@@ -154,8 +155,7 @@ export function markMissingPvs(vg: VolumeGroup, present: (pv: PhysicalVolume) =>
   let used: Set<string> | undefined;
   for (const pv of vg.pvs) {
     if (!scans.has(pv)) {
-      used ??= usedPvUuids(vg);
-      const st = { flagged: pv.missing, used: used.has(pv.uuid) };
+      const st = { flagged: pv.missing, used: pv.missing && (used ??= usedPvUuids(vg)).has(pv.uuid) };
       scans.set(pv, st);
       pv.absent = !present(pv);
       pv.missing = pv.absent || (st.flagged && st.used);

@@ -143,7 +143,7 @@ export function forEachPvArea(lv: LogicalVolume, fn: (pvUuid: string, pe: number
     fn(h.pv!, h.pe, h.len, 0);
     return;
   }
-  for (const seg of segmentsOf(lv)) {
+  for (const seg of h ? segmentsOf(lv) : lv.segments) {
     const len = areaLen(seg);
     for (const a of seg.areas) if (a.kind === 'pv') fn(a.pvUuid, a.pe, len, seg.startLe);
   }
