@@ -42,10 +42,12 @@ export function lvBlocks(bytes: Buffer): LvBlocks | null {
   return blocks;
 }
 
-/** Block k's LV uuid is `uuid`. */
+/** Block k's LV uuid is `uuid` (compared byte by byte: no string made). */
 function blockIs(text: Buffer, blocks: LvBlocks, k: number, uuid: string): boolean {
   const q = blocks.ids[k]! + ID_LINE.length;
-  return text.toString('latin1', q, q + uuid.length + 1) === `${uuid}"`;
+  if (text[q + uuid.length] !== 0x22) return false;
+  for (let i = 0; i < uuid.length; i++) if (text[q + i] !== uuid.charCodeAt(i)) return false;
+  return true;
 }
 
 /** How far past the next block the walk looks for an LV's block before asking every block (an LV removed or changed in between). */

@@ -156,8 +156,13 @@ function rightAligned(f: FieldDef): boolean {
   return f.kind === 'NUM' || f.kind === 'SIZ' || f.kind === 'PCT' || f.kind === 'SNUM' || f.kind === 'BIN';
 }
 
-/** Render the report to lines (without LVM2's two-space log prefix). */
-export function renderReport(fields: FieldDef[], rows: Row[], env: Env, o: OutputOptions, jsonKey: string): string[] {
+/**
+ * Render the report, handing out each line as it is made (without LVM2's two-space log prefix):
+ * at 10,000 LVs the lines of `lvs -a -o +devices` were all kept until the end, each built by `+=`
+ * as a tree of some 25 pieces, which every scavenge copied until it was printed.
+ * The cells are kept: the columns' widths need every row before the first line.
+ */
+export function renderReport(fields: FieldDef[], rows: Row[], env: Env, o: OutputOptions, jsonKey: string, emit: (line: string) => void): void {
   const nf = fields.length;
   const getters = fields.map((f) => f.get);
   const cells: string[][] = new Array(rows.length);
@@ -167,30 +172,32 @@ export function renderReport(fields: FieldDef[], rows: Row[], env: Env, o: Outpu
     for (let i = 0; i < nf; i++) c[i] = getters[i]!(r, env).s;
     cells[n] = c;
   }
-  if (o.json) return renderJson(fields, cells, jsonKey);
-  if (!rows.length) return [];
-  const out: string[] = [];
+  if (o.json) {
+    for (const l of renderJson(fields, cells, jsonKey)) emit(l);
+    return;
+  }
+  if (!rows.length) return;
   const sep = o.separator ?? ' ';
   if (o.rows) {
     const q = o.unquoted ? '' : "'";
     for (let i = 0; i < fields.length; i++) {
       const name = `LVM2_${fields[i]!.id.toUpperCase()}=`;
       const vals = cells.map((c) => (o.nameprefixes ? `${name}${q}${c[i]!}${q}` : c[i]!));
-      out.push([o.headings ? [fields[i]!.heading] : [], vals].flat().join(sep));
+      emit([o.headings ? [fields[i]!.heading] : [], vals].flat().join(sep));
     }
-    return out;
+    return;
   }
   if (o.nameprefixes) {
     const q = o.unquoted ? '' : "'";
-    if (o.headings) out.push(fields.map((f) => f.heading).join(sep));
-    for (const c of cells) out.push(fields.map((f, i) => `LVM2_${f.id.toUpperCase()}=${q}${c[i]}${q}`).join(sep));
-    return out;
+    if (o.headings) emit(fields.map((f) => f.heading).join(sep));
+    for (const c of cells) emit(fields.map((f, i) => `LVM2_${f.id.toUpperCase()}=${q}${c[i]}${q}`).join(sep));
+    return;
   }
   const align = o.separator === undefined || o.aligned;
   if (!align) {
-    if (o.headings) out.push(fields.map((f) => f.heading).join(sep));
-    for (const c of cells) out.push(c.join(sep));
-    return out;
+    if (o.headings) emit(fields.map((f) => f.heading).join(sep));
+    for (const c of cells) emit(c.join(sep));
+    return;
   }
   const widths = fields.map((f) => f.width);
   // unbuffered, libdm sizes the columns once, when the headings go out with the first row
@@ -198,17 +205,17 @@ export function renderReport(fields: FieldDef[], rows: Row[], env: Env, o: Outpu
     for (let i = 0; i < nf; i++) if (c[i]!.length > widths[i]!) widths[i] = c[i]!.length;
   }
   const right = fields.map(rightAligned);
-  if (o.headings) out.push(fields.map((f, i) => f.heading.slice(0, widths[i]).padEnd(widths[i]!)).join(sep));
-  for (const c of cells) {
-    let line = '';
-    for (let i = 0; i < nf; i++) {
-      if (i) line += sep;
-      line += right[i] ? c[i]!.padStart(widths[i]!) : c[i]!.padEnd(widths[i]!);
-    }
-    out.push(line);
+  if (o.headings) emit(fields.map((f, i) => f.heading.slice(0, widths[i]).padEnd(widths[i]!)).join(sep));
+  const parts: string[] = new Array(nf);
+  for (let n = 0; n < cells.length; n++) {
+    const c = cells[n]!;
+    for (let i = 0; i < nf; i++) parts[i] = right[i] ? c[i]!.padStart(widths[i]!) : c[i]!.padEnd(widths[i]!);
+    cells[n] = EMPTY;
+    emit(parts.join(sep));
   }
-  return out;
 }
+
+const EMPTY: string[] = [];
 
 function jsonString(s: string): string {
   if (!s.includes('\\') && !s.includes('"')) return '"' + s + '"';

@@ -165,11 +165,10 @@ export async function runReport(ctx: Context, args: Args, cmd: ReportCommand): P
   const unbuffered = args.has('unbuffered') && !args.has('sort');
   const sorted = unbuffered ? selected : sortRows(selected, sortKeys, env);
   const json = args.str('reportformat') === 'json';
-  const lines = renderReport(fields, sorted, env, {
+  renderReport(fields, sorted, env, {
     headings: !args.has('noheadings'), separator: args.str('separator'), aligned: args.has('aligned'),
     nameprefixes: args.has('nameprefixes'), unquoted: args.has('unquoted'), rows: args.has('rows'), json, unbuffered,
-  }, base);
-  for (const l of lines) ctx.out.print(l);
+  }, base, (line) => ctx.out.print(line));
   return code;
 }
 
