@@ -38,6 +38,7 @@ export const spec: CommandSpec = {
     ctx.locks.lock(`V_${vgName}`);
     const vg = readRestoreFile(ctx, file ?? `${backup.backupDir(ctx)}/${vgName}`, vgName!);
     const loaded = ctx.store.loadVgForUpdate(vgName!);
+    ctx.store.keyImportedLvs(vg);
     // the running state is tsvm's, not the file's: LVs stay as active as they are
     for (const lv of vg.lvs) lv.active = loaded?.vg.lvs.find((l) => l.uuid === lv.uuid)?.active ?? false;
     if (loaded && loaded.vg.uuid === vg.uuid) {

@@ -7,7 +7,7 @@ import { noMatchingSyntaxLines } from '../src/cli/help.js';
 import { takeGlobalLock, vgNameArg } from '../src/cli/toollib.js';
 import { readVgOrFail, writeReshaped } from '../src/cli/vg-reshape.js';
 import { vgLockName } from '../src/store/locks.js';
-import { newUuid } from '../src/model/uuid.js';
+import { renewClashingLvUuids } from '../src/model/lv-id.js';
 import { movePv, vgsIncompatible } from '../src/model/vg-split.js';
 
 export const spec: CommandSpec = {
@@ -36,8 +36,8 @@ export const spec: CommandSpec = {
     const bad = vgsIncompatible(from.vg, to.vg);
     if (bad) throw new CommandFailed(bad);
     for (const pv of [...from.vg.pvs]) movePv(from.vg, to.vg, pv);
-    // an LV uuid both VGs have gets a new one (LVM2: "Changed LVID for ...")
-    for (const lv of from.vg.lvs) if (to.vg.lvs.some((l) => l.uuid === lv.uuid)) lv.uuid = newUuid();
+    // an LV uuid both VGs have (a copy merged with its original) gets a new one (LVM2: "Changed LVID for ...")
+    renewClashingLvUuids(to.vg, from.vg);
     to.vg.lvs.push(...from.vg.lvs);
     from.vg.lvs = [];
     writeReshaped(ctx, from, to, to.vg, `vgmerge ${toName} ${fromName}`, false);

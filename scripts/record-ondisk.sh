@@ -39,6 +39,12 @@ for scn in "${pick[@]}"; do
     case "$line" in ''|'#'*) continue;; esac
     if [ $in_check = 1 ]; then echo "$line" >> "$check"; continue; fi
     cmdline=$line
+    # a line naming a program by its absolute path (/bin/dd ...) runs as written, on the image files
+    case "$line" in
+      /*) for ((i = disks; i >= 1; i--)); do cmdline=${cmdline//\$D$i/$work/dev/${names[$((i - 1))]}}; done
+          eval "$cmdline" </dev/null || { echo "record-ondisk: failed: $line" >&2; rm -rf "$work"; exit 1; }
+          continue;;
+    esac
     for ((i = disks; i >= 1; i--)); do cmdline=${cmdline//\$D$i//dev/${names[$((i - 1))]}}; done
     eval "set -- $cmdline"
     TSVM_NO_KERNEL_DEVICES=1 TSVM_DEV_DIR=$work/dev TSVM_SYSTEM_DIR=$work/sys "$tsvm" "$@" </dev/null >/dev/null 2>"$work/err" \

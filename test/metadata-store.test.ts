@@ -7,6 +7,10 @@ import { join } from 'node:path';
 import { openDb } from '../src/store/db.js';
 import { ConcurrentUpdateError, MetadataStore } from '../src/store/metadata-store.js';
 import { lv, rows, vg } from './helpers/store-fixtures.js';
+import Database from 'better-sqlite3';
+import { MIGRATIONS, SCHEMA_VERSION } from '../src/store/schema.js';
+import { shownLvUuid } from '../src/model/lv-id.js';
+import type { VolumeGroup } from '../src/model/types.js';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -129,5 +133,51 @@ describe('MetadataStore', () => {
     const hist = s.history('vg');
     expect(hist.map((h) => h.seqno)).toEqual(versions.map((_v, i) => i + 1));
     hist.forEach((h, i) => expect(JSON.stringify(h.vg)).toBe(versions[i]));
+  });
+
+  it("keys an imported VG's LVs: a copy's LVs show the original's UUIDs under keys of their own (schema 7)", () => {
+    const s = store();
+    s.commitVg(null, vg([lv('a', 0), lv('b', 1)]), 'create');
+    // the copy, as its metadata text has it: other VG and PV UUIDs, the same LV ids
+    const text = (): VolumeGroup => {
+      const c = vg([lv('a', 2), lv('b', 3), lv('c', 4)]);
+      Object.assign(c, { uuid: 'vg-2', name: 'vg1' });
+      c.pvs[0] = { ...c.pvs[0]!, uuid: 'pv-2', name: '/dev/b', path: '/x/b', vgName: 'vg1' };
+      c.lvs.forEach((l) => (l.segments[0]!.areas[0] = { kind: 'pv', pvUuid: 'pv-2', pe: (l.segments[0]!.areas[0] as { pe: number }).pe }));
+      return c;
+    };
+    const copy = text();
+    copy.seqno = 5;
+    s.replaceVg(copy, 'scan');
+    const read = s.loadVg('vg1')!.vg;
+    expect(read.lvs.map(shownLvUuid)).toEqual(['uuid-a', 'uuid-b', 'uuid-c']);
+    expect(read.lvs.map((l) => l.uuid).filter((k) => k === 'uuid-a' || k === 'uuid-b')).toEqual([]);
+    expect(read.lvs[2]!.uuid).toBe('uuid-c');
+    expect(s.loadVg('vg')!.vg.lvs.map((l) => [l.uuid, l.shownUuid])).toEqual([['uuid-a', undefined], ['uuid-b', undefined]]);
+    // read back the same from the rows, the read cache and a listing of every VG
+    expect(JSON.stringify(s.loadVgForUpdate('vg1')!.vg)).toBe(JSON.stringify(read));
+    expect(JSON.stringify(s.loadAllVgs().find((v) => v.name === 'vg1'))).toBe(JSON.stringify(read));
+    // the same text read again (a later scan) keeps the keys; a commit keeps the shown UUIDs
+    const again = text();
+    again.seqno = 6;
+    s.replaceVg(again, 'scan again');
+    expect(s.loadVg('vg1')!.vg.lvs.map((l) => [l.uuid, l.shownUuid])).toEqual(read.lvs.map((l) => [l.uuid, l.shownUuid]));
+    const loaded = s.loadVgForUpdate('vg1')!;
+    loaded.vg.lvs[0]!.name = 'a2';
+    s.commitVg(loaded, loaded.vg, 'rename');
+    expect(s.loadVg('vg1')!.vg.lvs.map((l) => [l.name, l.uuid, l.shownUuid])).toEqual([['a2', read.lvs[0]!.uuid, 'uuid-a'], ...read.lvs.slice(1).map((l) => [l.name, l.uuid, l.shownUuid])]);
+  });
+
+  it('brings a schema 6 database to 7: its LVs show their keys', () => {
+    const d = mkdtempSync(join(tmpdir(), 'tsvm-store-'));
+    dirs.push(d);
+    const old = new Database(join(d, 'tsvm.db'));
+    for (const m of MIGRATIONS.slice(0, 6)) old.exec(m);
+    old.pragma('user_version = 6');
+    old.close();
+    const s = new MetadataStore(openDb(d));
+    expect(s.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    s.commitVg(null, vg([lv('a', 0)]), 'create');
+    expect(s.loadVg('vg')!.vg.lvs.map((l) => [l.uuid, shownLvUuid(l), 'shownUuid' in l])).toEqual([['uuid-a', 'uuid-a', false]]);
   });
 });

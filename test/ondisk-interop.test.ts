@@ -5,7 +5,7 @@
 // (same normalisations as the golden transcripts). No lvm2 is needed to run it.
 //   ONDISK_ONLY=02 npx vitest run test/ondisk-interop.test.ts
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, symlink } from 'node:fs/promises';
 import { hostname, machine, release, tmpdir, type, version } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,7 +64,11 @@ for (const name of names) {
       await mkdir(devDir);
       await mkdir(sysDir);
       await makeDisks(devDir, t.devices, disks.size);
-      const env = { ...process.env, TSVM_DEV_DIR: devDir, TSVM_SYSTEM_DIR: sysDir };
+      // `sh -c "... lvm ..."` check lines: the oracle ran them with the real lvm, here tsvm's link
+      const binDir = path.join(work, 'bin');
+      await mkdir(binDir);
+      await symlink(bin, path.join(binDir, 'lvm'));
+      const env = { ...process.env, TSVM_DEV_DIR: devDir, TSVM_SYSTEM_DIR: sysDir, PATH: `${binDir}:${process.env.PATH ?? ''}` };
       const o = { bin, disks, plainLvcreate: true };
       for (const line of setup) {
         const r = await runStep(line, t, env, o);

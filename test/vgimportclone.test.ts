@@ -4,7 +4,7 @@
 // (golden 17-vgimportclone has the cases that need no copy; LVM2's answer to an incomplete copy
 // ends with internal memory-pool errors, left out here).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { CliLab } from './helpers/aux.js';
@@ -50,16 +50,77 @@ describe('vgimportclone of copied images', () => {
     expect(await rows('vgs', '-o', 'vg_name,pv_count,lv_count')).toEqual([['vg', '2', '1'], ['vg1', '2', '1']]);
   });
 
-  it('keeps the LV UUIDs, as LVM2 does, unless another VG tsvm knows has them', async () => {
-    const lvUuid = async (vg: string) => (await lab.ok('lvs', '--noheadings', '-o', 'lv_uuid', `${vg}/lv`)).stdout.trim();
-    const original = await lvUuid('vg');
+  it('keeps the LV UUIDs beside the original, as LVM2 does; each VG\'s LVs stay its own', async () => {
+    await lab.ok('lvcreate', '-L', '4m', '-n', 'lw', 'vg');
     await lab.ok('vgchange', '-an', 'vg');
     copy('loop0', 'loop2');
     copy('loop1', 'loop3');
-    // beside its original (the database keys LVs by their UUID): renewed
     await lab.ok('vgimportclone', '/dev/loop2', '/dev/loop3');
-    expect(await lvUuid('vg1')).not.toBe(original);
-    // disks from elsewhere: a database that knows no VG with these LVs
+    const uuids = async () => {
+      const r = await rows('lvs', '-o', 'vg_name,lv_name,lv_uuid');
+      return { vg: r.filter((x) => x[0] === 'vg').map((x) => x.slice(1)), vg1: r.filter((x) => x[0] === 'vg1').map((x) => x.slice(1)) };
+    };
+    const made = await uuids();
+    expect(made.vg).toHaveLength(2);
+    expect(made.vg1).toEqual(made.vg);
+    const shown = (await lab.ok('lvdisplay', 'vg1/lv')).stdout.match(/LV UUID +(\S+)/)![1];
+    expect(shown).toBe(made.vg[0]![1]);
+    // the copy's metadata areas and its backup carry them too
+    const onDisk = readFileSync(join(lab.devDir, 'loop2'), 'latin1');
+    expect(onDisk).toContain(`lv {\nid = "${made.vg[0]![1]}"`);
+    await lab.ok('vgcfgbackup', '-f', join(lab.dir, 'vg1.backup'), 'vg1');
+    expect(readFileSync(join(lab.dir, 'vg1.backup'), 'utf8')).toContain(`id = "${made.vg[0]![1]}"`);
+    // selection by UUID finds the LV in both VGs
+    expect(await rows('lvs', '-o', 'vg_name,lv_name', '-S', `lv_uuid=${made.vg[0]![1]}`)).toEqual([['vg', 'lv'], ['vg1', 'lv']]);
+    // each VG's LV is its own: data written to one is not the other's
+    await lab.ok('vgchange', '-ay', 'vg', 'vg1');
+    const a = randomBytes(65536);
+    const b = randomBytes(65536);
+    writeFileSync(join(lab.dir, 'a'), a);
+    writeFileSync(join(lab.dir, 'b'), b);
+    await lab.ok('dd', `if=${join(lab.dir, 'a')}`, 'of=/dev/vg/lv', 'bs=64K', 'conv=fsync');
+    await lab.ok('dd', `if=${join(lab.dir, 'b')}`, 'of=/dev/vg1/lv', 'bs=64K', 'conv=fsync');
+    await lab.ok('vgchange', '-an', 'vg1');
+    await lab.ok('lvchange', '-an', 'vg/lw');
+    expect(await rows('lvs', '-o', 'vg_name,lv_name,lv_active')).toEqual([['vg', 'lv', 'active'], ['vg', 'lw'], ['vg1', 'lv'], ['vg1', 'lw']]);
+    await lab.ok('vgchange', '-an', 'vg');
+    // the database rebuilt from the disks, original and copy both there
+    rmSync(lab.systemDir, { recursive: true, force: true });
+    expect((await lab.ok('pvscan', '--cache')).stderr).toBe('');
+    expect(await uuids()).toEqual(made);
+    // both VGs go on changing independently
+    await lab.ok('lvextend', '-L', '+4m', 'vg1/lv');
+    await lab.ok('lvrename', 'vg', 'lw', 'lw2');
+    await lab.ok('lvcreate', '-L', '4m', '-n', 'lx', 'vg1');
+    expect(await rows('lvs', '-o', 'vg_name,lv_name,lv_size')).toEqual([
+      ['vg', 'lv', '8.00m'], ['vg', 'lw2', '4.00m'], ['vg1', 'lv', '16.00m'], ['vg1', 'lw', '4.00m'], ['vg1', 'lx', '4.00m'],
+    ]);
+    const later = await uuids();
+    expect(later.vg1.slice(0, 2)).toEqual(made.vg);
+    await lab.ok('vgchange', '-ay', 'vg', 'vg1');
+    await lab.ok('dd', 'if=/dev/vg/lv', `of=${join(lab.dir, 'a2')}`, 'bs=64K', 'count=1');
+    await lab.ok('dd', 'if=/dev/vg1/lv', `of=${join(lab.dir, 'b2')}`, 'bs=64K', 'count=1');
+    await lab.ok('vgchange', '-an', 'vg', 'vg1');
+    expect(readFileSync(join(lab.dir, 'a2')).equals(a)).toBe(true);
+    expect(readFileSync(join(lab.dir, 'b2')).equals(b)).toBe(true);
+    // vgcfgrestore of the copy's backup: the UUIDs it has
+    await lab.ok('vgcfgrestore', '-f', join(lab.dir, 'vg1.backup'), 'vg1');
+    expect((await uuids()).vg1).toEqual(made.vg);
+    // merged back: vgmerge renews the UUIDs both VGs have (tools/vgmerge.c)
+    await lab.ok('lvrename', 'vg1', 'lv', 'lvc');
+    await lab.ok('lvrename', 'vg1', 'lw', 'lwc');
+    await lab.ok('vgmerge', 'vg', 'vg1');
+    const merged = (await rows('lvs', '-o', 'lv_uuid')).map((x) => x[0]);
+    expect(merged).toHaveLength(4);
+    expect(new Set(merged).size).toBe(4);
+    expect(merged).toContain(made.vg[0]![1]);
+  });
+
+  it('keeps the LV UUIDs of disks from elsewhere', async () => {
+    const lvUuid = async (vg: string) => (await lab.ok('lvs', '--noheadings', '-o', 'lv_uuid', `${vg}/lv`)).stdout.trim();
+    const original = await lvUuid('vg');
+    await lab.ok('vgchange', '-an', 'vg');
+    // a database that knows no VG with these LVs
     copy('loop0', 'loop2');
     copy('loop1', 'loop3');
     rmSync(join(lab.devDir, 'loop0'));

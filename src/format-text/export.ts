@@ -4,6 +4,7 @@
 // Written with one template per block: this runs at every commit, in a cold process, over every LV.
 import { quote, strList } from './formatter.js';
 import type { LogicalVolume, LvSegment, PhysicalVolume, VolumeGroup } from '../model/types.js';
+import { shownLvUuid } from '../model/lv-id.js';
 import { toFileFormat } from './backup-format.js';
 
 /** What LVM2 prints as LVM_VERSION: readers of the text ignore it, it is a comment. */
@@ -69,7 +70,7 @@ function lvStatus(lv: LogicalVolume): string {
 
 /** One LV's block (_print_lv), starting with a newline. */
 export function lvBlock(lv: LogicalVolume, pvNames: Map<string, string>): string {
-  let s = `\n${lv.name} {\nid = "${lv.uuid}"\nstatus = ${lvStatus(lv)}\n`
+  let s = `\n${lv.name} {\nid = "${shownLvUuid(lv)}"\nstatus = ${lvStatus(lv)}\n`
     + `flags = ${lv.flags.includes('ACTIVATION_SKIP') ? '["ACTIVATION_SKIP"]' : '[]'}\n`;
   if (lv.tags.length) s += `tags = ${strList(lv.tags)}\n`;
   if (lv.creationTime) s += `creation_time = ${lv.creationTime}\ncreation_host = ${quote(lv.creationHost)}\n`;

@@ -1,6 +1,6 @@
 // vgimportclone's work (tools/vgimportclone.c): the VG as the named devices' metadata areas have
 // it, checked to be whole and made of exactly those devices, given a new name, a new VG UUID and
-// new PV UUIDs (written into the devices' labels), then committed as a VG of its own. When the
+// new PV UUIDs (written into the devices' labels), its LVs keeping theirs, then committed as a VG of its own. When the
 // devices are the ones the database already has for that VG (not copies), that VG is replaced.
 import type { Context } from '../cli/context.js';
 import { CommandFailed } from '../cli/errors.js';
@@ -53,12 +53,12 @@ export function importClone(ctx: Context, args: string[], baseName: string | und
   const known = ctx.store.loadVgForUpdate(oldName);
   const original = known && known.vg.uuid === vg.uuid
     && known.vg.pvs.every((pv) => devs.some((d) => d.path === pv.path && d.header.uuid === pv.uuid)) ? known : null;
+  // LVM2 keeps each LV's own id (the LV part of its lvid): a VG renamed keeps its LVs' keys, an
+  // LV of a copy beside its original shows the original's UUID under a key of its own
+  ctx.store.keyImportedLvs(vg, original?.vg.uuid ?? null);
   if (original) ctx.store.removeVg(original, `vgimportclone ${oldName}`);
   for (const pv of vg.pvs) Object.assign(pv, layoutOf(byUuid.get(pv.uuid)!));
-  // LVM2 keeps each LV's own id; tsvm's database keys LVs by it, so only one another VG's LV has
-  // (a copy living beside its original) is renewed
-  const taken = new Set(ctx.store.loadAllVgs().flatMap((v) => v.lvs.map((lv) => lv.uuid)));
-  giveNewIds(vg, name, importVg, byUuid, taken);
+  giveNewIds(vg, name, importVg, byUuid);
   ctx.store.transaction(() => {
     for (const old of original?.vg.pvs ?? []) ctx.store.deletePv(old.uuid);
     ctx.store.commitVg(null, vg, `vgimportclone ${oldName} ${name}`);
@@ -76,7 +76,7 @@ function newVgName(ctx: Context, base: string | undefined, old: string): string 
 }
 
 /** New VG and PV UUIDs (the PVs' labels rewritten with theirs), the new name, imported if asked. */
-function giveNewIds(vg: VolumeGroup, name: string, importVg: boolean, scanned: Map<string, ScannedPv>, takenLvIds: Set<string>): void {
+function giveNewIds(vg: VolumeGroup, name: string, importVg: boolean, scanned: Map<string, ScannedPv>): void {
   vg.uuid = newUuid();
   vg.name = name;
   vg.systemId = '';
@@ -96,8 +96,5 @@ function giveNewIds(vg: VolumeGroup, name: string, importVg: boolean, scanned: M
       dev.close();
     }
   }
-  // LVM2 keeps the LV part of each LV's id (its lvid starts with the VG's); tsvm's database keys
-  // LVs by that part alone, so an LV whose id another VG's LV has gets a new one
-  for (const lv of vg.lvs) if (takenLvIds.has(lv.uuid)) lvs = lvs.replaceAll(`"${lv.uuid}"`, `"${newUuid()}"`);
   vg.lvs = JSON.parse(lvs) as VolumeGroup['lvs'];
 }

@@ -8,6 +8,7 @@
 import { mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LogicalVolume, VolumeGroup } from '../model/types.js';
+import { shownLvUuid } from '../model/lv-id.js';
 import { header, lvBlock, lvsInTextOrder, pvNamesOf, vgBlockHead, vgBlockTail, type ExportHeader } from './export.js';
 
 const ID_LINE = '\nid = "';
@@ -102,7 +103,7 @@ export function spliceText(previous: Buffer, vg: VolumeGroup, unchanged: Readonl
   };
   let next = 0;
   for (const lv of lvsInTextOrder(vg)) {
-    const k = unchanged.has(lv) ? find(lv.uuid, next) : -1;
+    const k = unchanged.has(lv) ? find(shownLvUuid(lv), next) : -1;
     if (k >= 0) {
       const [from, to] = [old.starts[k]!, blockEnd(k)];
       if (runFrom >= 0 && from === runTo) runTo = to;

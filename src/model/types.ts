@@ -94,6 +94,11 @@ export interface VolumeGroup {
 export type LvStatusFlag = 'NOTSYNCED' | 'ACTIVATION_SKIP' | 'LOCKED' | 'REBUILD' | 'PVMOVE' | 'WRITEMOSTLY';
 
 export interface LogicalVolume {
+  /**
+   * tsvm's key for the LV: unique across every VG of the database (its rows, and the runtime
+   * state under TSVM_SYSTEM_DIR: locks, region files, daemons). Also its LVM2 UUID unless
+   * `shownUuid` says another.
+   */
   uuid: string;
   name: string;
   visible: boolean;
@@ -108,6 +113,13 @@ export interface LogicalVolume {
   readAhead: 'auto' | number;
   flags: LvStatusFlag[];
   segments: LvSegment[];
+  /**
+   * The LV's UUID as LVM2 has it (lv_uuid, the metadata text's `id`) when it is not `uuid`. LVM2
+   * ids an LV by its VG's id and its own (lvid), so a VG copied by vgimportclone beside its
+   * original keeps its LVs' ids; tsvm gives such an LV a key of its own (model/lv-id.ts).
+   * Absent on every other LV (kept last in the object: the stored JSON of other LVs is unchanged).
+   */
+  shownUuid?: string;
 }
 
 /** 'error': LVM2's virtual error segment (no areas; every I/O fails), what vgreduce --removemissing puts in place of a lost raid image. */

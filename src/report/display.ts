@@ -2,6 +2,7 @@
 // segment display of lib/striped and lib/mirror). Lines are returned without the log prefix.
 import type { LogicalVolume, LvSegment, PhysicalVolume, VolumeGroup } from '../model/types.js';
 import { displaySize } from '../model/units.js';
+import { shownLvUuid } from '../model/lv-id.js';
 import { vgMdaCount } from '../format-text/mda-copies.js';
 import { convertLv, isActive, isMirrored, isPartial, pvRuns, type VgInfo } from './vg-info.js';
 
@@ -168,7 +169,7 @@ export function lvdisplayFull(info: VgInfo, lv: LogicalVolume, maps: boolean, mo
   const out = ['--- Logical volume ---'];
   if (lv.visible) out.push(`LV Path                /dev/${vg.name}/${lv.name}`, `LV Name                ${lv.name}`);
   else out.push(`Internal LV Name       ${lv.name}`);
-  out.push(`VG Name                ${vg.name}`, `LV UUID                ${lv.uuid}`);
+  out.push(`VG Name                ${vg.name}`, `LV UUID                ${shownLvUuid(lv)}`);
   out.push(`LV Write Access        ${lv.writable ? 'read/write' : 'read only'}`);
   out.push(`LV Creation host, time ${lv.creationHost}, ${lvTimeString(lv.creationTime)}`);
   out.push(`LV Status              ${active ? '' : 'NOT '}available${isPartial(info, lv) ? ' (partial)' : ''}`);

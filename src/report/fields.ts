@@ -4,6 +4,7 @@
 import { statSync } from 'node:fs';
 import type { LogicalVolume, LvSegment, PhysicalVolume, SegmentArea, VolumeGroup } from '../model/types.js';
 import type { PvExtentRun } from '../model/pv-map.js';
+import { shownLvUuid } from '../model/lv-id.js';
 import { mdaFreeSectors } from '../format-text/layout.js';
 import { mdaIsIgnored, pvMdas, pvSoundMdas } from '../format-text/pv-layout.js';
 import { FIELD_TABLE, type FieldEntry, type FieldKind, type FieldSection } from './field-table.js';
@@ -246,7 +247,7 @@ type Getter = (r: Row, e: Env) => Value;
 
 const GETTERS: Record<string, Getter> = {
   // Logical volumes
-  lv_uuid: (r) => str(r.lv!.uuid),
+  lv_uuid: (r) => str(shownLvUuid(r.lv!)),
   lv_name: (r, e) => lvNameValue(r.lv!, e),
   lv_full_name: (r) => str(`${r.vg!.name}/${r.lv!.name}`),
   lv_path: (r) => str(r.lv!.visible ? `/dev/${r.vg!.name}/${r.lv!.name}` : ''),
@@ -289,13 +290,17 @@ const GETTERS: Record<string, Getter> = {
   },
   mirror_log_uuid: (r) => {
     const name = r.lv!.segments.find((s) => s.mirrorLog)?.mirrorLog;
-    return str((name && r.info!.lvByName.get(name)?.uuid) || '');
+    const log = name && r.info!.lvByName.get(name);
+    return str(log ? shownLvUuid(log) : '');
   },
   convert_lv: (r, e) => {
     const c = convertLv(r.info!, r.lv!);
     return c ? lvNameValue(c, e) : str('');
   },
-  convert_lv_uuid: (r) => str(convertLv(r.info!, r.lv!)?.uuid ?? ''),
+  convert_lv_uuid: (r) => {
+    const c = convertLv(r.info!, r.lv!);
+    return str(c ? shownLvUuid(c) : '');
+  },
   lv_kernel_major: (r) => num(r.info!.devices.kernelDevice(r.lv!)?.major ?? -1),
   lv_kernel_minor: (r) => num(r.info!.devices.kernelDevice(r.lv!)?.minor ?? -1),
   lv_kernel_read_ahead: () => num(-1),

@@ -10,6 +10,7 @@ import { lvJson, lvUuidOf, splitVgJson, vgJson, vgJsonFromLines, vgJsonHead } fr
 import { unreadLv } from '../model/unread-lv.js';
 import { cancelPublish, publishLater } from './deferred-publish.js';
 import { carriesVgs, dataVersion, dropCarried, keepCommitted, sameLv, takeCarried, type LvRef, type TakenVg } from './vg-carry.js';
+import { keyImportedLvs } from '../model/lv-id.js';
 import { applyHistoryDelta, decodeHistory, encodeHistory, encodeHistoryDelta, isHistoryDelta, lvTextsOfVersion } from './history.js';
 import type {
   AllocPolicy, LogicalVolume, LvSegment, LvStatusFlag, PhysicalVolume, SegmentType, VolumeGroup,
@@ -32,13 +33,13 @@ type LvTreeRow = [
   segIndex: number | null, startLe: number | null, extentCount: number | null, type: string | null,
   stripeSize: number | null, regionSize: number | null, mirrorLog: string | null,
   areaIndex: number | null, pvUuid: string | null, lvName: string | null, start: number | null,
-  extentsMoved: number | null, raid: string | null,
+  extentsMoved: number | null, raid: string | null, shownUuid: string | null,
 ];
 
 const LV_TREE_QUERY = `SELECT l.uuid, l.name, l.visible, l.writable, l.alloc, l.active, l.creation_time, l.creation_host,
     l.tags, l.read_ahead, l.flags,
     s.seg_index, s.start_le, s.extent_count, s.type, s.stripe_size, s.region_size, s.mirror_log,
-    a.area_index, a.pv_uuid, a.lv_name, a.start, s.extents_moved, s.raid
+    a.area_index, a.pv_uuid, a.lv_name, a.start, s.extents_moved, s.raid, l.shown_uuid
   FROM lv l
   LEFT JOIN seg s ON s.lv_uuid = l.uuid
   LEFT JOIN area a ON a.lv_uuid = s.lv_uuid AND a.seg_index = s.seg_index
@@ -232,6 +233,7 @@ function vgFromRows({ vg: row, pvs: pvRows, lvs: rows }: VgRows): VolumeGroup {
         creationTime: r[6], creationHost: r[7], tags: parseList(r[8]) as string[],
         readAhead: r[9] === 'auto' ? 'auto' : Number(r[9]), flags: parseList(r[10]) as LvStatusFlag[], segments: [],
       };
+      if (r[24] !== null) lv.shownUuid = r[24];
       lvs.push(lv);
       seg = undefined;
     }
@@ -582,13 +584,15 @@ export class MetadataStore {
 
   /**
    * Put a VG as read from the PVs' metadata areas (pvscan --cache, vgscan): its rows replace the
-   * database's (archived in vg_history first when there were any), with the seqno the text has.
+   * database's (archived in vg_history first when there were any), with the seqno the text has;
+   * its LVs get their keys (keyImportedLvs).
    * Nothing is written to the PVs: they are where it came from.
    */
   replaceVg(vg: VolumeGroup, description: string): void {
     this.touchVg(vg.uuid, null);
     this.touchIndex();
     this.transaction(() => {
+      this.keyImportedLvs(vg);
       const row = this.stmt('SELECT * FROM vg WHERE uuid = ?').get(vg.uuid) as VgRow | undefined;
       if (row) {
         const old = vgFromRows(this.vgRows(row));
@@ -599,6 +603,17 @@ export class MetadataStore {
       for (const pv of vg.pvs) this.stmt('DELETE FROM pv WHERE uuid = ?').run(pv.uuid);
       this.insertVgRows(vg);
     });
+  }
+
+  /**
+   * Keys for the LVs of a VG read from a metadata text, whose uuids are the text's ids
+   * (model/lv-id.ts): those the VG `knownIn` has in the database (this one, or the one it
+   * replaces) keep theirs, an id that is another LV's key gets a new key. Before the VG's rows are replaced.
+   */
+  keyImportedLvs(vg: VolumeGroup, knownIn: string | null = vg.uuid): void {
+    const rows = this.stmt('SELECT uuid, shown_uuid FROM lv WHERE vg_uuid = ?').all(knownIn) as { uuid: string; shown_uuid: string | null }[];
+    const inUse = this.stmt('SELECT 1 AS one FROM lv WHERE uuid = ?');
+    keyImportedLvs(vg, new Map(rows.map((r) => [r.shown_uuid ?? r.uuid, r.uuid])), (key) => inUse.get(key) !== undefined);
   }
 
   /** The text now in the VG's metadata areas (rewritten without a new seqno: pvscan --cache's repair). */
@@ -690,13 +705,13 @@ export class MetadataStore {
   }
 
   private insertLvRows(vg: VolumeGroup, lv: LogicalVolume, i: number): void {
-    const lvIns = this.stmt(`INSERT INTO lv (uuid, vg_uuid, vg_index, name, visible, writable, alloc, active, creation_time, creation_host, tags, read_ahead, flags)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    const lvIns = this.stmt(`INSERT INTO lv (uuid, vg_uuid, vg_index, name, visible, writable, alloc, active, creation_time, creation_host, tags, read_ahead, flags,
+      shown_uuid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     const segIns = this.stmt(`INSERT INTO seg (lv_uuid, seg_index, start_le, extent_count, type, stripe_size, region_size, mirror_log, extents_moved, raid)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     const areaIns = this.stmt('INSERT INTO area (lv_uuid, seg_index, area_index, pv_uuid, lv_name, start) VALUES (?, ?, ?, ?, ?, ?)');
     lvIns.run(lv.uuid, vg.uuid, i, lv.name, +lv.visible, +lv.writable, lv.alloc, +lv.active, lv.creationTime, lv.creationHost,
-      JSON.stringify(lv.tags), String(lv.readAhead), JSON.stringify(lv.flags));
+      JSON.stringify(lv.tags), String(lv.readAhead), JSON.stringify(lv.flags), lv.shownUuid ?? null);
     lv.segments.forEach((s, si) => {
       segIns.run(lv.uuid, si, s.startLe, s.extentCount, s.type, s.stripeSize, s.regionSize, s.mirrorLog, s.extentsMoved ?? null, raidColumn(s));
       s.areas.forEach((a, ai) => {

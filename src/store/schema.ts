@@ -2,7 +2,7 @@
 // are stored as ranges, never one row per extent, so a 16 TiB VG costs what a small one does.
 // vg_history keeps every previous version of a VG (LVM2's /etc/lvm/archive).
 
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 export const MIGRATIONS: string[] = [
   // version 1
@@ -103,4 +103,7 @@ export const MIGRATIONS: string[] = [
   // version 6: the size of a PV's second metadata area (--metadatasize, --dataalignment place it),
   // NULL for a PV with one area or one stored before (then derived as LVM2's default)
   `ALTER TABLE pv ADD COLUMN mda1_size INTEGER;`,
+  // version 7: an LV's UUID as LVM2 shows and writes it when it is not the row's key (lv.uuid,
+  // unique across VGs): a VG copied by vgimportclone keeps its LVs' UUIDs (model/lv-id.ts)
+  `ALTER TABLE lv ADD COLUMN shown_uuid TEXT;`,
 ];

@@ -147,7 +147,8 @@ function ownKeys(o: object): number | null {
 }
 
 const lvKeys = (o: LogicalVolume) => +('uuid' in o) + +('name' in o) + +('visible' in o) + +('writable' in o) + +('alloc' in o) + +('active' in o)
-  + +('creationTime' in o) + +('creationHost' in o) + +('tags' in o) + +('readAhead' in o) + +('flags' in o) + +('segments' in o);
+  + +('creationTime' in o) + +('creationHost' in o) + +('tags' in o) + +('readAhead' in o) + +('flags' in o) + +('segments' in o)
+  + +('shownUuid' in o);
 const segKeys = (o: LvSegment) => +('startLe' in o) + +('extentCount' in o) + +('type' in o) + +('stripeSize' in o) + +('regionSize' in o)
   + +('mirrorLog' in o) + +('areas' in o) + +('extentsMoved' in o) + +('metaAreas' in o) + +('writebehind' in o) + +('minRecoveryRate' in o)
   + +('maxRecoveryRate' in o);
@@ -192,7 +193,7 @@ function sameSegment(a: LvSegment, b: LvSegment): boolean {
 export function sameLv(lv: LogicalVolume, ref: LvRef): boolean {
   const b = ref.lv;
   if (!ref.known || !knownLv(lv)) return sameJson(lv, b);
-  if (lv.uuid !== b.uuid || lv.name !== b.name || lv.visible !== b.visible || lv.writable !== b.writable || lv.alloc !== b.alloc
+  if (lv.uuid !== b.uuid || lv.shownUuid !== b.shownUuid || lv.name !== b.name || lv.visible !== b.visible || lv.writable !== b.writable || lv.alloc !== b.alloc
     || lv.active !== b.active || lv.creationTime !== b.creationTime || lv.creationHost !== b.creationHost || lv.readAhead !== b.readAhead
     || !samePrimitives(lv.tags, b.tags) || !samePrimitives(lv.flags, b.flags) || lv.segments.length !== b.segments.length) return false;
   for (let i = 0; i < lv.segments.length; i++) if (!sameSegment(lv.segments[i]!, b.segments[i]!)) return false;

@@ -37,6 +37,7 @@ export const edits: ((l: LogicalVolume, n: number) => void)[] = [
   (l) => (l.active = !l.active),
   (l, n) => (l.creationTime = n),
   (l, n) => (l.creationHost = `h${n}`),
+  (l, n) => (l.shownUuid = l.shownUuid ? undefined : `shown-${n}`),
   (l, n) => l.tags.push(`t${n}`),
   (l, n) => (l.readAhead = l.readAhead === 'auto' ? n : 'auto'),
   (l) => l.flags.push('LOCKED'),
