@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,7 +40,11 @@ for (const name of names) {
       await mkdir(path.join(work, 'sys'));
       await makeDisks(devDir, t.devices, disks.size);
       [...t.devices.values()].forEach((dev, i) => writeDiskMetadata(path.join(devDir, dev.slice(5)), fixture.disks[i]!));
-      env = { ...process.env, TSVM_DEV_DIR: devDir, TSVM_SYSTEM_DIR: path.join(work, 'sys') };
+      // `sh -c "... lvm ..."` check lines: LVM2 answered them with its lvm, tsvm with a link to it
+      const binDir = path.join(work, 'bin');
+      await mkdir(binDir);
+      await symlink(bin, path.join(binDir, 'lvm'));
+      env = { ...process.env, TSVM_DEV_DIR: devDir, TSVM_SYSTEM_DIR: path.join(work, 'sys'), PATH: `${binDir}:${process.env.PATH ?? ''}` };
       scan = await runStep('pvscan --cache', t, env, o);
       for (const step of t.steps) results.push(await runStep(step.line, t, env, o));
     }, 5 * 60_000);
