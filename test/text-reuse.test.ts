@@ -22,7 +22,11 @@ function vg(): VolumeGroup {
     tags: [], vgName: 'vg',
   }));
   const lvs: LogicalVolume[] = [];
-  for (let i = 0; i < 40; i++) lvs.push(lv(`lv${i}`, pvs[i % 3]!.uuid, 4 * i, i % 7 === 3 ? { visible: false, tags: ['t'] } : {}));
+  // (some LVs show another UUID than their key: a copy's, model/lv-id.ts; the text has that one)
+  for (let i = 0; i < 40; i++) {
+    lvs.push(lv(`lv${i}`, pvs[i % 3]!.uuid, 4 * i, i % 7 === 3 ? { visible: false, tags: ['t'] }
+      : i % 5 === 1 ? { shownUuid: `shown${i}-0000-0000-0000-0000-000000` } : {}));
+  }
   return {
     uuid: 'vg-uuid', name: 'vg', extentSize: 8192, seqno: 7, alloc: 'normal', maxLv: 0, maxPv: 0, resizeable: true, exported: false,
     tags: [], systemId: '', creationTime: 1, creationHost: 'host', mdaCopies: 0, pvs, lvs,
