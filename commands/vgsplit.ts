@@ -16,6 +16,7 @@ import { moveLvsWithPvs, movePv, notResizeable, pvsUsedByLv, splitConsistency, v
 import { readVgsForReshape, writeReshaped } from '../src/cli/vg-reshape.js';
 import type { VolumeGroup } from '../src/model/types.js';
 import { hasMetadataAreaInUse } from '../src/format-text/pv-layout.js';
+import { lvsInTextOrder } from '../src/format-text/export.js';
 
 /** Options that only make sense for a new VG (LVM2's _new_vg_option_specified). */
 const NEW_VG_OPTIONS = ['alloc', 'maxphysicalvolumes', 'maxlogicalvolumes', 'vgmetadatacopies'];
@@ -40,9 +41,13 @@ export const spec: CommandSpec = {
       if (nameError(toName)) throw new CommandFailed(`Invalid vg name ${toName}.`);
     });
     const vgFrom = from.vg;
+    // LVM2 has each VG's LVs in the order of its metadata text, which it has just read: the LVs
+    // move (and vg_validate names them) in that order
+    vgFrom.lvs = lvsInTextOrder(vgFrom);
     let vgTo: VolumeGroup;
     if (to) {
       vgTo = to.vg;
+      vgTo.lvs = lvsInTextOrder(vgTo);
       if (NEW_VG_OPTIONS.some((o) => args.has(o))) throw new CommandFailed(`Volume group "${toName}" exists, but new VG option specified`);
       const bad = vgsIncompatible(vgFrom, vgTo);
       if (bad) throw new CommandFailed(bad);

@@ -42,3 +42,38 @@ export function renewClashingLvUuids(into: VolumeGroup, from: VolumeGroup): void
     else lv.shownUuid = newUuid();
   }
 }
+
+/**
+ * vg_validate's LV id checks (lib/metadata/metadata.c): each LV whose UUID an LV before it in the
+ * VG shows ("Duplicate LV id"); then, walking the LVs as _lv_postorder_vg does (each LV after its
+ * log and sub-LVs, a failure ending its parent's walk), each LV that is not the last to show its
+ * UUID (LVM2's id hash keeps the last: "Referenced LV ... not listed"). A VG a copy's LVs are split
+ * into beside their originals has such pairs; LVM2 refuses to write it.
+ */
+export function duplicateLvIdLines(vg: VolumeGroup): string[] {
+  const last = new Map<string, LogicalVolume>();
+  const lines: string[] = [];
+  for (const lv of vg.lvs) {
+    const id = shownLvUuid(lv);
+    if (last.has(id)) lines.push(`Internal error: Duplicate LV id ${id} detected for ${lv.name} in ${vg.name}.`);
+    last.set(id, lv);
+  }
+  if (!lines.length) return lines;
+  const byName = new Map(vg.lvs.map((lv) => [lv.name, lv]));
+  const seen = new Set<LogicalVolume>();
+  const visit = (lv: LogicalVolume): boolean => {
+    if (seen.has(lv)) return true;
+    seen.add(lv);
+    for (const seg of lv.segments) {
+      for (const dep of [seg.mirrorLog, ...seg.areas.map((a) => (a.kind === 'lv' ? a.lvName : null))]) {
+        const sub = dep ? byName.get(dep) : undefined;
+        if (sub && !visit(sub)) return false;
+      }
+    }
+    if (last.get(shownLvUuid(lv)) === lv) return true;
+    lines.push(`Internal error: Referenced LV ${lv.name} not listed in VG ${vg.name}.`);
+    return false;
+  };
+  for (const lv of vg.lvs) visit(lv);
+  return lines;
+}

@@ -4,6 +4,7 @@
 // move everything; the caller commits nothing unless all steps succeed.
 import type { LogicalVolume, PhysicalVolume, VolumeGroup } from './types.js';
 import { findLv, isMirror, isRaid1, parentLv, topLv, visibleLvCount } from './vg-query.js';
+import { duplicateLvIdLines } from './lv-id.js';
 
 /** Whether an LV is active: its own state or its top LV's (sub-LVs are active with their mirror). */
 export function lvActive(vg: VolumeGroup, lv: LogicalVolume): boolean {
@@ -174,7 +175,8 @@ export function vgsIncompatible(from: VolumeGroup, to: VolumeGroup): string | nu
 
 /**
  * vg_validate's check_lv_segments on the VGs being written (vg_to first, then vg_from; LVM2 stops
- * at the first that fails): an LV area whose sub-LV ended up in the other VG. LVM2's _move_lvs can
+ * at the first that fails), then its LV id checks (lv-id.ts): an LV area whose sub-LV ended up in
+ * the other VG, two LVs with one UUID (a copy's LV split in beside its original). LVM2's _move_lvs can
  * leave one so (it moves an area-less sub-LV, such as a raid image vgreduce --removemissing turned
  * into an error segment, without its raid LV); the split is then refused and nothing is written.
  */
@@ -195,6 +197,8 @@ export function splitConsistency(from: VolumeGroup, to: VolumeGroup): string[] |
       if (bad) lines.push(`Internal error: LV segments corrupted in ${lv.name}.`);
     }
     if (lines.length) return lines;
+    const ids = duplicateLvIdLines(vg);
+    if (ids.length) return ids;
   }
   return null;
 }
