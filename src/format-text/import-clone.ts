@@ -61,7 +61,8 @@ export function importClone(ctx: Context, args: string[], baseName: string | und
   giveNewIds(vg, name, importVg, byUuid);
   ctx.store.transaction(() => {
     for (const old of original?.vg.pvs ?? []) ctx.store.deletePv(old.uuid);
-    ctx.store.commitVg(null, vg, `vgimportclone ${oldName} ${name}`);
+    // vg_write: the next seqno of the metadata read
+    ctx.store.commitVg(null, vg, `vgimportclone ${oldName} ${name}`, [], vg.seqno + 1);
   });
 }
 

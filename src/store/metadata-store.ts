@@ -469,9 +469,10 @@ export class MetadataStore {
 
   /**
    * Write a VG (new or loaded): archive the version read, bump seqno, replace its rows. PVs that
-   * left the VG must be passed in `released` to become orphans again.
+   * left the VG must be passed in `released` to become orphans again. A new VG's seqno is
+   * `firstSeqno` (a VG imported from a text continues the text's).
    */
-  commitVg(loaded: LoadedVg | null, vg: VolumeGroup, description: string, released: PhysicalVolume[] = []): void {
+  commitVg(loaded: LoadedVg | null, vg: VolumeGroup, description: string, released: PhysicalVolume[] = [], firstSeqno = 1): void {
     this.changes++;
     const old = loaded ? readForDiff(loaded) : null;
     const { texts: lvTexts, refs } = lvTextsOf(vg, old);
@@ -499,7 +500,7 @@ export class MetadataStore {
           .run(vg.uuid, loaded.readName, loaded.readSeqno, Math.floor(Date.now() / 1000), description, delta ?? encodeHistory(loaded.snapshot));
       } else {
         if (cur) throw new ConcurrentUpdateError(`VG ${vg.name} already exists`);
-        vg.seqno = 1;
+        vg.seqno = firstSeqno;
       }
       writeMdas = writer?.prepare(vg, released, old ? unchangedLvs(vg, old.lvTexts, lvTexts) : undefined);
       if (old) this.updateVgRows(old.lvTexts, vg, lvTexts);
