@@ -82,6 +82,18 @@ describe('an unread LV', () => {
     }
   });
 
+  it("answers shownUuid (a copy's LV, model/lv-id.ts) from its line, unread", () => {
+    const copy = { ...lv('c', 0), uuid: 'key-c', shownUuid: 'uuid-c' };
+    for (const [shape, shown] of [[copy, 'uuid-c'], [lv('d', 1), undefined]] as const) {
+      const text = JSON.stringify(shape);
+      const unread = unreadLv(text);
+      expect(unread.shownUuid).toBe(shown);
+      expect(textIfUnread(unread)).toBe(text);
+      expect(segmentsOf(unread)).toEqual(shape.segments);
+      expect(unread.shownUuid).toBe(shown);
+    }
+  });
+
   it("gives its segments to look at without being read, equal to the parsed LV's", () => {
     for (const shape of shapes()) {
       const text = JSON.stringify(shape);

@@ -2,7 +2,7 @@
 // is 4 MB of JSON: parsing all of it, and serialising every LV again to find what a command
 // changed, cost most of an `lvcreate` there, which reads one LV's worth. LVM2 parses its whole
 // text at every command; the stored text here is the store's, not LVM2's (store/vg-json.ts).
-//   An unread LV is a Proxy over its JSON line that answers uuid, name and visible from the line
+//   An unread LV is a Proxy over its JSON line that answers uuid, name, visible and shownUuid from the line
 // and parses the whole line into a plain object the first time anything else is asked of it
 // (read, written, listed, tested with `in`): from then on every operation goes to that object, so
 // code cannot tell it from a plain LV. While unread, its text is the LV as committed: a commit
@@ -34,9 +34,9 @@ function read(h: Holder): LogicalVolume {
   return (h.lv ??= JSON.parse(h.text) as LogicalVolume);
 }
 
-// Every trap but `get` of the three members the line's start gives reads the LV first. The
-// target's own members are never reported (all configurable, the target extensible: the Proxy
-// invariants hold whatever the LV reports).
+// Every trap but `get` of the members the line gives without parsing (its start's three, and
+// shownUuid) reads the LV first. The target's own members are never reported (all configurable,
+// the target extensible: the Proxy invariants hold whatever the LV reports).
 const handler: ProxyHandler<Holder> = {
   get(h, key) {
     if (key === HOLDER) return h;
@@ -44,6 +44,7 @@ const handler: ProxyHandler<Holder> = {
       if (key === 'name') return h.name;
       if (key === 'uuid') return h.uuid;
       if (key === 'visible') return h.visible;
+      if (key === 'shownUuid') return shownUuidOf(h.text);
     }
     return (read(h) as unknown as Record<string | symbol, unknown>)[key];
   },
@@ -60,6 +61,18 @@ const handler: ProxyHandler<Holder> = {
 // build: uuid, name and visible first, none with a quote or backslash (LVM2 names and uuids).
 const LINE_START = /^\{"uuid":"([^"\\]*)","name":"([^"\\]*)","visible":(true|false),/;
 
+const SHOWN = ',"shownUuid":"';
+
+/**
+ * The LV's shownUuid (lv-id.ts) from its line: the text's id is asked of every LV a commit writes
+ * (text-reuse.ts), and only a copy's LVs have one. A member by that name is the LV's own (no nested
+ * object has one, and a string cannot hold it unescaped); its value is a UUID, without quotes.
+ */
+function shownUuidOf(text: string): string | undefined {
+  const at = text.indexOf(SHOWN);
+  return at < 0 ? undefined : text.slice(at + SHOWN.length, text.indexOf('"', at + SHOWN.length));
+}
+
 /** The LV of this JSON line: unread when the line starts as expected, else parsed now. */
 export function unreadLv(text: string): LogicalVolume {
   const m = LINE_START.exec(text);
@@ -74,7 +87,7 @@ function holderOf(lv: LogicalVolume): Holder | undefined {
   return (lv as unknown as Record<symbol, Holder | undefined>)[HOLDER];
 }
 
-/** The JSON an LV was read from, if nothing but its uuid, name and visible was ever asked of it. */
+/** The JSON an LV was read from, if nothing but its uuid, name, visible and shownUuid was ever asked of it. */
 export function textIfUnread(lv: LogicalVolume): string | undefined {
   const h = holderOf(lv);
   return h && h.lv === null ? h.text : undefined;
