@@ -43,7 +43,7 @@ export function lvBlocks(bytes: Buffer): LvBlocks | null {
   return blocks;
 }
 
-/** Block k's LV uuid is `uuid` (compared byte by byte: no string made). */
+/** Block k's LV id (the UUID the text shows, shownLvUuid) is `uuid` (compared byte by byte: no string made). */
 function blockIs(text: Buffer, blocks: LvBlocks, k: number, uuid: string): boolean {
   const q = blocks.ids[k]! + ID_LINE.length;
   if (text[q + uuid.length] !== 0x22) return false;
