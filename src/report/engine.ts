@@ -207,9 +207,14 @@ export function renderReport(fields: FieldDef[], rows: Row[], env: Env, o: Outpu
   const right = fields.map(rightAligned);
   if (o.headings) emit(fields.map((f, i) => f.heading.slice(0, widths[i]).padEnd(widths[i]!)).join(sep));
   const parts: string[] = new Array(nf);
+  // (an empty cell, most of a default `lvs` row, is its column's blanks: one string, not one a row)
+  const blanks = widths.map((w) => ''.padEnd(w));
   for (let n = 0; n < cells.length; n++) {
     const c = cells[n]!;
-    for (let i = 0; i < nf; i++) parts[i] = right[i] ? c[i]!.padStart(widths[i]!) : c[i]!.padEnd(widths[i]!);
+    for (let i = 0; i < nf; i++) {
+      const v = c[i]!;
+      parts[i] = v === '' ? blanks[i]! : right[i] ? v.padStart(widths[i]!) : v.padEnd(widths[i]!);
+    }
     cells[n] = EMPTY;
     emit(parts.join(sep));
   }
