@@ -2,8 +2,11 @@
 // byte, the text a full export prints, whatever the command changed; and it is not used when the
 // PVs changed (an LV's block names them by their place).
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { exportVgRaw, type ExportHeader } from '../src/format-text/export.js';
-import { lvBlocks, spliceText, type LvBlocks } from '../src/format-text/text-reuse.js';
+import { lvBlocks, PrintedTexts, spliceText, type LvBlocks } from '../src/format-text/text-reuse.js';
 import { encodeText } from '../src/format-text/mda-io.js';
 import type { LogicalVolume, VolumeGroup } from '../src/model/types.js';
 
@@ -74,6 +77,42 @@ describe('text reuse', () => {
       expect(spliced!.blocks).toEqual(lvBlocks(got.buf.subarray(0, got.size - 1)));
       placed = spliced!.blocks;
       before = after;
+    }
+  });
+
+  it('texts printed into the rooms PrintedTexts lends are each what a full export prints', () => {
+    // The writer's round (format-text/on-disk.ts): the text kept last is spliced into a room,
+    // written, then kept in its place; the room of the text replaced is lent for the next one.
+    // Texts grow and shrink, so a room holds the end of a longer text printed in it before.
+    const dir = mkdtempSync(join(tmpdir(), 'tsvm-rooms-'));
+    try {
+      const texts = new PrintedTexts(dir);
+      let seed = 11;
+      const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+      let before = vg();
+      let crc: number | undefined;
+      const rooms = new Set<ArrayBufferLike>();
+      for (let round = 0; round < 60; round++) {
+        const after = structuredClone(before);
+        after.seqno++;
+        if (round % 5 === 4) after.lvs.splice(0, 10);
+        for (let k = rnd(4) + 1; k > 0; k--) after.lvs.push(lv(`n${round}_${k}`, after.pvs[rnd(3)]!.uuid, 2000 + round * 8 + k));
+        const kept = crc === undefined ? null : texts.read(after.uuid, crc);
+        const spliced = kept && spliceText(kept.text, after, unchanged(before, after), h, kept.blocks ?? undefined);
+        let room: Buffer | undefined;
+        const got = encodeText(spliced ? spliced.parts : exportVgRaw(after, h), (bytes) => (room = texts.room(after.uuid, bytes)));
+        const want = encodeText(exportVgRaw(after, h));
+        expect(got.buf.equals(want.buf)).toBe(true);
+        texts.keep(after.uuid, got.checksum, got.buf.subarray(0, got.size - 1), crc, spliced?.blocks ?? null, room);
+        rooms.add(room!.buffer);
+        if (round > 0) expect(spliced).not.toBeNull();
+        crc = got.checksum;
+        before = after;
+      }
+      // (two rooms served, and grew with the texts)
+      expect(rooms.size).toBeLessThan(10);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

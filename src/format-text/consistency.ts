@@ -36,12 +36,15 @@ export interface AreaCopy {
   headerWarnings?: string[];
 }
 
-/** The VG's present PVs as the label scan finds them (a PV whose device now carries another label is left out). */
+/**
+ * The VG's present PVs as the label scan finds them (a PV whose device now carries another label
+ * is left out). Only texts other than the VG's own (its checksum) are read to be kept.
+ */
 function scanVgPvs(vg: VolumeGroup): { pv: PhysicalVolume; scan: ScannedPv }[] {
   const out: { pv: PhysicalVolume; scan: ScannedPv }[] = [];
   for (const pv of vg.pvs) {
     if (pv.missing || pv.absent) continue;
-    const scan = scanDevice(pv.name, pv.path);
+    const scan = scanDevice(pv.name, pv.path, vg.mdaTextCrc);
     if (scan && scan.header.uuid === pv.uuid) out.push({ pv, scan });
   }
   return out;

@@ -20,17 +20,19 @@ export function readMdaHeaderSector(dev: BlockDevice, area: DiskLocn): Buffer {
   return b;
 }
 
-/** The text LVM2 writes: the export, its NUL, zeros to the next sector. */
-export function encodeText(text: string | Buffer[]): { buf: Buffer; size: number; checksum: number } {
-  if (typeof text !== 'string') {
-    const size = text.reduce((n, b) => n + b.length, 0) + 1;
-    // (Buffer.concat fills what the pieces leave of the length with zeros)
-    const buf = Buffer.concat(text, Math.ceil(size / 512) * 512);
-    return { buf, size, checksum: lvmCrc(buf.subarray(0, size)) };
-  }
-  const size = Buffer.byteLength(text, 'utf8') + 1;
-  const buf = Buffer.alloc(Math.ceil(size / 512) * 512);
-  buf.write(text, 0, 'utf8');
+/**
+ * The text LVM2 writes: the export, its NUL, zeros to the next sector. `room(bytes)`: a buffer of
+ * at least that many bytes to print it into (text-reuse.ts), rather than a new one.
+ */
+export function encodeText(text: string | Buffer[], room?: (bytes: number) => Buffer): { buf: Buffer; size: number; checksum: number } {
+  const size = (typeof text === 'string' ? Buffer.byteLength(text, 'utf8') : text.reduce((n, b) => n + b.length, 0)) + 1;
+  const padded = Math.ceil(size / 512) * 512;
+  const buf = room ? room(padded).subarray(0, padded) : Buffer.alloc(padded);
+  let at = 0;
+  if (typeof text === 'string') at = buf.write(text, 0, 'utf8');
+  else for (const b of text) at += b.copy(buf, at);
+  // (a room holds what was printed in it before)
+  if (room) buf.fill(0, at);
   return { buf, size, checksum: lvmCrc(buf.subarray(0, size)) };
 }
 
@@ -105,10 +107,13 @@ export function readMdaText(dev: BlockDevice, h: MdaHeader, r: RawLocn = committ
   return buf.subarray(0, nul < 0 ? buf.length : nul);
 }
 
-/** The bytes the copy `r` covers (its NUL included), unchecked; null when it lies outside the area. */
-export function readMdaTextBytes(dev: BlockDevice, h: MdaHeader, r: RawLocn): Buffer | null {
+/**
+ * The bytes the copy `r` covers (its NUL included), unchecked; null when it lies outside the area.
+ * `into`: read into the start of this buffer when it is large enough, rather than a new one.
+ */
+export function readMdaTextBytes(dev: BlockDevice, h: MdaHeader, r: RawLocn, into?: Buffer): Buffer | null {
   if (r.size < 1 || r.size > h.size - MDA_HEADER_SIZE || r.offset < MDA_HEADER_SIZE || r.offset >= h.size) return null;
-  const buf = Buffer.alloc(r.size);
+  const buf = into && into.length >= r.size ? into.subarray(0, r.size) : Buffer.alloc(r.size);
   for (const x of textRanges(h, r.offset, r.size)) dev.readAt(buf.subarray(x.from, x.from + x.len), x.at);
   return buf;
 }

@@ -73,7 +73,8 @@ export class OnDiskWriter implements VgCommitWriter {
     const kept = unchanged?.size ? this.texts?.read(vg.uuid, vg.mdaTextCrc) : null;
     const previous = kept && kept.text.length + 1 === vg.mdaTextSize ? kept : null;
     const spliced = previous && spliceText(previous.text, vg, unchanged!, h, previous.blocks ?? undefined);
-    const text = encodeText(spliced ? spliced.parts : exportVgRaw(vg, h));
+    let room: Buffer | undefined;
+    const text = encodeText(spliced ? spliced.parts : exportVgRaw(vg, h), this.texts ? (bytes) => (room = this.texts!.room(vg.uuid, bytes)) : undefined);
     const oldCrc = vg.mdaTextCrc;
     for (const pv of vg.pvs) {
       for (const area of pvMdas(pv).filter((_a, i) => !mdaIsIgnored(pv, i))) {
@@ -95,7 +96,7 @@ export class OnDiskWriter implements VgCommitWriter {
     return () => {
       for (const pv of vg.pvs) this.writePv(vg, pv, text);
       for (const pv of released) this.orphan(pv);
-      this.texts?.keep(vg.uuid, text.checksum, text.buf.subarray(0, text.size - 1), oldCrc, spliced?.blocks ?? null);
+      this.texts?.keep(vg.uuid, text.checksum, text.buf.subarray(0, text.size - 1), oldCrc, spliced?.blocks ?? null, room);
     };
   }
 

@@ -138,9 +138,20 @@ export interface PrintedText {
 
 /**
  * The last text this process printed for each VG, by VG uuid, with its checksum: the lvm shell's
- * next line reuses it without reading the file again or looking for its LV blocks.
+ * next line reuses it without reading the file again or looking for its LV blocks. `room`: the
+ * buffer it was printed in, when it came from room().
  */
-const lastPrinted = new Map<string, PrintedText & { crc: number }>();
+const lastPrinted = new Map<string, PrintedText & { crc: number; room?: Buffer }>();
+
+/**
+ * A buffer per VG for its next text (the lvm shell's lines): the one the last text but one was
+ * printed in. Each line printing its text into a new buffer left a garbage buffer of the text's
+ * size per line, freed only by the next full garbage collection: at 1,000 LVs tens of MiB of the
+ * shell's peak memory. A room is free once the text printed in it is no longer the last: the
+ * writes of that text have run (keep() follows them), and the next text was made from it while
+ * it was printed (the pieces spliceText takes from it are copied in encodeText).
+ */
+const spareRooms = new Map<string, Buffer>();
 
 /** The texts tsvm printed, one per VG, beside the read cache. */
 export class PrintedTexts {
@@ -162,9 +173,22 @@ export class PrintedTexts {
     }
   }
 
-  /** Keep `text` (checksum `crc`, LV blocks `blocks` if known) as the VG's, in place of the one with checksum `old`. */
-  keep(vgUuid: string, crc: number, text: Buffer, old: number | undefined, blocks: LvBlocks | null = null): void {
-    lastPrinted.set(vgUuid, { crc, text, blocks });
+  /** A buffer of at least `bytes` bytes to print the VG's next text in (its content is not zeroed). */
+  room(vgUuid: string, bytes: number): Buffer {
+    const spare = spareRooms.get(vgUuid);
+    spareRooms.delete(vgUuid);
+    // (a quarter more: the text of a growing VG fits the same room for a while)
+    return spare && spare.length >= bytes ? spare : Buffer.alloc(Math.ceil((bytes * 1.25) / 65536) * 65536);
+  }
+
+  /**
+   * Keep `text` (checksum `crc`, LV blocks `blocks` if known) as the VG's, in place of the one with
+   * checksum `old`; `room`: the buffer from room() it lies in, if it does.
+   */
+  keep(vgUuid: string, crc: number, text: Buffer, old: number | undefined, blocks: LvBlocks | null = null, room?: Buffer): void {
+    const replaced = lastPrinted.get(vgUuid);
+    lastPrinted.set(vgUuid, { crc, text, blocks, ...(room ? { room } : {}) });
+    if (replaced?.room && replaced.room !== room) spareRooms.set(vgUuid, replaced.room);
     try {
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });
       const name = this.file(vgUuid, crc);
@@ -176,13 +200,14 @@ export class PrintedTexts {
         closeSync(fd);
       }
       renameSync(tmp, name);
-      if (old !== undefined && old !== crc) this.drop(vgUuid, old);
+      if (old !== undefined && old !== crc) rmSync(this.file(vgUuid, old), { force: true });
     } catch {
       // a cache: the next commit prints its text in full
     }
   }
 
   drop(vgUuid: string, crc: number | undefined): void {
+    spareRooms.delete(vgUuid);
     if (lastPrinted.get(vgUuid)?.crc === crc) lastPrinted.delete(vgUuid);
     if (crc !== undefined) rmSync(this.file(vgUuid, crc), { force: true });
   }
