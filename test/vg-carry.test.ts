@@ -13,7 +13,7 @@ import { carryVgs, lvRef, sameJson, sameLv } from '../src/store/vg-carry.js';
 import { publishesWaiting, publishWaiting } from '../src/store/deferred-publish.js';
 import { LockManager } from '../src/store/locks.js';
 import type { VolumeGroup } from '../src/model/types.js';
-import { edits, lv, rows, vg } from './helpers/store-fixtures.js';
+import { memberEdits as edits, lv, rows, vg } from './helpers/store-fixtures.js';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -129,6 +129,12 @@ describe('sameLv', () => {
       expect(sameLv(copy, ref)).toBe(JSON.stringify(copy) === JSON.stringify(base));
       expect(sameLv(copy, ref)).toBe(false);
     });
+    // an LV committed with a member outside the types (a database written by another version) is compared as JSON
+    const odd = { ...structuredClone(base), unknownMember: 1 };
+    const oddRef = lvRef(JSON.stringify(odd));
+    expect(sameLv(structuredClone(odd), oddRef)).toBe(true);
+    expect(sameLv({ ...structuredClone(odd), unknownMember: 2 }, oddRef)).toBe(false);
+    expect(sameLv(structuredClone(base), oddRef)).toBe(false);
     // a member set to undefined is no member to JSON
     const ref = lvRef(JSON.stringify(base));
     const unset = structuredClone(base);

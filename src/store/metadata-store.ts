@@ -168,9 +168,14 @@ function lvTextsOf(vg: VolumeGroup, old: ReadForDiff | null): { texts: string[];
   const refs: (LvRef | undefined)[] = [];
   if (!old?.refs) return { texts: vg.lvs.map(lvJson), refs };
   let byUuid: Map<string, number> | undefined;
+  // LVs at the places they had, up to here: past the old list's end, a new LV (lvcreate's) is then
+  // known to be new without looking up its uuid (uuids are unique in a VG)
+  let inPlace = 0;
   const texts = vg.lvs.map((lv, i) => {
     let at: number | undefined = i;
-    if (old.refs![i]?.lv.uuid !== lv.uuid) {
+    if (old.refs![i]?.lv.uuid === lv.uuid) inPlace++;
+    else if (inPlace === old.refs!.length) at = undefined;
+    else {
       if (!byUuid) {
         byUuid = new Map();
         old.refs!.forEach((r, j) => byUuid!.set(r.lv.uuid, j));

@@ -28,8 +28,11 @@ export function rows(s: MetadataStore): string {
     .join('\n');
 }
 
-/** Changes a command may make to an LV: every member sameLv compares, and one it does not know. */
-export const edits: ((l: LogicalVolume, n: number) => void)[] = [
+/**
+ * Changes a command may make to an LV: one of each member of the types (those sameLv compares;
+ * the compiler keeps other members out of the commands' LVs, store/vg-carry.ts).
+ */
+export const memberEdits: ((l: LogicalVolume, n: number) => void)[] = [
   (l, n) => (l.name = `r${n}_${l.uuid}`),
   (l) => (l.visible = !l.visible),
   (l) => (l.writable = !l.writable),
@@ -56,6 +59,11 @@ export const edits: ((l: LogicalVolume, n: number) => void)[] = [
   (l, n) => l.segments[0]!.areas.push({ kind: 'lv', lvName: `sub${n}`, le: n }),
   (l, n) => l.segments.push({ startLe: 1, extentCount: 1, type: 'striped', stripeSize: 0, regionSize: 0, mirrorLog: null, areas: [{ kind: 'pv', pvUuid: 'pv-1', pe: 200 + n }] }),
   (l) => l.segments.length > 1 && l.segments.pop(),
+];
+
+/** memberEdits, and members outside the types (as an LV read from an odd line may hold). */
+export const edits: ((l: LogicalVolume, n: number) => void)[] = [
+  ...memberEdits,
   (l, n) => ((l as unknown as Record<string, unknown>).unknownMember = n),
   (l, n) => ((l.segments[0] as unknown as Record<string, unknown>).unknownMember = n),
 ];
