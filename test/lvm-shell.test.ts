@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, CliLab } from './helpers/aux.js';
 import { lvmSplit, MAX_ARGS } from '../src/cli/lvm-split.js';
+import { scanDevice } from '../src/format-text/scan.js';
 
 let lab: CliLab;
 beforeEach(async () => {
@@ -16,6 +17,12 @@ beforeEach(async () => {
   await lab.ok('vgcreate', 'vg', '/dev/loop0', '/dev/loop1');
 });
 afterEach(() => lab.cleanup());
+
+/** The texts kept beside the read cache for the next commit to reuse (format-text/text-reuse.ts). */
+const textFiles = () => readdirSync(join(lab.systemDir, 'cache')).filter((f) => f.startsWith('mda-')).map((f) => readFileSync(join(lab.systemDir, 'cache', f), 'utf8'));
+
+/** The text in loop0's metadata area. */
+const areaText = () => scanDevice('/dev/loop0', join(lab.devDir, 'loop0'))!.mdas[0]!.text;
 
 /** The whole of stdin at once, as `tsvm lvm < file` gets it. */
 async function shell(input: string, args: string[] = []): Promise<{ stdout: string; stderr: string; exitCode: number }> {
@@ -145,6 +152,20 @@ describe('lvm shell', () => {
     expect(r.stdout).toBe('  Logical volume "a" created.\n  Logical volume "b" created.\n\n');
     const seqno = (await lab.ok('vgs', '--noheadings', '-o', 'vg_seqno', 'vg')).stdout.trim();
     expect(copies()).toEqual([expect.stringMatching(new RegExp(`^vg-.*\\.${seqno}\\.json$`))]);
+    // and the file of the metadata text its lines printed last, for the next process to reuse
+    expect(textFiles()).toEqual([areaText()]);
+  });
+
+  it('writes the file of its last text only while it is still the VG\'s', async () => {
+    const sh = new LiveShell();
+    try {
+      expect(await sh.run('lvcreate -an -Zn -l 1 -n mine vg')).toBe('  Logical volume "mine" created.\n');
+      await lab.ok('lvcreate', '-an', '-Zn', '-l', '1', '-n', 'theirs', 'vg');
+    } finally {
+      expect(await sh.end()).toBe(0);
+    }
+    // theirs, not the shell's: a file no commit would ever remove
+    expect(textFiles()).toEqual([areaText()]);
   });
 
   it('runs one command as `lvm COMMAND`, and answers for help, version, options and unknown names', async () => {

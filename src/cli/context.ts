@@ -36,6 +36,11 @@ export interface ContextOptions {
    * each line (lvm-shell.ts); a command-line run opens its own.
    */
   openDb?: (systemDir: string) => Db;
+  /**
+   * The lvm shell: the metadata text printed last stays in memory for the next line, and its file
+   * for other processes (format-text/text-reuse.ts) is written when the shell settles (shell-db.ts).
+   */
+  textFilesLater?: boolean;
 }
 
 export function defaultSystemDir(env: NodeJS.ProcessEnv): string {
@@ -77,7 +82,7 @@ export class Context {
     const ctx = this;
     setVgCommitWriter(new OnDiskWriter({
       get cmdLine() { return ctx.cmdLine; }, warn: (l) => ctx.out.warn(l), now: () => ctx.now(),
-      textsDir: join(this.systemDir, 'cache'),
+      textsDir: join(this.systemDir, 'cache'), textFilesLater: !!opts.textFilesLater,
       duplicatePvs: (vg) => vgHasDuplicatePvs(ctx.labelScan, vg),
     }));
   }

@@ -80,7 +80,7 @@ async function shell(env: NodeJS.ProcessEnv): Promise<number> {
   const systemDir = defaultSystemDir(env);
   const db = new ShellDb();
   const input = new ShellInput(join(systemDir, 'lvm_history'));
-  const opts: RunOptions = { interactive: true, openDb: (dir) => db.open(dir) };
+  const opts: RunOptions = { interactive: true, openDb: (dir) => db.open(dir), textFilesLater: true };
   for (;;) {
     const line = await input.readLine('lvm> ');
     if (line === null) {

@@ -23,6 +23,8 @@ export interface WriterEnv {
   now(): number;
   /** Where the texts printed are kept for the next commit to reuse (text-reuse.ts); none: print each in full. */
   textsDir?: string;
+  /** Their files are written later (the lvm shell: text-reuse.ts, writeUnwrittenTexts). */
+  textFilesLater?: boolean;
   /** vg_has_duplicate_pvs: a PV of the VG is also on a device the label scan does not use. */
   duplicatePvs?(vg: VolumeGroup): boolean;
 }
@@ -54,7 +56,7 @@ export class OnDiskWriter implements VgCommitWriter {
   private readonly texts: PrintedTexts | null;
 
   constructor(private readonly env: WriterEnv) {
-    this.texts = env.textsDir ? new PrintedTexts(env.textsDir) : null;
+    this.texts = env.textsDir ? new PrintedTexts(env.textsDir, env.textFilesLater) : null;
   }
 
   prepare(vg: VolumeGroup, released: PhysicalVolume[], unchanged?: ReadonlySet<LogicalVolume>): () => void {

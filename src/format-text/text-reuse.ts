@@ -153,13 +153,62 @@ const lastPrinted = new Map<string, PrintedText & { crc: number; room?: Buffer }
  */
 const spareRooms = new Map<string, Buffer>();
 
-/** The texts tsvm printed, one per VG, beside the read cache. */
-export class PrintedTexts {
-  constructor(private readonly dir: string) {}
+/**
+ * Texts kept in memory whose file is not written yet, by VG uuid (the lvm shell's: its next line
+ * reuses the text in memory, and writing a file of the text's size at every line was a good part
+ * of a line's system time). `onDisk`: the checksum of the file they replace; `since`: when kept (ms).
+ */
+const unwritten = new Map<string, { dir: string; crc: number; text: Buffer; onDisk: number | undefined; since: number }>();
 
-  private file(vgUuid: string, crc: number): string {
-    return join(this.dir, `mda-${vgUuid}.${crc}.txt`);
+const textFile = (dir: string, vgUuid: string, crc: number) => join(dir, `mda-${vgUuid}.${crc}.txt`);
+
+/** Write `text` as the file of the VG's text with checksum `crc`, and remove the one of `old`. */
+function writeTextFile(dir: string, vgUuid: string, crc: number, text: Buffer, old: number | undefined): void {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const name = textFile(dir, vgUuid, crc);
+    const tmp = `${name}.${process.pid}`;
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      for (let off = 0; off < text.length; ) off += writeSync(fd, text, off, text.length - off);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, name);
+    if (old !== undefined && old !== crc) rmSync(textFile(dir, vgUuid, old), { force: true });
+  } catch {
+    // a cache: the next commit prints its text in full
   }
+}
+
+/**
+ * Write the files of the texts kept in memory only, kept at least `minAgeMs` ago. `whileCurrent`
+ * runs `write` only while the text is still the VG's (false if it did not): a file written after
+ * another process replaced the text would be one no commit removes. The files they replace are
+ * removed either way.
+ */
+export function writeUnwrittenTexts(minAgeMs: number, whileCurrent: (vgUuid: string, crc: number, write: () => void) => boolean,
+  now = Date.now()): void {
+  for (const [vgUuid, u] of [...unwritten]) {
+    if (now - u.since < minAgeMs) continue;
+    unwritten.delete(vgUuid);
+    if (!whileCurrent(vgUuid, u.crc, () => writeTextFile(u.dir, vgUuid, u.crc, u.text, u.onDisk)) && u.onDisk !== undefined) {
+      rmSync(textFile(u.dir, vgUuid, u.onDisk), { force: true });
+    }
+  }
+}
+
+/** Forget the texts not written (their database is no longer the system directory's). */
+export function forgetUnwrittenTexts(): void {
+  unwritten.clear();
+}
+
+/**
+ * The texts tsvm printed, one per VG, beside the read cache. `later`: their files are written by
+ * writeUnwrittenTexts (the lvm shell), not when they are kept.
+ */
+export class PrintedTexts {
+  constructor(private readonly dir: string, private readonly later = false) {}
 
   /** The text with this checksum printed for the VG, if it is still kept. */
   read(vgUuid: string, crc: number | undefined): PrintedText | null {
@@ -167,7 +216,7 @@ export class PrintedTexts {
     const last = lastPrinted.get(vgUuid);
     if (last?.crc === crc) return last;
     try {
-      return { text: readFileSync(this.file(vgUuid, crc)), blocks: null };
+      return { text: readFileSync(textFile(this.dir, vgUuid, crc)), blocks: null };
     } catch {
       return null;
     }
@@ -189,26 +238,20 @@ export class PrintedTexts {
     const replaced = lastPrinted.get(vgUuid);
     lastPrinted.set(vgUuid, { crc, text, blocks, ...(room ? { room } : {}) });
     if (replaced?.room && replaced.room !== room) spareRooms.set(vgUuid, replaced.room);
-    try {
-      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      const name = this.file(vgUuid, crc);
-      const tmp = `${name}.${process.pid}`;
-      const fd = openSync(tmp, 'w', 0o600);
-      try {
-        for (let off = 0; off < text.length; ) off += writeSync(fd, text, off, text.length - off);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, name);
-      if (old !== undefined && old !== crc) rmSync(this.file(vgUuid, old), { force: true });
-    } catch {
-      // a cache: the next commit prints its text in full
-    }
+    // (the text waiting is always the last kept: its room is not lent while it waits)
+    const waiting = unwritten.get(vgUuid);
+    const onDisk = waiting && waiting.dir === this.dir ? waiting.onDisk : old;
+    unwritten.delete(vgUuid);
+    if (this.later) unwritten.set(vgUuid, { dir: this.dir, crc, text, onDisk, since: Date.now() });
+    else writeTextFile(this.dir, vgUuid, crc, text, onDisk);
   }
 
   drop(vgUuid: string, crc: number | undefined): void {
     spareRooms.delete(vgUuid);
+    const waiting = unwritten.get(vgUuid);
+    unwritten.delete(vgUuid);
+    if (waiting?.onDisk !== undefined && waiting.dir === this.dir) rmSync(textFile(this.dir, vgUuid, waiting.onDisk), { force: true });
     if (lastPrinted.get(vgUuid)?.crc === crc) lastPrinted.delete(vgUuid);
-    if (crc !== undefined) rmSync(this.file(vgUuid, crc), { force: true });
+    if (crc !== undefined) rmSync(textFile(this.dir, vgUuid, crc), { force: true });
   }
 }
