@@ -18,6 +18,7 @@ import {
   MAX_RECORD_DATA, Mode, REF_MIN_BYTES, RecordKind, encodeRecord, isWrite, recordSpan, type Hint, type ModeState, type Record,
 } from './journal-format.js';
 import { RefIndex } from './ref-index.js';
+import { LocalDone } from './local-done.js';
 import { markRegions } from './region-map.js';
 import { recoverPending, type MemberWriter } from './recovery.js';
 import { ensureShipper } from './shipper-control.js';
@@ -55,6 +56,8 @@ export class JournalWriter {
   private modes: { group: Group; modes: ModeState[] } | null = null;
   private lastUse = 0;
   private leaseTimer: NodeJS.Timeout | null = null;
+  /** Where the shipper learns which Refs have their bytes on the LV (local-done.ts). */
+  private readonly done: LocalDone;
 
   constructor(private readonly env: IoEnv, group: Group) {
     this.group = group;
@@ -65,6 +68,7 @@ export class JournalWriter {
       throw new Error(`Replication journal of group ${group.name} has no valid header.`);
     }
     this.groupMtime = mtime(env.systemDir);
+    this.done = new LocalDone(env.systemDir, group.uuid);
   }
 
   /** Re-apply the last write of a writer that died between its journal record and its local write. */
@@ -124,6 +128,7 @@ export class JournalWriter {
     this.leased = false;
     this.headFresh = false;
     this.modes = null;
+    this.done.close();
     sharedLocks(this.env.systemDir).unlock(this.lockName);
   }
 
@@ -159,6 +164,8 @@ export class JournalWriter {
         done += n;
       }
       local();
+      // Refs (large writes) are read from the LV by the shipper: say their bytes are there now.
+      if (last && Math.min(buf.length, MAX_RECORD_DATA) >= REF_MIN_BYTES) this.done.write(last);
       // The hint only ever says what is done: the local write is.
       h.pending = 0;
       this.maybeWriteHint(h, !last);

@@ -14,6 +14,7 @@ import { newUuid } from '../model/uuid.js';
 import { activationChanged } from '../nbd/control.js';
 import { exportUse, liveDaemonState } from '../nbd/in-use.js';
 import { DEFAULT_REGION_SIZE, groupOfLv, loadGroups, updateGroups, type Group, type Member } from './config.js';
+import { clearLocalDone } from './local-done.js';
 import { Journal } from './journal.js';
 import { Mode, type ModeState } from './journal-format.js';
 import { addJournalLv, dropJournalLv, journalSize } from './journal-lv.js';
@@ -127,8 +128,10 @@ async function newPromotedGroup(ctx: Context, o: PromoteOptions, groups: Group[]
  */
 function repromote(ctx: Context, g: Group, targets: string[]): Group {
   // A new epoch: what a writer remembers having marked before belongs to the old one.
-  withJournal(ctx, g, (journal) =>
-    journal.format(new Map(g.replicas.map((r) => [r.slot, { ...SPLIT_MODE, epoch: journal.mode(r.slot).epoch + 1 }]))));
+  withJournal(ctx, g, (journal) => {
+    journal.format(new Map(g.replicas.map((r) => [r.slot, { ...SPLIT_MODE, epoch: journal.mode(r.slot).epoch + 1 }])));
+    clearLocalDone(ctx.systemDir, g.uuid);
+  });
   const now = Date.now();
   return updateGroups(ctx.systemDir, (gs) => {
     const x = gs.find((y) => y.uuid === g.uuid)!;

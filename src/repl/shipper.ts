@@ -15,8 +15,9 @@ import { sharedLocks } from '../store/locks.js';
 import { GroupsReader, groupLockName, regionMapPath, type Group, type Replica } from './config.js';
 import { Journal, resolveLv } from './journal.js';
 import { Mode, appliedOffset, flushedOffset, type Progress } from './journal-format.js';
-import { readOps } from './ship-batch.js';
+import { readOps, type Op } from './ship-batch.js';
 import { BatchReads } from './ship-reads.js';
+import { LocalDone } from './local-done.js';
 import { ShipWindow } from './ship-window.js';
 import { SendBuffers } from './send-buffers.js';
 import { dropResyncMap, markedRegions, takeForResync } from './region-map.js';
@@ -48,6 +49,8 @@ const READ_AHEAD = 4;
 const KEEP_BUFFERS = READ_AHEAD + WINDOW_BYTES / REQUEST_BYTES + 2;
 /** A replica is flushed at least this often while it has unflushed writes. */
 const FLUSH_EVERY_MS = 1000;
+/** How long Refs whose writers have not said them done wait before the shipper takes the lock barrier. */
+const TAIL_WAIT_MS = 20;
 
 export class Shipper {
   private readonly env: IoEnv;
@@ -196,11 +199,15 @@ class ReplicaLink {
   private issued: Progress | null = null;
   /** The head at the last idle recovery. */
   private recoveredAt = 0;
+  private readonly localDone: LocalDone;
+  /** The first Ref not said done, and since when the shipper waits for it. */
+  private tail: { seq: number; since: number } | null = null;
 
   private constructor(private readonly env: IoEnv, private readonly db: Db, private readonly group: Group,
     private readonly replica: Replica, private readonly journal: Journal, private readonly targets: NbdClient[],
     private readonly seqnos: Map<string, number>) {
     this.sources = group.members.map(() => null);
+    this.localDone = new LocalDone(env.systemDir, group.uuid);
     this.window = new ShipWindow(WINDOW_REQUESTS, WINDOW_BYTES, (p, inflight) => {
       // Progress as requests complete; a replica dropped to its bitmap meanwhile keeps its own.
       if (this.journal.mode(this.replica.slot).mode !== Mode.Journal) return;
@@ -353,20 +360,13 @@ class ReplicaLink {
     const slot = this.replica.slot;
     const from = this.window.size && this.issued ? this.issued : this.journal.applied(slot);
     const ops = readOps(this.journal, from, BATCH_BYTES, (m) => Math.min(REQUEST_BYTES, maxWrite(this.targets[m]!)));
+    this.keepDone(ops);
     if (!ops.length) {
+      // Nothing journaled, or the next Ref's writer is still at it: let the window empty meanwhile.
       if (!this.window.size) return false;
       await this.window.drain();
       return true;
     }
-    // A Ref record is in the journal before its writer's local write, and a writer holds the group
-    // lock from its record to the end of its local write: once the shipper has had the lock, every
-    // record read above has its bytes on the LV (read them earlier and the shipper could send the
-    // bytes from before that write, and call them applied). The LV is read after that, without
-    // the lock, so that writers never wait for these reads: a write that overwrites bytes an
-    // unapplied Ref needs preserves them in the journal first, and BatchReads puts them back
-    // after its reads (ship-reads.ts). Write records carry their bytes: a batch of those only
-    // (small writes) needs no barrier, and the writers no wait.
-    if (ops.some((op) => op.kind === 'write' && op.pieces.some((p) => !p.data))) this.locked(() => undefined);
     const reads = new BatchReads(this.journal, ops, (m) => this.source(m), this.buffers, READ_AHEAD);
     try {
       for (const op of ops) {
@@ -407,6 +407,40 @@ class ReplicaLink {
       await reads.settle();
     }
     return true;
+  }
+
+  /**
+   * Cut `ops` to those whose Refs have their bytes on the LV (the rest waits for a later batch). A Ref record is in the journal
+   * before its writer's local write, and a writer says it done (local-done.ts) at the end of that
+   * write, still holding the group lock; a Ref not said done within TAIL_WAIT_MS (its writer died
+   * between the two, or is slow) waits instead for a moment of holding the group lock: a writer
+   * holds it from its record to the end of its local write. Read earlier, the shipper could send
+   * the bytes from before that write and call them applied. The LV is read after this, without the
+   * lock, so that writers never wait for these reads: a write that overwrites bytes an unapplied
+   * Ref needs preserves them in the journal first, and BatchReads puts them back after its reads
+   * (ship-reads.ts). Write records carry their bytes: small writes need none of this.
+   */
+  private keepDone(ops: Op[]): void {
+    const refSeq = (op: Op) => (op.kind === 'write' ? op.pieces.reduce((m, p) => (p.data ? m : Math.max(m, p.seq)), 0) : 0);
+    const newest = ops.reduce((m, op) => Math.max(m, refSeq(op)), 0);
+    if (!newest) return;
+    const done = this.localDone.read();
+    const cut = newest <= done ? -1 : ops.findIndex((op) => refSeq(op) > done);
+    if (cut < 0) {
+      this.tail = null;
+    } else if (cut > 0) {
+      ops.length = cut;
+    } else {
+      const seq = refSeq(ops[0]!);
+      const now = Date.now();
+      if (this.tail?.seq !== seq) this.tail = { seq, since: now };
+      if (now - this.tail.since < TAIL_WAIT_MS) {
+        ops.length = 0;
+        return;
+      }
+      this.locked(() => undefined);
+      this.tail = null;
+    }
   }
 
   /** Flush the targets written since the last flush; what was applied is now durable there. */
