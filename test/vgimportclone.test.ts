@@ -4,7 +4,8 @@
 // (golden 17-vgimportclone has the cases that need no copy; LVM2's answer to an incomplete copy
 // ends with internal memory-pool errors, left out here).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { CliLab } from './helpers/aux.js';
@@ -114,6 +115,37 @@ describe('vgimportclone of copied images', () => {
     expect(merged).toHaveLength(4);
     expect(new Set(merged).size).toBe(4);
     expect(merged).toContain(made.vg[0]![1]);
+  });
+
+  it('gives each LV its own key again when only the database is deleted, whichever VG the scan meets first', async () => {
+    // tsvm's state outside SQLite (lost regions, heal, scrub, lastsync files ...) is named by the
+    // LV's key: a rebuilt database must give the original's LVs the original's keys even when the
+    // copy's devices are listed first (store/lv-key-ledger.ts)
+    await lab.ok('lvcreate', '-L', '4m', '-n', 'lw', 'vg');
+    await lab.ok('vgchange', '-an', 'vg');
+    copy('loop0', 'loop2');
+    copy('loop1', 'loop3');
+    await lab.ok('vgimportclone', '/dev/loop2', '/dev/loop3');
+    const keys = () => {
+      const db = new Database(join(lab.systemDir, 'tsvm.db'), { readonly: true });
+      try {
+        return db.prepare('SELECT v.name AS vg, l.name AS lv, l.uuid AS lkey, l.shown_uuid AS shown FROM lv l JOIN vg v ON v.uuid = l.vg_uuid ORDER BY 1, 2').all();
+      } finally {
+        db.close();
+      }
+    };
+    const made = keys();
+    expect(made.filter((r: any) => r.vg === 'vg1' && r.shown !== null)).toHaveLength(2);
+    // the copy's images take the names listed first, the original's the later ones
+    for (const [a, b] of [['loop0', 'loop2'], ['loop1', 'loop3']] as const) {
+      renameSync(join(lab.devDir, a), join(lab.devDir, 'swap'));
+      renameSync(join(lab.devDir, b), join(lab.devDir, a));
+      renameSync(join(lab.devDir, 'swap'), join(lab.devDir, b));
+    }
+    for (const f of ['tsvm.db', 'tsvm.db-wal', 'tsvm.db-shm', 'cache']) rmSync(join(lab.systemDir, f), { recursive: true, force: true });
+    expect((await lab.ok('pvscan', '--cache')).stderr).toBe('');
+    expect(await rows('pvs', '-o', 'pv_name,vg_name')).toEqual([['/dev/loop0', 'vg1'], ['/dev/loop1', 'vg1'], ['/dev/loop2', 'vg'], ['/dev/loop3', 'vg']]);
+    expect(keys()).toEqual(made);
   });
 
   it('keeps the LV UUIDs of disks from elsewhere', async () => {

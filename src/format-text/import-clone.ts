@@ -64,6 +64,7 @@ export function importClone(ctx: Context, args: string[], baseName: string | und
     // vg_write: the next seqno of the metadata read
     ctx.store.commitVg(null, vg, `vgimportclone ${oldName} ${name}`, [], vg.seqno + 1);
   });
+  ctx.store.recordLvKeys(vg);
 }
 
 /** -n NAME, or the old name with a number: the first of NAME, NAME1, NAME2 ... (OLD1, OLD2 ...) no VG has. */

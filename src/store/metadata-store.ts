@@ -11,6 +11,7 @@ import { unreadLv } from '../model/unread-lv.js';
 import { cancelPublish, publishLater } from './deferred-publish.js';
 import { carriesVgs, dataVersion, dropCarried, keepCommitted, sameLv, takeCarried, type LvRef, type TakenVg } from './vg-carry.js';
 import { keyImportedLvs } from '../model/lv-id.js';
+import { recordLvKeys, recordedLvKeys } from './lv-key-ledger.js';
 import { applyHistoryDelta, decodeHistory, encodeHistory, encodeHistoryDelta, isHistoryDelta, lvTextsOfVersion } from './history.js';
 import type {
   AllocPolicy, LogicalVolume, LvSegment, LvStatusFlag, PhysicalVolume, SegmentType, VolumeGroup,
@@ -609,6 +610,12 @@ export class MetadataStore {
       for (const pv of vg.pvs) this.stmt('DELETE FROM pv WHERE uuid = ?').run(pv.uuid);
       this.insertVgRows(vg);
     });
+    this.recordLvKeys(vg);
+  }
+
+  /** The keys of the VG's LVs that show another UUID, for a database rebuilt later (lv-key-ledger.ts). */
+  recordLvKeys(vg: VolumeGroup): void {
+    if (!this.db.memory) recordLvKeys(dirname(this.db.name), vg);
   }
 
   /**
@@ -619,7 +626,12 @@ export class MetadataStore {
   keyImportedLvs(vg: VolumeGroup, knownIn: string | null = vg.uuid): void {
     const rows = this.stmt('SELECT uuid, shown_uuid FROM lv WHERE vg_uuid = ?').all(knownIn) as { uuid: string; shown_uuid: string | null }[];
     const inUse = this.stmt('SELECT 1 AS one FROM lv WHERE uuid = ?');
-    keyImportedLvs(vg, new Map(rows.map((r) => [r.shown_uuid ?? r.uuid, r.uuid])), (key) => inUse.get(key) !== undefined);
+    const known = new Map(rows.map((r) => [r.shown_uuid ?? r.uuid, r.uuid]));
+    // a VG the database does not have (rebuilt from the PVs): the keys its LVs had (lv-key-ledger.ts)
+    if (!rows.length && knownIn === vg.uuid && !this.db.memory) {
+      for (const [shown, key] of recordedLvKeys(dirname(this.db.name), vg.uuid)) if (inUse.get(key) === undefined) known.set(shown, key);
+    }
+    keyImportedLvs(vg, known, (key) => inUse.get(key) !== undefined);
   }
 
   /** The text now in the VG's metadata areas (rewritten without a new seqno: pvscan --cache's repair). */
