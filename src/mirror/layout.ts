@@ -139,6 +139,10 @@ export function makeMirror(
   stripes = 1, stripeSize = 0,
 ): void {
   const extents = lvExtents(lv);
+  // LVM2's add_mirror_images (lib/metadata/mirror.c) sets up the log before it forms the mirror,
+  // so the metadata lists the log before the images (lvscan -a, vgcfgbackup); lvcreate adds the
+  // log last (newMirrorLv)
+  const log = addLog(vg, lv, logs, logAlloc);
   const img0 = newSubLv(vg, lv, `${lv.name}_mimage_0`, lv.segments);
   img0.alloc = 'inherit';
   vg.lvs.push(img0);
@@ -148,7 +152,6 @@ export function makeMirror(
     vg.lvs.push(img);
     names.push(img.name);
   }
-  const log = addLog(vg, lv, logs, logAlloc);
   lv.segments = [mirrorSeg(extents, regionSize, names, log)];
 }
 
