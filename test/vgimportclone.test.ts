@@ -22,6 +22,14 @@ afterEach(() => lab.cleanup());
 
 const copy = (from: string, to: string) => copyFileSync(join(lab.devDir, from), join(lab.devDir, to));
 const rows = async (...a: string[]) => (await lab.ok(...a, '--noheadings')).stdout.split('\n').map((l) => l.trim().split(/\s+/));
+/** A second LV in vg, then vg's images copied to loop2/loop3 and imported beside it as vg1. */
+async function cloneBesideOriginal(): Promise<void> {
+  await lab.ok('lvcreate', '-L', '4m', '-n', 'lw', 'vg');
+  await lab.ok('vgchange', '-an', 'vg');
+  copy('loop0', 'loop2');
+  copy('loop1', 'loop3');
+  await lab.ok('vgimportclone', '/dev/loop2', '/dev/loop3');
+}
 
 describe('vgimportclone of copied images', () => {
   it('makes the copies a VG of their own, data intact', async () => {
@@ -52,11 +60,7 @@ describe('vgimportclone of copied images', () => {
   });
 
   it('keeps the LV UUIDs beside the original, as LVM2 does; each VG\'s LVs stay its own', async () => {
-    await lab.ok('lvcreate', '-L', '4m', '-n', 'lw', 'vg');
-    await lab.ok('vgchange', '-an', 'vg');
-    copy('loop0', 'loop2');
-    copy('loop1', 'loop3');
-    await lab.ok('vgimportclone', '/dev/loop2', '/dev/loop3');
+    await cloneBesideOriginal();
     const uuids = async () => {
       const r = await rows('lvs', '-o', 'vg_name,lv_name,lv_uuid');
       return { vg: r.filter((x) => x[0] === 'vg').map((x) => x.slice(1)), vg1: r.filter((x) => x[0] === 'vg1').map((x) => x.slice(1)) };
@@ -121,11 +125,7 @@ describe('vgimportclone of copied images', () => {
     // tsvm's state outside SQLite (lost regions, heal, scrub, lastsync files ...) is named by the
     // LV's key: a rebuilt database must give the original's LVs the original's keys even when the
     // copy's devices are listed first (store/lv-key-ledger.ts)
-    await lab.ok('lvcreate', '-L', '4m', '-n', 'lw', 'vg');
-    await lab.ok('vgchange', '-an', 'vg');
-    copy('loop0', 'loop2');
-    copy('loop1', 'loop3');
-    await lab.ok('vgimportclone', '/dev/loop2', '/dev/loop3');
+    await cloneBesideOriginal();
     const keys = () => {
       const db = new Database(join(lab.systemDir, 'tsvm.db'), { readonly: true });
       try {
