@@ -49,8 +49,13 @@ export class DeviceIoError extends Error {
 /** dev.readAtAsync(), or dev.readAt() for a device that has no background read. */
 export function readAsyncOf(dev: BlockDevice, buf: Uint8Array, offset: number): Promise<void> {
   if (dev.readAtAsync) return dev.readAtAsync(buf, offset);
+  return settledOf(() => dev.readAt(buf, offset));
+}
+
+/** A synchronous read as a settled promise: resolved, or rejected with what it threw. */
+export function settledOf(read: () => void): Promise<void> {
   try {
-    dev.readAt(buf, offset);
+    read();
     return Promise.resolve();
   } catch (e) {
     return Promise.reject(e);

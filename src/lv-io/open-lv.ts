@@ -7,7 +7,7 @@
 // Coordination seam: I/O does not change metadata, so no VG lock is taken here. When the mirror
 // engine needs to quiesce I/O for a metadata change, openLv will take a shared per-LV I/O lock
 // file in env.systemDir (exclusive for the quiescer) in openLvAsync/openLv and drop it in close().
-import { DeviceIoError, readAsyncOf, type BlockDevice } from '../device/block-device.js';
+import { DeviceIoError, readAsyncOf, settledOf, type BlockDevice } from '../device/block-device.js';
 import { lvExtents, type LogicalVolume, type LvSegment, type VolumeGroup } from '../model/types.js';
 import { findLv, findPvByUuid, isLinearLv, isLinearOnPvmove } from '../model/vg-query.js';
 import { extentBytes, pvByteOffset, segmentSlices, stripePieces } from './extent-map.js';
@@ -141,13 +141,7 @@ class LvDeviceImpl implements LvDevice {
       return allDone(slices.map((s) => {
         const io = this.segIo[s.segIndex]!;
         const part = buf.subarray(s.bufOffset, s.bufOffset + s.length);
-        if (io.readAsync) return io.readAsync(part, s.segOffset);
-        try {
-          io.read(part, s.segOffset);
-          return Promise.resolve();
-        } catch (e) {
-          return Promise.reject(e);
-        }
+        return io.readAsync ? io.readAsync(part, s.segOffset) : settledOf(() => io.read(part, s.segOffset));
       }));
     } catch (e) {
       return Promise.reject(e);
