@@ -124,7 +124,7 @@ async function run(ctx: Context, args: Args): Promise<number> {
     case 'promote': return promoteCmd(ctx, args, rest);
     case 'demote': {
       const { demote } = await import('../src/repl/demote.js');
-      return demote(ctx, one(rest), args.has('force'), args.has('yes'), say(ctx));
+      return demote(ctx, one(rest), args.all('target'), args.has('force'), args.has('yes'), say(ctx));
     }
     case 'failback': {
       const { failback } = await import('../src/repl/failback.js');
@@ -157,7 +157,7 @@ export const spec: CommandSpec = {
     'replica pause|resume|resync Group|VG/LV',
     'replica remove Group|VG/LV [ -y|--yes ]',
     'replica promote VG/LV ... [ --force ] [ --target URI|VG/LV ... ] [ -L|--size JournalSize ] [ -n|--name Group ]',
-    'replica demote Group|VG/LV [ --force ] [ -y|--yes ]',
+    'replica demote Group|VG/LV [ --force ] [ -y|--yes ] [ --target URI|VG/LV ... ]',
     'replica failback Group|VG/LV [ --target URI|VG/LV ... ]',
     'replica stop',
     '',
@@ -192,7 +192,9 @@ export const spec: CommandSpec = {
     '           and is split: what the far site had not applied counts as written on its side.',
     '  demote   old source: its LVs become replicas of the promoted site (writes to them are',
     '           not tracked any more); its split map waits for the failback. --force: even while',
-    '           the LVs are in use.',
+    '           the LVs are in use. Of several replicas it keeps the promoted one (found by',
+    '           the shipper, or named by its --target(s)) and drops the others: add them on the',
+    '           promoted site (a full copy from the new source).',
     '  failback promoted site: replicate to the (demoted) old source again, copying only the',
     '           regions written on either side since the split, then the journal as usual.',
     '           Reports what was recopied. Rerun it after an interruption: it resumes.',

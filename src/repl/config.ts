@@ -43,6 +43,8 @@ export interface Replica {
 /** What a failback recopied (recorded on the side that became the source again). */
 export interface FailbackReport {
   state: 'preparing' | 'copying' | 'done';
+  /** The replica (journal slot) failed back to (0 when not recorded: groups had one replica then). */
+  slot?: number;
   /** When it started and ended (ms since the epoch). */
   at: number;
   finished?: number;

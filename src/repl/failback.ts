@@ -27,14 +27,13 @@ export async function failback(ctx: Context, arg: string, targetArgs: string[], 
     throw new CommandFailed(`Replication group ${g.name} is a replica: run the failback on the site that writes.`);
   }
   if (g.failback?.state !== 'preparing' && g.failback?.state !== 'copying') {
-    if (!g.replicas[0]?.split || g.replicas.length !== 1) {
-      throw new CommandFailed(`Replication group ${g.name} is not split from its replica: there is nothing to fail back.`);
-    }
-    const peer = await peerMaps(ctx, g, targetArgs);
-    g = prepare(ctx, g, peer);
+    const slot = splitReplicaSlot(g);
+    const peer = await peerMaps(ctx, g, slot, targetArgs);
+    g = prepare(ctx, g, slot, peer);
   }
-  if (g.failback!.state === 'preparing') g = startCopy(ctx, g);
-  await waitCopied(ctx, g, say);
+  const slot = g.failback!.slot ?? 0;
+  if (g.failback!.state === 'preparing') g = startCopy(ctx, g, slot);
+  await waitCopied(ctx, g, slot, say);
   await clearPeerMaps(g);
   const done = updateGroups(ctx.systemDir, (gs) => {
     const x = gs.find((y) => y.uuid === g.uuid)!;
@@ -45,6 +44,21 @@ export async function failback(ctx: Context, arg: string, targetArgs: string[], 
   return 0;
 }
 
+/**
+ * The replica to fail back to: the split one. Other replicas of the group (added on this side since
+ * the promotion, say) ship on as they do; two split ones at once (two far sites promoted) are
+ * refused: which one holds the history to keep is for a person to say, by removing the other.
+ */
+function splitReplicaSlot(g: Group): number {
+  const split = g.replicas.filter((r) => r.split);
+  if (!split.length) throw new CommandFailed(`Replication group ${g.name} is not split from its replica: there is nothing to fail back.`);
+  if (split.length > 1) {
+    throw new CommandFailed(`Replication group ${g.name} has ${split.length} split replicas (${split.map((r) => r.slot).join(', ')}): cannot tell which one to fail back to.`,
+      'Remove the replication of the others first.');
+  }
+  return split[0]!.slot;
+}
+
 interface PeerMaps {
   targets: string[];
   /** Per member, the regions the other side marked. */
@@ -52,11 +66,11 @@ interface PeerMaps {
 }
 
 /** Reach the demoted side and read its split maps; refuse (changing nothing) what cannot fail back. */
-async function peerMaps(ctx: Context, g: Group, targetArgs: string[]): Promise<PeerMaps> {
+async function peerMaps(ctx: Context, g: Group, slot: number, targetArgs: string[]): Promise<PeerMaps> {
   if (targetArgs.length && targetArgs.length !== g.members.length) {
     throw new CommandFailed(`${g.members.length} logical volume(s) but ${targetArgs.length} --target(s): give one per logical volume, in the same order.`);
   }
-  const targets = targetArgs.length ? targetArgs.map((t) => resolveTarget(ctx, t)) : g.replicas[0]!.targets;
+  const targets = targetArgs.length ? targetArgs.map((t) => resolveTarget(ctx, t)) : g.replicas.find((r) => r.slot === slot)!.targets;
   const out: PeerMaps = { targets, regions: [] };
   for (const [i, m] of g.members.entries()) {
     const uri = targets[i];
@@ -101,40 +115,40 @@ async function readPeerMap(uri: string, regionSize: number): Promise<number[]> {
 }
 
 /** Record what will be recopied (before anything moves): this side's regions, the peer's, the union. */
-function prepare(ctx: Context, g: Group, peer: PeerMaps): Group {
+function prepare(ctx: Context, g: Group, slot: number, peer: PeerMaps): Group {
   let localRegions = 0;
   let peerRegions = 0;
   let regions = 0;
   let bytes = 0;
   for (const [i, m] of g.members.entries()) {
-    const local = splitRegions(ctx.systemDir, g, i);
+    const local = splitRegions(ctx.systemDir, g, i, slot);
     const union = [...new Set([...local, ...peer.regions[i]!])];
     localRegions += local.length;
     peerRegions += peer.regions[i]!.length;
     regions += union.length;
     bytes += regionBytes(union, g.regionSize, m.size);
   }
-  const report: FailbackReport = { state: 'preparing', at: Date.now(), localRegions, peerRegions, regions, bytes, targets: peer.targets };
+  const report: FailbackReport = { state: 'preparing', slot, at: Date.now(), localRegions, peerRegions, regions, bytes, targets: peer.targets };
   // The peer's regions join this side's map first (durably): a rerun finds the union there.
-  for (let i = 0; i < g.members.length; i++) markList(regionMapPath(ctx.systemDir, g, 0, i), peer.regions[i]!);
+  for (let i = 0; i < g.members.length; i++) markList(regionMapPath(ctx.systemDir, g, slot, i), peer.regions[i]!);
   return updateGroups(ctx.systemDir, (gs) => {
     const x = gs.find((y) => y.uuid === g.uuid)!;
     x.failback = report;
-    x.replicas[0]!.targets = peer.targets;
+    x.replicas.find((r) => r.slot === slot)!.targets = peer.targets;
     return structuredClone(x);
   });
 }
 
 /** The union becomes the replica's resync (bitmap mode): the shipper copies it, then ships the journal. */
-function startCopy(ctx: Context, g: Group): Group {
+function startCopy(ctx: Context, g: Group, slot: number): Group {
   withJournal(ctx, g, (journal) => {
-    const m = journal.mode(0);
-    if (m.mode === Mode.Split) journal.writeMode(0, { ...m, mode: Mode.Bitmap, reason: 'failback' });
+    const m = journal.mode(slot);
+    if (m.mode === Mode.Split) journal.writeMode(slot, { ...m, mode: Mode.Bitmap, reason: 'failback' });
     journal.flush();
   });
   const x = updateGroups(ctx.systemDir, (gs) => {
     const y = gs.find((z) => z.uuid === g.uuid)!;
-    delete y.replicas[0]!.split;
+    delete y.replicas.find((r) => r.slot === slot)!.split;
     delete y.promoted;
     y.failback!.state = 'copying';
     return structuredClone(y);
@@ -144,17 +158,17 @@ function startCopy(ctx: Context, g: Group): Group {
 }
 
 /** Wait until the replica has every recopied region and is consistent again, with LVM2-like progress lines. */
-async function waitCopied(ctx: Context, g: Group, say: (l: string) => void): Promise<void> {
+async function waitCopied(ctx: Context, g: Group, slot: number, say: (l: string) => void): Promise<void> {
   let last = '';
   let lastAt = 0;
   for (;;) {
     ensureShipper(ctx.systemDir, ctx.env);
     const done = withJournal(ctx, g, (journal) => {
-      const m = journal.mode(0);
-      return m.mode === Mode.Journal && !m.resyncing && (!m.consistentAt || journal.applied(0).nextSeq >= m.consistentAt);
+      const m = journal.mode(slot);
+      return m.mode === Mode.Journal && !m.resyncing && (!m.consistentAt || journal.applied(slot).nextSeq >= m.consistentAt);
     });
     if (done) return;
-    const link = readShipperState(ctx.systemDir)[linkKey(g.uuid, 0)];
+    const link = readShipperState(ctx.systemDir)[linkKey(g.uuid, slot)];
     if (link?.resyncTotal) {
       const pct = `${((100 * (link.resyncDone ?? 0)) / link.resyncTotal).toFixed(2)}%`;
       if (pct !== last && Date.now() - lastAt > 1000) {

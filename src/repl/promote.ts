@@ -140,7 +140,7 @@ function repromote(ctx: Context, g: Group, targets: string[]): Group {
     delete x.failback;
     for (const r of x.replicas) {
       r.split = { at: now, reason: 'promoted' };
-      if (r.slot === 0) r.targets = targets;
+      if (r === x.replicas[0]) r.targets = targets; // a demoted group keeps one replica (demote.ts)
     }
     return x;
   });

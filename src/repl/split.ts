@@ -57,9 +57,18 @@ export function splitGroupReplica(env: IoEnv, db: Db, group: Group, slot: number
   });
 }
 
-/** Regions marked in the split map of member `member` (replica slot 0). */
-export function splitRegions(systemDir: string, group: Group, member: number): number[] {
-  return markedRegions(regionMapPath(systemDir, group, 0, member));
+/**
+ * The replica whose region maps are the split maps (what a failback reads and recopies): a demoted
+ * group's one replica (demote keeps only the promoted one), else the source's split replica.
+ */
+export function splitSlot(group: Group): number | undefined {
+  if (group.role === 'replica') return group.replicas[0]?.slot;
+  return group.replicas.find((r) => r.split)?.slot;
+}
+
+/** Regions marked in the split map of member `member`. */
+export function splitRegions(systemDir: string, group: Group, member: number, slot = splitSlot(group) ?? 0): number[] {
+  return markedRegions(regionMapPath(systemDir, group, slot, member));
 }
 
 /** Bytes the given regions cover in an LV of `size` bytes (the last region may be short). */
@@ -75,11 +84,12 @@ export function regionBytes(regions: number[], regionSize: number, size: number)
  */
 export function readSplitMap(systemDir: string, lvUuid: string): { regionSize: number; map: Buffer } | null {
   const group = loadGroups(systemDir).find((g) => g.members.some((m) => m.lvUuid === lvUuid));
-  if (!group || !(group.role === 'replica' || group.replicas[0]?.split)) return null;
+  const slot = group ? splitSlot(group) : undefined;
+  if (!group || slot === undefined) return null;
   const index = group.members.findIndex((m) => m.lvUuid === lvUuid);
   const regions = Math.ceil(group.members[index]!.size / group.regionSize);
   const map = Buffer.alloc(regions);
-  const file = regionMapPath(systemDir, group, 0, index);
+  const file = regionMapPath(systemDir, group, slot, index);
   if (existsSync(file)) readFileSync(file).subarray(0, regions).copy(map);
   const clear = (first: number, count: number) => clearRegions(file, first, count);
   return { regionSize: group.regionSize, map, ...(group.role === 'replica' ? { clear } : {}) };
