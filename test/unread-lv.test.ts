@@ -94,6 +94,19 @@ describe('an unread LV', () => {
     }
   });
 
+  it('read for update, answers shownUuid as the parsed LV, whether or not the text has any (looked for once in the text)', () => {
+    for (const copies of [0, 1]) {
+      const s = store();
+      const lvs = Array.from({ length: 4 }, (_, i) => lv(`lv${i}`, 2 * i, 2));
+      if (copies) lvs[2] = { ...lvs[2]!, shownUuid: 'shown-2' };
+      s.commitVg(null, vg(structuredClone(lvs)), 'create');
+      const read = s.loadVgForUpdate('vg')!;
+      expect(read.vg.lvs.map((l) => textIfUnread(l) !== undefined)).toEqual([true, true, true, true]);
+      expect(read.vg.lvs.map((l) => l.shownUuid)).toEqual(lvs.map((l) => l.shownUuid));
+      expect(read.vg.lvs.every((l) => textIfUnread(l) !== undefined)).toBe(true);
+    }
+  });
+
   it("gives its segments to look at without being read, equal to the parsed LV's", () => {
     for (const shape of shapes()) {
       const text = JSON.stringify(shape);

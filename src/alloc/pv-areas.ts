@@ -82,10 +82,9 @@ export function* walkAreas(map: PvMap): Generator<PvArea> {
  * create_pv_maps: one map per usable PV (allocatable, not missing), in list order (VG metadata
  * order, or the command line's), with its free runs clipped to the requested PE ranges.
  */
-export function buildPvMaps(vg: VolumeGroup, allowed?: PvRangeLimit[]): PvMap[] {
+export function buildPvMaps(vg: VolumeGroup, allowed?: PvRangeLimit[], used = vgUsedRuns(vg)): PvMap[] {
   const limits: PvRangeLimit[] = allowed ?? vg.pvs.map((pv) => ({ pvUuid: pv.uuid }));
   const maps: PvMap[] = [];
-  const used = vgUsedRuns(vg);
   for (const limit of limits) {
     const pv = vg.pvs.find((p) => p.uuid === limit.pvUuid);
     if (!pv || !pv.allocatable || pv.missing) continue;

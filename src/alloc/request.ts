@@ -1,6 +1,7 @@
 // The allocator's request and result shapes (the public contract of src/alloc).
 // Mirrors the arguments of LVM2's allocate_extents()/_alloc_init() in lib/metadata/lv_manip.c.
 import type { AllocPolicy, LvSegment, VolumeGroup } from '../model/types.js';
+import type { PvExtentRun } from '../model/pv-map.js';
 
 /** A PV from the command line, optionally limited to inclusive PE ranges ("/dev/x:0-9"). */
 export interface PvRangeLimit {
@@ -33,6 +34,11 @@ export interface AllocRequest {
   logLen: number;
   /** PV list from the command line; undefined = all allocatable PVs of the VG. */
   allowedPvs?: PvRangeLimit[];
+  /**
+   * vgUsedRuns(vg) when the caller already has it for this very VG (lvcreate counted the VG's
+   * free extents from it): the walk over every LV's areas is then made once, not twice.
+   */
+  usedRuns?: Map<string, PvExtentRun[]>;
   /** PVs that must not be used for new areas, over the whole LE range (coarse form of parallelAreas). */
   avoidPvUuids?: string[];
   /**

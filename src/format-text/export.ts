@@ -135,7 +135,11 @@ export function vgBlockHead(vg: VolumeGroup): string {
 
 /** The LVs in the order of the text: visible ones first (_print_lvs). */
 export function lvsInTextOrder(vg: VolumeGroup): LogicalVolume[] {
-  return [...vg.lvs.filter((lv) => lv.visible), ...vg.lvs.filter((lv) => !lv.visible)];
+  const visible: LogicalVolume[] = [];
+  const hidden: LogicalVolume[] = [];
+  for (const lv of vg.lvs) (lv.visible ? visible : hidden).push(lv);
+  for (const lv of hidden) visible.push(lv);
+  return visible;
 }
 
 /** The rest of the VG block after its LVs. */

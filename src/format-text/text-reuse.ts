@@ -105,11 +105,13 @@ export function spliceText(previous: Buffer, vg: VolumeGroup, unchanged: Readonl
   for (const lv of lvsInTextOrder(vg)) {
     const k = unchanged.has(lv) ? find(shownLvUuid(lv), next) : -1;
     if (k >= 0) {
-      const [from, to] = [old.starts[k]!, blockEnd(k)];
+      const from = old.starts[k]!;
+      const to = blockEnd(k);
       if (runFrom >= 0 && from === runTo) runTo = to;
       else {
         endRun();
-        [runFrom, runTo] = [from, to];
+        runFrom = from;
+        runTo = to;
       }
       placed.starts.push(at);
       placed.ids.push(at + old.ids[k]! - from);

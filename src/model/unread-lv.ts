@@ -26,6 +26,8 @@ interface Holder {
   len: number;
   /** Whether the line was looked at for a linear area. */
   linearChecked: boolean;
+  /** False when the line is known to have no shownUuid (the text it came from has none anywhere). */
+  mayShowUuid: boolean;
 }
 
 const HOLDER = Symbol('unread LV');
@@ -44,7 +46,7 @@ const handler: ProxyHandler<Holder> = {
       if (key === 'name') return h.name;
       if (key === 'uuid') return h.uuid;
       if (key === 'visible') return h.visible;
-      if (key === 'shownUuid') return shownUuidOf(h.text);
+      if (key === 'shownUuid') return h.mayShowUuid ? shownUuidOf(h.text) : undefined;
     }
     return (read(h) as unknown as Record<string | symbol, unknown>)[key];
   },
@@ -61,7 +63,8 @@ const handler: ProxyHandler<Holder> = {
 // build: uuid, name and visible first, none with a quote or backslash (LVM2 names and uuids).
 const LINE_START = /^\{"uuid":"([^"\\]*)","name":"([^"\\]*)","visible":(true|false),/;
 
-const SHOWN = ',"shownUuid":"';
+/** How an LV's line gives its shownUuid (JSON.stringify of the LV object). */
+export const SHOWN_UUID_MEMBER = ',"shownUuid":"';
 
 /**
  * The LV's shownUuid (lv-id.ts) from its line: the text's id is asked of every LV a commit writes
@@ -69,16 +72,22 @@ const SHOWN = ',"shownUuid":"';
  * object has one, and a string cannot hold it unescaped); its value is a UUID, without quotes.
  */
 function shownUuidOf(text: string): string | undefined {
-  const at = text.indexOf(SHOWN);
-  return at < 0 ? undefined : text.slice(at + SHOWN.length, text.indexOf('"', at + SHOWN.length));
+  const at = text.indexOf(SHOWN_UUID_MEMBER);
+  const from = at + SHOWN_UUID_MEMBER.length;
+  return at < 0 ? undefined : text.slice(from, text.indexOf('"', from));
 }
 
-/** The LV of this JSON line: unread when the line starts as expected, else parsed now. */
-export function unreadLv(text: string): LogicalVolume {
+/**
+ * The LV of this JSON line: unread when the line starts as expected, else parsed now.
+ * `mayShowUuid` false: the caller knows the line has no SHOWN_UUID_MEMBER (it looked for one in
+ * the whole text once, which is cheaper than in each of 10,000 lines at the commit).
+ */
+export function unreadLv(text: string, mayShowUuid = true): LogicalVolume {
   const m = LINE_START.exec(text);
   if (!m) return JSON.parse(text) as LogicalVolume;
   const h: Holder = {
     text, uuid: m[1]!, name: m[2]!, visible: m[3] === 'true', lv: null, segments: null, pv: null, pe: 0, len: 0, linearChecked: false,
+    mayShowUuid,
   };
   return new Proxy(h, handler) as unknown as LogicalVolume;
 }

@@ -7,7 +7,7 @@ import { vgCommitWriter } from './commit-writer.js';
 import { dirname } from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import { lvJson, lvUuidOf, splitVgJson, vgJson, vgJsonFromLines, vgJsonHead } from './vg-json.js';
-import { unreadLv } from '../model/unread-lv.js';
+import { SHOWN_UUID_MEMBER, unreadLv } from '../model/unread-lv.js';
 import { cancelPublish, publishLater } from './deferred-publish.js';
 import { carriesVgs, dataVersion, dropCarried, keepCommitted, sameLv, takeCarried, type LvRef, type TakenVg } from './vg-carry.js';
 import { keyImportedLvs } from '../model/lv-id.js';
@@ -203,7 +203,9 @@ function splitUnread(text: string): { vg: VolumeGroup; lines: ReadForDiff } | nu
   if (lvTexts.length === 1 && lvTexts[0] === '') lvTexts.length = 0;
   const head = JSON.parse(headLine.slice(0, -',"lvs":['.length) + '}') as Omit<VolumeGroup, 'lvs'>;
   const vg = JSON.parse(headLine.slice(0, -',"lvs":['.length) + '}') as VolumeGroup;
-  vg.lvs = lvTexts.map(unreadLv);
+  // (a copy's LVs have a shownUuid: most VGs have none, and looking once spares each line a search)
+  const mayShowUuid = text.includes(SHOWN_UUID_MEMBER, headLine.length);
+  vg.lvs = lvTexts.map((line) => unreadLv(line, mayShowUuid));
   return { vg, lines: { head, headLine, lvTexts } };
 }
 
