@@ -202,7 +202,7 @@ export const spec: CommandSpec = {
     '',
     'Report fields (lvs -o): repl_state, repl_kind, repl_group, repl_target, repl_lag_writes,',
     'repl_lag_bytes, repl_lag_seconds, repl_last_applied, repl_rpo, repl_reason, repl_role,',
-    'repl_split, repl_recopied_regions, repl_recopied_bytes.',
+    'repl_split, repl_recopied_regions, repl_recopied_bytes, repl_consistency.',
   ],
   options: ['target', 'type', 'size', 'name', 'nosync', 'reportformat', 'interval', 'count', 'rpo', 'rpobytes', 'rpopolicy', 'force', 'yes'],
   run,

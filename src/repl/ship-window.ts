@@ -31,9 +31,14 @@ export class ShipWindow {
   private readonly inflight: InFlight[] = [];
   private bytes = 0;
 
-  /** `retired(p)`: every write up to p is on the replica (called in order). */
+  /**
+   * `retired(p)`: every write up to p is on the replica (called in order). `widened(to)`: a write
+   * is about to be sent while others are in flight, so the writes before seq `to` may land in any
+   * order from now on (called before the send: a cut link or a kill -9 right after it finds it said).
+   */
   constructor(private readonly maxRequests: number, private readonly maxBytes: number,
-    private readonly retired: (p: Progress, inflightTo: number) => void) {}
+    private readonly retired: (p: Progress, inflightTo: number) => void,
+    private readonly widened?: (inflightTo: number) => void) {}
 
   get size(): number {
     return this.inflight.length;
@@ -43,6 +48,7 @@ export class ShipWindow {
   async add(member: number, offset: number, length: number, after: Progress, send: () => Promise<void>, landed?: () => void): Promise<void> {
     if (this.inflight.length && (this.inflight[0]!.member !== member || this.overlaps(offset, offset + length))) await this.drain();
     while (this.inflight.length && (this.inflight.length >= this.maxRequests || this.bytes + length > this.maxBytes)) await this.retireOldest();
+    if (this.inflight.length) this.widened?.(after.nextSeq);
     const done = send();
     done.catch(() => undefined); // awaited in order by retireOldest; a failure there ends the link
     this.inflight.push({ member, start: offset, end: offset + length, done, after, landed });

@@ -24,7 +24,7 @@ import { dropResyncMap, markedRegions, takeForResync } from './region-map.js';
 import { recoverPending, type MemberWriter } from './recovery.js';
 import { linkKey, shipperPaths, type LinkState, type ShipperState } from './shipper-control.js';
 import { splitGroupReplica } from './split.js';
-import { SplitError, maxWrite, openTarget } from './target.js';
+import { SplitError, maxWrite, openTarget, runsInOrder } from './target.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A request the replica has not answered in this long counts as a broken link (DRBD's ko-count). */
@@ -202,17 +202,39 @@ class ReplicaLink {
   private readonly localDone: LocalDone;
   /** The first Ref not said done, and since when the shipper waits for it. */
   private tail: { seq: number; since: number } | null = null;
+  /** Some target runs requests in parallel (runsInOrder), and up to which seq writes may be out of order there. */
+  private readonly reorders: boolean;
+  private unorderedTo: number;
 
   private constructor(private readonly env: IoEnv, private readonly db: Db, private readonly group: Group,
     private readonly replica: Replica, private readonly journal: Journal, private readonly targets: NbdClient[],
     private readonly seqnos: Map<string, number>) {
     this.sources = group.members.map(() => null);
     this.localDone = new LocalDone(env.systemDir, group.uuid);
+    this.reorders = targets.some((t) => !runsInOrder(t));
+    this.unorderedTo = journal.applied(replica.slot).inflight ?? 0;
     this.window = new ShipWindow(WINDOW_REQUESTS, WINDOW_BYTES, (p, inflight) => {
       // Progress as requests complete; a replica dropped to its bitmap meanwhile keeps its own.
       if (this.journal.mode(this.replica.slot).mode !== Mode.Journal) return;
-      this.journal.writeProgress(appliedOffset(this.replica.slot), inflight ? { ...p, inflight } : p);
+      this.journal.writeProgress(appliedOffset(this.replica.slot), this.unordered(p, inflight));
+    }, (to) => {
+      if (!this.reorders || to <= this.unorderedTo || this.journal.mode(this.replica.slot).mode !== Mode.Journal) return;
+      this.unorderedTo = to;
+      this.journal.writeProgress(appliedOffset(this.replica.slot), { ...this.journal.applied(this.replica.slot), inflight: to });
     });
+  }
+
+  /**
+   * Applied progress `p` as recorded: with `inflight`, the end of the writes that may be on the
+   * replica out of order (a server that runs requests in parallel had several at once), kept from
+   * one link to the next until everything before it is applied again in order (a cut window's
+   * writes may have landed, and a status then says the replica is crash-consistent, not a prefix).
+   */
+  private unordered(p: Progress, inflight: number): Progress {
+    if (!this.reorders) return p;
+    const to = Math.max(inflight, this.unorderedTo);
+    this.unorderedTo = to > p.nextSeq ? to : 0;
+    return this.unorderedTo ? { ...p, inflight: this.unorderedTo } : p;
   }
 
   static async open(env: IoEnv, db: Db, group: Group, replica: Replica): Promise<ReplicaLink> {
@@ -387,7 +409,7 @@ class ReplicaLink {
           await this.window.drain();
           if (op.kind === 'flush') await this.flushTargets(op.after);
           if (this.journal.mode(slot).mode !== Mode.Journal) return true;
-          this.journal.writeProgress(appliedOffset(slot), op.after);
+          this.journal.writeProgress(appliedOffset(slot), this.unordered(op.after, 0));
         }
         this.issued = op.after;
       }

@@ -38,6 +38,23 @@ export interface ReplicaStatus {
   /** When the replica split from this side (failover), 0: not split. */
   splitAt: number;
   failback?: FailbackReport;
+  /**
+   * What the replica holds: prefix (a state the source went through), crash-consistent (the link
+   * went down with several writes in flight to a server that runs them in parallel: every write
+   * before unordered[0], and maybe some of unordered[0]..unordered[1], none overlapping, all after
+   * the last barrier; ship-window.ts), inconsistent (out of the journal, or resyncing), '' (demoted).
+   */
+  consistency: 'prefix' | 'crash-consistent' | 'inconsistent' | '';
+  unordered?: [number, number];
+}
+
+/** The replica at rest (link down, paused, split) holds writes that may have landed out of order. */
+function consistencyOf(state: ReplState, mode: Mode, connected: boolean, a: { nextSeq: number; inflight?: number }): Pick<ReplicaStatus, 'consistency' | 'unordered'> {
+  if (state === 'replica') return { consistency: '' };
+  if (state === 'inconsistent' || state === 'resyncing' || mode === Mode.Bitmap) return { consistency: 'inconsistent' };
+  // While connected the shipper is re-sending or draining them: a prefix again at the next barrier.
+  if (!connected && a.inflight && a.inflight > a.nextSeq) return { consistency: 'crash-consistent', unordered: [a.nextSeq, a.inflight - 1] };
+  return { consistency: 'prefix' };
 }
 
 function replicaStatus(journal: Journal, group: Group, r: Replica, links: ShipperState, shipper: boolean, now: number): ReplicaStatus {
@@ -64,7 +81,7 @@ function replicaStatus(journal: Journal, group: Group, r: Replica, links: Shippe
     lastApplied: a.time, connected, error: link?.error, reason: m.reason || undefined, resyncs: m.epoch,
     resyncDone: link?.resyncDone, resyncTotal: link?.resyncTotal, rpo: r.rpo,
     role: group.role === 'replica' ? 'replica' : group.promoted ? 'promoted' : 'source',
-    splitAt: r.split?.at ?? 0, failback: group.failback,
+    splitAt: r.split?.at ?? 0, failback: group.failback, ...consistencyOf(state, m.mode, connected, a),
   };
 }
 

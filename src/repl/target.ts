@@ -16,6 +16,15 @@ export function peerRole(c: NbdClient): string | null {
   return /; replication: (\w+)/.exec(c.description)?.[1] ?? null;
 }
 
+/**
+ * Does the server run a connection's requests one at a time in arrival order? tsvm's own does
+ * (src/nbd/server-connection.ts) and says so by its description; nbdkit and qemu-nbd run them in
+ * parallel threads, so writes in flight together may land in any order (ship-window.ts).
+ */
+export function runsInOrder(c: NbdClient): boolean {
+  return c.description.startsWith('tsvm logical volume ');
+}
+
 /** Connect to `uri`, refusing a read-only export, one smaller than `size` bytes, or a promoted one (SplitError). */
 export async function openTarget(uri: string, size: number): Promise<NbdClient> {
   let timer: NodeJS.Timeout | undefined;

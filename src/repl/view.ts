@@ -36,8 +36,17 @@ export function jsonReport(statuses: ReplicaStatus[]): string {
     repl_link: linkText(s), repl_reason: s.reason ?? '', repl_resyncs: String(s.resyncs), repl_rpo: rpoText(s.rpo),
     repl_role: s.role, repl_split: localTime(s.splitAt), repl_failback: s.failback?.state ?? '',
     repl_recopied_regions: s.failback ? String(s.failback.regions) : '', repl_recopied_bytes: s.failback ? String(s.failback.bytes) : '',
+    repl_consistency: s.consistency, repl_unordered: s.unordered ? `${s.unordered[0]}-${s.unordered[1]}` : '',
   })));
   return JSON.stringify({ report: [{ replica: rows }] }, null, 2).replace(/^/gm, '  ').replace(/^ {2}/, '');
+}
+
+/** A replica cut mid-window over a server that reorders (ship-window.ts): said in words. */
+export function unorderedNote(s: ReplicaStatus): string {
+  const [from, to] = s.unordered!;
+  return `Replica ${s.slot} of replication group ${s.group} is crash-consistent, not a write-order prefix: the link went down with writes ${from}-${to} in flight ` +
+    `to a server that may apply them in any order. It holds every write before ${from} and maybe some of ${from}-${to} (none overlapping, all after the last flush), ` +
+    'as the source\'s own disk may after a power loss. Shipping again re-sends them in order.';
 }
 
 export async function statusTable(ctx: Context, statuses: ReplicaStatus[]): Promise<string> {
@@ -62,6 +71,7 @@ export async function statusTable(ctx: Context, statuses: ReplicaStatus[]): Prom
   const notes = statuses.flatMap((s) => [
     ...(s.splitAt ? [`Replication group ${s.group} split from its replica at ${localTime(s.splitAt)}${s.reason ? ` (${s.reason})` : ''}.`] : []),
     ...(s.failback ? [failbackReport(s.group, s.failback)] : []),
+    ...(s.unordered ? [unorderedNote(s)] : []),
   ]);
   return [t.toString(), ...notes].join('\n');
 }
