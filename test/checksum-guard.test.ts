@@ -1,7 +1,7 @@
 // The checksum guard on its own, over plain files (two legs, two table copies): self-healing reads,
 // EIO for a block no leg holds, dirty regions left alone, torn records, partial-block writes and
-// the resync's choice of source.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+// the resync's choice of source; each with a table of either block hash version.
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, truncateSync, writeFileSync, openSync, writeSync, closeSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,8 @@ import { FileDevice } from '../src/device/file-device.js';
 import { DeviceIoError } from '../src/device/block-device.js';
 import { ChecksumTable } from '../src/checksum/table.js';
 import { ChecksumGuard, ChecksumError, type GuardLeg, type GuardedMirror } from '../src/checksum/guard.js';
-import { chooseBlockShift, recordOffset, tableBytes } from '../src/checksum/format.js';
+import { CSUM_VERSION, chooseBlockShift, recordOffset, tableBytes } from '../src/checksum/format.js';
+import { hashBlockJsOf, type HashVersion } from '../src/checksum/block-hash.js';
 import { judgeRegion, repairRegion } from '../src/checksum/scrub.js';
 
 const KiB = 1024;
@@ -23,6 +24,8 @@ let legs: GuardLeg[];
 let copies: FileDevice[];
 let dirty: Set<number>;
 let guard: ChecksumGuard;
+/** The version the table is made at (each suite runs at both). */
+let version: HashVersion = CSUM_VERSION;
 
 function flip(file: string, at: number, n = 3): void {
   const fd = openSync(file, 'r+');
@@ -69,7 +72,7 @@ beforeEach(() => {
     return new FileDevice(join(dir, n));
   });
   dirty = new Set();
-  const t = ChecksumTable.format(copies, { enabled: true, blockShift: 12, regionSize: REGION / 512, nrRegions: SIZE / REGION, owner: 'LVUUID' });
+  const t = ChecksumTable.format(copies, { version, enabled: true, blockShift: 12, regionSize: REGION / 512, nrRegions: SIZE / REGION, owner: 'LVUUID' });
   guard = new ChecksumGuard(mirror(), t!);
 });
 
@@ -79,7 +82,23 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('checksum guard', () => {
+describe.each([1, 2] as const)('checksum guard, table version %i', (v) => {
+  beforeAll(() => {
+    version = v;
+  });
+
+  it('records each block with its table version\'s hash, and reopens the table at that version', () => {
+    const data = randomBytes(SIZE);
+    write(data, 0);
+    guard.persist();
+    open();
+    expect(guard.table.header.version).toBe(v);
+    const hash = hashBlockJsOf(v);
+    const rec = guard.table.record(1);
+    for (const i of [0, 7, 127]) expect(rec[i]).toBe(hash(data.subarray(REGION + i * 4096, REGION + (i + 1) * 4096)) || 1);
+    expect(hashBlockJsOf(v === 1 ? 2 : 1)(data.subarray(REGION, REGION + 4096))).not.toBe(rec[0]);
+  });
+
   it('returns the right copy, rewrites the bad leg, and names it', () => {
     const data = randomBytes(SIZE);
     write(data, 0);
@@ -197,7 +216,10 @@ describe('checksum guard', () => {
   });
 });
 
-describe('check and repair by checksums', () => {
+describe.each([1, 2] as const)('check and repair by checksums, table version %i', (v) => {
+  beforeAll(() => {
+    version = v;
+  });
   const copiesOf = (r: number) => legs.map((l) => {
     const b = Buffer.alloc(REGION);
     l.dev!.readAt(b, r * REGION);

@@ -27,7 +27,7 @@ async function recordMatches(k: number, h: CsumHeader, q: number, data: Buffer):
   const g = geometry(h);
   const raw = await lab.legBytes(`vg/r_rmeta_${k}`, CSUM_AREA + recordOffset(g, q), g.recordBytes);
   const rec = decodeRecord(raw, g.blocksPerRegion);
-  const want = blockSums(data.subarray(q * g.regionBytes, (q + 1) * g.regionBytes), g.blockBytes);
+  const want = blockSums(data.subarray(q * g.regionBytes, (q + 1) * g.regionBytes), g.blockBytes, h.version);
   return !!rec && rec.every((e, i) => e === want[i]);
 }
 
@@ -68,7 +68,7 @@ describe('lvextend of a raid1 LV with checksums', () => {
     expect(await lab.lvField('vg/r_rmeta_0', 'lv_size')).toBe('4.00m');
     for (const k of [0, 1]) {
       const h = await header(k);
-      expect(h).toMatchObject({ enabled: true, blockShift: 13, regionSize: 4096, nrRegions: 2048 });
+      expect(h).toMatchObject({ version: 2, enabled: true, blockShift: 13, regionSize: 4096, nrRegions: 2048 });
       for (const q of [0, 5, 7, 31]) expect(await recordMatches(k, h, q, data)).toBe(true);
     }
     // the extension's resync had nothing to copy: the new regions were never written

@@ -1,42 +1,30 @@
-// The per-block checksum (format.ts): a 32-bit hash in xxHash32's style computed on 16 lanes at once
-// with WebAssembly SIMD (4 accumulators of 4 x 32-bit lanes, each round acc = rotl(acc + w * P2, 13) * P1
-// over the block's 16-byte words in turn, then the 16 lanes and the length mixed and avalanched).
+// The per-block checksums of the table (format.ts), computed with WebAssembly SIMD over the blocks
+// where they lie. Version 1 (the format's first): a 32-bit hash in xxHash32's style on 16 lanes at
+// once (4 accumulators of 4 x 32-bit lanes, each round acc = rotl(acc + w * P2, 13) * P1 over the
+// block's 16-byte words in turn, then the 16 lanes and the length mixed and avalanched); version 2,
+// twice as fast: block-hash-v2.ts. A table says which one its entries are (its header's version).
 // zlib's CRC-32 (what dm-integrity and btrfs keep) runs at about 2 GB/s here, which costs a
-// page-cache read most of its speed; this runs several times faster. `hashBlockJs` is the same
-// function in plain JavaScript: the reference the tests compare with, and the fallback.
-// The WebAssembly module is assembled here (a few hundred bytes) and compiled on first use (not in
-// the start-up snapshot, which cannot hold it); it imports its memory, so that a buffer a device
-// reads into can be that memory and be hashed where it lies (hashableBuffer), without a copy.
+// page-cache read most of its speed; these run several times faster. `hashBlockJs` (and
+// hashBlockJs2) are the same functions in plain JavaScript: the references the tests compare with,
+// and the fallback. The WebAssembly module is assembled here (a few hundred bytes) and compiled on
+// first use (not in the start-up snapshot, which cannot hold it); it imports its memory, so that a
+// buffer a device reads into can be that memory and be hashed where it lies (hashableBuffer), without a copy.
+import { I32, OP, V128, i32Const, localGet as get, localSet as set, moduleOf, simd, v128Load } from './wasm-asm.js';
+import { P1, P2, P3, P4, P5, avalanche, rotl, stripes } from './hash-constants.js';
+import { KEY, KEY_BYTES, hashBlockJs2, hashV2Function } from './block-hash-v2.js';
 
-const P1 = 0x9e3779b1 | 0;
-const P2 = 0x85ebca77 | 0;
-const P3 = 0xc2b2ae3d | 0;
-const P4 = 0x27d4eb2f | 0;
-const P5 = 0x165667b1 | 0;
+/** The block hashes a table may use (its header's version). */
+export type HashVersion = 1 | 2;
+
 const SEEDS = [P1 + P2, P2, 0, -P1 | 0];
 /** Input bytes hashed per call into the module (its memory holds this plus the results). */
 const CHUNK = 1024 * 1024;
 
-const rotl = (x: number, r: number) => ((x << r) | (x >>> (32 - r))) | 0;
-
-function finish(acc: Int32Array, len: number): number {
-  let h = Math.imul(len, P5) | 0;
-  for (let i = 0; i < 16; i++) h = Math.imul(rotl((h + Math.imul(acc[i]!, P3)) | 0, 17), P4);
-  h ^= h >>> 15;
-  h = Math.imul(h, P2);
-  h ^= h >>> 13;
-  h = Math.imul(h, P3);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
-/** The hash of one block (any length: the last 64-byte stripe is zero-padded), in plain JS. */
+/** The version-1 hash of one block (any length: the last 64-byte stripe is zero-padded), in plain JS. */
 export function hashBlockJs(data: Uint8Array): number {
   const len = data.length;
-  const padded = Math.ceil(len / 64) * 64;
-  const buf = new Uint8Array(padded);
-  buf.set(data);
-  const w = new DataView(buf.buffer);
+  const w = stripes(data);
+  const padded = w.byteLength;
   const acc = new Int32Array(16);
   for (let k = 0; k < 4; k++) for (let l = 0; l < 4; l++) acc[k * 4 + l] = SEEDS[k]!;
   for (let q = 0; q < padded; q += 64) {
@@ -45,84 +33,59 @@ export function hashBlockJs(data: Uint8Array): number {
       acc[i] = Math.imul(rotl((acc[i]! + Math.imul(x, P2)) | 0, 13), P1);
     }
   }
-  return finish(acc, len);
+  let h = Math.imul(len, P5) | 0;
+  for (let i = 0; i < 16; i++) h = Math.imul(rotl((h + Math.imul(acc[i]!, P3)) | 0, 17), P4);
+  return avalanche(h);
 }
 
-// --- the WebAssembly module: hash(p, n, stride, len, out) hashes n blocks of `stride` bytes (a
-// multiple of 64) from p, each with length `len` mixed in, storing one u32 per block at out.
-
-function leb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && !(b & 0x40)) || (n === -1 && b & 0x40)) return [...out, b];
-    out.push(b | 0x80);
-  }
+/** The hash of one block in plain JavaScript, for a table of `version`. */
+export function hashBlockJsOf(version: HashVersion): (data: Uint8Array) => number {
+  return version === 1 ? hashBlockJs : hashBlockJs2;
 }
-const uleb = (n: number): number[] => {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-};
-const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
-const str = (s: string) => [...uleb(s.length), ...[...s].map((c) => c.charCodeAt(0))];
 
-function moduleBytes(): Uint8Array<ArrayBuffer> {
+/**
+ * The WebAssembly function hash(p, n, stride, len, out): n blocks of `stride` bytes (a multiple of
+ * 64) from p, each with length `len` mixed in, one u32 per block stored at out.
+ */
+function hashV1Function(): { name: string; params: number; locals: Array<[number, number]>; body: number[] } {
   // params 0 p, 1 n, 2 stride, 3 len, 4 out; locals 5 end (i32), 6 h (i32), 7..10 a0..a3, 11 vP1, 12 vP2 (v128)
-  const get = (i: number) => [0x20, i];
-  const set = (i: number) => [0x21, i];
-  const c = (v: number) => [0x41, ...leb(v | 0)];
-  const simd = (op: number, ...imm: number[]) => [0xfd, ...uleb(op), ...imm];
-  const [ADD, MUL, SHL, SHR_U, OR, SPLAT, EXTRACT, LOAD] = [174, 181, 171, 173, 80, 17, 27, 0];
   const body: number[] = [];
-  const e = (...xs: number[][]) => { for (const x of xs) body.push(...x); };
-  e(c(P1), simd(SPLAT), set(11), c(P2), simd(SPLAT), set(12));
-  e([0x02, 0x40], get(1), [0x45], [0x0d, 0]); // block: if n == 0 leave
-  e([0x03, 0x40]); // loop over blocks
-  for (let k = 0; k < 4; k++) e(c(SEEDS[k]!), simd(SPLAT), set(7 + k));
-  e(get(0), get(2), [0x6a], set(5)); // end = p + stride
-  e([0x03, 0x40]); // loop over stripes
+  const e = (...xs: number[][]) => {
+    for (const x of xs) body.push(...x);
+  };
+  e(i32Const(P1), simd(OP.i32x4Splat), set(11), i32Const(P2), simd(OP.i32x4Splat), set(12));
+  e([OP.block, OP.void], get(1), [OP.i32Eqz], [OP.brIf, 0]); // n == 0: nothing
+  e([OP.loop, OP.void]); // each block
+  for (let k = 0; k < 4; k++) e(i32Const(SEEDS[k]!), simd(OP.i32x4Splat), set(7 + k));
+  e(get(0), get(2), [OP.i32Add], set(5)); // end = p + stride
+  e([OP.loop, OP.void]); // each stripe
   for (let k = 0; k < 4; k++) {
     // a_k = rotl(a_k + load(p + 16k) * P2, 13) * P1
-    e(get(7 + k), get(0), simd(LOAD, 4, ...uleb(16 * k)), get(12), simd(MUL), simd(ADD), set(7 + k));
-    e(get(7 + k), c(13), simd(SHL), get(7 + k), c(19), simd(SHR_U), simd(OR), get(11), simd(MUL), set(7 + k));
+    e(get(7 + k), get(0), v128Load(16 * k), get(12), simd(OP.i32x4Mul), simd(OP.i32x4Add), set(7 + k));
+    e(get(7 + k), i32Const(13), simd(OP.i32x4Shl), get(7 + k), i32Const(19), simd(OP.i32x4ShrU), simd(OP.v128Or), get(11), simd(OP.i32x4Mul), set(7 + k));
   }
-  e(get(0), c(64), [0x6a], set(0), get(0), get(5), [0x49], [0x0d, 0]); // p += 64; while p < end
-  e([0x0b]);
+  e(get(0), i32Const(64), [OP.i32Add], set(0), get(0), get(5), [OP.i32LtU], [OP.brIf, 0]); // p += 64; while p < end
+  e([OP.end]);
   // h = len * P5; for each lane: h = rotl(h + lane * P3, 17) * P4
-  e(get(3), c(P5), [0x6c], set(6));
+  e(get(3), i32Const(P5), [OP.i32Mul], set(6));
   for (let k = 0; k < 4; k++) for (let l = 0; l < 4; l++) {
-    e(get(6), get(7 + k), simd(EXTRACT, l), c(P3), [0x6c], [0x6a], c(17), [0x77], c(P4), [0x6c], set(6));
+    e(get(6), get(7 + k), simd(OP.i32x4ExtractLane, l), i32Const(P3), [OP.i32Mul], [OP.i32Add], i32Const(17), [OP.i32Rotl], i32Const(P4), [OP.i32Mul], set(6));
   }
   // avalanche
-  e(get(6), get(6), c(15), [0x76], [0x73], c(P2), [0x6c], set(6));
-  e(get(6), get(6), c(13), [0x76], [0x73], c(P3), [0x6c], set(6));
-  e(get(6), get(6), c(16), [0x76], [0x73], set(6));
-  e(get(4), get(6), [0x36, 2, 0]); // store h at out
-  e(get(4), c(4), [0x6a], set(4));
-  e(get(1), c(1), [0x6b], [0x22, 1], [0x0d, 0]); // n -= 1; loop while n != 0
-  e([0x0b, 0x0b, 0x0b]); // end loop, end block, end function
-  const locals = [2, ...uleb(2), 0x7f, ...uleb(6), 0x7b];
-  const fn = [...locals, ...body];
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
-    ...section(1, [1, 0x60, 5, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0]),
-    ...section(2, [1, ...str('e'), ...str('m'), 2, 0, 1]), // import e.m: a memory of at least 1 page
-    ...section(3, [1, 0]),
-    ...section(7, [1, ...str('hash'), 0, 0]),
-    ...section(10, [1, ...uleb(fn.length), ...fn]),
-  ]);
+  e(get(6), get(6), i32Const(15), [OP.i32ShrU], [OP.i32Xor], i32Const(P2), [OP.i32Mul], set(6));
+  e(get(6), get(6), i32Const(13), [OP.i32ShrU], [OP.i32Xor], i32Const(P3), [OP.i32Mul], set(6));
+  e(get(6), get(6), i32Const(16), [OP.i32ShrU], [OP.i32Xor], set(6));
+  e(get(4), get(6), [OP.i32Store, 2, 0]); // store h at out
+  e(get(4), i32Const(4), [OP.i32Add], set(4));
+  e(get(1), i32Const(1), [OP.i32Sub], [0x22, 1], [OP.brIf, 0]); // n -= 1; loop while n != 0
+  e([OP.end, OP.end, OP.end]); // end loop, end block, end function
+  return { name: 'hash', params: 5, locals: [[2, I32], [6, V128]], body };
 }
 
 interface Wasm {
-  hash: (p: number, n: number, stride: number, len: number, out: number) => void;
-  /** The instance's memory: bytes [0, outOff) for input, then OUT_ENTRIES results. */
+  /** Hash n blocks of `stride` bytes at p (either version) into the results at outOff. */
+  hash: Record<HashVersion, (p: number, n: number, stride: number, len: number) => void>;
+  /** The instance's memory: bytes [0, outOff) for input, then OUT_ENTRIES results, then the version-2 key. */
   buffer: ArrayBuffer;
   outOff: number;
   out: Uint32Array;
@@ -141,19 +104,28 @@ const owners = new WeakMap<ArrayBuffer, Wasm>();
 function instantiate(bytes: number): Wasm | null {
   if (compiled === undefined) {
     try {
-      compiled = new WebAssembly.Module(moduleBytes());
+      compiled = new WebAssembly.Module(moduleOf([hashV1Function(), hashV2Function()]));
     } catch {
-      compiled = null; // no WebAssembly SIMD: the plain JS function
+      compiled = null; // no WebAssembly SIMD: the plain JS functions
     }
   }
   if (!compiled) return null;
   const inBytes = Math.ceil(bytes / 64) * 64;
-  const pages = Math.ceil((inBytes + OUT_ENTRIES * 4) / 65536);
+  const pages = Math.ceil((inBytes + OUT_ENTRIES * 4 + KEY_BYTES) / 65536);
   try {
     const mem = new WebAssembly.Memory({ initial: pages });
     const inst = new WebAssembly.Instance(compiled, { e: { m: mem } });
-    const outOff = pages * 65536 - OUT_ENTRIES * 4;
-    return { hash: inst.exports.hash as Wasm['hash'], buffer: mem.buffer, outOff, out: new Uint32Array(mem.buffer, outOff, OUT_ENTRIES) };
+    const keyOff = pages * 65536 - KEY_BYTES;
+    const outOff = keyOff - OUT_ENTRIES * 4;
+    new Int16Array(mem.buffer, keyOff, KEY.length).set(KEY);
+    const h1 = inst.exports.hash as (p: number, n: number, stride: number, len: number, out: number) => void;
+    const h2 = inst.exports.hash2 as (p: number, n: number, stride: number, len: number, out: number, key: number) => void;
+    return {
+      hash: { 1: (p, n, s, l) => h1(p, n, s, l, outOff), 2: (p, n, s, l) => h2(p, n, s, l, outOff, keyOff) },
+      buffer: mem.buffer,
+      outOff,
+      out: new Uint32Array(mem.buffer, outOff, OUT_ENTRIES),
+    };
   } catch {
     return null; // (memory refused: the caller copies or falls back)
   }
@@ -172,19 +144,20 @@ export function hashableBuffer(bytes: number): Buffer {
 }
 
 /**
- * The hash of each `blockBytes` block of `data` (the last one may be shorter), into `out` (one u32
- * per block). blockBytes must be a multiple of 64.
+ * The hash (of `version`) of each `blockBytes` block of `data` (the last one may be shorter), into
+ * `out` (one u32 per block). blockBytes must be a multiple of 64.
  */
-export function hashBlocks(data: Uint8Array, blockBytes: number, out: Uint32Array): void {
+export function hashBlocks(data: Uint8Array, blockBytes: number, out: Uint32Array, version: HashVersion): void {
   const n = Math.ceil(data.length / blockBytes);
   const whole = Math.floor(data.length / blockBytes);
   const own = owners.get(data.buffer as ArrayBuffer);
   let i = 0;
   if (own && whole) {
     // In place: the blocks are already in the module's memory.
+    const hash = own.hash[version];
     for (; i < whole; ) {
       const k = Math.min(OUT_ENTRIES, whole - i);
-      own.hash(data.byteOffset + i * blockBytes, k, blockBytes, blockBytes, own.outOff);
+      hash(data.byteOffset + i * blockBytes, k, blockBytes, blockBytes);
       out.set(own.out.subarray(0, k), i);
       i += k;
     }
@@ -192,17 +165,19 @@ export function hashBlocks(data: Uint8Array, blockBytes: number, out: Uint32Arra
   }
   if (shared === undefined) shared = instantiate(CHUNK);
   if (!shared || blockBytes > CHUNK) {
-    for (; i < n; i++) out[i] = hashBlockJs(data.subarray(i * blockBytes, Math.min(data.length, (i + 1) * blockBytes)));
+    const js = hashBlockJsOf(version);
+    for (; i < n; i++) out[i] = js(data.subarray(i * blockBytes, Math.min(data.length, (i + 1) * blockBytes)));
     return;
   }
   const w = shared;
+  const hash = w.hash[version];
   const bytes = new Uint8Array(w.buffer, 0, CHUNK);
   const per = Math.min(OUT_ENTRIES, Math.floor(CHUNK / blockBytes));
   for (; i < n; ) {
     const k = Math.min(per, whole - i);
     if (k > 0) {
       bytes.set(data.subarray(i * blockBytes, (i + k) * blockBytes));
-      w.hash(0, k, blockBytes, blockBytes, w.outOff);
+      hash(0, k, blockBytes, blockBytes);
       out.set(w.out.subarray(0, k), i);
       i += k;
       continue;
@@ -212,15 +187,15 @@ export function hashBlocks(data: Uint8Array, blockBytes: number, out: Uint32Arra
     const stride = Math.ceil(tail.length / 64) * 64;
     bytes.fill(0, 0, stride);
     bytes.set(tail);
-    w.hash(0, 1, stride, tail.length, w.outOff);
+    hash(0, 1, stride, tail.length);
     out[i] = w.out[0]!;
     i++;
   }
 }
 
-/** The hash of one block. */
-export function hashBlock(data: Uint8Array): number {
+/** The hash (of `version`) of one block. */
+export function hashBlock(data: Uint8Array, version: HashVersion): number {
   const out = new Uint32Array(1);
-  hashBlocks(data, Math.max(64, Math.ceil(data.length / 64) * 64), out);
+  hashBlocks(data, Math.max(64, Math.ceil(data.length / 64) * 64), out, version);
   return out[0]!;
 }

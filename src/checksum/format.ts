@@ -2,25 +2,29 @@
 // kept in the checksum area of every raid1 rmeta sub-LV (after the write-intent bitmap) or in the
 // free space of a mirror's disk log. LVM2 has no such table (its nearest is dm-integrity under
 // `--raidintegrity`). Pure: no I/O. Layout, from the start of the area:
-//   [0, 4 KiB)   header: le32 magic "CkSm", le32 version, le32 flags (bit 0 enabled), le32 block
-//                shift, le32 region size (sectors), le64 nr_regions, le32 record bytes, the owner
+//   [0, 4 KiB)   header: le32 magic "CkSm", le32 version (1 or 2: which block hash the entries are,
+//                block-hash.ts; new tables are made at 2, a table keeps its own), le32 flags (bit 0
+//                enabled), le32 block shift, le32 region size (sectors), le64 nr_regions, le32 record bytes, the owner
 //                LV's uuid (64 bytes at 64), le32 CRC-32 of bytes [0, 4092) at 4092.
 //   [4 KiB, ...) one record per region, packed: le32 CRC-32 of the entries, then one le32 block
-//                checksum per block of the region (block-hash.ts; 0 = none recorded, a block whose
+//                checksum per block of the region (block-hash.ts, the header's version; 0 = none recorded, a block whose
 //                checksum is 0 is stored as 1).
 // The header and records carry zlib's CRC-32 (small, rarely written); data blocks the faster
 // block hash (block-hash.ts), since every read checks every block.
 import { crc32 } from 'node:zlib';
-import { hashBlock, hashBlocks } from './block-hash.js';
+import { hashBlock, hashBlocks, type HashVersion } from './block-hash.js';
 
 export const CSUM_MAGIC = 0x6d536b43; // "CkSm"
-export const CSUM_VERSION = 1;
+/** The version new tables are made at (version 1 tables are still read and kept as they are). */
+export const CSUM_VERSION: HashVersion = 2;
 export const CSUM_HEADER_BYTES = 4096;
 export const FLAG_ENABLED = 1;
 /** The smallest block (4 KiB, the page size dm-integrity and btrfs checksum by). */
 export const MIN_BLOCK_SHIFT = 12;
 
 export interface CsumHeader {
+  /** Which block hash the entries are (block-hash.ts). */
+  version: HashVersion;
   enabled: boolean;
   blockShift: number;
   /** Region size in sectors (the write-intent bitmap's). */
@@ -63,7 +67,7 @@ export function chooseBlockShift(regionSize: number, nrRegions: number, areaByte
 export function encodeHeader(h: CsumHeader): Buffer {
   const b = Buffer.alloc(CSUM_HEADER_BYTES);
   b.writeUInt32LE(CSUM_MAGIC, 0);
-  b.writeUInt32LE(CSUM_VERSION, 4);
+  b.writeUInt32LE(h.version, 4);
   b.writeUInt32LE(h.enabled ? FLAG_ENABLED : 0, 8);
   b.writeUInt32LE(h.blockShift, 12);
   b.writeUInt32LE(h.regionSize, 16);
@@ -76,12 +80,15 @@ export function encodeHeader(h: CsumHeader): Buffer {
 
 export function decodeHeader(b: Uint8Array): CsumHeader | null {
   const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-  if (buf.length < CSUM_HEADER_BYTES || buf.readUInt32LE(0) !== CSUM_MAGIC || buf.readUInt32LE(4) !== CSUM_VERSION) return null;
+  if (buf.length < CSUM_HEADER_BYTES || buf.readUInt32LE(0) !== CSUM_MAGIC) return null;
+  const version = buf.readUInt32LE(4);
+  if (version !== 1 && version !== 2) return null;
   if (crc32(buf.subarray(0, CSUM_HEADER_BYTES - 4)) !== buf.readUInt32LE(CSUM_HEADER_BYTES - 4)) return null;
   const nr = buf.readBigUInt64LE(20);
   if (nr > BigInt(Number.MAX_SAFE_INTEGER)) return null;
   const end = buf.indexOf(0, 64);
   const h: CsumHeader = {
+    version,
     enabled: (buf.readUInt32LE(8) & FLAG_ENABLED) !== 0,
     blockShift: buf.readUInt32LE(12),
     regionSize: buf.readUInt32LE(16),
@@ -97,9 +104,9 @@ export function recordOffset(g: CsumGeometry, r: number): number {
   return CSUM_HEADER_BYTES + r * g.recordBytes;
 }
 
-/** The checksum stored for a block's bytes (0 is kept for "none recorded"). */
-export function blockSum(data: Uint8Array): number {
-  return hashBlock(data) || 1;
+/** The checksum stored for a block's bytes in a table of `version` (0 is kept for "none recorded"). */
+export function blockSum(data: Uint8Array, version: HashVersion): number {
+  return hashBlock(data, version) || 1;
 }
 
 let scratch = new Uint32Array(256);
@@ -108,11 +115,11 @@ let scratch = new Uint32Array(256);
  * The checksums of the blocks of `data` (blocks of `blockBytes` from its start; the last may be
  * shorter), as blockSum gives them, in one pass. The array is reused by the next call.
  */
-export function blockSums(data: Uint8Array, blockBytes: number): Uint32Array {
+export function blockSums(data: Uint8Array, blockBytes: number, version: HashVersion): Uint32Array {
   const n = Math.ceil(data.length / blockBytes);
   if (scratch.length < n) scratch = new Uint32Array(n);
   const out = scratch.subarray(0, n);
-  hashBlocks(data, blockBytes, out);
+  hashBlocks(data, blockBytes, out, version);
   for (let i = 0; i < n; i++) if (!out[i]) out[i] = 1;
   return out;
 }

@@ -6,6 +6,7 @@
 // are only hints (a crash may sit between data and checksum): no repair there, and the resync
 // (fixSource) prefers the leg whose data matches them. What LVM2 lacks; dm-integrity is the nearest.
 import { DeviceIoError, type BlockDevice } from '../device/block-device.js';
+import type { HashVersion } from './block-hash.js';
 import { blockSum, blockSums } from './format.js';
 import type { ChecksumTable } from './table.js';
 
@@ -52,6 +53,8 @@ export class ChecksumError extends Error {
 export class ChecksumGuard {
   readonly blockBytes: number;
   readonly blocksPerRegion: number;
+  /** Which block hash the table's entries are (format.ts). */
+  private readonly version: HashVersion;
   /** Blocks found bad by reads since this guard was opened (for tests and reports). */
   readonly heals: HealEvent[] = [];
 
@@ -60,6 +63,17 @@ export class ChecksumGuard {
     if (g.regionBytes !== m.regionBytes) throw new Error(`Internal error: checksum table of ${m.path} has region ${g.regionBytes}, not ${m.regionBytes}`);
     this.blockBytes = g.blockBytes;
     this.blocksPerRegion = g.blocksPerRegion;
+    this.version = table.header.version;
+  }
+
+  /** The checksum of one block, as the table keeps it. */
+  sumOf(data: Uint8Array): number {
+    return blockSum(data, this.version);
+  }
+
+  /** The checksums of the blockBytes blocks of `data`, as the table keeps them (blockSums' scratch array). */
+  sumsOf(data: Uint8Array): Uint32Array {
+    return blockSums(data, this.blockBytes, this.version);
   }
 
   /** Byte range of block b. */
@@ -77,7 +91,7 @@ export class ChecksumGuard {
     const end = offset + buf.length;
     const w0 = Math.ceil(offset / B);
     const wEnd = end === this.m.size() ? end : Math.floor(end / B) * B;
-    return { w0, sums: wEnd > w0 * B ? blockSums(buf.subarray(w0 * B - offset, wEnd - offset), B) : null };
+    return { w0, sums: wEnd > w0 * B ? this.sumsOf(buf.subarray(w0 * B - offset, wEnd - offset)) : null };
   }
 
   private where(b: number): [number, number] {
@@ -110,7 +124,7 @@ export class ChecksumGuard {
         const whole = s >= offset && t <= end;
         if (whole && sums![b - w0] === e) continue;
         const data = whole ? buf.subarray(s - offset, t - offset) : this.readPrimary(s, t);
-        if (!whole && blockSum(data) === e) continue;
+        if (!whole && this.sumOf(data) === e) continue;
         const good = this.resolve(b, data);
         if (!good) continue;
         const from = Math.max(s, offset);
@@ -156,14 +170,14 @@ export class ChecksumGuard {
   private resolve(b: number, seen: Uint8Array): Buffer | null {
     const [r, i] = this.where(b);
     const e = this.table.reload(r)[i]!;
-    if (!e || blockSum(seen) === e || !this.m.regionClean(r)) return null;
+    if (!e || this.sumOf(seen) === e || !this.m.regionClean(r)) return null;
     return this.m.withLock(() => {
       const e2 = this.table.reload(r)[i]!;
       if (!e2 || !this.m.regionClean(r)) return null;
       const [s, t] = this.span(b);
       const copies = this.readLegs(s, t);
-      const good = copies.find((c) => blockSum(c.data) === e2);
-      const bad = copies.filter((c) => c !== good && blockSum(c.data) !== e2);
+      const good = copies.find((c) => this.sumOf(c.data) === e2);
+      const bad = copies.filter((c) => c !== good && this.sumOf(c.data) !== e2);
       const ev: HealEvent = { block: b, region: r, bad: bad.map((c) => c.leg.lv.name), healed: false };
       if (good) {
         ev.source = good.leg.lv.name;
@@ -235,7 +249,7 @@ export class ChecksumGuard {
         const old = this.oldBlock(s, t, rec[b - r * bpr]!);
         const from = Math.max(s, offset);
         old.set(buf.subarray(from - offset, Math.min(t, end) - offset), from - s);
-        rec[b - r * bpr] = blockSum(old);
+        rec[b - r * bpr] = this.sumOf(old);
       }
     }
   }
@@ -243,8 +257,8 @@ export class ChecksumGuard {
   /** The current content of block [s, t): a leg's copy matching `e` when there is one, else the primary's. */
   private oldBlock(s: number, t: number, e: number): Buffer {
     const p = this.readPrimary(s, t);
-    if (!e || blockSum(p) === e) return p;
-    return this.readLegs(s, t).find((c) => blockSum(c.data) === e)?.data ?? p;
+    if (!e || this.sumOf(p) === e) return p;
+    return this.readLegs(s, t).find((c) => this.sumOf(c.data) === e)?.data ?? p;
   }
 
   /**
@@ -256,14 +270,14 @@ export class ChecksumGuard {
     const B = this.blockBytes;
     const base = r * this.m.regionBytes;
     const rec = this.table.forUpdate(r);
-    const sums = blockSums(buf, B).slice();
+    const sums = this.sumsOf(buf).slice();
     const patched: number[] = [];
     for (let i = 0; i < sums.length; i++) {
       const e = rec[i]!;
       if (e && sums[i] !== e) {
         const part = buf.subarray(i * B, Math.min(buf.length, (i + 1) * B));
         const s = base + i * B;
-        const other = this.readLegs(s, s + part.length).find((x) => x.leg !== src && blockSum(x.data) === e);
+        const other = this.readLegs(s, s + part.length).find((x) => x.leg !== src && this.sumOf(x.data) === e);
         if (other) {
           part.set(other.data);
           patched.push(i);

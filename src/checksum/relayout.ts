@@ -12,6 +12,7 @@ import {
   type CsumHeader,
 } from './format.js';
 import { ChecksumTable, readCsumHeader } from './table.js';
+import type { HashVersion } from './block-hash.js';
 
 
 
@@ -96,7 +97,7 @@ export function relayoutChecksums(req: RelayoutRequest): RelayoutResult {
         entries[b] = subs[0]!;
         continue;
       }
-      const v = verifiedSum(req.images, s, gNew.blockBytes, gOld.blockBytes, subs);
+      const v = verifiedSum(req.images, s, gNew.blockBytes, gOld.blockBytes, subs, old.version);
       if (v.ok) recomputed++;
       else unrepairable++;
       entries[b] = v.sum;
@@ -112,7 +113,7 @@ export function relayoutChecksums(req: RelayoutRequest): RelayoutResult {
  * The checksum of the new block at `s`, from the first image whose old blocks all match their old
  * checksums; when none does, a checksum no image's copy matches (the block stays unreadable, as it was).
  */
-function verifiedSum(images: Array<BlockDevice | null>, s: number, len: number, oldBlock: number, subs: number[]): { ok: boolean; sum: number } {
+function verifiedSum(images: Array<BlockDevice | null>, s: number, len: number, oldBlock: number, subs: number[], version: HashVersion): { ok: boolean; sum: number } {
   const buf = Buffer.alloc(len);
   let first: number | null = null;
   for (const img of images) {
@@ -123,13 +124,13 @@ function verifiedSum(images: Array<BlockDevice | null>, s: number, len: number, 
       if (!(e instanceof DeviceIoError)) throw e;
       continue;
     }
-    const sum = blockSum(buf);
+    const sum = blockSum(buf, version);
     first ??= sum;
     let ok = true;
     for (let i = 0; i < subs.length && ok; i++) {
       const want = subs[i]!;
       if (!want || i * oldBlock >= len) continue;
-      ok = blockSum(buf.subarray(i * oldBlock, Math.min(len, (i + 1) * oldBlock))) === want;
+      ok = blockSum(buf.subarray(i * oldBlock, Math.min(len, (i + 1) * oldBlock)), version) === want;
     }
     if (ok) return { ok: true, sum };
   }

@@ -4,7 +4,6 @@
 // here a leg is bad in a block when its checksum differs from the recorded one, and only for a block with
 // no checksum recorded does the primary decide (dm-raid's rule). A block no leg holds correctly is left
 // as it is: nothing "repairs" it with a wrong copy.
-import { blockSum, blockSums } from './format.js';
 import type { ChecksumGuard, GuardLeg } from './guard.js';
 
 export interface BlockFinding {
@@ -39,7 +38,7 @@ export function judgeRegion(guard: ChecksumGuard, r: number, copies: Buffer[], l
   let lost = 0;
   const len = copies[0]?.length ?? 0;
   let learned: Uint32Array | null = null;
-  const sums = copies.map((c) => blockSums(c, B).slice());
+  const sums = copies.map((c) => guard.sumsOf(c).slice());
   for (let i = 0; i * B < len; i++) {
     const at = (c: Buffer) => c.subarray(i * B, Math.min(len, (i + 1) * B));
     const e = rec[i]!;
@@ -82,7 +81,7 @@ export function repairRegion(guard: ChecksumGuard, finding: RegionFinding, copie
     const data = src.subarray(f.index * B, Math.min(src.length, (f.index + 1) * B));
     guard.rewrite(f.bad.map((k) => legs[k]!), data, base + f.index * B);
     bytes += data.length * f.bad.length;
-    if (f.unrecorded) (rec ??= guard.table.forUpdate(finding.region))[f.index] = blockSum(data);
+    if (f.unrecorded) (rec ??= guard.table.forUpdate(finding.region))[f.index] = guard.sumOf(data);
   }
   return bytes;
 }

@@ -12,7 +12,7 @@ import { DeviceIoError, type BlockDevice } from '../device/block-device.js';
 import { WindowDevice } from '../device/window-device.js';
 import { ChecksumGuard, type HealEvent } from '../checksum/guard.js';
 import { ChecksumTable, readCsumHeader } from '../checksum/table.js';
-import { chooseBlockShift, encodeHeader, type CsumHeader } from '../checksum/format.js';
+import { CSUM_VERSION, chooseBlockShift, encodeHeader, type CsumHeader } from '../checksum/format.js';
 import { SECTOR, lvExtents, type LogicalVolume, type VolumeGroup } from '../model/types.js';
 import { findLv, isMirror, isRaid1 } from '../model/vg-query.js';
 import { RMETA_CSUM_OFFSET } from '../raid/rmeta-format.js';
@@ -73,7 +73,7 @@ function headerFor(lv: LogicalVolume, nrRegions: number, copies: BlockDevice[], 
   const area = Math.min(...copies.map((c) => c.size()));
   const blockShift = chooseBlockShift(regionSize, nrRegions, area);
   if (blockShift === null) return null;
-  return { enabled, blockShift, regionSize, nrRegions, owner: lv.uuid };
+  return { version: CSUM_VERSION, enabled, blockShift, regionSize, nrRegions, owner: lv.uuid };
 }
 
 /**
