@@ -6,7 +6,7 @@ import { ReadCache } from './read-cache.js';
 import { vgCommitWriter } from './commit-writer.js';
 import { dirname } from 'node:path';
 import type { Statement } from 'better-sqlite3';
-import { lvJson, lvUuidOf, splitVgJson, vgJson, vgJsonFromLines, vgJsonHead } from './vg-json.js';
+import { lvJson, lvUuidOf, splitVgJson, vgJson, vgJsonFromLines, vgJsonHead, type ReusableLines } from './vg-json.js';
 import { SHOWN_UUID_MEMBER, unreadLv } from '../model/unread-lv.js';
 import { cancelPublish, publishLater } from './deferred-publish.js';
 import { carriesVgs, dataVersion, dropCarried, keepCommitted, sameLv, takeCarried, type LvRef, type TakenVg } from './vg-carry.js';
@@ -140,6 +140,8 @@ interface Committed {
   vg: VolumeGroup;
   lvTexts: string[];
   later?: boolean;
+  /** The cached version the commit read, whose lines still in place the new file copies as bytes. */
+  from?: ReusableLines;
 }
 
 /**
@@ -151,6 +153,8 @@ interface ReadForDiff {
   headLine: string | null;
   lvTexts: string[];
   refs?: LvRef[];
+  /** The read cache file's bytes this was split from, if one byte a character (vg-json.ts ReusableLines). */
+  bytes?: Buffer;
 }
 function readForDiff(loaded: LoadedVg): ReadForDiff {
   if (loaded instanceof CarriedLoadedVg && loaded.taken) return loaded.taken;
@@ -196,7 +200,7 @@ function lvTextsOf(vg: VolumeGroup, old: ReadForDiff | null): { texts: string[];
  * vgJson's text as a VG whose LVs are unread (model/unread-lv.ts): only the VG's members are
  * parsed; each LV is parsed when a command first looks inside it. Null if `text` is not vgJson's.
  */
-function splitUnread(text: string): { vg: VolumeGroup; lines: ReadForDiff } | null {
+function splitUnread(text: string, bytes: Buffer | null = null): { vg: VolumeGroup; lines: ReadForDiff } | null {
   const headLine = vgJsonHead(text);
   if (headLine === null) return null;
   const lvTexts = text.slice(headLine.length + 1, -'\n]}'.length).split(',\n');
@@ -206,7 +210,7 @@ function splitUnread(text: string): { vg: VolumeGroup; lines: ReadForDiff } | nu
   // (a copy's LVs have a shownUuid: most VGs have none, and looking once spares each line a search)
   const mayShowUuid = text.includes(SHOWN_UUID_MEMBER, headLine.length);
   vg.lvs = lvTexts.map((line) => unreadLv(line, mayShowUuid));
-  return { vg, lines: { head, headLine, lvTexts } };
+  return { vg, lines: { head, headLine, lvTexts, ...(bytes ? { bytes } : {}) } };
 }
 
 /** The LVs whose text is the one they had at the same place in the version read. */
@@ -339,7 +343,7 @@ export class MetadataStore {
       if (!row) continue;
       // the committed version (its LVs as the commit wrote them), or (activation) a fresh read
       if (obj?.later) continue;
-      if (obj && obj.vg.seqno === row.seqno) cache.publishVgTexts(obj.vg, obj.lvTexts);
+      if (obj && obj.vg.seqno === row.seqno) cache.publishVgTexts(obj.vg, obj.lvTexts, obj.from);
       else cache.publishVg(vgFromRows(this.vgRows(row)));
     }
     if (index || (!cache.index() && this.mayWriteIndex())) {
@@ -379,9 +383,10 @@ export class MetadataStore {
     const row = this.stmt('SELECT uuid, seqno FROM vg WHERE name = ?').get(name) as Pick<VgRow, 'uuid' | 'seqno'> | undefined;
     const taken = row && takeCarried(this.db, row.uuid, name, row.seqno);
     if (taken) return new CarriedLoadedVg(taken, row.seqno);
-    const text = row && this.cache?.vgText(row.uuid, row.seqno);
-    if (!text) return this.loadVg(name);
-    const split = splitUnread(text);
+    const read = row && this.cache?.vgText(row.uuid, row.seqno);
+    if (!read) return this.loadVg(name);
+    const text = read.text;
+    const split = splitUnread(text, read.bytes);
     const vg = split ? split.vg : (JSON.parse(text) as VolumeGroup);
     if (vg.uuid !== row.uuid || vg.seqno !== row.seqno || vg.name !== name) return this.loadVg(name);
     const loaded = new LazyLoadedVg(vg, vg.seqno, vg.name, null);
@@ -487,7 +492,8 @@ export class MetadataStore {
     // the lvm shell's next command gets this version without reading it (vg-carry.ts)
     const carry = this.depth === 0 && carriesVgs(this.db);
     let version: number | undefined;
-    this.touchVg(vg.uuid, { vg, lvTexts, later: carry });
+    const from = old?.bytes && old.headLine !== null ? { bytes: old.bytes, headLine: old.headLine, lvTexts: old.lvTexts } : undefined;
+    this.touchVg(vg.uuid, { vg, lvTexts, later: carry, ...(from ? { from } : {}) });
     // The index lists VG names, the orphan PVs and every PV's device: PVs joining or leaving a VG,
     // or found on another device, change it too.
     const pvSet = (pvs: PhysicalVolume[]) => pvs.map((p) => `${p.uuid} ${p.name} ${p.path}`).sort().join();

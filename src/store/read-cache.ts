@@ -11,7 +11,7 @@ import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, 
 import { join } from 'node:path';
 import { isAscii } from 'node:buffer';
 import type { PhysicalVolume, VolumeGroup } from '../model/types.js';
-import { vgJson, vgJsonLines, vgJsonParts } from './vg-json.js';
+import { vgJson, vgJsonHeadLine, vgJsonLines, vgJsonLinesReusing, vgJsonParts, type ReusableLines } from './vg-json.js';
 
 export interface CacheIndex {
   vgs: Record<string, string>;
@@ -29,8 +29,14 @@ export interface CacheIndex {
  * which makes V8 a one-byte string without decoding UTF-8 (a third of reading 4 MB).
  */
 function readText(path: string): string {
+  return readTextBytes(path).text;
+}
+
+/** readText's text, and the file's bytes when they are one a character (ASCII): offsets in one are offsets in the other. */
+function readTextBytes(path: string): { text: string; bytes: Buffer | null } {
   const bytes = readFileSync(path);
-  return bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
+  const ascii = isAscii(bytes);
+  return { text: bytes.toString(ascii ? 'latin1' : 'utf8'), bytes: ascii ? bytes : null };
 }
 
 export class ReadCache {
@@ -63,9 +69,9 @@ export class ReadCache {
    * The text of one version of a VG, or null: what a writer holding the VG's lock reads instead of
    * SQLite when that version is the one SQLite has (MetadataStore.loadVgForUpdate).
    */
-  vgText(uuid: string, seqno: number): string | null {
+  vgText(uuid: string, seqno: number): { text: string; bytes: Buffer | null } | null {
     try {
-      return readText(join(this.dir, `vg-${uuid}.${seqno}.json`));
+      return readTextBytes(join(this.dir, `vg-${uuid}.${seqno}.json`));
     } catch {
       return null;
     }
@@ -108,9 +114,14 @@ export class ReadCache {
     this.dropOlder(vg.uuid, vg.seqno);
   }
 
-  /** The same from its LVs' JSON, written a piece at a time (the whole text is never one string). */
-  publishVgTexts(vg: VolumeGroup, lvTexts: string[]): void {
-    this.writeParts(`vg-${vg.uuid}.${vg.seqno}.json`, vgJsonParts(vg, lvTexts));
+  /**
+   * The same from its LVs' JSON, written a piece at a time (the whole text is never one string);
+   * `from`: the cached version the commit read (its file's bytes, one a character), whose lines
+   * still in their places are copied from those bytes instead of being encoded again.
+   */
+  publishVgTexts(vg: VolumeGroup, lvTexts: string[], from?: ReusableLines): void {
+    const name = `vg-${vg.uuid}.${vg.seqno}.json`;
+    this.writeParts(name, from ? vgJsonLinesReusing(vgJsonHeadLine(vg), lvTexts, from) : vgJsonParts(vg, lvTexts));
     this.dropOlder(vg.uuid, vg.seqno);
   }
 
@@ -138,8 +149,8 @@ export class ReadCache {
     this.writeParts(name, [text]);
   }
 
-  /** Write the pieces to a temporary file, a few hundred KB at a time, then rename it into place. */
-  private writeParts(name: string, parts: Iterable<string>): void {
+  /** Write the pieces to a temporary file, a few hundred KB at a time, then rename it into place (bytes as they are). */
+  private writeParts(name: string, parts: Iterable<string | Buffer>): void {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const tmp = join(this.dir, `.${name}.${process.pid}`);
     const fd = openSync(tmp, 'w', 0o644);
@@ -147,12 +158,18 @@ export class ReadCache {
       let batch: string[] = [];
       let chars = 0;
       const flush = () => {
+        if (!batch.length) return;
         const b = Buffer.from(batch.join(''));
         for (let off = 0; off < b.length; ) off += writeSync(fd, b, off, b.length - off);
         batch = [];
         chars = 0;
       };
       for (const part of parts) {
+        if (typeof part !== 'string') {
+          flush();
+          for (let off = 0; off < part.length; ) off += writeSync(fd, part, off, part.length - off);
+          continue;
+        }
         batch.push(part);
         if ((chars += part.length) >= 256 * 1024) flush();
       }
