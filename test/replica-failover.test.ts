@@ -203,12 +203,17 @@ describe('replica failover and failback', () => {
     await a.ok('replica', 'promote', '--force', 'vg/data');
     await writeRegion(a, 'vg/data', 2, pattern('A3', 2));
     pattern('A3', 2).copy(expected, 2 * R);
-    await writeRegion(b, 'dr/data', 3, pattern('B2', 3));
+    // B's shipper finds A promoted: B is split and fenced, its writes refused (src/repl/fence.ts).
     await until(async () => (await status(b)).repl_state === 'split', 60_000);
+    await until(async () => (await status(b)).repl_fenced !== '', 60_000);
+    const file = join(b.dir, 'w-fenced');
+    writeFileSync(file, pattern('B2', 3));
+    const fenced = await b.run('dd', `if=${file}`, 'of=/dev/dr/data', `bs=${R}`, 'count=1', 'seek=3', 'conv=fsync');
+    expect(fenced.stderr).toMatch(/Read-only file system/);
     await b.ok('replica', 'demote', '-y', 'dr/data');
     const fb2 = await a.ok('replica', 'failback', 'vg/data');
     // The first failback cleared the old source's map: only what was written since this split.
-    expect(fb2.stdout).toMatch(/recopied 2 region\(s\), 1\.00 MiB \(1 written here since the split, 1 on the old source, 0 on both\)\./);
+    expect(fb2.stdout).toMatch(/recopied 1 region\(s\), 512\.00 KiB \(1 written here since the split, 0 on the old source, 0 on both\)\./);
     await until(async () => (await status(a)).repl_state === 'replicating', 60_000);
     await expectImage(a, 'vg/data', expected);
     await expectImage(b, 'dr/data', expected);

@@ -76,6 +76,8 @@ export interface Group {
   promoted?: { at: number; from: string[] };
   /** The last failback (reversal of the direction) and what it recopied. */
   failback?: FailbackReport;
+  /** A replica was found promoted (failover): writes here are refused until demote or failback (fence.ts). */
+  fenced?: { at: number; by: string[] };
 }
 
 export const MAX_REPLICAS = 8;

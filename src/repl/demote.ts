@@ -54,6 +54,7 @@ export async function demote(ctx: Context, arg: string, targetArgs: string[], fo
     const x = gs.find((y) => y.uuid === g.uuid)!;
     x.role = 'replica';
     delete x.promoted;
+    delete x.fenced;
     x.replicas = x.replicas.filter((r) => r.slot === peer.slot);
   });
   for (const r of dropped) for (let i = 0; i < g.members.length; i++) dropMaps(ctx.systemDir, g, r.slot, i);

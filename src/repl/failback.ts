@@ -150,6 +150,7 @@ function startCopy(ctx: Context, g: Group, slot: number): Group {
     const y = gs.find((z) => z.uuid === g.uuid)!;
     delete y.replicas.find((r) => r.slot === slot)!.split;
     delete y.promoted;
+    delete y.fenced;
     y.failback!.state = 'copying';
     return structuredClone(y);
   });

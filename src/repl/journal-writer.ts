@@ -22,6 +22,7 @@ import { LocalDone } from './local-done.js';
 import { markRegions } from './region-map.js';
 import { recoverPending, type MemberWriter } from './recovery.js';
 import { ensureShipper } from './shipper-control.js';
+import { fencedError } from './fence.js';
 
 /** What an RPO policy in action puts in the replica's reason. */
 export const RPO_THROTTLE = 'RPO exceeded: writers throttled';
@@ -156,6 +157,7 @@ export class JournalWriter {
     let last = 0;
     this.leasedLock(() => {
       group = this.current();
+      if (group.fenced) throw fencedError(group, member);
       const h = this.syncHead(group);
       const modes = this.replicaModes(group);
       for (let done = 0; done < buf.length;) {

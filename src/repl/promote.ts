@@ -137,6 +137,7 @@ function repromote(ctx: Context, g: Group, targets: string[]): Group {
     const x = gs.find((y) => y.uuid === g.uuid)!;
     x.role = 'source';
     x.promoted = { at: now, from: targets };
+    delete x.fenced;
     delete x.failback;
     for (const r of x.replicas) {
       r.split = { at: now, reason: 'promoted' };

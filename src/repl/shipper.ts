@@ -165,7 +165,7 @@ export class Shipper {
           // The far side was promoted (failover): stop shipping, count what it lacks as written here.
           if (e instanceof SplitError) {
             try {
-              splitGroupReplica(this.env, this.db, cfg.group, slot, 'far side promoted');
+              splitGroupReplica(this.env, this.db, cfg.group, slot, 'far side promoted', true);
             } catch (err) {
               process.stderr.write(`${new Date().toISOString()} ${key}: split: ${(err as Error).message}\n`);
             }

@@ -37,8 +37,11 @@ export function splitReplica(systemDir: string, journal: Journal, group: Group, 
   return true;
 }
 
-/** Split replica `slot` of `group` (journal first, under the group lock), then say so in the group's config. */
-export function splitGroupReplica(env: IoEnv, db: Db, group: Group, slot: number, reason: string): void {
+/**
+ * Split replica `slot` of `group` (journal first, under the group lock), then say so in the group's
+ * config; `fence`: the far side was found promoted, this side's writers are fenced (fence.ts).
+ */
+export function splitGroupReplica(env: IoEnv, db: Db, group: Group, slot: number, reason: string, fence = false): void {
   const locks = sharedLocks(env.systemDir);
   const journal = Journal.open(env, db, group);
   locks.lock(groupLockName(group));
@@ -52,8 +55,10 @@ export function splitGroupReplica(env: IoEnv, db: Db, group: Group, slot: number
     journal.close();
   }
   updateGroups(env.systemDir, (gs) => {
-    const r = gs.find((g) => g.uuid === group.uuid)?.replicas.find((x) => x.slot === slot);
+    const g = gs.find((x) => x.uuid === group.uuid);
+    const r = g?.replicas.find((x) => x.slot === slot);
     if (r && !r.split) r.split = { at: Date.now(), reason };
+    if (g && r && fence && !g.fenced && g.role !== 'replica') g.fenced = { at: Date.now(), by: r.targets };
   });
 }
 

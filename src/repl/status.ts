@@ -45,6 +45,8 @@ export interface ReplicaStatus {
    * the last barrier; ship-window.ts), inconsistent (out of the journal, or resyncing), '' (demoted).
    */
   consistency: 'prefix' | 'crash-consistent' | 'inconsistent' | '';
+  /** When writes here were fenced (a replica found promoted), 0: not fenced (fence.ts). */
+  fencedAt: number;
   unordered?: [number, number];
 }
 
@@ -81,7 +83,7 @@ function replicaStatus(journal: Journal, group: Group, r: Replica, links: Shippe
     lastApplied: a.time, connected, error: link?.error, reason: m.reason || undefined, resyncs: m.epoch,
     resyncDone: link?.resyncDone, resyncTotal: link?.resyncTotal, rpo: r.rpo,
     role: group.role === 'replica' ? 'replica' : group.promoted ? 'promoted' : 'source',
-    splitAt: r.split?.at ?? 0, failback: group.failback, ...consistencyOf(state, m.mode, connected, a),
+    splitAt: r.split?.at ?? 0, failback: group.failback, fencedAt: group.fenced?.at ?? 0, ...consistencyOf(state, m.mode, connected, a),
   };
 }
 

@@ -36,7 +36,7 @@ export function jsonReport(statuses: ReplicaStatus[]): string {
     repl_link: linkText(s), repl_reason: s.reason ?? '', repl_resyncs: String(s.resyncs), repl_rpo: rpoText(s.rpo),
     repl_role: s.role, repl_split: localTime(s.splitAt), repl_failback: s.failback?.state ?? '',
     repl_recopied_regions: s.failback ? String(s.failback.regions) : '', repl_recopied_bytes: s.failback ? String(s.failback.bytes) : '',
-    repl_consistency: s.consistency, repl_unordered: s.unordered ? `${s.unordered[0]}-${s.unordered[1]}` : '',
+    repl_consistency: s.consistency, repl_fenced: localTime(s.fencedAt), repl_unordered: s.unordered ? `${s.unordered[0]}-${s.unordered[1]}` : '',
   })));
   return JSON.stringify({ report: [{ replica: rows }] }, null, 2).replace(/^/gm, '  ').replace(/^ {2}/, '');
 }
@@ -72,8 +72,9 @@ export async function statusTable(ctx: Context, statuses: ReplicaStatus[]): Prom
     ...(s.splitAt ? [`Replication group ${s.group} split from its replica at ${localTime(s.splitAt)}${s.reason ? ` (${s.reason})` : ''}.`] : []),
     ...(s.failback ? [failbackReport(s.group, s.failback)] : []),
     ...(s.unordered ? [unorderedNote(s)] : []),
+    ...(s.fencedAt ? [`Replication group ${s.group} is fenced since ${localTime(s.fencedAt)}: a replica was found promoted, writes to its logical volumes are refused until it is demoted here or fails back.`] : []),
   ]);
-  return [t.toString(), ...notes].join('\n');
+  return [t.toString(), ...new Set(notes)].join('\n');
 }
 
 export async function showStatus(ctx: Context, groups: Group[] | undefined, json: boolean): Promise<number> {

@@ -20,6 +20,7 @@ export const REPL_FIELD_TABLE: readonly FieldEntry[] = [
   ['LVS', 'STR', 'Split', 0, 'repl_split', 'When the replica split from this side (failover); empty when not split.'],
   ['LVS', 'NUM', 'Recopied', 0, 'repl_recopied_regions', 'Regions the last failback recopied (written on either side since the split).'],
   ['LVS', 'SIZ', 'RecopiedSize', 0, 'repl_recopied_bytes', 'Bytes the last failback recopied.'],
+  ['LVS', 'STR', 'Fenced', 0, 'repl_fenced', 'When writes to the LV were fenced (a replica was found promoted); empty when not fenced.'],
   ['LVS', 'STR', 'RConsistency', 0, 'repl_consistency', 'What the replica holds: prefix (a state the source went through), crash-consistent (cut with writes in flight to a server that runs them in parallel: not a strict prefix), inconsistent.'],
 ];
 
@@ -48,6 +49,7 @@ export const REPL_PICKS: Record<string, Pick> = {
   repl_recopied_regions: (s) => s.failback?.regions ?? '',
   repl_recopied_bytes: (s) => (s.failback ? s.failback.bytes / 512 : ''),
   repl_consistency: (s) => s.consistency,
+  repl_fenced: (s) => localTime(s.fencedAt),
 };
 
 /** "10s,64.00k throttle" (sizes in LVM2's short units). */
