@@ -1,10 +1,11 @@
 // A layout change while a `tsvm dd` is writing into the mirror: the command commits under the
 // mirror's per-LV lock and the dd, which re-reads the VG seqno under the same lock before each
 // write, re-opens its legs (watched-mirror.ts). So the leg that left holds exactly what was
-// written up to the change, and every later write is on the legs that remain.
+// written up to the change, and every later write is on the legs that remain. A dd reading
+// checks the same before each read: after the change it reads the legs that remain.
 import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { BIN, CliLab } from './helpers/aux.js';
@@ -60,4 +61,36 @@ it('lvconvert -m -1 while a dd writes: the removed leg stops at the change, late
   expect(k).toBeGreaterThan(0);
   expect(k).toBeLessThan(N);
   expect(gone.subarray(k * MiB).equals(a.subarray(k * MiB))).toBe(true);
+});
+
+it('lvconvert -m 0 of a raid1 while a dd reads it: the reads after the change come from the image that remains', async () => {
+  const N = 16;
+  await lab.ok('lvcreate', '-y', '--type', 'raid1', '-m', '1', '--nosync', '-L', `${N}m`, '-n', 'lv', 'vg', '/dev/loop0', '/dev/loop1');
+  const a = randomBytes(N * MiB);
+  const b = randomBytes(N * MiB);
+  writeFileSync(join(lab.dir, 'a'), a);
+  writeFileSync(join(lab.dir, 'b'), b);
+  await lab.ok('dd', `if=${join(lab.dir, 'a')}`, 'of=/dev/vg/lv', 'bs=1M', 'conv=fsync', 'status=none');
+  // Slow every read of either image: the dd reads about one MiB per 150 ms.
+  await lab.ok('fault', 'add', '/dev/loop0', '/dev/loop1', '--delay', '150', '--read');
+  const out = join(lab.dir, 'out');
+  const dd = execa(BIN, ['dd', 'if=/dev/vg/lv', `of=${out}`, 'bs=1M', 'iflag=direct'], { env: lab.env, reject: false });
+  await new Promise((r) => setTimeout(r, 1200));
+  // The first image (the one the dd reads from) leaves; what is written next is on the other only.
+  const conv = await lab.run('lvconvert', '-y', '-m', '0', 'vg/lv', '/dev/loop0');
+  expect(conv.exitCode, conv.stderr).toBe(0);
+  await lab.ok('dd', `if=${join(lab.dir, 'b')}`, 'of=/dev/vg/lv', 'bs=1M', 'conv=fsync', 'status=none');
+  const r = await dd;
+  expect(r.exitCode, r.stderr).toBe(0);
+  await lab.ok('fault', 'clear');
+  const got = readFileSync(out);
+  expect(got.length).toBe(N * MiB);
+  const blocks = Array.from({ length: N }, (_, k) => got.subarray(k * MiB, (k + 1) * MiB));
+  const of = (x: Buffer, k: number) => blocks[k]!.equals(x.subarray(k * MiB, (k + 1) * MiB));
+  // old data before the change, new data once it was written (a block or two in between may be either)
+  expect(blocks.every((_, k) => of(a, k) || of(b, k))).toBe(true);
+  expect(of(a, 0)).toBe(true);
+  expect(of(b, N - 1) && of(b, N - 2)).toBe(true);
+  // the image that left still holds the old data: a dd reading it after the change would have returned that
+  expect(pvBytes('loop0', 1, N * MiB).equals(a)).toBe(true);
 });

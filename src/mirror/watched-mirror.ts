@@ -7,6 +7,9 @@
 // gets a new MirrorDevice, an LV that became linear a LinearDevice over its own segments. An LV
 // that was removed or shrank below a request fails that I/O (EIO), as a removed dm device would.
 // Reads check the seqno too (without the lock: a read racing a commit sees one layout or the other).
+// The seqno is queried only when something was committed to the database since the last query
+// (store/commit-stamp.ts: SQLite's own WAL index header, one 96-byte read instead of a read
+// transaction before every read or write); any commit that changes this LV's layout moves it.
 // A linear LV opened for writing is watched the same way (register.ts), so that a writer goes on
 // through the mirror when `lvconvert --type mirror` converts the LV under it.
 //
@@ -16,7 +19,8 @@ import { DeviceIoError, type BlockDevice } from '../device/block-device.js';
 import type { LogicalVolume, VolumeGroup } from '../model/types.js';
 import { SECTOR, lvExtents } from '../model/types.js';
 import { isMirror, isMirrorLike, isRaid1, lvLayoutKey } from '../model/vg-query.js';
-import { openDb, type Db } from '../store/db.js';
+import { CommitStamp } from '../store/commit-stamp.js';
+import { dbFile, openDb, type Db } from '../store/db.js';
 import { MetadataStore } from '../store/metadata-store.js';
 import { ensureSyncing } from './daemon.js';
 import { handleMirrorFailure, monitoringEnabled } from './fault-policy.js';
@@ -39,6 +43,8 @@ export class WatchedMirror {
   private seqQ: { get(uuid: string): unknown } | null = null;
   private readonly handled = new Set<string>();
   private gone: string | null = null;
+  /** Moves with every commit to the database: the seqno query is needed only then. */
+  private readonly stamp: CommitStamp;
 
   private readonly lease: LvLease;
 
@@ -47,6 +53,7 @@ export class WatchedMirror {
     this.lv = lv;
     this.key = lvLayoutKey(vg, lv);
     this.lease = new LvLease(env.systemDir, lv.uuid);
+    this.stamp = new CommitStamp(dbFile(env.systemDir));
     this.dev = this.open();
     this.afterIo();
   }
@@ -73,6 +80,16 @@ export class WatchedMirror {
   /** Re-open if another process changed this LV's layout since it was opened (caller holds the LV lock for writes). */
   private refresh(): void {
     if (this.gone) throw new DeviceIoError(this.path, 'open', 0, new Error(this.gone));
+    // Nothing committed since the last query (whose connection is still open: the stamp holds only
+    // then): the VG's seqno is what it said. The header is read before the query, so a commit
+    // racing the query moves it and the next refresh asks again.
+    if (this.stamp.unchanged()) return;
+    this.lookAgain();
+    this.stamp.keep();
+  }
+
+  /** The VG's seqno as committed now; when it moved and this LV's layout with it, re-open. */
+  private lookAgain(): void {
     const cur = this.seqno();
     if (cur && cur.seqno === this.vg.seqno) return;
     const loaded = cur && new MetadataStore(this.db!).loadVg(cur.name);
@@ -167,8 +184,10 @@ export class WatchedMirror {
       this.dev.close();
     } finally {
       this.lease.release();
+      this.stamp.close();
       this.db?.close();
       this.db = null;
+      this.seqQ = null;
     }
   }
 

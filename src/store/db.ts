@@ -36,9 +36,14 @@ function sqlite(): { Database: typeof Database; nativeBinding: string | object |
   return { Database: require(main) as typeof Database, nativeBinding: existsSync(addon) ? addon : undefined };
 }
 
+/** The metadata database's file in TSVM_SYSTEM_DIR. */
+export function dbFile(systemDir: string): string {
+  return join(systemDir, 'tsvm.db');
+}
+
 export function openDb(systemDir: string): Db {
   if (!existsSync(systemDir)) mkdirSync(systemDir, { recursive: true, mode: 0o700 });
-  const file = join(systemDir, 'tsvm.db');
+  const file = dbFile(systemDir);
   const fresh = !existsSync(file);
   const { Database, nativeBinding } = sqlite();
   // (better-sqlite3 takes the loaded addon object too, lib/database.js; its types say string only)
