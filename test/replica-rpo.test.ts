@@ -106,6 +106,31 @@ describe('replica over a slow link', () => {
     await caughtUpAndEqual();
   }, 240_000);
 
+  it('turns synchronous past a time RPO (--rpo 1 --rpopolicy sync) until caught up', async () => {
+    await slowReplica(10, '--rpo', '1', '--rpopolicy', 'sync');
+    const { samples } = await ddWhileWatching(2048, '512');
+    expect(samples[0]!.repl_rpo).toBe('1s sync');
+    // The oldest unshipped write gets older than 1 s: the writer waits for the replica (reported),
+    // and the replica stays in the journal (a prefix throughout).
+    expect(samples.some((x) => x.repl_reason === 'RPO exceeded: synchronous until caught up' && Number(x.repl_lag_seconds) > 1), JSON.stringify(samples)).toBe(true);
+    expect(samples.filter((s) => ['inconsistent', 'resyncing'].includes(s.repl_state!)), JSON.stringify(samples)).toEqual([]);
+    await caughtUpAndEqual();
+    expect((await lvsJson(lab, 'vg/data', 'repl_reason')).repl_reason).toBe('');
+  }, 240_000);
+
+  it('drops the replica to its bitmap past a time RPO (--rpo 1 --rpopolicy bitmap), then resyncs it', async () => {
+    await slowReplica(10, '--rpo', '1', '--rpopolicy', 'bitmap');
+    const { samples } = await ddWhileWatching(2048, '512');
+    expect(samples[0]!.repl_rpo).toBe('1s bitmap');
+    // Before the drop the lag in seconds stayed about within the RPO; then out of the journal:
+    // inconsistent (or already resyncing) with the reason, then a resync.
+    const at = samples.findIndex((s) => s.repl_reason === 'RPO exceeded' && ['inconsistent', 'resyncing'].includes(s.repl_state!));
+    expect(at, JSON.stringify(samples)).toBeGreaterThan(0);
+    expect(samples.slice(0, at).every((s) => s.repl_state === 'replicating' && Number(s.repl_lag_seconds) <= 1.5), JSON.stringify(samples.slice(0, at + 1))).toBe(true);
+    await caughtUpAndEqual();
+    expect(Number((await replStatus(lab))[0]!.repl_resyncs)).toBeGreaterThanOrEqual(1);
+  }, 240_000);
+
   it('turns synchronous until caught up (--rpopolicy sync)', async () => {
     await slowReplica(100, '--rpobytes', '8k', '--rpopolicy', 'sync');
     const { samples } = await ddWhileWatching(16);
