@@ -70,10 +70,22 @@ function samePvs(text: Buffer, vg: VolumeGroup): boolean {
  * same place in the list, store/metadata-store.ts), so an LV's block is looked for just after the
  * previous one's: a commit of one LV among 10,000 copies the blocks before and after it as two
  * runs of bytes, without finding each block by its uuid.
+ *   `readCount`: how many LVs the version read had, when `unchanged` holds the LVs that are where
+ * they were in its list (metadata-store.ts): when those are all of them, the new LVs' blocks are
+ * put in without walking the old ones (spliceAppended); the blocks of the new text are then
+ * null unless `blocks` was given.
  */
 export function spliceText(previous: Buffer, vg: VolumeGroup, unchanged: ReadonlySet<LogicalVolume>, h: ExportHeader,
-  blocks = lvBlocks(previous)): { parts: Buffer[]; blocks: LvBlocks } | null {
-  if (!blocks || !samePvs(previous, vg)) return null;
+  known?: LvBlocks, readCount?: number): { parts: Buffer[]; blocks: LvBlocks | null } | null {
+  if (!samePvs(previous, vg)) return null;
+  if (readCount !== undefined && unchanged.size === readCount && vg.lvs.length >= readCount) {
+    let inPlace = true;
+    for (let i = 0; i < readCount && inPlace; i++) inPlace = unchanged.has(vg.lvs[i]!);
+    const appended = inPlace ? spliceAppended(previous, vg, readCount, h, known) : null;
+    if (appended) return appended;
+  }
+  const blocks = known ?? lvBlocks(previous);
+  if (!blocks) return null;
   const old = blocks;
   const n = old.starts.length;
   const blockEnd = (k: number) => (k + 1 < n ? old.starts[k + 1]! : old.end);
@@ -129,6 +141,95 @@ export function spliceText(previous: Buffer, vg: VolumeGroup, unchanged: Readonl
   endRun();
   placed.end = at;
   parts.push(Buffer.from(vgBlockTail(vg) + header(h)));
+  return { parts, blocks: placed };
+}
+
+/** Where the block of an LV named `name` showing `id` starts in `text` (the newline before its name), from `from`; -1 if none. */
+function findBlock(text: Buffer, name: string, id: string, from: number): number {
+  return text.indexOf(`\n${name} {${ID_LINE}${id}"`, from, 'latin1');
+}
+
+/** The id line after the one of the block at `start` (`\nid = "` past its name line), or -1. */
+function nextIdLine(text: Buffer, start: number): number {
+  const own = text.indexOf(ID_LINE, start, 'latin1');
+  return own < 0 ? -1 : text.indexOf(ID_LINE, own + 1, 'latin1');
+}
+
+/**
+ * spliceText for a commit that changed none of the `readCount` LVs of the version read (each is
+ * where it was, the first readCount of the list) and added LVs after them (lvcreate's): the old
+ * text's visible blocks, then the new visible LVs', the old hidden blocks, the new hidden LVs'
+ * (_print_lvs's order). Nothing is walked block by block: the old text is the export of the
+ * version read (the checksum and size recorded with it), so its blocks are those LVs, visible
+ * ones first, in list order. The edges are checked all the same (the first block of each group
+ * is where it should be, and the last is followed by the next group, or by the end): anything
+ * else, and the caller walks the blocks (null). The blocks of the new text are given only when
+ * those of the old one were (`blocks`: the lvm shell's next line), shifted.
+ */
+function spliceAppended(previous: Buffer, vg: VolumeGroup, readCount: number, h: ExportHeader,
+  blocks: LvBlocks | undefined): { parts: Buffer[]; blocks: LvBlocks | null } | null {
+  const from = previous.indexOf(LVS_START, 0, 'latin1');
+  const end = previous.lastIndexOf(LVS_END, undefined, 'latin1');
+  if (readCount === 0 || from < 0 || end < from) return null;
+  const oldVisible: LogicalVolume[] = [];
+  const oldHidden: LogicalVolume[] = [];
+  const newVisible: LogicalVolume[] = [];
+  const newHidden: LogicalVolume[] = [];
+  vg.lvs.forEach((lv, i) => (i < readCount ? (lv.visible ? oldVisible : oldHidden) : lv.visible ? newVisible : newHidden).push(lv));
+  if (blocks && blocks.starts.length !== readCount) return null;
+  // where each old group starts and ends: [first block's start, end of its last block)
+  const start0 = from + LVS_START.length; // (a block starts with the newline before its name)
+  const group = (lvs: LogicalVolume[], at: number, next: LogicalVolume | undefined): number | null => {
+    const first = lvs[0]!;
+    if (findBlock(previous, first.name, shownLvUuid(first), at) !== at) return null;
+    const last = lvs[lvs.length - 1]!;
+    const lastAt = lvs.length === 1 ? at : findBlock(previous, last.name, shownLvUuid(last), at + 1);
+    if (lastAt < 0 || lastAt >= end) return null;
+    const after = nextIdLine(previous, lastAt + 1);
+    if (next) {
+      const nextAt = findBlock(previous, next.name, shownLvUuid(next), lastAt + 1);
+      return nextAt >= 0 && after === previous.indexOf(ID_LINE, nextAt, 'latin1') ? nextAt : null;
+    }
+    return after < 0 || after > end ? end : null;
+  };
+  let hiddenAt = start0;
+  if (oldVisible.length) {
+    const to = group(oldVisible, start0, oldHidden[0]);
+    if (to === null) return null;
+    hiddenAt = to;
+  }
+  if (oldHidden.length && group(oldHidden, hiddenAt, undefined) !== end) return null;
+  const pvNames = pvNamesOf(vg);
+  const head = Buffer.from(vgBlockHead(vg));
+  const print = (lvs: LogicalVolume[]) => Buffer.from(lvs.map((lv) => lvBlock(lv, pvNames)).join(''));
+  const addedVisible = print(newVisible);
+  const addedHidden = print(newHidden);
+  const parts = [head, previous.subarray(start0, hiddenAt), addedVisible, previous.subarray(hiddenAt, end), addedHidden,
+    Buffer.from(vgBlockTail(vg) + header(h))];
+  if (!blocks) return { parts, blocks: null };
+  // the old blocks shifted by the new head, the hidden ones also by the new visible blocks; the new ones found in their bytes
+  const placed: LvBlocks = { starts: [], ids: [], end: 0 };
+  const shift = head.length - start0;
+  const added = (bytes: Buffer, at: number) => {
+    const own = lvBlocks(Buffer.concat([Buffer.from(LVS_START), bytes, Buffer.from(LVS_END)]));
+    const base = at - LVS_START.length;
+    for (let k = 0; k < (own?.starts.length ?? 0); k++) {
+      placed.starts.push(own!.starts[k]! + base);
+      placed.ids.push(own!.ids[k]! + base);
+    }
+  };
+  let k = 0;
+  for (; k < blocks.starts.length && blocks.starts[k]! < hiddenAt; k++) {
+    placed.starts.push(blocks.starts[k]! + shift);
+    placed.ids.push(blocks.ids[k]! + shift);
+  }
+  added(addedVisible, hiddenAt + shift);
+  for (; k < blocks.starts.length; k++) {
+    placed.starts.push(blocks.starts[k]! + shift + addedVisible.length);
+    placed.ids.push(blocks.ids[k]! + shift + addedVisible.length);
+  }
+  added(addedHidden, end + shift + addedVisible.length);
+  placed.end = end + shift + addedVisible.length + addedHidden.length;
   return { parts, blocks: placed };
 }
 

@@ -8,9 +8,10 @@ export interface VgCommitWriter {
    * Called inside the commit's transaction once vg.seqno is the new one: makes the text, records
    * its size in the VG (mdaTextSize), and throws (undoing the commit) when it cannot be written.
    * Returns what to run once the transaction has committed: the writes to the PVs. `unchanged`:
-   * LVs known to be as they were in the version read (their text may be reused).
+   * LVs known to be as they were in the version read (their text may be reused), each at the place
+   * it had in its list; `readCount`: how many LVs that version had.
    */
-  prepare(vg: VolumeGroup, released: PhysicalVolume[], unchanged?: ReadonlySet<LogicalVolume>): () => void;
+  prepare(vg: VolumeGroup, released: PhysicalVolume[], unchanged?: ReadonlySet<LogicalVolume>, readCount?: number): () => void;
   /** After a VG was removed: its PVs' areas are emptied and their labels say "not in a VG". */
   removed(vg: VolumeGroup): void;
 }

@@ -516,7 +516,7 @@ export class MetadataStore {
         if (cur) throw new ConcurrentUpdateError(`VG ${vg.name} already exists`);
         vg.seqno = firstSeqno;
       }
-      writeMdas = writer?.prepare(vg, released, old ? unchangedLvs(vg, old.lvTexts, lvTexts) : undefined);
+      writeMdas = writer?.prepare(vg, released, old ? unchangedLvs(vg, old.lvTexts, lvTexts) : undefined, old?.lvTexts.length);
       if (old) this.updateVgRows(old.lvTexts, vg, lvTexts);
       else this.insertVgRows(vg);
       for (const pv of released) this.putOrphanPv({ ...pv, vgName: null });
