@@ -57,6 +57,11 @@ export interface DdSink {
   finish(): void;
   /** The copy is about to wait on its input (LvSink: let other processes have the LV's lock). */
   idle?(): void;
+  /**
+   * A buffer of `bytes` that writes to this sink are cheapest from (optional; used when the source
+   * has no preference): an LV with checksums sums its blocks where they lie, without a copy.
+   */
+  buffer?(bytes: number): Uint8Array;
   close(): void;
 }
 
@@ -103,6 +108,11 @@ export class LvSink implements DdSink {
     this.dev.writeAt(buf, this.pos);
     this.pos += buf.length;
     if (this.syncEach) this.dev.flush();
+  }
+
+  buffer(bytes: number): Uint8Array {
+    // (the device's readBuffer is the kind its checksums are computed in place over, for writes too)
+    return this.dev.readBuffer?.(bytes) ?? alignedBuffer(bytes);
   }
 
   seek(bytes: number): void {
