@@ -133,6 +133,11 @@ describe('MetadataStore', () => {
     const hist = s.history('vg');
     expect(hist.map((h) => h.seqno)).toEqual(versions.map((_v, i) => i + 1));
     hist.forEach((h, i) => expect(JSON.stringify(h.vg)).toBe(versions[i]));
+    // one version alone, rebuilt only as far back as it (what a PV left behind is judged against)
+    const uuid = hist[0]!.vg.uuid;
+    hist.forEach((h, i) => expect(JSON.stringify(s.historyVersion('vg', uuid, h.seqno))).toBe(versions[i]));
+    expect(s.historyVersion('vg', uuid, versions.length + 5)).toBeUndefined();
+    expect(s.historyVersion('vg', 'other', 1)).toBeUndefined();
   });
 
   it("keys an imported VG's LVs: a copy's LVs show the original's UUIDs under keys of their own (schema 7)", () => {

@@ -69,8 +69,7 @@ export type Verdict = 'same' | 'newer-on-disk' | 'foreign' | 'database-newer';
 /** What a disk copy (at its seqno) is to the database's version of the VG. */
 export function judgeCopy(ctx: Context, db: VolumeGroup, disk: VolumeGroup): Verdict {
   if (disk.seqno > db.seqno) return 'newer-on-disk';
-  const then = disk.seqno === db.seqno ? db
-    : ctx.store.history(db.name).find((h) => h.vg.uuid === db.uuid && h.seqno === disk.seqno)?.vg;
+  const then = disk.seqno === db.seqno ? db : ctx.store.historyVersion(db.name, db.uuid, disk.seqno);
   if (then && sameMetadata(then, disk)) return disk.seqno === db.seqno ? 'same' : 'database-newer';
   return 'foreign';
 }

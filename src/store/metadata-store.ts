@@ -663,10 +663,32 @@ export class MetadataStore {
   }
 
   /**
-   * The text of every archived version of the VG `uuid` (by row id; null for a delta that cannot
-   * be rebuilt), newest first: each delta from the version after it, the newest from the VG now.
+   * The archived version `seqno` of the VG `uuid` named `name` then: history(name)'s first entry
+   * of that uuid and seqno, with only the versions after it rebuilt and only it parsed. A PV left
+   * with an older seqno (a command killed while writing the areas) is judged against it at the
+   * next command: at 10,000 LVs and a few hundred versions, parsing every version took minutes.
    */
-  private historyTexts(uuid: string, out: Map<number, string | null>): void {
+  historyVersion(name: string, uuid: string, seqno: number): VolumeGroup | undefined {
+    const rows = this.stmt('SELECT id, metadata FROM vg_history WHERE vg_name = ? AND vg_uuid = ? AND seqno = ? ORDER BY id')
+      .all(name, uuid, seqno) as Pick<HistoryRow, 'id' | 'metadata'>[];
+    if (!rows.length) return undefined;
+    const texts = new Map<number, string | null>();
+    if (rows.some((r) => isHistoryDelta(r.metadata))) this.historyTexts(uuid, texts, rows[0]!.id);
+    for (const r of rows) {
+      const text = isHistoryDelta(r.metadata) ? texts.get(r.id) : decodeHistory(r.metadata);
+      if (!text) continue;
+      const vg = JSON.parse(text) as VolumeGroup;
+      if (vg.uuid === uuid) return vg;
+    }
+    return undefined;
+  }
+
+  /**
+   * The text of every archived version of the VG `uuid` (by row id; null for a delta that cannot
+   * be rebuilt), newest first: each delta from the version after it, the newest from the VG now;
+   * down to the row `downTo` only, if given.
+   */
+  private historyTexts(uuid: string, out: Map<number, string | null>, downTo?: number): void {
     const rows = this.stmt('SELECT id, vg_uuid, seqno, saved_at, description, metadata FROM vg_history WHERE vg_uuid = ? ORDER BY id DESC')
       .all(uuid) as HistoryRow[];
     const cur = this.stmt('SELECT * FROM vg WHERE uuid = ?').get(uuid) as VgRow | undefined;
@@ -675,6 +697,7 @@ export class MetadataStore {
     for (const r of rows) {
       const text = !isHistoryDelta(r.metadata) ? decodeHistory(r.metadata) : next ? applyHistoryDelta(r.metadata, next) : null;
       out.set(r.id, text);
+      if (r.id === downTo) break;
       next = text === null ? null : { seqno: r.seqno, lvTexts: lvTextsOfVersion(text) };
     }
   }
