@@ -49,7 +49,7 @@ function unchanged(before: VolumeGroup, after: VolumeGroup): Set<LogicalVolume> 
 describe('text reuse', () => {
   it('prints the bytes a full export prints, for any mix of changes', () => {
     let seed = 5;
-    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const rnd = (n: number) => (((seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) >>> 16) % n);
     let before = vg();
     let placed: LvBlocks | undefined;
     for (let round = 0; round < 200; round++) {
@@ -81,9 +81,8 @@ describe('text reuse', () => {
   });
 
   it('puts new LVs in without walking the old blocks when every LV read is unchanged in its place, and checks that edges are so', () => {
-    // (Park and Miller's generator: the low bits of the one above repeat too soon for rnd(8))
     let seed = 9;
-    const rnd = (n: number) => Math.floor(((seed = (seed * 16807) % 2147483647) / 2147483647) * n);
+    const rnd = (n: number) => (((seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) >>> 16) % n);
     /** The LVs of `after` at the place they had in `before`, with the same JSON (metadata-store.ts's unchanged LVs). */
     const inPlace = (before: VolumeGroup, after: VolumeGroup) =>
       new Set(after.lvs.filter((l, i) => before.lvs[i] && JSON.stringify(before.lvs[i]) === JSON.stringify(l)));
@@ -136,7 +135,7 @@ describe('text reuse', () => {
     try {
       const texts = new PrintedTexts(dir);
       let seed = 11;
-      const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+      const rnd = (n: number) => (((seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) >>> 16) % n);
       let before = vg();
       let crc: number | undefined;
       const rooms = new Set<ArrayBufferLike>();

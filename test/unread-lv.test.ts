@@ -161,7 +161,7 @@ describe('a VG read for update from the read cache', () => {
     expect(rows(a)).toBe(rows(b));
     // then any change, on LVs read or not, with the store's copy of the text compared too
     let seed = 3;
-    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const rnd = (n: number) => (((seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) >>> 16) % n);
     for (let round = 0; round < 60; round++) {
       const ra = a.loadVgForUpdate('vg')!;
       const rb = readPlain(b);

@@ -35,7 +35,7 @@ describe('a VG carried to the next command on the same connection', () => {
     const a = store(dir(), true);
     const b = store();
     let seed = 5;
-    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const rnd = (n: number) => (((seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) >>> 16) % n);
     const start = vg(['a', 'b', 'c', 'd', 'e'].map((n, i) => lv(n, i)));
     a.commitVg(null, structuredClone(start), 'create');
     b.commitVg(null, structuredClone(start), 'create');
