@@ -23,6 +23,7 @@ import { markRegions } from './region-map.js';
 import { recoverPending, type MemberWriter } from './recovery.js';
 import { ensureShipper } from './shipper-control.js';
 import { fencedError } from './fence.js';
+import { checkHostRestart } from './host-restart.js';
 
 /** What an RPO policy in action puts in the replica's reason. */
 export const RPO_THROTTLE = 'RPO exceeded: writers throttled';
@@ -74,7 +75,10 @@ export class JournalWriter {
 
   /** Re-apply the last write of a writer that died between its journal record and its local write. */
   recover(openMember: (index: number) => MemberWriter): void {
-    this.locked(() => recoverPending(this.journal, openMember));
+    this.locked(() => {
+      checkHostRestart(this.env.systemDir, this.journal, this.group);
+      recoverPending(this.journal, openMember);
+    });
   }
 
   private locked<T>(fn: () => T): T {

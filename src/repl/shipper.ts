@@ -22,6 +22,7 @@ import { ShipWindow } from './ship-window.js';
 import { SendBuffers } from './send-buffers.js';
 import { dropResyncMap, markedRegions, takeForResync } from './region-map.js';
 import { recoverPending, type MemberWriter } from './recovery.js';
+import { checkHostRestart } from './host-restart.js';
 import { linkKey, shipperPaths, type LinkState, type ShipperState } from './shipper-control.js';
 import { splitGroupReplica } from './split.js';
 import { SplitError, maxWrite, openTarget, runsInOrder } from './target.js';
@@ -321,7 +322,11 @@ class ReplicaLink {
     const a = this.journal.applied(slot);
     if (a.nextSeq > this.recoveredAt && Date.now() - a.lastWrite > 300) {
       this.recoveredAt = a.nextSeq;
-      this.locked(() => recoverPending(this.journal, (i) => this.source(i) as MemberWriter));
+      this.locked(() => {
+        // The host booted again since the group was written (power loss): writers do it first, if any.
+        checkHostRestart(this.env.systemDir, this.journal, this.group);
+        recoverPending(this.journal, (i) => this.source(i) as MemberWriter);
+      });
     }
     return false;
   }
