@@ -1,8 +1,9 @@
 // How writers and commands find the shipper (shipper.ts): one per system dir, like the NBD daemon,
 // with its pid file and published state under $TSVM_SYSTEM_DIR/run/repl. Started on demand by a
 // writer of a replicated LV or by `tsvm replica`; it stops itself when no group has a replica.
-import { spawn } from 'node:child_process';
+import type { spawn as Spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pidAlive } from '../store/pid-file.js';
@@ -35,6 +36,10 @@ export function ensureShipper(systemDir: string, env: NodeJS.ProcessEnv = proces
   const log = openSync(paths.log, 'a', 0o600);
   const script = fileURLToPath(new URL('./shipper-main.js', import.meta.url));
   const childEnv: NodeJS.ProcessEnv = { ...env, TSVM_SYSTEM_DIR: systemDir };
+  // Loaded here, not at the top: node:child_process (with net and dgram) took ~6 ms of every command
+  // that imports this module (`replica resume`, a writer's open, `lvs -o repl_*`), and only a command
+  // that starts the shipper needs it.
+  const spawn = (createRequire(import.meta.url)('node:child_process') as { spawn: typeof Spawn }).spawn;
   const child = spawn(process.execPath, [script], { detached: true, stdio: ['ignore', log, log], env: childEnv });
   child.unref();
 }

@@ -140,6 +140,9 @@ export class Shipper {
     const key = linkKey(groupUuid, slot);
     let link: ReplicaLink | null = null;
     let backoff = 50;
+    // The request buffers outlive the link: a link is opened again at every resume (and after a
+    // broken connection), and fresh buffers cost a page fault per 4 KiB on their first fill.
+    const buffers = new SendBuffers(REQUEST_BYTES, KEEP_BUFFERS);
     try {
       while (!this.stopping) {
         const cfg = this.config(groupUuid, slot);
@@ -156,7 +159,7 @@ export class Shipper {
           if (!link || link.stale(cfg.group, cfg.replica)) {
             await link?.close();
             link = null;
-            link = await ReplicaLink.open(this.env, this.db, cfg.group, cfg.replica);
+            link = await ReplicaLink.open(this.env, this.db, cfg.group, cfg.replica, buffers);
           }
           this.setLink(key, { connected: true, error: undefined });
           const progressed = await link.step((s) => this.setLink(key, s), () => this.stopping);
@@ -195,7 +198,6 @@ class ReplicaLink {
   private readonly written = new Set<number>();
   private sources: Array<LvDevice | null>;
   private readonly window: ShipWindow;
-  private readonly buffers = new SendBuffers(REQUEST_BYTES, KEEP_BUFFERS);
   /** Where the next batch starts: after the last op sent (the window may still hold it). */
   private issued: Progress | null = null;
   /** The head at the last idle recovery. */
@@ -209,7 +211,7 @@ class ReplicaLink {
 
   private constructor(private readonly env: IoEnv, private readonly db: Db, private readonly group: Group,
     private readonly replica: Replica, private readonly journal: Journal, private readonly targets: NbdClient[],
-    private readonly seqnos: Map<string, number>) {
+    private readonly seqnos: Map<string, number>, private readonly buffers: SendBuffers) {
     this.sources = group.members.map(() => null);
     this.localDone = new LocalDone(env.systemDir, group.uuid);
     this.reorders = targets.some((t) => !runsInOrder(t));
@@ -238,7 +240,7 @@ class ReplicaLink {
     return this.unorderedTo ? { ...p, inflight: this.unorderedTo } : p;
   }
 
-  static async open(env: IoEnv, db: Db, group: Group, replica: Replica): Promise<ReplicaLink> {
+  static async open(env: IoEnv, db: Db, group: Group, replica: Replica, buffers: SendBuffers): Promise<ReplicaLink> {
     const journal = Journal.open(env, db, group);
     const targets: NbdClient[] = [];
     try {
@@ -248,7 +250,7 @@ class ReplicaLink {
       journal.close();
       throw e;
     }
-    return new ReplicaLink(env, db, group, replica, journal, targets, vgSeqnos(db, group));
+    return new ReplicaLink(env, db, group, replica, journal, targets, vgSeqnos(db, group), buffers);
   }
 
   /**
