@@ -38,12 +38,19 @@ function timed<T>(p: Promise<T>, what: string): Promise<T> {
   });
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
-/** Data per batch read from the journal. */
-const BATCH_BYTES = 16 * 1024 * 1024;
-/** Largest request, and what the window may hold in flight (ship-window.ts). */
-const REQUEST_BYTES = 2 * 1024 * 1024;
+/**
+ * Data per batch read from the journal. The reads ahead start again at each batch (ship-reads.ts),
+ * so a batch is several windows long.
+ */
+const BATCH_BYTES = 64 * 1024 * 1024;
+/**
+ * Largest request, and what the window may hold in flight (ship-window.ts). Each request costs the
+ * shipper's one thread a fixed share of JavaScript (read, window, NBD header, progress record):
+ * 4 MiB requests took ~20% less of the shipper's CPU per GiB than 2 MiB ones (8 MiB no better).
+ */
+const REQUEST_BYTES = 4 * 1024 * 1024;
 const WINDOW_REQUESTS = 8;
-const WINDOW_BYTES = 16 * 1024 * 1024;
+const WINDOW_BYTES = 32 * 1024 * 1024;
 /** Requests whose bytes are being read from the LV ahead of the one being sent (ship-reads.ts). */
 const READ_AHEAD = 4;
 /** Request buffers kept for reuse: the reads ahead and a window in flight. */
