@@ -11,7 +11,7 @@ import { replGroupsPath } from '../lv-io/replica-hook.js';
 import type { IoEnv } from '../lv-io/index.js';
 import { sleepMs } from '../device/sleep.js';
 import { sharedLocks } from '../store/locks.js';
-import { openDb } from '../store/db.js';
+import type { VolumeGroup } from '../model/types.js';
 import { groupLockName, loadGroups, type Group, type Replica } from './config.js';
 import { Journal } from './journal.js';
 import {
@@ -73,10 +73,11 @@ export class JournalWriter {
   /** Where the shipper learns which Refs have their bytes on the LV (local-done.ts). */
   private readonly done: LocalDone;
 
-  constructor(private readonly env: IoEnv, group: Group) {
+  /** `vg`: the VG of the member LV being opened (the journal is looked for there first). */
+  constructor(private readonly env: IoEnv, group: Group, vg: VolumeGroup) {
     this.group = group;
     this.lockName = groupLockName(group);
-    this.journal = Journal.open(env, openDb(env.systemDir), group);
+    this.journal = Journal.openNear(env, group, vg);
     if (!this.journal.checkSuper()) {
       this.journal.close();
       throw new Error(`Replication journal of group ${group.name} has no valid header.`);

@@ -6,6 +6,7 @@ import { alignedBuffer } from '../device/aligned-buffer.js';
 import type { LvDevice } from '../lv-io/index.js';
 import type { IoEnv } from '../lv-io/index.js';
 import { openDb } from '../store/db.js';
+import type { VolumeGroup } from '../model/types.js';
 import { groupOfLv, loadGroups, type Group } from './config.js';
 import { JournalWriter } from './journal-writer.js';
 import { openMemberWriter } from './recovery.js';
@@ -14,9 +15,9 @@ import { ensureShipper } from './shipper-control.js';
 /** One journal writer per group and process, shared by the group's open members. */
 const writers = new Map<string, JournalWriter>();
 
-function writerFor(env: IoEnv, group: Group): JournalWriter {
+function writerFor(env: IoEnv, group: Group, vg: VolumeGroup): JournalWriter {
   let w = writers.get(group.uuid);
-  if (!w) writers.set(group.uuid, (w = new JournalWriter(env, group)));
+  if (!w) writers.set(group.uuid, (w = new JournalWriter(env, group, vg)));
   w.users++;
   return w;
 }
@@ -86,7 +87,7 @@ export function wrapReplicated(env: IoEnv, dev: LvDevice): LvDevice {
   // A demoted member (failback) is written by the new source's shipper: not journaled here.
   if (!found || found.group.role === 'replica') return dev;
   const { group, index } = found;
-  const writer = writerFor(env, group);
+  const writer = writerFor(env, group, dev.vg);
   const wrapped = new ReplicatedDevice(dev, writer, index, group.uuid);
   try {
     writer.recover((i) => (i === index ? dev : openMemberWriter(env, openDb(env.systemDir), group, i)));
