@@ -105,9 +105,13 @@ export class LvSink implements DdSink {
       this.pos += Math.max(room, 0);
       throw new ErrnoError('ENOSPC', Math.max(room, 0));
     }
-    this.dev.writeAt(buf, this.pos);
+    if (this.syncEach && this.dev.writeAtDurable) {
+      this.dev.writeAtDurable(buf, this.pos);
+    } else {
+      this.dev.writeAt(buf, this.pos);
+      if (this.syncEach) this.dev.flush();
+    }
     this.pos += buf.length;
-    if (this.syncEach) this.dev.flush();
   }
 
   buffer(bytes: number): Uint8Array {

@@ -30,6 +30,12 @@ export interface LvDevice extends BlockDevice {
   readonly writable: boolean;
   /** The caller may block for a while (dd reading a pipe): locks held across writes are let go. */
   idle?(): void;
+  /**
+   * writeAt() then flush() as one request, durable when it returns (dd oflag=sync: O_DSYNC).
+   * Optional (callers fall back to the two); a replicated LV journals the write and its barrier in
+   * one step (src/repl/journal-writer.ts).
+   */
+  writeAtDurable?(buf: Uint8Array, offset: number): void;
 }
 
 /** A target an area maps to: a PV device or a sub-LV, with the byte offset of the area start. */

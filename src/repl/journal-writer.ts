@@ -175,10 +175,16 @@ export class JournalWriter {
   /**
    * Journal a write of `member` and do it locally (`local`), as one step of the group's order.
    * `read` reads the member's current bytes (to preserve what an unshipped Ref still needs).
+   * `localFlush` given: a durable write (O_DSYNC), journaled with its barrier right after it in the
+   * same step, then flushed as flush() does. That is the order write-then-flush gives: a write of
+   * another process that lands between the two belongs after the barrier as well, since it did not
+   * complete before this request did (a flush only orders writes completed before it was issued).
    */
-  write(member: number, offset: number, buf: Uint8Array, local: () => void, read: (b: Buffer, offset: number) => void): void {
+  write(member: number, offset: number, buf: Uint8Array, local: () => void, read: (b: Buffer, offset: number) => void,
+    localFlush?: () => void): void {
     let group = this.group;
     let last = 0;
+    let barrier = 0;
     this.leasedLock(() => {
       group = this.current();
       if (group.fenced) throw fencedError(group, member);
@@ -189,6 +195,7 @@ export class JournalWriter {
         last = this.append(group, modes, h, member, offset + done, buf.subarray(done, done + n), read);
         done += n;
       }
+      if (localFlush && last) barrier = this.appendRecord(group, modes, h, RecordKind.Flush, 0, 0, 0, null);
       local();
       // Refs (large writes) are read from the LV by the shipper: say their bytes are there now.
       if (last && Math.min(buf.length, MAX_RECORD_DATA) >= REF_MIN_BYTES) this.done.write(last);
@@ -196,7 +203,11 @@ export class JournalWriter {
       h.pending = 0;
       this.maybeWriteHint(h, !last);
     });
-    this.afterWrite(group, last);
+    if (localFlush) {
+      localFlush();
+      this.journal.flush();
+    }
+    this.afterWrite(group, Math.max(last, barrier));
   }
 
   /**

@@ -65,6 +65,12 @@ export class ReplicatedDevice implements LvDevice {
     this.writer.flush(() => this.inner.flush());
   }
 
+  writeAtDurable(buf: Uint8Array, offset: number): void {
+    if (!buf.length) return this.flush();
+    this.writer.write(this.member, offset, buf, () => this.inner.writeAt(buf, offset), (b, o) => this.inner.readAt(b, o),
+      () => this.inner.flush());
+  }
+
   idle(): void {
     this.writer.release();
     this.inner.idle?.();

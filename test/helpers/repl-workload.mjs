@@ -2,8 +2,9 @@
 // dependent writes across two LVs of one replication group, through the built library as `tsvm dd`
 // and the NBD daemon write: record N (512 bytes) at N*512 on LV A, then, once that write returned,
 // marker N at N*512 on LV B and the commit pointer (N) at offset 0 of LV B. Every few writes a
-// flush (a barrier). It loads its modules, says "ready", then waits for a line "FIRST LAST" on
-// stdin (a standby that starts writing at once when the previous workload was killed).
+// flush (a barrier; on LV A a durable write, write and flush in one request). It loads its
+// modules, says "ready", then waits for a line "FIRST LAST" on stdin (a standby that starts
+// writing at once when the previous workload was killed).
 // With REC_SIZE (bytes) and REC_SLOTS, records are REC_SIZE long and record N goes to slot
 // N % REC_SLOTS: large writes (journaled by reference, src/repl) that overwrite each other.
 // Usage: node repl-workload.mjs VG LVA LVB [PAUSE_MS [REC_SIZE REC_SLOTS]]
@@ -39,8 +40,15 @@ const a = await openLvAsync(env, vg, vg.lvs.find((l) => l.name === lvA), { writa
 const b = await openLvAsync(env, vg, vg.lvs.find((l) => l.name === lvB), { writable: true });
 const nap = new Int32Array(new SharedArrayBuffer(4));
 for (let n = first; n <= last; n++) {
-  a.writeAt(block('REC', n, recSize), (recSlots ? n % recSlots : n) * recSize);
-  if (n % 3 === 0) a.flush();
+  const rec = block('REC', n, recSize);
+  const at = (recSlots ? n % recSlots : n) * recSize;
+  // Every third record is flushed: as one durable write where the LV offers it (dd oflag=sync's
+  // path: a replicated LV journals the write and its barrier in one step), else write then flush.
+  if (n % 3 === 0 && a.writeAtDurable) a.writeAtDurable(rec, at);
+  else {
+    a.writeAt(rec, at);
+    if (n % 3 === 0) a.flush();
+  }
   b.writeAt(block('MRK', n), n * 512);
   b.writeAt(block('CMT', n), 0);
   if (n % 4 === 0) b.flush();
