@@ -62,14 +62,14 @@ async function replicated(lab: CliLab, uriOf: (sock: string) => string, target: 
   return link;
 }
 
-/** Write 8 MiB (4 requests of 2 MiB) through a slow link and cut it while they are in flight. */
+/** Journal 8 MiB with the link down, bring a slow link back and cut it while they are in flight. */
 async function cutMidWindow(lab: CliLab, link: string, target: string, random: string): Promise<void> {
   cut();
   await lab.ok('dd', `if=${random}`, 'of=/dev/vg/data', 'bs=4k', 'count=1', 'oflag=sync');
   await until(async () => (await replStatus(lab))[0]!.repl_state === 'degraded', 40_000);
+  await lab.ok('dd', `if=${random}`, 'of=/dev/vg/data', 'bs=1M', 'count=8');
   linkProxy = await procs.proxy(link, target, 300);
   await until(async () => (await replStatus(lab))[0]!.repl_state === 'replicating', 40_000);
-  await lab.ok('dd', `if=${random}`, 'of=/dev/vg/data', 'bs=1M', 'count=8');
   await sleep(1500);
   expect(Number((await replStatus(lab))[0]!.repl_lag_writes), 'the writes were all applied before the cut').toBeGreaterThan(0);
   cut();
@@ -93,9 +93,11 @@ describe.skipIf(!hasNbdkit())('a replica cut mid-window', () => {
     expect((await replStatus(lab))[0]!.repl_consistency).toBe('prefix');
     expect((await lab.ok('replica', 'status')).stdout).not.toMatch(/crash-consistent/);
 
+    // 8 MiB journaled while the link is down, so that the shipper reads them in one batch and sends
+    // several requests at once when a slow link comes back; cut while they are in flight.
+    await lab.ok('dd', `if=${random}`, 'of=/dev/vg/data', 'bs=1M', 'count=8');
     linkProxy = await procs.proxy(link, sock, 300);
     await until(async () => (await replStatus(lab))[0]!.repl_state === 'replicating', 40_000);
-    await lab.ok('dd', `if=${random}`, 'of=/dev/vg/data', 'bs=1M', 'count=8');
     await sleep(1500);
     expect(Number((await replStatus(lab))[0]!.repl_lag_writes), 'the writes were all applied before the cut').toBeGreaterThan(0);
     cut();
