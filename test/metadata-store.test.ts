@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { MIGRATIONS, SCHEMA_VERSION } from '../src/store/schema.js';
 import { shownLvUuid } from '../src/model/lv-id.js';
 import type { VolumeGroup } from '../src/model/types.js';
+import { lcg } from './helpers/lcg.js';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -65,8 +66,7 @@ describe('MetadataStore', () => {
 
   it('any mix of removals, additions and renames in one commit is stored as given (no constraint error)', () => {
     const s = store();
-    let seed = 7;
-    const rnd = (n: number) => (((seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) >>> 16) % n);
+    const rnd = lcg(7);
     s.commitVg(null, vg(['a', 'b', 'c', 'd', 'e'].map((n, i) => lv(n, i))), 'create');
     let uuid = 0;
     for (let round = 0; round < 60; round++) {
@@ -105,8 +105,7 @@ describe('MetadataStore', () => {
 
   it('archives each version as a delta from the next and rebuilds every one exactly (issue 10)', () => {
     const s = store();
-    let seed = 11;
-    const rnd = (n: number) => (((seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) >>> 16) % n);
+    const rnd = lcg(11);
     s.commitVg(null, vg(['a', 'b', 'c', 'd', 'e', 'f'].map((n, i) => lv(n, i))), 'create');
     const versions: string[] = [];
     for (let round = 0; round < 40; round++) {

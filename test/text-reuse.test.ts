@@ -9,6 +9,7 @@ import { exportVgRaw, type ExportHeader } from '../src/format-text/export.js';
 import { lvBlocks, PrintedTexts, spliceText, type LvBlocks } from '../src/format-text/text-reuse.js';
 import { encodeText } from '../src/format-text/mda-io.js';
 import type { LogicalVolume, VolumeGroup } from '../src/model/types.js';
+import { lcg } from './helpers/lcg.js';
 
 const h: ExportHeader = { description: 'Write from lvcreate -n x vg.', time: 1764633600, host: 'host', uname: 'Linux host 6 #1 x86_64' };
 
@@ -48,8 +49,7 @@ function unchanged(before: VolumeGroup, after: VolumeGroup): Set<LogicalVolume> 
 
 describe('text reuse', () => {
   it('prints the bytes a full export prints, for any mix of changes', () => {
-    let seed = 5;
-    const rnd = (n: number) => (((seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) >>> 16) % n);
+    const rnd = lcg(5);
     let before = vg();
     let placed: LvBlocks | undefined;
     for (let round = 0; round < 200; round++) {
@@ -81,8 +81,7 @@ describe('text reuse', () => {
   });
 
   it('puts new LVs in without walking the old blocks when every LV read is unchanged in its place, and checks that edges are so', () => {
-    let seed = 9;
-    const rnd = (n: number) => (((seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) >>> 16) % n);
+    const rnd = lcg(9);
     /** The LVs of `after` at the place they had in `before`, with the same JSON (metadata-store.ts's unchanged LVs). */
     const inPlace = (before: VolumeGroup, after: VolumeGroup) =>
       new Set(after.lvs.filter((l, i) => before.lvs[i] && JSON.stringify(before.lvs[i]) === JSON.stringify(l)));
@@ -134,8 +133,7 @@ describe('text reuse', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsvm-rooms-'));
     try {
       const texts = new PrintedTexts(dir);
-      let seed = 11;
-      const rnd = (n: number) => (((seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) >>> 16) % n);
+      const rnd = lcg(11);
       let before = vg();
       let crc: number | undefined;
       const rooms = new Set<ArrayBufferLike>();

@@ -8,18 +8,15 @@ import { closeSync, openSync, readFileSync, readSync, rmSync, writeFileSync } fr
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, CliLab } from './helpers/aux.js';
+import { lcg } from './helpers/lcg.js';
 
 const MiB = 1024 * 1024;
 const EXTENT = 4 * MiB;
 const PAGE = 4096;
 const LV_MIB = 16;
 const ROUNDS = Number(process.env.TORTURE_ROUNDS ?? 50);
-let seed = Number(process.env.TORTURE_SEED ?? Date.now() % 100000);
-const SEED0 = seed;
-function rnd(n: number): number {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return seed % n;
-}
+const SEED0 = Number(process.env.TORTURE_SEED ?? Date.now() % 100000);
+const rnd = lcg(SEED0);
 function bytes(n: number): Buffer {
   const b = Buffer.alloc(n);
   for (let i = 0; i < n; i += 4) b.writeUInt32LE((rnd(2 ** 31) * 7919) >>> 0, i);

@@ -13,6 +13,7 @@ import { vgFreeExtents, vgUsedRuns } from '../src/model/pv-map.js';
 import { areaUser, logUser, metaUser } from '../src/model/vg-query.js';
 import type { LogicalVolume } from '../src/model/types.js';
 import { edits, lv, rows, vg } from './helpers/store-fixtures.js';
+import { lcg } from './helpers/lcg.js';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -160,8 +161,7 @@ describe('a VG read for update from the read cache', () => {
     expect(unreadCount()).toBe(unread);
     expect(rows(a)).toBe(rows(b));
     // then any change, on LVs read or not, with the store's copy of the text compared too
-    let seed = 3;
-    const rnd = (n: number) => (((seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) >>> 16) % n);
+    const rnd = lcg(3);
     for (let round = 0; round < 60; round++) {
       const ra = a.loadVgForUpdate('vg')!;
       const rb = readPlain(b);

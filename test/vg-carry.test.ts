@@ -14,6 +14,7 @@ import { publishesWaiting, publishWaiting } from '../src/store/deferred-publish.
 import { LockManager } from '../src/store/locks.js';
 import type { VolumeGroup } from '../src/model/types.js';
 import { memberEdits as edits, lv, rows, vg } from './helpers/store-fixtures.js';
+import { lcg } from './helpers/lcg.js';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -34,8 +35,7 @@ describe('a VG carried to the next command on the same connection', () => {
   it('leaves the rows and history a store without it leaves, after any change made before or after a commit', () => {
     const a = store(dir(), true);
     const b = store();
-    let seed = 5;
-    const rnd = (n: number) => (((seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) >>> 16) % n);
+    const rnd = lcg(5);
     const start = vg(['a', 'b', 'c', 'd', 'e'].map((n, i) => lv(n, i)));
     a.commitVg(null, structuredClone(start), 'create');
     b.commitVg(null, structuredClone(start), 'create');
