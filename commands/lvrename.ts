@@ -6,7 +6,8 @@ import type { Context } from '../src/cli/context.js';
 import { CommandFailed, InvalidCommandLine } from '../src/cli/errors.js';
 import { noMatchingSyntaxLines } from '../src/cli/help.js';
 import { commitVg, readVgForUpdate } from '../src/cli/toollib.js';
-import type { VolumeGroup } from '../src/model/types.js';
+import type { LvSegment, VolumeGroup } from '../src/model/types.js';
+import { segmentsOf } from '../src/model/unread-lv.js';
 import { findLv, lvTree } from '../src/model/vg-query.js';
 import { lvNameRestriction, nameError, NAME_LEN } from '../src/model/names.js';
 import { printer, usageError } from '../src/lv/common.js';
@@ -93,13 +94,24 @@ export function renameInVg(vg: VolumeGroup, oldName: string, newName: string): v
   }
   for (const l of vg.lvs) {
     const to = renames.get(l.name);
-    for (const seg of l.segments) {
-      for (const a of seg.areas) if (a.kind === 'lv' && renames.has(a.lvName)) a.lvName = renames.get(a.lvName)!;
-      if (seg.mirrorLog && renames.has(seg.mirrorLog)) seg.mirrorLog = renames.get(seg.mirrorLog)!;
-      if (seg.metaAreas) seg.metaAreas = seg.metaAreas.map((m) => renames.get(m) ?? m);
+    // an LV naming none of the renamed ones is left as read (model/unread-lv.ts: at 10,000 LVs,
+    // reading every LV's segments to change none of them parsed the whole VG, and its commit
+    // serialised it again)
+    if (refersTo(segmentsOf(l), renames)) {
+      for (const seg of l.segments) {
+        for (const a of seg.areas) if (a.kind === 'lv' && renames.has(a.lvName)) a.lvName = renames.get(a.lvName)!;
+        if (seg.mirrorLog && renames.has(seg.mirrorLog)) seg.mirrorLog = renames.get(seg.mirrorLog)!;
+        if (seg.metaAreas) seg.metaAreas = seg.metaAreas.map((m) => renames.get(m) ?? m);
+      }
     }
     if (to) l.name = to;
   }
+}
+
+/** Whether the segments name one of the renamed LVs (an area, the mirror log, a raid1 metadata LV). */
+function refersTo(segs: readonly LvSegment[], renames: ReadonlyMap<string, string>): boolean {
+  return segs.some((seg) => seg.areas.some((a) => a.kind === 'lv' && renames.has(a.lvName)) ||
+    (!!seg.mirrorLog && renames.has(seg.mirrorLog)) || !!seg.metaAreas?.some((m) => renames.has(m)));
 }
 
 export const spec: CommandSpec = {

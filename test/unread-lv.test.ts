@@ -11,6 +11,7 @@ import { MetadataStore } from '../src/store/metadata-store.js';
 import { plainLv, segmentsOf, textIfUnread, unreadLv } from '../src/model/unread-lv.js';
 import { vgFreeExtents, vgUsedRuns } from '../src/model/pv-map.js';
 import { areaUser, logUser, metaUser } from '../src/model/vg-query.js';
+import { renameInVg } from '../commands/lvrename.js';
 import type { LogicalVolume } from '../src/model/types.js';
 import { edits, lv, rows, vg } from './helpers/store-fixtures.js';
 import { lcg } from './helpers/lcg.js';
@@ -127,6 +128,24 @@ describe('an unread LV', () => {
     expect([user.lv.name, user.index]).toEqual(['m', 1]);
     user.seg.areas[user.index] = { kind: 'lv', lvName: 'renamed', le: 0 };
     expect(JSON.stringify(v.lvs[1])).toContain('"lvName":"renamed"');
+  });
+});
+
+describe('lvrename of unread LVs', () => {
+  it('reads only the LVs renamed and those naming them, and renames as with parsed LVs', () => {
+    const subs = ['m_mimage_0', 'm_mimage_1', 'm_mlog', 'r_rimage_0', 'r_rimage_1', 'r_rmeta_0', 'r_rmeta_1']
+      .map((n, i) => ({ ...lv(n, 100 + i), visible: false }));
+    const lvs = [...shapes().filter((l) => l.name !== 'o' && l.name !== 'x'), ...subs];
+    for (const [from, to, read] of [['a', 'b', ['a']], ['m', 'n', ['m', 'm_mimage_0', 'm_mimage_1', 'm_mlog']],
+      ['r', 'q', ['r', 'r_rimage_0', 'r_rimage_1', 'r_rmeta_0', 'r_rmeta_1']]] as const) {
+      const unread = vg(lvs.map((l) => unreadLv(JSON.stringify(l))));
+      const parsed = vg(structuredClone(lvs));
+      renameInVg(unread, from, to);
+      renameInVg(parsed, from, to);
+      const wasRead = lvs.filter((_, i) => textIfUnread(unread.lvs[i]!) === undefined).map((l) => l.name);
+      expect(wasRead).toEqual(lvs.map((l) => l.name).filter((n) => (read as readonly string[]).includes(n)));
+      expect(JSON.stringify(unread.lvs)).toBe(JSON.stringify(parsed.lvs));
+    }
   });
 });
 
