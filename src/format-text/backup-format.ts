@@ -27,21 +27,48 @@ function commentFor(key: string, value: string, extentSize: number): string | un
   }
 }
 
+/**
+ * Indents and comments raw text given piece by piece (the VG block's head, then each LV's block):
+ * the nesting carries over from one piece to the next, and a piece may end inside a line.
+ */
+export class FileFormatter {
+  private depth = 0;
+  private rest = '';
+
+  constructor(private readonly extentSize: number) {}
+
+  /** The file form of the whole lines `raw` completes. */
+  format(raw: string): string {
+    const text = this.rest + raw;
+    let out = '';
+    let from = 0;
+    for (let nl = text.indexOf('\n'); nl >= 0; from = nl + 1, nl = text.indexOf('\n', from)) out += this.line(text.slice(from, nl));
+    this.rest = text.slice(from);
+    return out;
+  }
+
+  /** The file form of a last line without its newline, if any. */
+  end(): string {
+    const out = this.rest ? this.line(this.rest) : '';
+    this.rest = '';
+    return out;
+  }
+
+  private line(line: string): string {
+    if (line === '') return '\n';
+    if (line === '}' || line === ']') this.depth--;
+    // `key = value`, key in [a-z_]: the keys commentFor knows
+    const eq = line.indexOf(' = ');
+    const key = eq > 0 ? line.slice(0, eq) : '';
+    const out = fileLine(line, this.depth, eq > 0 && /^[a-z_]+$/.test(key) ? commentFor(key, line.slice(eq + 3), this.extentSize) : undefined);
+    const last = line.charCodeAt(line.length - 1);
+    if (last === 0x7b || last === 0x5b) this.depth++; // { or [
+    return out;
+  }
+}
+
 /** Indent and comment the VG block of a raw text (no header in it). */
 export function toFileFormat(raw: string, extentSize: number): string {
-  let out = '';
-  let depth = 0;
-  const lines = raw.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  for (const line of lines) {
-    if (line === '') {
-      out += '\n';
-      continue;
-    }
-    if (line === '}' || line === ']') depth--;
-    const kv = /^([a-z_]+) = (.*)$/.exec(line);
-    out += fileLine(line, depth, kv ? commentFor(kv[1]!, kv[2]!, extentSize) : undefined);
-    if (line.endsWith('{') || line.endsWith('[')) depth++;
-  }
-  return out;
+  const f = new FileFormatter(extentSize);
+  return f.format(raw) + f.end();
 }

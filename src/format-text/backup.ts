@@ -2,12 +2,12 @@
 // ($TSVM_SYSTEM_DIR/backup/<vg>, "Created *after* executing ..."), and its archive: every previous
 // version, kept by the store in vg_history, shown as LVM2's archive files
 // ($TSVM_SYSTEM_DIR/archive/<vg>_<NNNNN>-<id>.vg, "Created *before* executing ...").
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, renameSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { hostname } from 'node:os';
 import type { Context } from '../cli/context.js';
 import type { VolumeGroup } from '../model/types.js';
-import { ctime, exportVgFile } from './export.js';
+import { ctime, exportVgFilePieces } from './export.js';
 import { unameLine } from './on-disk.js';
 import { parseConfigText, isSection } from './config-text.js';
 
@@ -19,10 +19,15 @@ export function archiveDir(ctx: Context): string {
   return join(ctx.systemDir, 'archive');
 }
 
-/** Write a VG's text to a file, as a whole (a temporary file renamed over it). */
+/** Write a VG's text to a file, as a whole (a temporary file, written as it is made, renamed over it). */
 export function writeVgFile(path: string, vg: VolumeGroup, description: string, time: number): void {
   const tmp = `${path}.tmp`;
-  writeFileSync(tmp, exportVgFile(vg, { description, time, host: hostname(), uname: unameLine() }), { mode: 0o600 });
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    for (const piece of exportVgFilePieces(vg, { description, time, host: hostname(), uname: unameLine() })) writeSync(fd, piece);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(tmp, path);
 }
 
@@ -35,23 +40,83 @@ export function writeBackup(ctx: Context, vg: VolumeGroup): string {
   return path;
 }
 
-/** The archive files of a VG, made from the store's history where missing; oldest first. */
+/**
+ * The archive files of a VG, made from the store's history where missing; oldest first. LVM2
+ * writes one at every change (`<vg>_<index>-<id>.vg`); tsvm writes them when asked for, so only the
+ * versions without a file are rebuilt (newest first along each VG's chain of deltas, down to the
+ * oldest missing one) and exported, one at a time: at 10,000 LVs a version is ~4 MB of text.
+ */
 export function archiveFiles(ctx: Context, vgName: string): string[] {
   const dir = archiveDir(ctx);
-  const history = ctx.store.history(vgName);
-  if (history.length) mkdirSync(dir, { recursive: true, mode: 0o700 });
-  history.forEach((h, i) => {
-    const path = join(dir, `${vgName}_${String(i).padStart(5, '0')}-${h.id}.vg`);
-    if (!existsSync(path)) writeVgFile(path, h.vg, `Created *before* executing '${h.description}'`, h.savedAt);
-  });
-  if (!existsSync(dir)) return [];
-  const re = new RegExp(`^${vgName.replace(/[.+]/g, '\\$&')}_(\\d{5})-\\d+\\.vg$`);
-  return readdirSync(dir).filter((f) => re.test(f)).sort().map((f) => join(dir, f));
+  const re = new RegExp(`^${vgName.replace(/[.+]/g, '\\$&')}_(\\d{5})-(\\d+)\\.vg$`);
+  const files = () => (existsSync(dir) ? readdirSync(dir).filter((f) => re.test(f)).sort() : []);
+  const have = new Set(files().map((f) => Number(re.exec(f)![2])));
+  const rows = ctx.store.historyRows(vgName);
+  const missing = new Map(rows.flatMap((r, index) => (have.has(r.id) ? [] : [[r.id, { ...r, index }] as const])));
+  if (missing.size) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const uuid of new Set([...missing.values()].map((r) => r.uuid))) {
+    let left = [...missing.values()].filter((r) => r.uuid === uuid).length;
+    ctx.store.eachHistoryText(uuid, (id, text) => {
+      const r = missing.get(id);
+      if (!r) return true;
+      if (text !== null) {
+        const path = join(dir, `${vgName}_${String(r.index).padStart(5, '0')}-${id}.vg`);
+        writeVgFile(path, JSON.parse(text) as VolumeGroup, `Created *before* executing '${r.description}'`, r.savedAt);
+      }
+      return --left > 0;
+    });
+  }
+  return files().map((f) => join(dir, f));
 }
 
-/** What vgcfgrestore --list says about one file (its name, as LVM2 2.03.16 prints it, twice over). */
+/**
+ * A file's text with the insides of its top-level sections left out (`name {}` stays), read in
+ * chunks: what a backup file says about itself is at its top level, and an archive of a VG of
+ * 10,000 LVs is ~4 MB that need not be held, as a Buffer and a string, once per file listed.
+ * Strings (which may hold braces) and comments are followed.
+ */
+function topLevelText(path: string): string {
+  const fd = openSync(path, 'r');
+  const chunk = Buffer.allocUnsafe(1 << 20);
+  const kept: Buffer[] = [];
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let comment = false;
+  try {
+    for (let pos = 0; ;) {
+      const n = readSync(fd, chunk, 0, chunk.length, pos);
+      if (n === 0) break;
+      pos += n;
+      let from = 0;
+      for (let i = 0; i < n; i++) {
+        const c = chunk[i]!;
+        if (comment) comment = c !== 0x0a;
+        else if (inString) {
+          if (escaped) escaped = false;
+          else if (c === 0x5c) escaped = true;
+          else if (c === 0x22) inString = false;
+        } else if (c === 0x22) inString = true;
+        else if (c === 0x23) comment = true;
+        else if (c === 0x7b) {
+          // keep the `{` that opens a top-level section, drop what follows up to its `}`
+          if (depth++ === 0) kept.push(Buffer.from(chunk.subarray(from, i + 1)));
+        } else if (c === 0x7d && depth > 0 && --depth === 0) from = i;
+      }
+      if (depth === 0) kept.push(Buffer.from(chunk.subarray(from, n)));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return Buffer.concat(kept).toString('utf8');
+}
+
+/**
+ * What vgcfgrestore --list says about one file (its name, as LVM2 2.03.16 prints it, twice over).
+ * Only the file's top level is read: the VG's name is its section's, the rest are top-level keys.
+ */
 export function listEntry(path: string): string[] {
-  const top = parseConfigText(readFileSync(path, 'utf8'));
+  const top = parseConfigText(topLevelText(path));
   const vg = [...top.entries].find(([, v]) => isSection(v))?.[0] ?? '';
   const desc = top.entries.get('description');
   const time = top.entries.get('creation_time');

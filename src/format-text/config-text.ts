@@ -19,25 +19,41 @@ export function isSection(v: ConfigValue | ConfigSection | undefined): v is Conf
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-const IDENT = /[A-Za-z0-9_.+\-/:@]/;
+const IDENT = /[A-Za-z0-9_.+\-/:@]+/y;
+const NUMBER = /[-+0-9.eExX]*/y;
+const NL = 10, SPACE = 32, TAB = 9, CR = 13, HASH = 35;
 
+/**
+ * Scans with charCodeAt, sticky regexes and indexOf rather than a one-character string per step:
+ * a metadata text of 10,000 LVs is 4 MB (an archive file, a PV's area, vgcfgrestore -f). The line
+ * an error names is counted only when there is an error.
+ */
 class Lexer {
   pos = 0;
-  line = 1;
+  /** Where the next backslash is at or after the last string's start (-1: none left), looked for once per backslash. */
+  private backslash = -2;
   constructor(readonly text: string) {}
+
+  /** The line `pos` is on (1-based): the newlines before it. */
+  get line(): number {
+    let n = 1;
+    for (let i = this.text.indexOf('\n'); i >= 0 && i < this.pos; i = this.text.indexOf('\n', i + 1)) n++;
+    return n;
+  }
 
   private skip(): void {
     const t = this.text;
-    while (this.pos < t.length) {
-      const c = t[this.pos]!;
-      if (c === '\n') {
-        this.line++;
-        this.pos++;
-      } else if (c === ' ' || c === '\t' || c === '\r') this.pos++;
-      else if (c === '#') {
-        while (this.pos < t.length && t[this.pos] !== '\n') this.pos++;
+    const len = t.length;
+    let p = this.pos;
+    while (p < len) {
+      const c = t.charCodeAt(p);
+      if (c === SPACE || c === NL || c === TAB || c === CR) p++;
+      else if (c === HASH) {
+        const eol = t.indexOf('\n', p);
+        p = eol < 0 ? len : eol;
       } else break;
     }
+    this.pos = p;
   }
 
   peek(): string {
@@ -56,9 +72,10 @@ class Lexer {
 
   ident(): string {
     this.skip();
+    IDENT.lastIndex = this.pos;
+    if (!IDENT.test(this.text)) this.fail('expected a name');
     const start = this.pos;
-    while (this.pos < this.text.length && IDENT.test(this.text[this.pos]!)) this.pos++;
-    if (start === this.pos) this.fail('expected a name');
+    this.pos = IDENT.lastIndex;
     return this.text.slice(start, this.pos);
   }
 
@@ -77,25 +94,36 @@ class Lexer {
       return list;
     }
     const start = this.pos;
-    while (this.pos < this.text.length && /[-+0-9.eExX]/.test(this.text[this.pos]!)) this.pos++;
+    NUMBER.lastIndex = start;
+    NUMBER.test(this.text);
+    this.pos = NUMBER.lastIndex;
     const word = this.text.slice(start, this.pos);
     const n = Number(word);
     if (!word || Number.isNaN(n)) this.fail('expected a value');
     return n;
   }
 
+  /** A "string": \x stands for x. */
   private string(): string {
-    this.pos++;
+    const t = this.text;
+    let from = ++this.pos;
     let out = '';
     for (;;) {
-      const c = this.text[this.pos++];
-      if (c === undefined) this.fail('unterminated string');
-      if (c === '"') return out;
-      if (c === '\\') out += this.text[this.pos++] ?? '';
-      else {
-        if (c === '\n') this.line++;
-        out += c;
+      const q = t.indexOf('"', from);
+      if (this.backslash !== -1 && this.backslash < from) this.backslash = t.indexOf('\\', from);
+      const b = this.backslash;
+      if (b >= 0 && (q < 0 || b < q)) {
+        // an escape before the closing quote: what precedes it, then the escaped character
+        out += t.slice(from, b) + (t[b + 1] ?? '');
+        from = b + 2;
+        continue;
       }
+      if (q < 0) {
+        this.pos = t.length + 1;
+        this.fail('unterminated string');
+      }
+      this.pos = q + 1;
+      return out + t.slice(from, q);
     }
   }
 }
@@ -129,3 +157,4 @@ function parseBody(lx: Lexer, top: boolean): ConfigSection {
 export function parseConfigText(text: string): ConfigSection {
   return parseBody(new Lexer(text), true);
 }
+

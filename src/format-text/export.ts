@@ -5,7 +5,7 @@
 import { quote, strList } from './formatter.js';
 import type { LogicalVolume, LvSegment, PhysicalVolume, VolumeGroup } from '../model/types.js';
 import { shownLvUuid } from '../model/lv-id.js';
-import { toFileFormat } from './backup-format.js';
+import { FileFormatter, toFileFormat } from './backup-format.js';
 
 /** What LVM2 prints as LVM_VERSION: readers of the text ignore it, it is a comment. */
 export const LVM_VERSION = '2.03.16(2) (2022-05-18)';
@@ -163,4 +163,23 @@ export function exportVgRaw(vg: VolumeGroup, h: ExportHeader): string {
 /** The text of a backup or archive file (text_vg_export_file). */
 export function exportVgFile(vg: VolumeGroup, h: ExportHeader): string {
   return header(h) + toFileFormat(vgBlock(vg), vg.extentSize);
+}
+
+/**
+ * exportVgFile's text in pieces of about `bytes` (the header, the VG's head, runs of LV blocks),
+ * for a file written as it is made: at 10,000 LVs the text is ~4 MB, and an archive rebuilds one
+ * file per version.
+ */
+export function* exportVgFilePieces(vg: VolumeGroup, h: ExportHeader, bytes = 1 << 20): Generator<string> {
+  const f = new FileFormatter(vg.extentSize);
+  const pvNames = pvNamesOf(vg);
+  let s = header(h) + f.format(vgBlockHead(vg));
+  for (const lv of lvsInTextOrder(vg)) {
+    s += f.format(lvBlock(lv, pvNames));
+    if (s.length >= bytes) {
+      yield s;
+      s = '';
+    }
+  }
+  yield s + f.format(vgBlockTail(vg)) + f.end();
 }

@@ -650,15 +650,21 @@ export class MetadataStore {
     });
   }
 
-  /** The archived versions of the VG named `name` (vg_history), oldest first. */
-  history(name: string): { id: number; seqno: number; savedAt: number; description: string; vg: VolumeGroup }[] {
+  /**
+   * The archived versions of the VG named `name` (vg_history), oldest first. Each version's VG is
+   * parsed when asked for (`vg`): at 10,000 LVs one is ~4 MB of JSON, and the archive files made
+   * from them (backup.ts) are mostly there already.
+   */
+  history(name: string): { id: number; seqno: number; savedAt: number; description: string; readonly vg: VolumeGroup }[] {
     const rows = this.stmt('SELECT id, vg_uuid, seqno, saved_at, description, metadata FROM vg_history WHERE vg_name = ? ORDER BY id')
       .all(name) as HistoryRow[];
     const texts = new Map<number, string | null>();
     for (const uuid of new Set(rows.filter((r) => isHistoryDelta(r.metadata)).map((r) => r.vg_uuid))) this.historyTexts(uuid, texts);
     return rows.flatMap((r) => {
       const text = isHistoryDelta(r.metadata) ? texts.get(r.id) : decodeHistory(r.metadata);
-      return text ? [{ id: r.id, seqno: r.seqno, savedAt: r.saved_at, description: r.description, vg: JSON.parse(text) as VolumeGroup }] : [];
+      if (!text) return [];
+      let vg: VolumeGroup | undefined;
+      return [{ id: r.id, seqno: r.seqno, savedAt: r.saved_at, description: r.description, get vg() { return (vg ??= JSON.parse(text) as VolumeGroup); } }];
     });
   }
 
@@ -689,6 +695,18 @@ export class MetadataStore {
    * down to the row `downTo` only, if given.
    */
   private historyTexts(uuid: string, out: Map<number, string | null>, downTo?: number): void {
+    this.eachHistoryText(uuid, (id, text) => {
+      out.set(id, text);
+      return id !== downTo;
+    });
+  }
+
+  /**
+   * Each archived version of the VG `uuid`, newest first, given to `visit` as its row id and text
+   * (null: a delta that cannot be rebuilt) until `visit` returns false. Only the version being
+   * rebuilt and the one after it are held: at 10,000 LVs a version is ~3 MB of JSON.
+   */
+  eachHistoryText(uuid: string, visit: (id: number, text: string | null) => boolean): void {
     const rows = this.stmt('SELECT id, vg_uuid, seqno, saved_at, description, metadata FROM vg_history WHERE vg_uuid = ? ORDER BY id DESC')
       .all(uuid) as HistoryRow[];
     const cur = this.stmt('SELECT * FROM vg WHERE uuid = ?').get(uuid) as VgRow | undefined;
@@ -696,10 +714,15 @@ export class MetadataStore {
       ? { seqno: cur.seqno, lvTexts: vgFromRows(this.vgRows(cur)).lvs.map((lv) => JSON.stringify(lv)) } : null;
     for (const r of rows) {
       const text = !isHistoryDelta(r.metadata) ? decodeHistory(r.metadata) : next ? applyHistoryDelta(r.metadata, next) : null;
-      out.set(r.id, text);
-      if (r.id === downTo) break;
+      if (!visit(r.id, text)) break;
       next = text === null ? null : { seqno: r.seqno, lvTexts: lvTextsOfVersion(text) };
     }
+  }
+
+  /** The archived versions of the VG named `name` without their texts (nothing rebuilt), oldest first. */
+  historyRows(name: string): { id: number; uuid: string; savedAt: number; description: string }[] {
+    return (this.stmt('SELECT id, vg_uuid, saved_at, description FROM vg_history WHERE vg_name = ? ORDER BY id').all(name) as
+      Pick<HistoryRow, 'id' | 'vg_uuid' | 'saved_at' | 'description'>[]).map((r) => ({ id: r.id, uuid: r.vg_uuid, savedAt: r.saved_at, description: r.description }));
   }
 
   removeVg(loaded: LoadedVg, description: string): void {
