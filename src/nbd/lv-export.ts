@@ -2,8 +2,11 @@
 // has `tsvm dd`'s guarantees (the mirror engine's log-before-legs, all legs before the reply,
 // leases, fault policies). Like a device-mapper table that LVM2 reloads on a metadata change, the
 // device is opened again when another process changed this LV's layout (lvextend, lvreduce, a
-// split or a conversion): the VG's seqno is compared before each request.
-import type { Db } from '../store/db.js';
+// split or a conversion): the VG's seqno is compared before a request when anything was committed
+// since it was last looked at (store/commit-stamp.ts: one 96-byte read of SQLite's WAL index header
+// instead of a read transaction per request).
+import { dbFile, type Db } from '../store/db.js';
+import { CommitStamp } from '../store/commit-stamp.js';
 import { MetadataStore } from '../store/metadata-store.js';
 import { openLv, LvIoError, type IoEnv, type LvDevice } from '../lv-io/index.js';
 import type { LogicalVolume, VolumeGroup } from '../model/types.js';
@@ -22,6 +25,8 @@ export class LvExport implements NbdExport {
   private gone: string | null = null;
   private zeroes: Buffer | null = null;
   private seqnoQuery: ReturnType<Db['prepare']> | null = null;
+  /** Moves with every commit to the database (this export's connection stays open: the stamp holds). */
+  private readonly stamp: CommitStamp;
   /** Its part in replication (src/repl) when opened: reopened through the journal or not when that changes. */
   private role: ReplicationRole | null;
 
@@ -31,6 +36,7 @@ export class LvExport implements NbdExport {
     this.role = replicationRole(env.systemDir, lv.uuid);
     this.key = lvLayoutKey(vg, lv);
     this.seqno = vg.seqno;
+    this.stamp = new CommitStamp(dbFile(env.systemDir));
   }
 
   get name(): string {
@@ -85,6 +91,7 @@ export class LvExport implements NbdExport {
   }
 
   close(): void {
+    this.stamp.close();
     try {
       this.dev.flush();
     } finally {
@@ -102,7 +109,11 @@ export class LvExport implements NbdExport {
   /** The device for the LV's current layout; EIO once the LV is removed or deactivated. */
   private fresh(): LvDevice {
     if (this.gone) throw new LvIoError('ENXIO', this.gone);
+    // Nothing committed since the last query: the seqno is what it said. The header is read before
+    // the query, so a commit racing the query moves it and the next request asks again.
+    if (this.stamp.unchanged()) return this.dev;
     const row = (this.seqnoQuery ??= this.db.prepare('SELECT seqno, name FROM vg WHERE uuid = ?')).get(this.vg.uuid) as { seqno: number; name: string } | undefined;
+    this.stamp.keep();
     if (row && row.seqno === this.seqno) return this.dev;
     const vg = row && new MetadataStore(this.db).loadVg(row.name)?.vg;
     const lv = vg?.lvs.find((l) => l.uuid === this.lv.uuid);
