@@ -11,6 +11,7 @@ import { CliLab } from './helpers/aux.js';
 import { until } from './helpers/serving.js';
 import { Procs, lvsJson, replStatus } from './helpers/repl-lab.js';
 import { NbdClient } from '../src/nbd/client.js';
+import { LockManager } from '../src/store/locks.js';
 import { parseNbdUri } from '../src/nbd/uri.js';
 
 const R = 512 * 1024;
@@ -98,5 +99,43 @@ describe('fencing of the old source after a failover', () => {
     expect(fb.stdout).toMatch(/recopied 2 region\(s\), 1\.00 MiB \(1 written here since the split, 1 on the old source, 0 on both\)\./);
     await until(async () => (await replStatus(b))[0]!.repl_state === 'replicating', 60_000);
     expect((await a.legBytes('vg/data', 0, 8 * MiB)).equals(await b.legBytes('dr/data', 0, 8 * MiB))).toBe(true);
+  }, 300_000);
+  // The fence is set in the group config under the group lock, with the split: a writer that gave
+  // its lease up to the shipper takes the lock again only once it can see the fence. Here the config
+  // lock (R_groups) is held by the test while A's shipper splits, so a fence set after the group
+  // lock is let go would leave a window in which a write is acknowledged after the split.
+  it('refuses a write issued after the split even while the fence is still being set', async () => {
+    const a = await site('tsvm-repl-fence-order-a-', 'vg');
+    const b = await site('tsvm-repl-fence-order-b-', 'dr');
+    const link = join(a.dir, 'link.sock');
+    let linkProxy: ChildProcess = await procs.proxy(link, vgSocket(b, 'dr'));
+    await a.ok('replica', 'create', 'vg/data', '--target', uri('dr/data', link), '-L', '4M');
+    await until(async () => (await replStatus(a))[0]!.repl_state === 'replicating', 60_000);
+    linkProxy.kill('SIGKILL');
+    await until(async () => (await replStatus(a))[0]!.repl_state === 'degraded', 40_000);
+    await b.ok('replica', 'promote', 'dr/data', '--target', uri('vg/data', vgSocket(a, 'vg')));
+
+    const groupsLock = new LockManager(a.systemDir);
+    groupsLock.lock('R_groups');
+    let held = true;
+    try {
+      linkProxy = await procs.proxy(link, vgSocket(b, 'dr'));
+      // The journal says split (the shipper found B promoted); the config is not written yet.
+      await until(async () => (await replStatus(a))[0]!.repl_state === 'split', 60_000);
+      expect((await replStatus(a))[0]!.repl_fenced).toBe('');
+      const before = await a.legBytes('vg/data', 2 * R, R);
+      const write = dd(a, 'vg/data', 2, pattern('A', 2));
+      const early = await Promise.race([write.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 2000))]);
+      groupsLock.unlock('R_groups');
+      held = false;
+      const r = await write;
+      expect(early, 'a write issued after the split completed before the fence was set').toBe(false);
+      expect(r.exitCode).not.toBe(0);
+      expect(r.stderr).toMatch(/Read-only file system/);
+      expect((await a.legBytes('vg/data', 2 * R, R)).equals(before), 'a write after the split reached the LV').toBe(true);
+      expect((await replStatus(a))[0]!.repl_fenced).not.toBe('');
+    } finally {
+      if (held) groupsLock.unlock('R_groups');
+    }
   }, 300_000);
 });

@@ -38,8 +38,13 @@ export function splitReplica(systemDir: string, journal: Journal, group: Group, 
 }
 
 /**
- * Split replica `slot` of `group` (journal first, under the group lock), then say so in the group's
- * config; `fence`: the far side was found promoted, this side's writers are fenced (fence.ts).
+ * Split replica `slot` of `group` (journal first), then say so in the group's config, both under the
+ * group lock; `fence`: the far side was found promoted, this side's writers are fenced (fence.ts).
+ * The config changes under the lock because the fence must be ordered with the writes: a writer
+ * takes the lock again (its lease was given up to this queued process) and reads the config afresh,
+ * so every write ordered after the split is refused; set after the unlock, a writer could take the
+ * lock in between and have a write acknowledged on a side whose replica is already promoted.
+ * (Lock order: a group lock, then R_groups, as `replica add` does.)
  */
 export function splitGroupReplica(env: IoEnv, db: Db, group: Group, slot: number, reason: string, fence = false): void {
   const locks = sharedLocks(env.systemDir);
@@ -50,16 +55,16 @@ export function splitGroupReplica(env: IoEnv, db: Db, group: Group, slot: number
     // not written by the shipper's idle recovery any more).
     recoverPending(journal, (i) => openMemberWriter(env, db, group, i));
     splitReplica(env.systemDir, journal, group, slot, reason);
+    updateGroups(env.systemDir, (gs) => {
+      const g = gs.find((x) => x.uuid === group.uuid);
+      const r = g?.replicas.find((x) => x.slot === slot);
+      if (r && !r.split) r.split = { at: Date.now(), reason };
+      if (g && r && fence && !g.fenced && g.role !== 'replica') g.fenced = { at: Date.now(), by: r.targets };
+    });
   } finally {
     locks.unlock(groupLockName(group));
     journal.close();
   }
-  updateGroups(env.systemDir, (gs) => {
-    const g = gs.find((x) => x.uuid === group.uuid);
-    const r = g?.replicas.find((x) => x.slot === slot);
-    if (r && !r.split) r.split = { at: Date.now(), reason };
-    if (g && r && fence && !g.fenced && g.role !== 'replica') g.fenced = { at: Date.now(), by: r.targets };
-  });
 }
 
 /**
