@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, truncateSync, writeFileSync, openSync, writeSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, createHash } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import { FileDevice } from '../src/device/file-device.js';
 import { DeviceIoError } from '../src/device/block-device.js';
 import { ChecksumTable } from '../src/checksum/table.js';
@@ -173,6 +174,28 @@ describe.each([1, 2] as const)('checksum guard, table version %i', (v) => {
     guard.verifyRead(readFrom(0, part, 3 * 4096 + 10), 3 * 4096 + 10);
     expect(part.toString()).toBe('hello');
     expect(guard.heals.map((h) => h.bad)).toEqual([['rimage_0']]);
+  });
+
+  it('writes each changed record to every copy as the format lays it out (CRC-32, then the entries)', () => {
+    // Regions 0, 1 and 3 changed (two runs of records), region 2 never written.
+    write(randomBytes(2 * REGION), 0);
+    write(randomBytes(REGION), 3 * REGION);
+    guard.persist();
+    const g = guard.table.geometry;
+    for (const name of ['rmeta_0', 'rmeta_1']) {
+      const area = readFileSync(join(dir, name));
+      for (const r of [0, 1, 2, 3]) {
+        const raw = area.subarray(recordOffset(g, r), recordOffset(g, r) + g.recordBytes);
+        const want = Buffer.alloc(g.recordBytes);
+        if (r !== 2) {
+          const rec = guard.table.record(r);
+          for (let i = 0; i < g.blocksPerRegion; i++) want.writeUInt32LE(rec[i]!, 4 + 4 * i);
+          want.writeUInt32LE(crc32(want.subarray(4)), 0);
+          expect(rec.every((e) => e !== 0)).toBe(true);
+        }
+        expect(raw.equals(want), `${name} record ${r}`).toBe(true);
+      }
+    }
   });
 
   it('reads a record from the other copy when one copy is torn, and knows nothing when both are', () => {

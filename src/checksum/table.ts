@@ -144,15 +144,19 @@ export class ChecksumTable {
     if (!this.pending.size) return;
     const g = this.geometry;
     const regions = [...this.pending].sort((a, b) => a - b);
+    // Runs of consecutive records (at most 256 a write), each encoded once for every copy.
+    const runs: Array<{ offset: number; bytes: Buffer }> = [];
+    for (let i = 0; i < regions.length; ) {
+      let j = i;
+      while (j + 1 < regions.length && regions[j + 1] === regions[j]! + 1 && j - i < 255) j++;
+      const bytes = Buffer.allocUnsafe((j + 1 - i) * g.recordBytes);
+      for (let k = i; k <= j; k++) encodeRecord(this.cache.get(regions[k]!)!, bytes.subarray((k - i) * g.recordBytes));
+      runs.push({ offset: recordOffset(g, regions[i]!), bytes });
+      i = j + 1;
+    }
     for (const c of this.copies) {
       try {
-        for (let i = 0; i < regions.length; ) {
-          let j = i;
-          while (j + 1 < regions.length && regions[j + 1] === regions[j]! + 1 && j - i < 255) j++;
-          const parts = regions.slice(i, j + 1).map((r) => encodeRecord(this.cache.get(r)!));
-          c.writeAt(Buffer.concat(parts), recordOffset(g, regions[i]!));
-          i = j + 1;
-        }
+        for (const run of runs) c.writeAt(run.bytes, run.offset);
         c.flush();
       } catch (e) {
         // A copy that cannot be written is an image on its way out: the others hold the table.
