@@ -13,6 +13,7 @@ import { startupSnapshot } from 'node:v8';
 import { useBundledSqlite } from './store/db.js';
 import { start } from './start.js';
 import { warmUp } from './cli/warm-up.js';
+import { hashModuleBytes } from './checksum/block-hash.js';
 
 // The addon of the package whose JavaScript is bundled, found while the snapshot is built; loaded
 // as Node's require would load it, without the module resolution (db.ts checks that it exists).
@@ -27,6 +28,10 @@ useBundledSqlite({
   },
 });
 startupSnapshot.setDeserializeMainFunction(() => start());
+// The block hashes' WebAssembly bytes, assembled now and kept in the snapshot (plain data: every
+// command reading or writing an LV with checksums needs one of them; block-hash.ts).
+hashModuleBytes(1);
+hashModuleBytes(2);
 // The report commands run once on build-snapshot.mjs's small VG: their functions compiled in the
 // snapshot (cli/warm-up.ts). A failure fails the build, which is then made without the warm-up.
 if (process.env.TSVM_WARM_UP_SYSTEM_DIR && process.env.TSVM_WARM_UP_DEV_DIR) {

@@ -6,9 +6,10 @@
 // zlib's CRC-32 (what dm-integrity and btrfs keep) runs at about 2 GB/s here, which costs a
 // page-cache read most of its speed; these run several times faster. `hashBlockJs` (and
 // hashBlockJs2) are the same functions in plain JavaScript: the references the tests compare with,
-// and the fallback. The WebAssembly module is assembled here (a few hundred bytes) and compiled on
-// first use (not in the start-up snapshot, which cannot hold it); it imports its memory, so that a
-// buffer a device reads into can be that memory and be hashed where it lies (hashableBuffer), without a copy.
+// and the fallback. Each version's WebAssembly module is assembled here (a few hundred bytes; in the
+// start-up snapshot, see hashModuleBytes) and compiled on first use (the snapshot cannot hold a
+// compiled module); it imports its memory, so that a buffer a device reads into can be that memory
+// and be hashed where it lies (hashableBuffer), without a copy.
 import { I32, OP, V128, i32Const, localGet as get, localSet as set, moduleOf, simd, v128Load } from './wasm-asm.js';
 import { P1, P2, P3, P4, P5, avalanche, rotl, stripes } from './hash-constants.js';
 import { KEY, KEY_BYTES, hashBlockJs2, hashV2Function } from './block-hash-v2.js';
@@ -82,10 +83,13 @@ function hashV1Function(): { name: string; params: number; locals: Array<[number
   return { name: 'hash', params: 5, locals: [[2, I32], [6, V128]], body };
 }
 
+/** Hash n blocks of `stride` bytes at p, each with length `len` mixed in, into an instance's results. */
+type HashFn = (p: number, n: number, stride: number, len: number) => void;
+
 interface Wasm {
-  /** Hash n blocks of `stride` bytes at p (either version) into the results at outOff. */
-  hash: Record<HashVersion, (p: number, n: number, stride: number, len: number) => void>;
-  /** The instance's memory: bytes [0, outOff) for input, then OUT_ENTRIES results, then the version-2 key. */
+  /** The function of `version` over this memory (its module instantiated on first use); null without WebAssembly SIMD. */
+  hash(version: HashVersion): HashFn | null;
+  /** The memory: bytes [0, outOff) for input, then OUT_ENTRIES results, then the version-2 key. */
   buffer: ArrayBuffer;
   outOff: number;
   out: Uint32Array;
@@ -94,41 +98,76 @@ interface Wasm {
 /** Results one call can store (each instance's memory ends with room for them). */
 const OUT_ENTRIES = 16384;
 
-let compiled: WebAssembly.Module | null | undefined;
+const moduleBytes = new Map<HashVersion, Uint8Array<ArrayBuffer>>();
+
+/**
+ * The bytes of the module holding the function of `version` alone, assembled once. src/snapshot.ts
+ * assembles both while the start-up snapshot is built, so that a command has them ready: assembling
+ * them cost a checksummed `tsvm dd` ~5 ms of cold JavaScript and its garbage, and a table needs
+ * one version only (compiling the other one cost its own time too).
+ */
+export function hashModuleBytes(version: HashVersion): Uint8Array<ArrayBuffer> {
+  let b = moduleBytes.get(version);
+  if (!b) moduleBytes.set(version, (b = moduleOf([version === 1 ? hashV1Function() : hashV2Function()])));
+  return b;
+}
+
+const compiled = new Map<HashVersion, WebAssembly.Module | null>();
+
+/** The compiled module of `version`, or null without WebAssembly SIMD (the plain JS functions then). */
+function moduleFor(version: HashVersion): WebAssembly.Module | null {
+  let m = compiled.get(version);
+  if (m === undefined) {
+    try {
+      m = new WebAssembly.Module(hashModuleBytes(version));
+    } catch {
+      m = null;
+    }
+    compiled.set(version, m);
+  }
+  return m;
+}
+
 /** The shared instance data is copied into when it does not live in a hashable buffer. */
 let shared: Wasm | null | undefined;
 /** Hashable buffers' memories and their instances (see hashableBuffer). */
 const owners = new WeakMap<ArrayBuffer, Wasm>();
 
-/** An instance of the module over a memory of its own holding `bytes` of input; null without WebAssembly SIMD. */
+/** A memory of its own holding `bytes` of input, for the modules' instances; null when WebAssembly refuses it. */
 function instantiate(bytes: number): Wasm | null {
-  if (compiled === undefined) {
-    try {
-      compiled = new WebAssembly.Module(moduleOf([hashV1Function(), hashV2Function()]));
-    } catch {
-      compiled = null; // no WebAssembly SIMD: the plain JS functions
-    }
-  }
-  if (!compiled) return null;
   const inBytes = Math.ceil(bytes / 64) * 64;
   const pages = Math.ceil((inBytes + OUT_ENTRIES * 4 + KEY_BYTES) / 65536);
+  let mem: WebAssembly.Memory;
   try {
-    const mem = new WebAssembly.Memory({ initial: pages });
-    const inst = new WebAssembly.Instance(compiled, { e: { m: mem } });
-    const keyOff = pages * 65536 - KEY_BYTES;
-    const outOff = keyOff - OUT_ENTRIES * 4;
-    new Int16Array(mem.buffer, keyOff, KEY.length).set(KEY);
-    const h1 = inst.exports.hash as (p: number, n: number, stride: number, len: number, out: number) => void;
-    const h2 = inst.exports.hash2 as (p: number, n: number, stride: number, len: number, out: number, key: number) => void;
-    return {
-      hash: { 1: (p, n, s, l) => h1(p, n, s, l, outOff), 2: (p, n, s, l) => h2(p, n, s, l, outOff, keyOff) },
-      buffer: mem.buffer,
-      outOff,
-      out: new Uint32Array(mem.buffer, outOff, OUT_ENTRIES),
-    };
+    mem = new WebAssembly.Memory({ initial: pages });
   } catch {
-    return null; // (memory refused: the caller copies or falls back)
+    return null; // (no WebAssembly, or memory refused: the caller copies or falls back)
   }
+  const keyOff = pages * 65536 - KEY_BYTES;
+  const outOff = keyOff - OUT_ENTRIES * 4;
+  new Int16Array(mem.buffer, keyOff, KEY.length).set(KEY);
+  const fns = new Map<HashVersion, HashFn | null>();
+  const fnOf = (version: HashVersion): HashFn | null => {
+    const mod = moduleFor(version);
+    if (!mod) return null;
+    const f = new WebAssembly.Instance(mod, { e: { m: mem } }).exports[version === 1 ? 'hash' : 'hash2'];
+    if (version === 1) {
+      const h1 = f as (p: number, n: number, stride: number, len: number, out: number) => void;
+      return (p, n, s, l) => h1(p, n, s, l, outOff);
+    }
+    const h2 = f as (p: number, n: number, stride: number, len: number, out: number, key: number) => void;
+    return (p, n, s, l) => h2(p, n, s, l, outOff, keyOff);
+  };
+  return {
+    hash(version) {
+      let f = fns.get(version);
+      if (f === undefined) fns.set(version, (f = fnOf(version)));
+      return f;
+    },
+    buffer: mem.buffer,
+    outOff,
+    out: new Uint32Array(mem.buffer, outOff, OUT_ENTRIES),
+  };
 }
 
 /**
@@ -152,9 +191,10 @@ export function hashBlocks(data: Uint8Array, blockBytes: number, out: Uint32Arra
   const whole = Math.floor(data.length / blockBytes);
   const own = owners.get(data.buffer as ArrayBuffer);
   let i = 0;
-  if (own && whole) {
+  const inPlace = whole ? own?.hash(version) : null;
+  if (own && inPlace) {
     // In place: the blocks are already in the module's memory.
-    const hash = own.hash[version];
+    const hash = inPlace;
     for (; i < whole; ) {
       const k = Math.min(OUT_ENTRIES, whole - i);
       hash(data.byteOffset + i * blockBytes, k, blockBytes, blockBytes);
@@ -164,13 +204,13 @@ export function hashBlocks(data: Uint8Array, blockBytes: number, out: Uint32Arra
     if (i === n) return;
   }
   if (shared === undefined) shared = instantiate(CHUNK);
-  if (!shared || blockBytes > CHUNK) {
+  const hash = shared?.hash(version);
+  if (!shared || !hash || blockBytes > CHUNK) {
     const js = hashBlockJsOf(version);
     for (; i < n; i++) out[i] = js(data.subarray(i * blockBytes, Math.min(data.length, (i + 1) * blockBytes)));
     return;
   }
   const w = shared;
-  const hash = w.hash[version];
   const bytes = new Uint8Array(w.buffer, 0, CHUNK);
   const per = Math.min(OUT_ENTRIES, Math.floor(CHUNK / blockBytes));
   for (; i < n; ) {
