@@ -10,7 +10,8 @@ import { lv, rows, vg } from './helpers/store-fixtures.js';
 import Database from 'better-sqlite3';
 import { MIGRATIONS, SCHEMA_VERSION } from '../src/store/schema.js';
 import { shownLvUuid } from '../src/model/lv-id.js';
-import type { VolumeGroup } from '../src/model/types.js';
+import type { LogicalVolume, VolumeGroup } from '../src/model/types.js';
+import { setVgCommitWriter } from '../src/store/commit-writer.js';
 import { lcg } from './helpers/lcg.js';
 
 const dirs: string[] = [];
@@ -86,6 +87,41 @@ describe('MetadataStore', () => {
       const want = v.lvs.map((l) => [l.uuid, l.name]);
       s.commitVg(loaded, v, `round ${round}`);
       expect(s.loadVg('vg')!.vg.lvs.map((l) => [l.uuid, l.name])).toEqual(want);
+    }
+  });
+
+  it('tells the metadata writer which LVs are unchanged after LVs removed before them, and which were removed', () => {
+    type Seen = { unchanged: string[]; readCount?: number; removed?: string[] };
+    let seen: Seen | null = null;
+    setVgCommitWriter({
+      prepare: (_v, _released, unchanged, readCount, removed) => {
+        seen = { unchanged: [...(unchanged ?? [])].map((l) => l.name).sort(), readCount, removed: removed?.map((l) => `${l.name} ${l.uuid}`) };
+        return () => {};
+      },
+      removed: () => {},
+    });
+    try {
+      const names = ['a', 'b', 'c', 'd', 'e', 'f'];
+      const cases: [string, (lvs: LogicalVolume[]) => void, string[], string[]][] = [
+        ['one in the middle', (l) => l.splice(2, 1), ['a', 'b', 'd', 'e', 'f'], ['c']],
+        ['the first', (l) => l.splice(0, 1), ['b', 'c', 'd', 'e', 'f'], ['a']],
+        ['the last', (l) => l.splice(5, 1), ['a', 'b', 'c', 'd', 'e'], ['f']],
+        ['a run of two', (l) => l.splice(1, 2), ['a', 'd', 'e', 'f'], ['b', 'c']],
+        // (two runs, or a change besides: those between are left to the text's walk)
+        ['two apart', (l) => (l.splice(4, 1), l.splice(1, 1)), ['a', 'f'], []],
+        ['one, and another changed', (l) => (l.splice(1, 1), (l[3]!.segments[0]!.extentCount = 2)), ['a', 'f'], []],
+        ['one, and one added', (l) => (l.splice(1, 1), l.push(lv('g', 20))), ['a'], []],
+      ];
+      for (const [what, change, unchanged, removed] of cases) {
+        const s = store();
+        s.commitVg(null, vg(names.map((n, i) => lv(n, i))), 'create');
+        const loaded = s.loadVgForUpdate('vg')!;
+        change(loaded.vg.lvs);
+        s.commitVg(loaded, loaded.vg, what);
+        expect(seen, what).toEqual({ unchanged, readCount: names.length, removed: removed.map((n) => `${n} uuid-${n}`) });
+      }
+    } finally {
+      setVgCommitWriter(null);
     }
   });
 

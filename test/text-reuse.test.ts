@@ -126,6 +126,48 @@ describe('text reuse', () => {
     }
   });
 
+  it('cuts out the blocks of removed LVs without walking the others when removing is all that changed', () => {
+    const rnd = lcg(13);
+    let before = vg();
+    let cut = 0;
+    for (let round = 0; round < 80; round++) {
+      const after = structuredClone(before);
+      after.seqno++;
+      // a run of 1-3 LVs anywhere (lvremove of an LV, of a mirror and its sub-LVs); now and then
+      // also an LV added or changed, which the walk must do
+      const k = Math.min(rnd(3) + 1, after.lvs.length - 1);
+      const at = rnd(after.lvs.length - k + 1);
+      const removed = after.lvs.splice(at, k);
+      const op = rnd(6);
+      if (op === 0) after.lvs.push(lv(`a${round}`, after.pvs[rnd(3)]!.uuid, 3000 + round * 4));
+      else if (op === 1) after.lvs[rnd(after.lvs.length)]!.segments[0]!.extentCount++;
+      const same = unchanged(before, after);
+      const spliced = spliceText(prevBytes(before), after, same, h, undefined, before.lvs.length, removed);
+      expect(spliced).not.toBeNull();
+      const got = encodeText(spliced!.parts);
+      expect(got.buf.equals(encodeText(exportVgRaw(after, h)).buf)).toBe(true);
+      // (the walk gives the new text's blocks; the cut, like spliceAppended, does not)
+      if (op > 1) {
+        expect(spliced!.blocks).toBeNull();
+        cut++;
+      } else {
+        expect(spliced!.blocks).toEqual(lvBlocks(got.buf.subarray(0, got.size - 1)));
+      }
+      before = after.lvs.length > 8 ? after : vg();
+    }
+    expect(cut).toBeGreaterThan(40);
+    // a removed LV whose block the previous text does not have (not the export of the version
+    // read): the walk, and still the full export's bytes
+    const base = vg();
+    const other = structuredClone(base);
+    other.lvs[5]!.name = 'elsewhere';
+    const after = structuredClone(base);
+    const removed = after.lvs.splice(5, 1);
+    const spliced = spliceText(prevBytes(other), after, new Set(after.lvs), h, undefined, base.lvs.length, removed);
+    expect(spliced!.blocks).not.toBeNull();
+    expect(encodeText(spliced!.parts).buf.equals(encodeText(exportVgRaw(after, h)).buf)).toBe(true);
+  });
+
   it('texts printed into the rooms PrintedTexts lends are each what a full export prints', () => {
     // The writer's round (format-text/on-disk.ts): the text kept last is spliced into a room,
     // written, then kept in its place; the room of the text replaced is lent for the next one.

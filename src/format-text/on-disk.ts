@@ -59,7 +59,8 @@ export class OnDiskWriter implements VgCommitWriter {
     this.texts = env.textsDir ? new PrintedTexts(env.textsDir, env.textFilesLater) : null;
   }
 
-  prepare(vg: VolumeGroup, released: PhysicalVolume[], unchanged?: ReadonlySet<LogicalVolume>, readCount?: number): () => void {
+  prepare(vg: VolumeGroup, released: PhysicalVolume[], unchanged?: ReadonlySet<LogicalVolume>, readCount?: number,
+    removed?: readonly LogicalVolume[]): () => void {
     if (this.env.duplicatePvs?.(vg)) throw new CommandFailed(`Cannot update volume group ${vg.name} with duplicate PV devices.`);
     const n = (this.writes.get(vg.uuid) ?? 0) + 1;
     this.writes.set(vg.uuid, n);
@@ -74,7 +75,7 @@ export class OnDiskWriter implements VgCommitWriter {
     // the text of the version read, if tsvm printed it (same checksum and size as recorded)
     const kept = unchanged?.size ? this.texts?.read(vg.uuid, vg.mdaTextCrc) : null;
     const previous = kept && kept.text.length + 1 === vg.mdaTextSize ? kept : null;
-    const spliced = previous && spliceText(previous.text, vg, unchanged!, h, previous.blocks ?? undefined, readCount);
+    const spliced = previous && spliceText(previous.text, vg, unchanged!, h, previous.blocks ?? undefined, readCount, removed);
     let room: Buffer | undefined;
     const text = encodeText(spliced ? spliced.parts : exportVgRaw(vg, h), this.texts ? (bytes) => (room = this.texts!.room(vg.uuid, bytes)) : undefined);
     const oldCrc = vg.mdaTextCrc;

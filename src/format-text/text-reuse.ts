@@ -73,16 +73,22 @@ function samePvs(text: Buffer, vg: VolumeGroup): boolean {
  *   `readCount`: how many LVs the version read had, when `unchanged` holds the LVs that are where
  * they were in its list (metadata-store.ts): when those are all of them, the new LVs' blocks are
  * put in without walking the old ones (spliceAppended); the blocks of the new text are then
- * null unless `blocks` was given.
+ * null unless `blocks` was given. `removed`: the LVs of the version read that `vg` no longer
+ * has, when that is the only change (every LV in `unchanged`, in its order): their blocks are cut
+ * out, again without a walk (spliceRemoved; the new text's blocks then null).
  */
 export function spliceText(previous: Buffer, vg: VolumeGroup, unchanged: ReadonlySet<LogicalVolume>, h: ExportHeader,
-  known?: LvBlocks, readCount?: number): { parts: Buffer[]; blocks: LvBlocks | null } | null {
+  known?: LvBlocks, readCount?: number, removed?: readonly LogicalVolume[]): { parts: Buffer[]; blocks: LvBlocks | null } | null {
   if (!samePvs(previous, vg)) return null;
   if (readCount !== undefined && unchanged.size === readCount && vg.lvs.length >= readCount) {
     let inPlace = true;
     for (let i = 0; i < readCount && inPlace; i++) inPlace = unchanged.has(vg.lvs[i]!);
     const appended = inPlace ? spliceAppended(previous, vg, readCount, h, known) : null;
     if (appended) return appended;
+  }
+  if (removed?.length && !known && readCount === vg.lvs.length + removed.length && unchanged.size === vg.lvs.length && vg.lvs.length) {
+    const cut = spliceRemoved(previous, vg, removed, h);
+    if (cut) return cut;
   }
   const blocks = known ?? lvBlocks(previous);
   if (!blocks) return null;
@@ -231,6 +237,40 @@ function spliceAppended(previous: Buffer, vg: VolumeGroup, readCount: number, h:
   added(addedHidden, end + shift + addedVisible.length);
   placed.end = end + shift + addedVisible.length + addedHidden.length;
   return { parts, blocks: placed };
+}
+
+/**
+ * spliceText for a commit that only removed LVs (lvremove's): every LV of `vg` is unchanged and
+ * in the order it had, `removed` are the others the version read had. The old text is the export
+ * of the version read (the checksum and size recorded with it), so the new one is the old LV
+ * blocks without those of `removed`, each found by its name and id: nothing is walked block by
+ * block. A removed LV's block not found in the old text, and the caller walks the blocks (null).
+ * The new text's blocks are not given (the caller found none in the old one either).
+ */
+function spliceRemoved(previous: Buffer, vg: VolumeGroup, removed: readonly LogicalVolume[], h: ExportHeader):
+  { parts: Buffer[]; blocks: null } | null {
+  const from = previous.indexOf(LVS_START, 0, 'latin1');
+  const end = previous.lastIndexOf(LVS_END, undefined, 'latin1');
+  if (from < 0 || end < from) return null;
+  const start0 = from + LVS_START.length;
+  const cuts: [number, number][] = [];
+  for (const lv of removed) {
+    const at = findBlock(previous, lv.name, shownLvUuid(lv), start0);
+    if (at < 0 || at >= end) return null;
+    // the block ends where the next one starts (the newline before its name line), or at the end
+    const next = nextIdLine(previous, at + 1);
+    cuts.push([at, next < 0 || next > end ? end : previous.lastIndexOf('\n', next - 1)]);
+  }
+  cuts.sort((a, b) => a[0] - b[0]);
+  const parts: Buffer[] = [Buffer.from(vgBlockHead(vg))];
+  let at = start0;
+  for (const [cutFrom, cutTo] of cuts) {
+    if (cutFrom < at) return null;
+    parts.push(previous.subarray(at, cutFrom));
+    at = cutTo;
+  }
+  parts.push(previous.subarray(at, end), Buffer.from(vgBlockTail(vg) + header(h)));
+  return { parts, blocks: null };
 }
 
 /** A text tsvm printed, and where its LV blocks are (null: not known yet). */

@@ -9,9 +9,12 @@ export interface VgCommitWriter {
    * its size in the VG (mdaTextSize), and throws (undoing the commit) when it cannot be written.
    * Returns what to run once the transaction has committed: the writes to the PVs. `unchanged`:
    * LVs known to be as they were in the version read (their text may be reused), each at the place
-   * it had in its list; `readCount`: how many LVs that version had.
+   * it had in its list or, after LVs removed before it, that place less theirs; `readCount`: how
+   * many LVs that version had; `removed`: the LVs it had that the VG no longer has, when removing
+   * them is all that changed the list's order (one run of LVs, nothing put in their place).
    */
-  prepare(vg: VolumeGroup, released: PhysicalVolume[], unchanged?: ReadonlySet<LogicalVolume>, readCount?: number): () => void;
+  prepare(vg: VolumeGroup, released: PhysicalVolume[], unchanged?: ReadonlySet<LogicalVolume>, readCount?: number,
+    removed?: readonly LogicalVolume[]): () => void;
   /** After a VG was removed: its PVs' areas are emptied and their labels say "not in a VG". */
   removed(vg: VolumeGroup): void;
 }

@@ -213,13 +213,28 @@ function splitUnread(text: string, bytes: Buffer | null = null): { vg: VolumeGro
   return { vg, lines: { head, headLine, lvTexts, ...(bytes ? { bytes } : {}) } };
 }
 
-/** The LVs whose text is the one they had at the same place in the version read. */
-function unchangedLvs(vg: VolumeGroup, oldTexts: string[], lvTexts: string[]): Set<LogicalVolume> {
+/**
+ * The LVs whose text is the one they had at the same place in the version read, and when the
+ * list is shorter, those after a run of removed LVs whose text is the one at the same place from
+ * the end (lvremove of an LV among 10,000: the LVs after it would otherwise be printed again);
+ * `removed`: the texts of that run when nothing else changed the list (VgCommitWriter.prepare).
+ */
+function unchangedLvs(vg: VolumeGroup, oldTexts: string[], lvTexts: string[]): { unchanged: Set<LogicalVolume>; removed: string[] } {
   const out = new Set<LogicalVolume>();
   vg.lvs.forEach((lv, i) => {
     if (oldTexts[i] === lvTexts[i]) out.add(lv);
   });
-  return out;
+  const n = lvTexts.length;
+  const m = oldTexts.length;
+  if (m <= n) return { unchanged: out, removed: [] };
+  let head = 0;
+  while (head < n && oldTexts[head] === lvTexts[head]) head++;
+  let tail = 0;
+  while (tail < n - head && oldTexts[m - 1 - tail] === lvTexts[n - 1 - tail]) {
+    out.add(vg.lvs[n - 1 - tail]!);
+    tail++;
+  }
+  return { unchanged: out, removed: head + tail === n ? oldTexts.slice(head, m - tail) : [] };
 }
 
 function pvFromRow(r: PvRow, vgName: string | null): PhysicalVolume {
@@ -516,7 +531,8 @@ export class MetadataStore {
         if (cur) throw new ConcurrentUpdateError(`VG ${vg.name} already exists`);
         vg.seqno = firstSeqno;
       }
-      writeMdas = writer?.prepare(vg, released, old ? unchangedLvs(vg, old.lvTexts, lvTexts) : undefined, old?.lvTexts.length);
+      const same = old ? unchangedLvs(vg, old.lvTexts, lvTexts) : undefined;
+      writeMdas = writer?.prepare(vg, released, same?.unchanged, old?.lvTexts.length, same?.removed.map((text) => unreadLv(text)));
       if (old) this.updateVgRows(old.lvTexts, vg, lvTexts);
       else this.insertVgRows(vg);
       for (const pv of released) this.putOrphanPv({ ...pv, vgName: null });
