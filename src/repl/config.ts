@@ -2,7 +2,7 @@
 // several), the hidden journal LV, and the replicas with their targets, kind and RPO. Kept in
 // $TSVM_SYSTEM_DIR/repl/groups.json, replaced atomically under the groups lock; what moves at run
 // time (positions, lag, modes) lives in the journal's header (journal-format.ts), not here.
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, statSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { replGroupsPath } from '../lv-io/replica-hook.js';
 import { withLock } from '../store/locks.js';
@@ -122,6 +122,42 @@ export class GroupsReader {
       this.readAt = now;
     }
     return this.groups;
+  }
+
+  private watcher: FSWatcher | null = null;
+  private readonly waiters = new Set<() => void>();
+
+  /**
+   * Resolves when the group config is written again (an inotify watch on the repl directory: a
+   * resume is seen at once instead of at the next look), or after `ms` at most (the looks go on:
+   * a watch may miss, e.g. the directory made anew).
+   */
+  changed(ms: number): Promise<void> {
+    this.watch();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.waiters.add(done);
+    });
+  }
+
+  private watch(): void {
+    if (this.watcher) return;
+    try {
+      this.watcher = watch(dirname(replGroupsPath(this.systemDir)), { persistent: false }, (_, name) => {
+        if (name === 'groups.json') for (const w of [...this.waiters]) w();
+      });
+      this.watcher.on('error', () => {
+        this.watcher?.close();
+        this.watcher = null;
+      });
+    } catch {
+      /* no watch: the timeout alone */
+    }
   }
 }
 

@@ -158,8 +158,9 @@ export class Shipper {
           await link?.close();
           link = null;
           this.setLink(key, { connected: false, error: undefined });
-          // A stat of the group config per look (GroupsReader): a resume is seen within 10 ms.
-          await sleep(10);
+          // Woken by the resume's write of the group config (GroupsReader.changed), else a stat of
+          // it every 10 ms.
+          await this.groups.changed(10);
           continue;
         }
         try {
