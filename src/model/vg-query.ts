@@ -2,7 +2,7 @@
 // Mirrors lib/metadata/lv.c / metadata.c helpers (find_lv, lv_is_mirror_image, first_seg...).
 // MIRROR_IMAGE / MIRROR_LOG are never stored: like LVM2's import, they are derived from references.
 import type { LogicalVolume, LvSegment, PhysicalVolume, VolumeGroup } from './types.js';
-import { segmentsOf } from './unread-lv.js';
+import { isUnreadLinear, segmentsOf } from './unread-lv.js';
 
 export function findLv(vg: VolumeGroup, name: string): LogicalVolume | undefined {
   return vg.lvs.find((lv) => lv.name === name);
@@ -19,6 +19,7 @@ export function findPvByName(vg: VolumeGroup, name: string): PhysicalVolume | un
 /** The LV (and segment) that uses `name` as a data area, if any. */
 export function areaUser(vg: VolumeGroup, name: string): { lv: LogicalVolume; seg: LvSegment; index: number } | undefined {
   for (const lv of vg.lvs) {
+    if (isUnreadLinear(lv)) continue;
     const segs = segmentsOf(lv);
     for (let i = 0; i < segs.length; i++) {
       const index = segs[i]!.areas.findIndex((a) => a.kind === 'lv' && a.lvName === name);
@@ -30,7 +31,7 @@ export function areaUser(vg: VolumeGroup, name: string): { lv: LogicalVolume; se
 
 /** The mirror LV that uses `name` as its log, if any. */
 export function logUser(vg: VolumeGroup, name: string): LogicalVolume | undefined {
-  return vg.lvs.find((lv) => segmentsOf(lv).some((s) => s.mirrorLog === name));
+  return vg.lvs.find((lv) => !isUnreadLinear(lv) && segmentsOf(lv).some((s) => s.mirrorLog === name));
 }
 
 export function isMirror(lv: LogicalVolume): boolean {
@@ -49,7 +50,7 @@ export function isMirrorLike(lv: LogicalVolume): boolean {
 
 /** The raid1 LV that uses `name` as a metadata sub-LV (rmeta), if any. */
 export function metaUser(vg: VolumeGroup, name: string): LogicalVolume | undefined {
-  return vg.lvs.find((lv) => segmentsOf(lv).some((s) => s.metaAreas?.includes(name)));
+  return vg.lvs.find((lv) => !isUnreadLinear(lv) && segmentsOf(lv).some((s) => s.metaAreas?.includes(name)));
 }
 
 export function isRaidImage(vg: VolumeGroup, lv: LogicalVolume): boolean {
