@@ -118,7 +118,9 @@ async function changeActivation(ctx: Context, args: Args, loaded: LoadedVg, lv: 
   if (tree.every((l) => l.active === active)) return;
   const changed = tree.filter((l) => l.active !== active);
   for (const l of tree) l.active = active;
-  commitAndKeep(ctx, loaded, `lvchange -a${active ? 'y' : 'n'} ${displayLvName(loaded.vg, lv)}`);
+  // Not a metadata change in LVM2 (device-mapper holds it): no new seqno, nothing written to the
+  // PVs' areas, the lv rows updated in place (as vgchange -a does).
+  ctx.store.setLvActive(changed.map((l) => l.uuid), active, loaded);
   if (changed.some((l) => l.flags.includes('PVMOVE'))) {
     const mod = await import('../src/pvmove/activation.js');
     mod.pvmoveActivationChanged(ctx.systemDir, loaded.vg, changed, active);

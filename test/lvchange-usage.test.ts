@@ -1,5 +1,7 @@
 // lvchange: permission, allocation policy, tags, activation state in metadata, and refusals that
 // change nothing.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CliLab } from './helpers/aux.js';
 
@@ -23,6 +25,19 @@ describe('lvchange', () => {
     expect((await lab.lvField('vg/lv', 'lv_attr')).slice(4, 5)).toBe('a');
     await lab.ok('lvchange', '-an', 'vg/lv');
     expect((await lab.lvField('vg/lv', 'lv_attr')).slice(4, 5)).toBe('-');
+  });
+
+  it('activation is not a metadata change (as in LVM2): the seqno stays, the PV is not written', async () => {
+    const seqno = async () => (await lab.ok('vgs', '--noheadings', '-o', 'vg_seqno', 'vg')).stdout.trim();
+    const before = await seqno();
+    const image = readFileSync(join(lab.devDir, 'loop0'));
+    await lab.ok('lvchange', '-ay', 'vg/lv');
+    expect((await lab.lvField('vg/lv', 'lv_attr')).slice(4, 5)).toBe('a');
+    expect(await seqno()).toBe(before);
+    await lab.ok('lvchange', '-an', 'vg/lv');
+    expect((await lab.lvField('vg/lv', 'lv_attr')).slice(4, 5)).toBe('-');
+    expect(await seqno()).toBe(before);
+    expect(readFileSync(join(lab.devDir, 'loop0')).equals(image)).toBe(true);
   });
 
   it('refuses without changing anything', async () => {

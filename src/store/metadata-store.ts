@@ -600,13 +600,22 @@ export class MetadataStore {
    * Activation is not metadata in LVM2 (device-mapper holds it) and does not bump the seqno;
    * tsvm keeps it in the lv row, updated in place.
    */
-  setLvActive(lvUuids: string[], active: boolean): void {
+  setLvActive(lvUuids: string[], active: boolean, loaded?: LoadedVg): void {
     this.changes++;
     const st = this.stmt('UPDATE lv SET active = ? WHERE uuid = ?');
     const vgOf = this.stmt('SELECT vg_uuid FROM lv WHERE uuid = ?');
+    const touched = new Set<string>();
     for (const u of lvUuids) {
       const r = vgOf.get(u) as { vg_uuid: string } | undefined;
-      if (r) this.touchVg(r.vg_uuid, null);
+      if (!r || touched.has(r.vg_uuid)) continue;
+      touched.add(r.vg_uuid);
+      // The VG the command read for update (its LVs' flags already set) is what the read cache
+      // gets, its unchanged lines copied as they were; otherwise it is read again from the rows.
+      if (loaded?.vg.uuid === r.vg_uuid) {
+        const old = readForDiff(loaded);
+        const from = old.bytes && old.headLine !== null ? { bytes: old.bytes, headLine: old.headLine, lvTexts: old.lvTexts } : undefined;
+        this.touchVg(r.vg_uuid, { vg: loaded.vg, lvTexts: lvTextsOf(loaded.vg, old).texts, ...(from ? { from } : {}) });
+      } else this.touchVg(r.vg_uuid, null);
     }
     this.transaction(() => {
       for (const u of lvUuids) st.run(+active, u);
