@@ -91,5 +91,6 @@ describe('power loss of the source host', () => {
     await write(a, 12, 'SAME', 'conv=fsync');
     await caughtUp();
     expect(Number((await replStatus(a))[0]!.repl_resyncs)).toBe(resyncs + 1);
+    expect(await a.lvField('vg/data', 'repl_resyncs')).toBe(String(resyncs + 1));
   }, 240_000);
 });

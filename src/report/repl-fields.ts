@@ -21,6 +21,7 @@ export const REPL_FIELD_TABLE: readonly FieldEntry[] = [
   ['LVS', 'NUM', 'Recopied', 0, 'repl_recopied_regions', 'Regions the last failback recopied (written on either side since the split).'],
   ['LVS', 'SIZ', 'RecopiedSize', 0, 'repl_recopied_bytes', 'Bytes the last failback recopied.'],
   ['LVS', 'STR', 'Fenced', 0, 'repl_fenced', 'When writes to the LV were fenced (a replica was found promoted); empty when not fenced.'],
+  ['LVS', 'NUM', 'Resyncs', 0, 'repl_resyncs', 'Resyncs of the replica from its region map since it was added (its map epoch; a promotion starts one too).'],
   ['LVS', 'STR', 'RConsistency', 0, 'repl_consistency', 'What the replica holds: prefix (a state the source went through), crash-consistent (cut with writes in flight to a server that runs them in parallel: not a strict prefix), inconsistent.'],
 ];
 
@@ -48,6 +49,7 @@ export const REPL_PICKS: Record<string, Pick> = {
   repl_split: (s) => localTime(s.splitAt),
   repl_recopied_regions: (s) => s.failback?.regions ?? '',
   repl_recopied_bytes: (s) => (s.failback ? s.failback.bytes / 512 : ''),
+  repl_resyncs: (s) => s.resyncs,
   repl_consistency: (s) => s.consistency,
   repl_fenced: (s) => localTime(s.fencedAt),
 };
