@@ -14,6 +14,7 @@ import { checkCommandVariant } from './command-variants.js';
 import { renderHelp } from './help.js';
 import { parseUnits } from '../report/units.js';
 import { setDisplayUnits } from '../model/units.js';
+import { lvm2CmdLine } from './cmd-line.js';
 
 export const VERSION = '0.1.0';
 
@@ -37,7 +38,7 @@ function applyDisplayUnits(ctx: Context, args: Args): void {
  */
 export async function runCommand(cmd: string, rest: string[], out: Output, env: NodeJS.ProcessEnv, opts: RunOptions = {}): Promise<number> {
   const ctx = new Context(cmd, out, env, opts);
-  ctx.cmdLine = [cmd, ...rest].join(' ');
+  ctx.cmdLine = lvm2CmdLine(cmd, rest);
   try {
     const spec = await loadCommand(cmd);
     const args = new Args(cmd, getopt(cmd, rest, commandOptions(cmd)));
