@@ -24,7 +24,7 @@ beforeEach(async () => {
   await lab.ok('lvcreate', '-L', '8M', '-n', 'data', 'vg');
   await lab.ok('lvcreate', '-L', '8M', '-n', 'copy', 'dr');
   random = join(lab.dir, 'random');
-  writeFileSync(random, randomBytes(1024 * KiB));
+  writeFileSync(random, randomBytes(4096 * KiB));
 });
 afterEach(() => {
   procs.stopAll();
@@ -88,12 +88,16 @@ describe('replica over a slow link', () => {
 
   it('throttles writers past a time RPO (--rpo 1): no write is answered while the lag is over it', async () => {
     await slowReplica(10, '--rpo', '1', '--rpopolicy', 'throttle');
-    const { samples } = await ddWhileWatching(2048, '512');
+    // 200 writes outrun the link (10 ms a chunk, two chunks a write and its barrier: ~4 s to ship
+    // them); 2 s later, more writes: the oldest unshipped write is then over 1.5 s old, and the
+    // writer is held while the link drains, so the lag in writes does not grow between two samples
+    // that both see it over the RPO (with slack for the sampling: lvs reads the figures one after
+    // the other). Whatever the speed of the writes: 2,048 in one go once took well over 1 s, and
+    // later under 1 s, which ended before the lag was 1 s old.
+    const first = await ddWhileWatching(200, '512');
+    await new Promise((r) => setTimeout(r, 2000));
+    const samples = [...first.samples, ...(await ddWhileWatching(200, '512')).samples];
     expect(samples[0]!.repl_rpo).toBe('1s throttle');
-    // Writes (1-3 ms each: 2,048 of them last well over 1 s) outrun the link (10 ms a chunk, two
-    // chunks a write and barrier): the oldest unshipped write gets older than 1 s, and from then
-    // on the writer is held, so the lag in writes does not grow between two samples that both see
-    // it over the RPO (with slack for the sampling: lvs reads the figures one after the other).
     expect(samples.some((x) => x.repl_reason === 'RPO exceeded: writers throttled'), JSON.stringify(samples)).toBe(true);
     const over = (x: Record<string, string>) => Number(x.repl_lag_seconds) > 1.5;
     let pairs = 0;
@@ -108,7 +112,8 @@ describe('replica over a slow link', () => {
 
   it('turns synchronous past a time RPO (--rpo 1 --rpopolicy sync) until caught up', async () => {
     await slowReplica(10, '--rpo', '1', '--rpopolicy', 'sync');
-    const { samples } = await ddWhileWatching(2048, '512');
+    // 4,096 writes: well over 1 s however fast the writes are (2,048 took ~1 s at idle).
+    const { samples } = await ddWhileWatching(4096, '512');
     expect(samples[0]!.repl_rpo).toBe('1s sync');
     // The oldest unshipped write gets older than 1 s: the writer waits for the replica (reported),
     // and the replica stays in the journal (a prefix throughout).
@@ -116,11 +121,11 @@ describe('replica over a slow link', () => {
     expect(samples.filter((s) => ['inconsistent', 'resyncing'].includes(s.repl_state!)), JSON.stringify(samples)).toEqual([]);
     await caughtUpAndEqual();
     expect((await lvsJson(lab, 'vg/data', 'repl_reason')).repl_reason).toBe('');
-  }, 240_000);
+  }, 420_000);
 
   it('drops the replica to its bitmap past a time RPO (--rpo 1 --rpopolicy bitmap), then resyncs it', async () => {
     await slowReplica(10, '--rpo', '1', '--rpopolicy', 'bitmap');
-    const { samples } = await ddWhileWatching(2048, '512');
+    const { samples } = await ddWhileWatching(4096, '512');
     expect(samples[0]!.repl_rpo).toBe('1s bitmap');
     // Before the drop the lag in seconds stayed about within the RPO; then out of the journal:
     // inconsistent (or already resyncing) with the reason, then a resync.
@@ -129,7 +134,7 @@ describe('replica over a slow link', () => {
     expect(samples.slice(0, at).every((s) => s.repl_state === 'replicating' && Number(s.repl_lag_seconds) <= 1.5), JSON.stringify(samples.slice(0, at + 1))).toBe(true);
     await caughtUpAndEqual();
     expect(Number((await replStatus(lab))[0]!.repl_resyncs)).toBeGreaterThanOrEqual(1);
-  }, 240_000);
+  }, 420_000);
 
   it('turns synchronous until caught up (--rpopolicy sync)', async () => {
     await slowReplica(100, '--rpobytes', '8k', '--rpopolicy', 'sync');
