@@ -41,10 +41,12 @@ describe('raid1 resync against a busy writer', () => {
     await lab.ok('lvchange', '-y', '--resync', 'vg/lv');
     await lab.ok('lvchange', '-ay', 'vg/lv');
     expect((await lab.dirtyRegions('vg/lv')).length).toBe(32);
-    // A writer of small synchronous writes that keeps the LV busy for the whole test.
+    // A writer of small synchronous writes that keeps the LV busy for the whole test: one process
+    // (its lease on the LV lock held from one write to the next), 131,072 writes of 512 bytes
+    // (16,384 of 4 KiB once lasted the test, and later took under 7 s).
     const f = join(lab.dir, 'w');
     writeFileSync(f, randomBytes(64 * MiB));
-    writer = execa(BIN, ['dd', `if=${f}`, 'of=/dev/vg/lv', 'bs=4k', 'oflag=dsync', 'conv=notrunc', 'status=none'], { env: lab.env, reject: false });
+    writer = execa(BIN, ['dd', `if=${f}`, 'of=/dev/vg/lv', 'bs=512', 'oflag=dsync', 'conv=notrunc', 'status=none'], { env: lab.env, reject: false });
     await sleep(1000);
 
     // No minimum: md's floor of 1000 kiB/s, a region (2 MiB) every two seconds or so.
