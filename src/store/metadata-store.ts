@@ -165,6 +165,11 @@ function readForDiff(loaded: LoadedVg): ReadForDiff {
   return { head: old, headLine: null, lvTexts: old.lvs.map((lv) => JSON.stringify(lv)) };
 }
 
+/** The cached file a version was read from, whose lines still in place a new cache file copies as bytes. */
+function reusableLines(old: ReadForDiff): ReusableLines | undefined {
+  return old.bytes && old.headLine !== null ? { bytes: old.bytes, headLine: old.headLine, lvTexts: old.lvTexts } : undefined;
+}
+
 /**
  * Each LV's JSON, and the parsed copy its text came from when known: an LV of a carried version
  * still equal to its copy has its text as read (no serialising at all), others are serialised.
@@ -507,7 +512,7 @@ export class MetadataStore {
     // the lvm shell's next command gets this version without reading it (vg-carry.ts)
     const carry = this.depth === 0 && carriesVgs(this.db);
     let version: number | undefined;
-    const from = old?.bytes && old.headLine !== null ? { bytes: old.bytes, headLine: old.headLine, lvTexts: old.lvTexts } : undefined;
+    const from = old ? reusableLines(old) : undefined;
     this.touchVg(vg.uuid, { vg, lvTexts, later: carry, ...(from ? { from } : {}) });
     // The index lists VG names, the orphan PVs and every PV's device: PVs joining or leaving a VG,
     // or found on another device, change it too.
@@ -613,7 +618,7 @@ export class MetadataStore {
       // gets, its unchanged lines copied as they were; otherwise it is read again from the rows.
       if (loaded?.vg.uuid === r.vg_uuid) {
         const old = readForDiff(loaded);
-        const from = old.bytes && old.headLine !== null ? { bytes: old.bytes, headLine: old.headLine, lvTexts: old.lvTexts } : undefined;
+        const from = reusableLines(old);
         this.touchVg(r.vg_uuid, { vg: loaded.vg, lvTexts: lvTextsOf(loaded.vg, old).texts, ...(from ? { from } : {}) });
       } else this.touchVg(r.vg_uuid, null);
     }
