@@ -1,6 +1,7 @@
 // The command line as LVM2 records it in metadata descriptions (src/cli/cmd-line.ts). The first
 // two cases are what LVM2 2.03.16 wrote for these command lines (the oracle, less the
 // `--driverloaded n` it adds): a metadata area's "Write from ..." and a vgcfgbackup -f file.
+// The recorded transcript fixtures/golden/51-cmdline-description pins the same format end to end.
 import { describe, expect, it } from 'vitest';
 import { lvm2CmdLine } from '../src/cli/cmd-line.js';
 
