@@ -15,6 +15,7 @@ import { activationChanged } from '../nbd/control.js';
 import { exportUse, liveDaemonState } from '../nbd/in-use.js';
 import { DEFAULT_REGION_SIZE, groupOfLv, loadGroups, updateGroups, type Group, type Member } from './config.js';
 import { clearLocalDone } from './local-done.js';
+import { clearRunProgress } from './run-progress.js';
 import { Journal } from './journal.js';
 import { Mode, type ModeState } from './journal-format.js';
 import { addJournalLv, dropJournalLv, journalSize } from './journal-lv.js';
@@ -131,6 +132,7 @@ function repromote(ctx: Context, g: Group, targets: string[]): Group {
   withJournal(ctx, g, (journal) => {
     journal.format(new Map(g.replicas.map((r) => [r.slot, { ...SPLIT_MODE, epoch: journal.mode(r.slot).epoch + 1 }])));
     clearLocalDone(ctx.systemDir, g.uuid);
+    clearRunProgress(ctx.systemDir, g.uuid);
   });
   const now = Date.now();
   return updateGroups(ctx.systemDir, (gs) => {

@@ -18,6 +18,7 @@ import { Mode, appliedOffset, flushedOffset, type Progress } from './journal-for
 import { readOps, type Op } from './ship-batch.js';
 import { BatchReads } from './ship-reads.js';
 import { LocalDone } from './local-done.js';
+import { RunProgress, adoptable } from './run-progress.js';
 import { ShipWindow } from './ship-window.js';
 import { SendBuffers } from './send-buffers.js';
 import { dropResyncMap, markedRegions, takeForResync } from './region-map.js';
@@ -224,6 +225,8 @@ class ReplicaLink {
   /** The head at the last idle recovery. */
   private recoveredAt = 0;
   private readonly localDone: LocalDone;
+  /** The applied progress of every retired request, kept where a kill -9 does not lose it. */
+  private readonly run: RunProgress;
   /** The first Ref not said done, and since when the shipper waits for it. */
   private tail: { seq: number; since: number } | null = null;
   /** Some target runs requests in parallel (runsInOrder), and up to which seq writes may be out of order there. */
@@ -235,7 +238,15 @@ class ReplicaLink {
     private readonly seqnos: Map<string, number>, private readonly buffers: SendBuffers) {
     this.sources = group.members.map(() => null);
     this.localDone = new LocalDone(env.systemDir, group.uuid);
+    this.run = new RunProgress(env.systemDir, group.uuid);
     this.reorders = targets.some((t) => !runsInOrder(t));
+    // A shipper killed between two header writes: go on from where it really was, re-sending
+    // nothing the replica already applied (run-progress.ts).
+    const run = this.run.read(replica.slot);
+    if (journal.mode(replica.slot).mode === Mode.Journal && adoptable(journal, replica.slot, run)) {
+      this.pending.set(appliedOffset(replica.slot), run);
+      this.writeProgress();
+    }
     this.unorderedTo = journal.applied(replica.slot).inflight ?? 0;
     this.window = new ShipWindow(WINDOW_REQUESTS, WINDOW_BYTES, (p, inflight) => {
       // Progress as requests complete; a replica dropped to its bitmap meanwhile keeps its own.
@@ -258,6 +269,7 @@ class ReplicaLink {
   /** Record progress: now when a writer may be waiting for it, else within PROGRESS_EVERY_MS. */
   private progress(offset: number, p: Progress): void {
     if (this.closed) return;
+    if (offset === appliedOffset(this.replica.slot)) this.run.write(this.replica.slot, p);
     this.pending.set(offset, p);
     if (this.replica.kind === 'sync' || this.replica.rpo || Date.now() - this.progressAt >= PROGRESS_EVERY_MS) this.writeProgress();
     else this.progressTimer ??= setTimeout(() => this.writeProgress(), PROGRESS_EVERY_MS);
@@ -539,6 +551,7 @@ class ReplicaLink {
       if (!gone) t.destroy();
     }
     for (const s of this.sources) s?.close();
+    this.run.close();
     this.journal.close();
   }
 }
