@@ -20,7 +20,9 @@
 #      store API (scripts/bench-vg.mjs tsvm).
 # Then: `lvs` is checked to print the same in both (attr characters 5-6 masked), and each command
 # is timed (median of $RUNS, bash $EPOCHREALTIME around each process), with peak RSS
-# (/usr/bin/time -v). The last table is the growth from the first size to the last.
+# (/usr/bin/time -v); for tsvm also the first `vgcfgrestore --list` after 20 more commands (one
+# run: it writes the archive files of all the versions so far). The last table is the growth from
+# the first size to the last.
 set -u
 SIZES=${SIZES:-1000 10000}
 RUNS=${RUNS:-5}
@@ -60,8 +62,9 @@ else
 fi
 
 declare -A T # T[size,who,what] = microseconds or KiB
-labels=("lvs" "lvs -a -o +devices" "vgdisplay -v" "lvs bench/lv1" "lvcreate -L 4m" "lvremove -y" "peak RSS lvs (MiB)" "peak RSS lvs -a -o +devices (MiB)" "peak RSS vgdisplay -v (MiB)" "peak RSS lvcreate (MiB)")
-keys=(lvs dev vgd one cr rm rss_lvs rss_dev rss_vgd rss_cr)
+labels=("lvs" "lvs -a -o +devices" "vgdisplay -v" "lvs bench/lv1" "lvcreate -L 4m" "lvremove -y" "vgcfgrestore --list, first" "peak RSS lvs (MiB)"
+  "peak RSS lvs -a -o +devices (MiB)" "peak RSS vgdisplay -v (MiB)" "peak RSS lvcreate (MiB)" "peak RSS vgcfgrestore --list (MiB)")
+keys=(lvs dev vgd one cr rm list rss_lvs rss_dev rss_vgd rss_cr rss_list)
 
 measure() { # measure SIZE WHO CMD...  (CMD: the command prefix, e.g. "lvm" or the tsvm launcher)
   local n=$1 who=$2
@@ -78,6 +81,20 @@ measure() { # measure SIZE WHO CMD...  (CMD: the command prefix, e.g. "lvm" or t
   T[$n,$who,rss_vgd]=$(peak_rss "${c[@]}" vgdisplay "${x[@]}" -v bench)
   T[$n,$who,rss_cr]=$(peak_rss "${c[@]}" lvcreate "${x[@]}" -an -Zn -L 4m -n x bench)
   "${c[@]}" lvremove "${x[@]}" -y bench/x >/dev/null 2>&1
+  if [ "$who" = tsvm ]; then
+    # The first `vgcfgrestore --list` after 20 more commands: tsvm keeps every version in its
+    # store and writes the archive files of those that have none when they are listed (LVM2 writes
+    # one at each command; this lab's lvm.conf has archive = 0, so there is no LVM2 figure).
+    for ((i = 0; i < 10; i++)); do
+      "${c[@]}" lvcreate -an -Zn -L 4m -n x bench >/dev/null 2>&1
+      "${c[@]}" lvremove -y bench/x >/dev/null 2>&1
+    done
+    rm -rf "$TSVM_SYSTEM_DIR/archive"
+    T[$n,$who,list]=$(usecs "${c[@]}" vgcfgrestore --list bench)
+    T[$n,$who,files]=$(find "$TSVM_SYSTEM_DIR/archive" -name 'bench_*.vg' | wc -l)
+    rm -rf "$TSVM_SYSTEM_DIR/archive"
+    T[$n,$who,rss_list]=$(peak_rss "${c[@]}" vgcfgrestore --list bench)
+  fi
 }
 
 for n in $SIZES; do
@@ -132,6 +149,9 @@ for i in "${!keys[@]}"; do
     line+=$(printf ' %10s %10s %6s' "$fa" "$fb" "$r")
   done
   echo "$line"
+done
+for n in $SIZES; do
+  [ -n "${T[$n,tsvm,files]:-}" ] && echo "vgcfgrestore --list, first, at $n LVs: wrote the archive files of ${T[$n,tsvm,files]} versions"
 done
 set -- $SIZES
 if [ $# -ge 2 ]; then

@@ -10,6 +10,10 @@ import { listEntry } from '../src/format-text/backup.js';
 import { exportVgFile, exportVgFilePieces } from '../src/format-text/export.js';
 import { importVgText } from '../src/format-text/import.js';
 import { CliLab } from './helpers/aux.js';
+import { hostname } from 'node:os';
+import { openDb } from '../src/store/db.js';
+import { MetadataStore } from '../src/store/metadata-store.js';
+import { unameLine } from '../src/format-text/on-disk.js';
 
 const lab = new CliLab('tsvm-cfglist-');
 afterAll(() => rmSync(lab.dir, { recursive: true, force: true }));
@@ -34,6 +38,35 @@ describe('vgcfgrestore --list', () => {
     expect(readdirSync(dir).sort()).toEqual(files);
     for (const f of files) expect(readFileSync(join(dir, f), 'utf8'), f).toBe(texts.get(f));
     for (const f of files.filter((_, i) => i !== 2)) expect(statSync(join(dir, f)).mtimeMs, f).toBe(mtimes.get(f));
+  });
+
+  it('rebuilds each version from its LV lines as exportVgFile prints the version, with or without the read cache', async () => {
+    const devs = lab.prepareDevs(3);
+    await lab.ok('pvcreate', ...devs);
+    await lab.ok('vgcreate', 'vh', ...devs);
+    await lab.ok('lvcreate', '-an', '-Zn', '-L', '4m', '-n', 'a', 'vh');
+    // a mirror's hidden images and log lie between visible LVs in the store's order
+    await lab.ok('lvcreate', '-an', '-Zn', '--type', 'mirror', '-m1', '-L', '4m', '-n', 'm', 'vh');
+    await lab.ok('lvcreate', '-an', '-Zn', '-L', '4m', '-n', 'b', 'vh');
+    await lab.ok('lvrename', 'vh', 'a', 'a2');
+    await lab.ok('lvremove', '-y', 'vh/b');
+    const db = openDb(lab.systemDir);
+    const store = new MetadataStore(db);
+    const expected = store.history('vh').map((v) => exportVgFile(v.vg, {
+      description: `Created *before* executing '${v.description}'`, time: v.savedAt, host: hostname(), uname: unameLine(),
+    }));
+    db.close();
+    expect(expected.length).toBe(5);
+    expect(expected.some((t) => /m_mimage_0 \{[^]*\tb \{/.test(t))).toBe(false);
+    const dir = join(lab.systemDir, 'archive');
+    const cache = join(lab.systemDir, 'cache');
+    for (const withCache of [true, false]) {
+      rmSync(dir, { recursive: true, force: true });
+      if (!withCache) for (const f of readdirSync(cache).filter((n) => n.startsWith('vg-'))) rmSync(join(cache, f));
+      await lab.ok('vgcfgrestore', '--list', 'vh');
+      const files = readdirSync(dir).filter((f) => f.startsWith('vh_')).sort();
+      expect(files.map((f) => readFileSync(join(dir, f), 'utf8')), `read cache: ${withCache}`).toEqual(expected);
+    }
   });
 
   it('reads the top level of a file with braces in its strings and comments', () => {

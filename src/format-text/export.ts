@@ -125,11 +125,11 @@ export function pvNamesOf(vg: VolumeGroup): Map<string, string> {
 }
 
 /** The VG block up to its LVs: `name {`, the VG's fields, its PVs, `logical_volumes {` if any. */
-export function vgBlockHead(vg: VolumeGroup): string {
+export function vgBlockHead(vg: VolumeGroup, lvCount = vg.lvs.length): string {
   let s = `${vg.name} {\n${vgFields(vg)}\nphysical_volumes {\n`;
   vg.pvs.forEach((pv, i) => (s += pvBlock(vg, pv, i)));
   s += '}\n\n';
-  if (vg.lvs.length) s += 'logical_volumes {\n';
+  if (lvCount) s += 'logical_volumes {\n';
   return s;
 }
 
@@ -143,8 +143,8 @@ export function lvsInTextOrder(vg: VolumeGroup): LogicalVolume[] {
 }
 
 /** The rest of the VG block after its LVs. */
-export function vgBlockTail(vg: VolumeGroup): string {
-  return (vg.lvs.length ? '}\n' : '') + '\n}\n';
+export function vgBlockTail(vg: VolumeGroup, lvCount = vg.lvs.length): string {
+  return (lvCount ? '}\n' : '') + '\n}\n';
 }
 
 /** The VG block: `name { ... }` (_text_vg_export without the header). */
@@ -165,21 +165,29 @@ export function exportVgFile(vg: VolumeGroup, h: ExportHeader): string {
   return header(h) + toFileFormat(vgBlock(vg), vg.extentSize);
 }
 
+/** A VG's LVs given one at a time in the text's order (`inTextOrder`), `count` of them. */
+export interface LvStream {
+  count: number;
+  inTextOrder: Iterable<LogicalVolume>;
+}
+
 /**
  * exportVgFile's text in pieces of about `bytes` (the header, the VG's head, runs of LV blocks),
  * for a file written as it is made: at 10,000 LVs the text is ~4 MB, and an archive rebuilds one
- * file per version.
+ * file per version. `lvs`: the VG's LVs, when the caller gives them one at a time instead of in
+ * vg.lvs (an archived version's, each parsed only while its block is printed: backup.ts).
  */
-export function* exportVgFilePieces(vg: VolumeGroup, h: ExportHeader, bytes = 1 << 20): Generator<string> {
+export function* exportVgFilePieces(vg: VolumeGroup, h: ExportHeader, bytes = 1 << 20,
+  lvs: LvStream = { count: vg.lvs.length, inTextOrder: lvsInTextOrder(vg) }): Generator<string> {
   const f = new FileFormatter(vg.extentSize);
   const pvNames = pvNamesOf(vg);
-  let s = header(h) + f.format(vgBlockHead(vg));
-  for (const lv of lvsInTextOrder(vg)) {
+  let s = header(h) + f.format(vgBlockHead(vg, lvs.count));
+  for (const lv of lvs.inTextOrder) {
     s += f.format(lvBlock(lv, pvNames));
     if (s.length >= bytes) {
       yield s;
       s = '';
     }
   }
-  yield s + f.format(vgBlockTail(vg)) + f.end();
+  yield s + f.format(vgBlockTail(vg, lvs.count)) + f.end();
 }

@@ -7,7 +7,7 @@
 //     between the LVs both share at the start and at the end. A commit of one LV in a VG of
 //     10,000 then stores a few hundred bytes instead of deflating 4 MB, and the WAL stays small.
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { splitVgJson, vgJsonFromLines } from './vg-json.js';
+import { splitVgJson, vgJsonFromLines, vgJsonHead } from './vg-json.js';
 
 /** What to store in vg_history.metadata for a version's text. */
 export function encodeHistory(text: string): Buffer {
@@ -42,10 +42,33 @@ export function isHistoryDelta(metadata: string | Buffer | Uint8Array): metadata
 }
 
 /**
- * The version's text from a delta and the next version's LV texts, or null when `next` is not the
+ * An archived version as vgJson's first line and its LV lines (a version rebuilt from a delta: its
+ * LV lines are mostly the very strings of the version after it, no text of its own is made), or
+ * a whole text that is not vgJson's, as it was stored.
+ */
+export type HistoryVersion = { headLine: string; lvTexts: string[] } | { text: string };
+
+/** The version's text. */
+export function historyVersionText(v: HistoryVersion): string {
+  return 'text' in v ? v.text : vgJsonFromLines(v.headLine, v.lvTexts);
+}
+
+/** A whole stored text as a version: its lines when it is vgJson's. */
+export function historyVersionOf(text: string): HistoryVersion {
+  const headLine = vgJsonHead(text);
+  return headLine === null ? { text } : { headLine, lvTexts: lvTextsOfVersion(text) };
+}
+
+/** The version's LV texts. */
+export function historyVersionLvTexts(v: HistoryVersion): string[] {
+  return 'text' in v ? lvTextsOfVersion(v.text) : v.lvTexts;
+}
+
+/**
+ * The version from a delta and the next version's LV texts, or null when `next` is not the
  * version the delta was made against (its seqno differs).
  */
-export function applyHistoryDelta(delta: string, next: { seqno: number; lvTexts: string[] }): string | null {
+export function applyHistoryDelta(delta: string, next: { seqno: number; lvTexts: string[] }): HistoryVersion | null {
   const lines = delta.split('\n');
   const m = /^@(\d+) (\d+) (\d+)$/.exec(lines[0]!);
   if (!m || Number(m[1]) !== next.seqno) return null;
@@ -53,7 +76,7 @@ export function applyHistoryDelta(delta: string, next: { seqno: number; lvTexts:
   const suffix = Number(m[3]);
   if (prefix + suffix > next.lvTexts.length) return null;
   const lvTexts = [...next.lvTexts.slice(0, prefix), ...lines.slice(2), ...next.lvTexts.slice(next.lvTexts.length - suffix)];
-  return vgJsonFromLines(lines[1]!, lvTexts);
+  return { headLine: lines[1]!, lvTexts };
 }
 
 /** The LV texts of a version's text (vgJson's, or any JSON of a VG). */

@@ -12,7 +12,10 @@ import { cancelPublish, publishLater } from './deferred-publish.js';
 import { carriesVgs, dataVersion, dropCarried, keepCommitted, sameLv, takeCarried, type LvRef, type TakenVg } from './vg-carry.js';
 import { keyImportedLvs } from '../model/lv-id.js';
 import { recordLvKeys, recordedLvKeys } from './lv-key-ledger.js';
-import { applyHistoryDelta, decodeHistory, encodeHistory, encodeHistoryDelta, isHistoryDelta, lvTextsOfVersion } from './history.js';
+import {
+  applyHistoryDelta, decodeHistory, encodeHistory, encodeHistoryDelta, historyVersionLvTexts, historyVersionOf, historyVersionText, isHistoryDelta,
+  type HistoryVersion,
+} from './history.js';
 import type {
   AllocPolicy, LogicalVolume, LvSegment, LvStatusFlag, PhysicalVolume, SegmentType, VolumeGroup,
 } from '../model/types.js';
@@ -254,19 +257,30 @@ function pvFromRow(r: PvRow, vgName: string | null): PhysicalVolume {
 /** Build a VG from its rows (called again on the same rows for a snapshot: must not change them). */
 function vgFromRows({ vg: row, pvs: pvRows, lvs: rows }: VgRows): VolumeGroup {
   const pvs = pvRows.map((r) => pvFromRow(r, row.name));
-  const lvs: LogicalVolume[] = [];
+  const lvs = [...lvsFromRows(rows)];
+  return {
+    uuid: row.uuid, name: row.name, extentSize: row.extent_size, seqno: row.seqno,
+    alloc: row.alloc as VolumeGroup['alloc'], maxLv: row.max_lv, maxPv: row.max_pv, resizeable: !!row.resizeable,
+    exported: !!row.exported, tags: parseList(row.tags) as string[], systemId: row.system_id,
+    creationTime: row.creation_time, creationHost: row.creation_host, mdaCopies: row.mda_copies,
+    mdaTextSize: row.mda_text_size, ...(row.mda_text_crc !== null ? { mdaTextCrc: row.mda_text_crc } : {}), pvs, lvs,
+  };
+}
+
+/** Each LV of LV_TREE_QUERY's rows, in order, once its last row is read (rows read one at a time need not all be held). */
+function* lvsFromRows(rows: Iterable<LvTreeRow>): Generator<LogicalVolume> {
   let lv: LogicalVolume | undefined;
   let seg: LvSegment | undefined;
   let segIndex = -1;
   for (const r of rows) {
     if (!lv || lv.uuid !== r[0]) {
+      if (lv) yield lv;
       lv = {
         uuid: r[0], name: r[1], visible: !!r[2], writable: !!r[3], alloc: r[4] as AllocPolicy, active: !!r[5],
         creationTime: r[6], creationHost: r[7], tags: parseList(r[8]) as string[],
         readAhead: r[9] === 'auto' ? 'auto' : Number(r[9]), flags: parseList(r[10]) as LvStatusFlag[], segments: [],
       };
       if (r[24] !== null) lv.shownUuid = r[24];
-      lvs.push(lv);
       seg = undefined;
     }
     if (r[11] === null) continue;
@@ -283,13 +297,7 @@ function vgFromRows({ vg: row, pvs: pvRows, lvs: rows }: VgRows): VolumeGroup {
     if (r[18] === null) continue;
     seg.areas.push(r[19] !== null ? { kind: 'pv', pvUuid: r[19], pe: r[21]! } : { kind: 'lv', lvName: r[20]!, le: r[21]! });
   }
-  return {
-    uuid: row.uuid, name: row.name, extentSize: row.extent_size, seqno: row.seqno,
-    alloc: row.alloc as VolumeGroup['alloc'], maxLv: row.max_lv, maxPv: row.max_pv, resizeable: !!row.resizeable,
-    exported: !!row.exported, tags: parseList(row.tags) as string[], systemId: row.system_id,
-    creationTime: row.creation_time, creationHost: row.creation_host, mdaCopies: row.mda_copies,
-    mdaTextSize: row.mda_text_size, ...(row.mda_text_crc !== null ? { mdaTextCrc: row.mda_text_crc } : {}), pvs, lvs,
-  };
+  if (lv) yield lv;
 }
 
 /**
@@ -725,28 +733,42 @@ export class MetadataStore {
    * down to the row `downTo` only, if given.
    */
   private historyTexts(uuid: string, out: Map<number, string | null>, downTo?: number): void {
-    this.eachHistoryText(uuid, (id, text) => {
-      out.set(id, text);
+    this.eachHistoryVersion(uuid, (id, version) => {
+      out.set(id, version && historyVersionText(version));
       return id !== downTo;
     });
   }
 
   /**
-   * Each archived version of the VG `uuid`, newest first, given to `visit` as its row id and text
-   * (null: a delta that cannot be rebuilt) until `visit` returns false. Only the version being
-   * rebuilt and the one after it are held: at 10,000 LVs a version is ~3 MB of JSON.
+   * Each archived version of the VG `uuid`, newest first, given to `visit` as its row id and its
+   * lines or text (history.ts HistoryVersion; null: a delta that cannot be rebuilt) until `visit`
+   * returns false. Only the version being rebuilt and the one after it are held, and a version
+   * rebuilt from a delta shares its LV lines with the one after it: at 10,000 LVs a version is
+   * ~4 MB of JSON, and joining each into a text of its own (then splitting it again) kept ~11 MB
+   * a version alive until the next full GC (the first `vgcfgrestore --list` after 20 commands
+   * peaked at 171 MiB).
    */
-  eachHistoryText(uuid: string, visit: (id: number, text: string | null) => boolean): void {
+  eachHistoryVersion(uuid: string, visit: (id: number, version: HistoryVersion | null) => boolean): void {
     const rows = this.stmt('SELECT id, vg_uuid, seqno, saved_at, description, metadata FROM vg_history WHERE vg_uuid = ? ORDER BY id DESC')
       .all(uuid) as HistoryRow[];
     const cur = this.stmt('SELECT * FROM vg WHERE uuid = ?').get(uuid) as VgRow | undefined;
-    let next: { seqno: number; lvTexts: string[] } | null = cur
-      ? { seqno: cur.seqno, lvTexts: vgFromRows(this.vgRows(cur)).lvs.map((lv) => JSON.stringify(lv)) } : null;
+    let next: { seqno: number; lvTexts: string[] } | null = cur ? { seqno: cur.seqno, lvTexts: this.currentLvTexts(uuid) } : null;
     for (const r of rows) {
-      const text = !isHistoryDelta(r.metadata) ? decodeHistory(r.metadata) : next ? applyHistoryDelta(r.metadata, next) : null;
-      if (!visit(r.id, text)) break;
-      next = text === null ? null : { seqno: r.seqno, lvTexts: lvTextsOfVersion(text) };
+      const version = !isHistoryDelta(r.metadata) ? historyVersionOf(decodeHistory(r.metadata)) : next ? applyHistoryDelta(r.metadata, next) : null;
+      if (!visit(r.id, version)) break;
+      next = version === null ? null : { seqno: r.seqno, lvTexts: historyVersionLvTexts(version) };
     }
+  }
+
+  /**
+   * The JSON of each LV SQLite has in the VG `uuid`, from its rows read one at a time: at 10,000
+   * LVs, holding every row and every LV built from them before serialising any added ~20 MiB to
+   * the peak of a `vgcfgrestore --list` that rebuilds the archive.
+   */
+  private currentLvTexts(uuid: string): string[] {
+    const texts: string[] = [];
+    for (const lv of lvsFromRows(this.rawStmt(LV_TREE_QUERY).iterate(uuid) as IterableIterator<LvTreeRow>)) texts.push(JSON.stringify(lv));
+    return texts;
   }
 
   /** The archived versions of the VG named `name` without their texts (nothing rebuilt), oldest first. */

@@ -90,13 +90,18 @@ export function vgJsonHeadLine(vg: VolumeGroup): string {
 export function splitVgJson(text: string): { head: Omit<VolumeGroup, 'lvs'>; lvTexts: string[] } | null {
   const lines = text.split('\n');
   if (lines.length < 2 || !lines[0]!.endsWith(',"lvs":[') || lines[lines.length - 1] !== ']}') return null;
-  const head = JSON.parse(lines[0]!.slice(0, -',"lvs":['.length) + '}') as Omit<VolumeGroup, 'lvs'>;
+  const head = vgJsonHeadMembers(lines[0]!);
   const lvTexts: string[] = [];
   for (let i = 1; i < lines.length - 1; i++) {
     const line = lines[i]!;
     lvTexts.push(line.endsWith(',') ? line.slice(0, -1) : line);
   }
   return { head, lvTexts };
+}
+
+/** The VG's members but its LVs, from vgJson's first line (up to `"lvs":[`). */
+export function vgJsonHeadMembers(headLine: string): Omit<VolumeGroup, 'lvs'> {
+  return JSON.parse(headLine.slice(0, -',"lvs":['.length) + '}') as Omit<VolumeGroup, 'lvs'>;
 }
 
 /** The uuid of the LV whose JSON is `text` (no nested object has a "uuid" member; one in a string is escaped). */
