@@ -192,10 +192,12 @@ export class JournalWriter {
       const modes = this.replicaModes(group);
       for (let done = 0; done < buf.length;) {
         const n = Math.min(MAX_RECORD_DATA, buf.length - done);
-        last = this.append(group, modes, h, member, offset + done, buf.subarray(done, done + n), read);
+        // A durable write's barrier goes out with its last record, in the same pwrite.
+        const withBarrier = !!localFlush && done + n === buf.length;
+        last = this.append(group, modes, h, member, offset + done, buf.subarray(done, done + n), read, withBarrier);
         done += n;
+        if (withBarrier && last) barrier = last + 1;
       }
-      if (localFlush && last) barrier = this.appendRecord(group, modes, h, RecordKind.Flush, 0, 0, 0, null);
       local();
       // Refs (large writes) are read from the LV by the shipper: say their bytes are there now.
       if (last && Math.min(buf.length, MAX_RECORD_DATA) >= REF_MIN_BYTES) this.done.write(last);
@@ -309,7 +311,7 @@ export class JournalWriter {
    * Bytes an unapplied Ref still needs are preserved first; a large piece is itself a Ref.
    */
   private append(group: Group, modes: ModeState[], h: Hint, member: number, offset: number, data: Uint8Array,
-    read: (b: Buffer, offset: number) => void): number {
+    read: (b: Buffer, offset: number) => void, barrier = false): number {
     for (const [i, r] of group.replicas.entries()) {
       const m = modes[i]!;
       if (m.mode !== Mode.Journal) this.mark(group, r.slot, m.epoch, member, offset, data.length); // Bitmap, Split
@@ -326,19 +328,24 @@ export class JournalWriter {
     }
     const ref = data.length >= REF_MIN_BYTES;
     const kind = ref ? RecordKind.Ref : RecordKind.Write;
-    const seq = this.appendRecord(group, modes, h, kind, member, offset, data.length, ref ? null : data);
-    if (seq < 0) return this.append(group, modes, h, member, offset, data, read);
+    const seq = this.appendRecord(group, modes, h, kind, member, offset, data.length, ref ? null : data, barrier);
+    if (seq < 0) return this.append(group, modes, h, member, offset, data, read, barrier);
     if (ref) this.refs.note(seq, member, offset, data.length);
     return seq;
   }
 
-  /** Append one record at the head; -1 when the journal had no room (its replicas are in their bitmaps now). */
+  /**
+   * Append one record at the head; -1 when the journal had no room (its replicas are in their bitmaps
+   * now). `barrier`: a Flush record follows it (seq + 1), written with it in one pwrite: a durable
+   * 4 KiB write was three pwrites (record, barrier, LV data), each a syscall of its own.
+   */
   private appendRecord(group: Group, modes: ModeState[], h: Hint, kind: RecordKind, member: number, offset: number,
-    length: number, data: Uint8Array | null): number {
+    length: number, data: Uint8Array | null, barrier = false): number {
     const span = recordSpan(length, kind);
+    const barrierSpan = barrier ? recordSpan(0, RecordKind.Flush) : 0;
     const cap = this.journal.capacity;
-    const wrap = (h.nextPos % cap) + span > cap ? cap - (h.nextPos % cap) : 0;
-    if (!this.room(group, modes, h, wrap + span)) {
+    const wrap = (h.nextPos % cap) + span + barrierSpan > cap ? cap - (h.nextPos % cap) : 0;
+    if (!this.room(group, modes, h, wrap + span + barrierSpan)) {
       this.overflow(group, modes, h, 'journal full');
       return -1;
     }
@@ -350,8 +357,8 @@ export class JournalWriter {
       h.nextPos += wrap;
     }
     const seq = h.nextSeq;
-    const rec = encodeRecord({ seq, kind, member, offset, length, time: now, totalBefore: h.totalBytes, pos: h.nextPos }, data);
-    this.journal.dev.writeAt(rec, this.journal.dataStart + (h.nextPos % cap));
+    const at = this.journal.dataStart + (h.nextPos % cap);
+    let rec = encodeRecord({ seq, kind, member, offset, length, time: now, totalBefore: h.totalBytes, pos: h.nextPos }, data);
     if (kind !== RecordKind.Flush) {
       h.pending = seq;
       h.pendingPos = h.nextPos;
@@ -359,6 +366,14 @@ export class JournalWriter {
     h.nextSeq++;
     h.nextPos += span;
     if (isWrite(kind)) h.totalBytes += length;
+    if (barrier) {
+      const flush = encodeRecord({ seq: h.nextSeq, kind: RecordKind.Flush, member: 0, offset: 0, length: 0, time: now,
+        totalBefore: h.totalBytes, pos: h.nextPos }, null);
+      rec = Buffer.concat([rec, flush], span + barrierSpan);
+      h.nextSeq++;
+      h.nextPos += barrierSpan;
+    }
+    this.journal.dev.writeAt(rec, at);
     h.time = now;
     return seq;
   }
