@@ -6,7 +6,7 @@
 // the site "boots" again (another TSVM_BOOT_ID). The replica then holds writes the source lost: the
 // first writer after the boot must drop it to a full resync, after which both sides are equal.
 import { afterEach, describe, expect, it } from 'vitest';
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliLab } from './helpers/aux.js';
 import { stopServing, stopShipping, until } from './helpers/serving.js';
@@ -93,4 +93,56 @@ describe('power loss of the source host', () => {
     expect(Number((await replStatus(a))[0]!.repl_resyncs)).toBe(resyncs + 1);
     expect(await a.lvField('vg/data', 'repl_resyncs')).toBe(String(resyncs + 1));
   }, 240_000);
+
+  it('keeps a cleanly stopped source\'s replica in the journal after a reboot, and only then', async () => {
+    const a = await site('tsvm-repl-clean-a-', 'vg');
+    const b = await site('tsvm-repl-clean-b-', 'dr');
+    await a.ok('replica', 'create', 'vg/data', '--target', `nbd+unix:///dr/data?socket=${join(b.systemDir, 'run', 'nbd', 'dr.sock')}`, '-L', '4M');
+    const caughtUp = async () => until(async () => {
+      const s = (await replStatus(a))[0]!;
+      return s.repl_state === 'replicating' && s.repl_lag_writes === '0';
+    }, 60_000);
+    await caughtUp();
+    const resyncs = Number((await replStatus(a))[0]!.repl_resyncs);
+
+    // Written without a flush, shipped, then a clean stop (SIGTERM: a shutdown) and a boot: the
+    // stop flushed it, so nothing can be lost and nothing is resynced.
+    await write(a, 2, 'CLEAN');
+    await caughtUp();
+    stopShipping(a.systemDir);
+    stopServing(a.systemDir);
+    expect(existsSync(join(a.systemDir, 'repl', (await groupUuid(a)), 'clean')), 'the clean stop is marked').toBe(true);
+    a.extraEnv.TSVM_BOOT_ID = 'the boot after a clean shutdown';
+    await write(a, 6, 'NEXT', 'conv=fsync');
+    await caughtUp();
+    const s = (await replStatus(a))[0]!;
+    expect(s.repl_reason).not.toBe('source host restarted: unflushed writes may be lost');
+    expect(Number(s.repl_resyncs)).toBe(resyncs);
+    expect((await b.legBytes('dr/data', 2 * R, R)).equals(pattern('CLEAN', 2))).toBe(true);
+
+    // A clean stop, then a write (it takes the mark away before it writes), then a power loss
+    // (every process killed, no stop): resynced.
+    stopShipping(a.systemDir);
+    const mark = join(a.systemDir, 'repl', (await groupUuid(a)), 'clean');
+    expect(existsSync(mark)).toBe(true);
+    await write(a, 8, 'AFTER');
+    expect(existsSync(mark), 'the first write after the mark removes it').toBe(false);
+    let pid = 0;
+    try {
+      pid = Number(readFileSync(join(a.systemDir, 'run', 'repl', 'shipper.pid'), 'utf8'));
+    } catch {
+      /* not started (yet) */
+    }
+    if (pid) process.kill(pid, 'SIGKILL');
+    stopServing(a.systemDir);
+    a.extraEnv.TSVM_BOOT_ID = 'the boot after a power loss';
+    await write(a, 10, 'LAST', 'conv=fsync');
+    expect((await replStatus(a))[0]!.repl_reason).toBe('source host restarted: unflushed writes may be lost');
+    await caughtUp();
+    expect(Number((await replStatus(a))[0]!.repl_resyncs)).toBeGreaterThan(resyncs);
+  }, 240_000);
 });
+
+async function groupUuid(lab: CliLab): Promise<string> {
+  return (JSON.parse(readFileSync(join(lab.systemDir, 'repl', 'groups.json'), 'utf8')) as { groups: Array<{ uuid: string }> }).groups[0]!.uuid;
+}

@@ -9,7 +9,12 @@
 // one, all of it, as here). A kill -9 of processes loses nothing (the page cache stays), so the
 // check is of the host's boot: the boot id last seen by a writer of the group, kept beside its maps.
 // Replicas in bitmap or split mode need nothing: their region maps are made durable before each write.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+// A clean stop is told apart: the shipper stopping cleanly (SIGTERM, `tsvm replica stop`, a shutdown)
+// makes everything written so far durable and leaves a mark with the boot and the journal's head; a
+// boot that finds the mark, with the head where the mark says, lost nothing, and the replicas stay
+// in the journal. The first write after the mark removes it (durably, before the write), so a mark
+// is only ever found when nothing was written since it.
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { replDir, type Group } from './config.js';
 import { Mode } from './journal-format.js';
@@ -42,9 +47,15 @@ export function checkHostRestart(systemDir: string, journal: Journal, group: Gro
   } catch {
     /* first use (or a group from before this check): nothing to compare with */
   }
-  if (last === now) return [];
+  const clean = readCleanMark(systemDir, group);
+  if (last === now) {
+    if (clean) dropCleanMark(systemDir, group);
+    return [];
+  }
   const dropped: number[] = [];
-  if (last !== null) {
+  const head = last !== null && clean ? journal.currentHead() : null;
+  const stoppedClean = !!clean && !!head && clean.boot === last && clean.seq === head.nextSeq && clean.pos === head.nextPos;
+  if (last !== null && !stoppedClean) {
     for (const r of group.replicas) {
       const m = journal.mode(r.slot);
       if (m.mode !== Mode.Journal) continue;
@@ -64,5 +75,68 @@ export function checkHostRestart(systemDir: string, journal: Journal, group: Gro
     closeSync(fd);
   }
   renameSync(tmp, file);
+  if (clean) dropCleanMark(systemDir, group);
   return dropped;
+}
+
+function cleanPath(systemDir: string, group: Group): string {
+  return join(replDir(systemDir), group.uuid, 'clean');
+}
+
+/** The mark of a clean stop: the boot it was made in and the journal's head then. */
+interface CleanMark {
+  boot: string;
+  seq: number;
+  pos: number;
+}
+
+function readCleanMark(systemDir: string, group: Group): CleanMark | null {
+  try {
+    // "BOOT SEQ POS" (the boot id last: TSVM_BOOT_ID may hold spaces)
+    const m = /^(\S+) (\S+) (.+)$/.exec(readFileSync(cleanPath(systemDir, group), 'utf8').trim());
+    const [seq, pos] = [Number(m?.[1]), Number(m?.[2])];
+    return m && Number.isSafeInteger(seq) && Number.isSafeInteger(pos) ? { boot: m[3]!, seq, pos } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** fsync of a directory: a rename or unlink in it made durable. */
+function syncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A write is about to follow the mark: gone for good first (a power loss must not bring it back). */
+function dropCleanMark(systemDir: string, group: Group): void {
+  rmSync(cleanPath(systemDir, group), { force: true });
+  syncDir(join(replDir(systemDir), group.uuid));
+}
+
+/**
+ * The shipper's clean stop, with the group lock held, once every PV image under the journal and
+ * the members is flushed (the caller's part): nothing written so far can be lost, so a boot that
+ * finds the head still here has no reason to resync.
+ */
+export function markCleanStop(systemDir: string, journal: Journal, group: Group): void {
+  const now = bootId();
+  if (!now) return;
+  const head = journal.currentHead();
+  const dir = join(replDir(systemDir), group.uuid);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = cleanPath(systemDir, group);
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    writeSync(fd, `${head.nextSeq} ${head.nextPos} ${now}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+  syncDir(dir);
 }

@@ -4,7 +4,7 @@
 // only the window), flushing the replica at every flush barrier and at least every second, and
 // copying marked regions when a replica comes back from its bitmap (resync). DRBD's
 // sender/receiver pair, with an NBD server as the receiver.
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DevicePool } from '../device/device-pool.js';
 import { openLv, type IoEnv, type LvDevice } from '../lv-io/index.js';
@@ -23,7 +23,7 @@ import { ShipWindow } from './ship-window.js';
 import { SendBuffers } from './send-buffers.js';
 import { dropResyncMap, markedRegions, takeForResync } from './region-map.js';
 import { recoverPending, type MemberWriter } from './recovery.js';
-import { checkHostRestart } from './host-restart.js';
+import { checkHostRestart, markCleanStop } from './host-restart.js';
 import { linkKey, shipperPaths, type LinkState, type ShipperState } from './shipper-control.js';
 import { splitGroupReplica } from './split.js';
 import { SplitError, maxWrite, openTarget, runsInOrder } from './target.js';
@@ -111,8 +111,46 @@ export class Shipper {
   stop(): void {
     if (this.stopping && !this.loops.size) this.exit();
     this.stopping = true;
-    void Promise.allSettled([...this.loops.values()]).then(() => this.exit());
+    void Promise.allSettled([...this.loops.values()]).then(() => {
+      this.markClean();
+      this.exit();
+    });
     setTimeout(() => this.exit(), 3000).unref();
+  }
+
+  /**
+   * A clean stop (every link closed): what the groups' writers wrote so far is made durable (their
+   * PV images flushed, whoever wrote them) and a mark says so, so that the next boot does not take
+   * this stop for a power loss and resync every replica in full (host-restart.ts).
+   */
+  private markClean(): void {
+    for (const g of this.groups.load()) {
+      if (g.role === 'replica' || !g.replicas.length) continue;
+      try {
+        const journal = Journal.open(this.env, this.db, g);
+        const locks = sharedLocks(this.systemDir);
+        locks.lock(groupLockName(g), 2000);
+        try {
+          const images = new Set<string>();
+          for (const ref of [g.journal, ...g.members]) for (const pv of resolveLv(this.db, ref)?.vg.pvs ?? []) images.add(pv.path);
+          for (const path of images) {
+            const fd = openSync(path, 'r');
+            try {
+              fdatasyncSync(fd);
+            } finally {
+              closeSync(fd);
+            }
+          }
+          markCleanStop(this.systemDir, journal, g);
+        } finally {
+          locks.unlock(groupLockName(g));
+          journal.close();
+        }
+      } catch (e) {
+        // (no mark: the next boot resyncs, as after a power loss)
+        process.stderr.write(`${new Date().toISOString()} ${g.name}: clean stop not marked: ${(e as Error).message}\n`);
+      }
+    }
   }
 
   private exit(): void {
