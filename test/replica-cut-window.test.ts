@@ -10,7 +10,7 @@ import { closeSync, existsSync, openSync, readSync, writeFileSync } from 'node:f
 import { join } from 'node:path';
 import { CliLab } from './helpers/aux.js';
 import { until } from './helpers/serving.js';
-import { Procs, lvsJson, replStatus } from './helpers/repl-lab.js';
+import { Procs, hasNbdkit, lvsJson, replStatus } from './helpers/repl-lab.js';
 
 const MiB = 1024 * 1024;
 const labs: CliLab[] = [];
@@ -20,15 +20,6 @@ afterEach(() => {
   procs.stopAll();
   for (const l of labs.splice(0)) l.cleanup();
 });
-
-function hasNbdkit(): boolean {
-  try {
-    execFileSync('nbdkit', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

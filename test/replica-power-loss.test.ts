@@ -42,16 +42,22 @@ async function site(prefix: string, vg: string): Promise<CliLab> {
   return lab;
 }
 
+/** Site A's vg/data replicated to site B's dr/data (B's export), caught up; `caughtUp` waits for it again. */
+async function replicatedSites(tag: string): Promise<{ a: CliLab; b: CliLab; caughtUp: () => Promise<void> }> {
+  const a = await site(`tsvm-repl-${tag}-a-`, 'vg');
+  const b = await site(`tsvm-repl-${tag}-b-`, 'dr');
+  await a.ok('replica', 'create', 'vg/data', '--target', `nbd+unix:///dr/data?socket=${join(b.systemDir, 'run', 'nbd', 'dr.sock')}`, '-L', '4M');
+  const caughtUp = async () => until(async () => {
+    const s = (await replStatus(a))[0]!;
+    return s.repl_state === 'replicating' && s.repl_lag_writes === '0';
+  }, 60_000);
+  await caughtUp();
+  return { a, b, caughtUp };
+}
+
 describe('power loss of the source host', () => {
   it('resyncs a replica that may hold writes the source lost', async () => {
-    const a = await site('tsvm-repl-power-a-', 'vg');
-    const b = await site('tsvm-repl-power-b-', 'dr');
-    await a.ok('replica', 'create', 'vg/data', '--target', `nbd+unix:///dr/data?socket=${join(b.systemDir, 'run', 'nbd', 'dr.sock')}`, '-L', '4M');
-    const caughtUp = async () => until(async () => {
-      const s = (await replStatus(a))[0]!;
-      return s.repl_state === 'replicating' && s.repl_lag_writes === '0';
-    }, 60_000);
-    await caughtUp();
+    const { a, b, caughtUp } = await replicatedSites('power');
 
     // Flushed: this survives the power loss.
     await write(a, 2, 'KEPT', 'conv=fsync');
@@ -99,14 +105,7 @@ describe('power loss of the source host', () => {
   }, 240_000);
 
   it('keeps a cleanly stopped source\'s replica in the journal after a reboot, and only then', async () => {
-    const a = await site('tsvm-repl-clean-a-', 'vg');
-    const b = await site('tsvm-repl-clean-b-', 'dr');
-    await a.ok('replica', 'create', 'vg/data', '--target', `nbd+unix:///dr/data?socket=${join(b.systemDir, 'run', 'nbd', 'dr.sock')}`, '-L', '4M');
-    const caughtUp = async () => until(async () => {
-      const s = (await replStatus(a))[0]!;
-      return s.repl_state === 'replicating' && s.repl_lag_writes === '0';
-    }, 60_000);
-    await caughtUp();
+    const { a, b, caughtUp } = await replicatedSites('clean');
     const resyncs = Number((await replStatus(a))[0]!.repl_resyncs);
 
     // Written without a flush, shipped, then a clean stop (SIGTERM: a shutdown) and a boot: the

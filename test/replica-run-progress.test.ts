@@ -6,14 +6,13 @@
 // filter, which lists every write it was sent. The kill is made deterministic by putting the
 // header's applied progress back to where it was before the writes (as a kill -9 before the
 // deferred header write leaves it); without the run-time file the same restart re-sends them all.
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CliLab } from './helpers/aux.js';
 import { until } from './helpers/serving.js';
-import { Procs, replStatus } from './helpers/repl-lab.js';
+import { Procs, hasNbdkit, replStatus } from './helpers/repl-lab.js';
 
 const dist = '../dist/src/';
 const labs: CliLab[] = [];
@@ -27,15 +26,6 @@ afterEach(() => {
     l.cleanup();
   }
 });
-
-function hasNbdkit(): boolean {
-  try {
-    execFileSync('nbdkit', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function shipperPid(lab: CliLab): number {
   try {

@@ -1,6 +1,6 @@
 // Helpers of the replication tests: helper processes (the link proxy, nbdkit) that a test starts
 // and stops by pid even when it fails, and the JSON status of a lab's replicas.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { CliLab } from './aux.js';
 
@@ -51,4 +51,14 @@ export async function replStatus(lab: CliLab): Promise<ReplRow[]> {
 export async function lvsJson(lab: CliLab, lv: string, fields: string): Promise<ReplRow> {
   const out = await lab.ok('lvs', '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', fields, lv);
   return JSON.parse(out.stdout).report[0].lv[0] as ReplRow;
+}
+
+/** nbdkit is installed (the tests that use it as a far side skip without it). */
+export function hasNbdkit(): boolean {
+  try {
+    execFileSync('nbdkit', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
