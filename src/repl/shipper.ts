@@ -20,6 +20,7 @@ import { BatchReads } from './ship-reads.js';
 import { LocalDone } from './local-done.js';
 import { RunProgress, adoptable } from './run-progress.js';
 import { ShipWindow } from './ship-window.js';
+import { ShipProgress } from './ship-progress.js';
 import { SendBuffers } from './send-buffers.js';
 import { dropResyncMap, markedRegions, takeForResync } from './region-map.js';
 import { recoverPending, type MemberWriter } from './recovery.js';
@@ -60,10 +61,10 @@ const KEEP_BUFFERS = READ_AHEAD + WINDOW_BYTES / REQUEST_BYTES + 2;
 const FLUSH_EVERY_MS = 1000;
 /**
  * Applied and flushed progress go to the journal's header at most this often while no writer waits
- * for them (no sync replica, no RPO): the header shares the PV image with the LV and the journal,
- * so each progress write made the next writer's fdatasync write back one more extent (200 x 4 KiB
- * oflag=sync with the replica live, medians of 24 at load ~5: 247 -> 216 ms, plain 131). A kill -9
- * of the shipper re-sends a little more, in order; reports see the lag up to this much later.
+ * for them (no sync replica, no RPO) and writes keep coming (ship-progress.ts): the header shares
+ * the PV image with the LV and the journal, so each progress write made the next writer's fdatasync
+ * write back one more extent (200 x 4 KiB oflag=sync with the replica live, medians of 24 at load
+ * ~5: 247 -> 216 ms, plain 131). A kill -9 of the shipper re-sends a little more, in order.
  */
 const PROGRESS_EVERY_MS = 10;
 /** How long Refs whose writers have not said them done wait before the shipper takes the lock barrier. */
@@ -247,11 +248,8 @@ export class Shipper {
 
 /** One replica of one group, connected: its journal view, member targets and source LVs. */
 class ReplicaLink {
-  /** Progress not yet written to the journal (by offset), when it was last written, its timer. */
-  private readonly pending = new Map<number, Progress>();
-  private progressAt = 0;
-  private progressTimer: NodeJS.Timeout | null = null;
-  private closed = false;
+  /** Applied and flushed progress, written to the journal's header now or a little later. */
+  private readonly progressRecords: ShipProgress;
   private lastProgress = Date.now();
   private lastFlush = Date.now();
   private unflushed = false;
@@ -275,6 +273,8 @@ class ReplicaLink {
     private readonly replica: Replica, private readonly journal: Journal, private readonly targets: NbdClient[],
     private readonly seqnos: Map<string, number>, private readonly buffers: SendBuffers) {
     this.sources = group.members.map(() => null);
+    this.progressRecords = new ShipProgress((offset, p) => journal.writeProgress(offset, p),
+      () => journal.mode(replica.slot).mode === Mode.Journal, replica.kind === 'sync' || !!replica.rpo, PROGRESS_EVERY_MS);
     this.localDone = new LocalDone(env.systemDir, group.uuid);
     this.run = new RunProgress(env.systemDir, group.uuid);
     this.reorders = targets.some((t) => !runsInOrder(t));
@@ -282,8 +282,8 @@ class ReplicaLink {
     // nothing the replica already applied (run-progress.ts).
     const run = this.run.read(replica.slot);
     if (journal.mode(replica.slot).mode === Mode.Journal && adoptable(journal, replica.slot, run)) {
-      this.pending.set(appliedOffset(replica.slot), run);
-      this.writeProgress();
+      this.progressRecords.record(appliedOffset(replica.slot), run);
+      this.progressRecords.flush();
     }
     this.unorderedTo = journal.applied(replica.slot).inflight ?? 0;
     this.window = new ShipWindow(WINDOW_REQUESTS, WINDOW_BYTES, (p, inflight) => {
@@ -294,35 +294,21 @@ class ReplicaLink {
       if (!this.reorders || to <= this.unorderedTo || this.journal.mode(this.replica.slot).mode !== Mode.Journal) return;
       this.unorderedTo = to;
       // Before the next request goes out: written now, with whatever progress was pending.
-      this.pending.set(appliedOffset(this.replica.slot), { ...this.applied(), inflight: to });
-      this.writeProgress();
+      this.progressRecords.record(appliedOffset(this.replica.slot), { ...this.applied(), inflight: to });
+      this.progressRecords.flush();
     });
   }
 
   /** The replica's applied progress as this link knows it (pending included). */
   private applied(): Progress {
-    return this.pending.get(appliedOffset(this.replica.slot)) ?? this.journal.applied(this.replica.slot);
+    return this.progressRecords.pendingAt(appliedOffset(this.replica.slot)) ?? this.journal.applied(this.replica.slot);
   }
 
   /** Record progress: now when a writer may be waiting for it, else within PROGRESS_EVERY_MS. */
   private progress(offset: number, p: Progress): void {
-    if (this.closed) return;
+    if (this.progressRecords.closed) return;
     if (offset === appliedOffset(this.replica.slot)) this.run.write(this.replica.slot, p);
-    this.pending.set(offset, p);
-    if (this.replica.kind === 'sync' || this.replica.rpo || Date.now() - this.progressAt >= PROGRESS_EVERY_MS) this.writeProgress();
-    else this.progressTimer ??= setTimeout(() => this.writeProgress(), PROGRESS_EVERY_MS);
-  }
-
-  /** Write the pending progress (dropped if the replica left the journal meanwhile: it has its own then). */
-  private writeProgress(): void {
-    if (this.progressTimer) clearTimeout(this.progressTimer);
-    this.progressTimer = null;
-    this.progressAt = Date.now();
-    if (!this.pending.size) return;
-    if (this.journal.mode(this.replica.slot).mode === Mode.Journal) {
-      for (const [offset, p] of this.pending) this.journal.writeProgress(offset, p);
-    }
-    this.pending.clear();
+    this.progressRecords.record(offset, p);
   }
 
   /**
@@ -407,6 +393,8 @@ class ReplicaLink {
       this.lastProgress = Date.now();
       return true;
     }
+    // Nothing more to send: if the writes stopped, the replica's progress is said now, not at the timer.
+    this.progressRecords.caughtUp(this.applied().lastWrite);
     if (this.unflushed && Date.now() - this.lastFlush >= FLUSH_EVERY_MS) {
       await this.flushTargets(this.applied());
       return true;
@@ -580,8 +568,7 @@ class ReplicaLink {
   }
 
   async close(): Promise<void> {
-    this.writeProgress();
-    this.closed = true;
+    this.progressRecords.close();
     this.window.reset();
     for (const t of this.targets) {
       const bye = t.disconnect();
