@@ -5,10 +5,11 @@
 #     same VG, alternated, medians of RUNS;
 #  2. shipping throughput to an NBD target on loopback TCP: MIB MiB journaled while the replica is
 #     paused, then timed from `tsvm replica resume` until the lag is 0 (the shipper flushes the
-#     target at the source's fsync barrier; bench-replica-wait.mjs looks every 10 ms), against
-#     `nbdcopy --flush` of the same bytes to the same target; and the same from the moment the resume
-#     takes effect (its write of the group config, seen by the waiter) to lag 0, without the resume
-#     command's own start-up (nbdcopy's start-up, a small C program's, stays in its figure).
+#     target at the source's fsync barrier; bench-replica-wait.mjs looks at every change of a PV
+#     image and every 50 ms), against `nbdcopy --flush` of the same bytes to the same target; and
+#     the same from the moment the resume takes effect (its write of the group config, seen by the
+#     waiter) to lag 0, without the resume command's own start-up (nbdcopy's start-up, a small C
+#     program's, stays in its figure).
 # The target is `nbdkit memory` (TARGET=memory, the default: it stands for another host, whose
 # disk and CPUs are not this one's) or `nbdkit file` on this machine's disk (TARGET=file: then the
 # replica's writes compete with the source's for the same disk).
