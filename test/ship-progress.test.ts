@@ -33,7 +33,7 @@ describe('shipper progress records', () => {
     expect(written).toEqual([[0, 1]]);
     expect(r.pendingAt(0)?.nextSeq, 'the link still knows where it is').toBe(3);
     // Caught up with a record journaled 2 ms ago: a writer is streaming, so the interval holds.
-    r.caughtUp(Date.now() - 2);
+    r.caughtUp(() => Date.now() - 2);
     expect(written).toEqual([[0, 1]]);
     vi.advanceTimersByTime(EVERY);
     expect(written).toEqual([[0, 1], [0, 3], [512, 2]]);
@@ -47,10 +47,10 @@ describe('shipper progress records', () => {
     r.record(0, at(7, Date.now() - 500));
     r.record(512, at(7, Date.now() - 500));
     expect(written).toEqual([[0, 1]]);
-    r.caughtUp(Date.now() - 500);
+    r.caughtUp(() => Date.now() - 500);
     expect(written, 'written without waiting for the timer').toEqual([[0, 1], [0, 7], [512, 7]]);
     // Nothing pending: caught up again writes nothing more, and the timer finds nothing.
-    r.caughtUp(Date.now() - 500);
+    r.caughtUp(() => Date.now() - 500);
     vi.advanceTimersByTime(EVERY);
     expect(written).toHaveLength(3);
   });
@@ -66,7 +66,7 @@ describe('shipper progress records', () => {
     r.record(0, at(1, Date.now()));
     r.record(0, at(2, Date.now() - 500));
     inJournal = false;
-    r.caughtUp(Date.now() - 500);
+    r.caughtUp(() => Date.now() - 500);
     expect(written, 'a replica in its bitmap keeps its own progress').toEqual([[0, 1]]);
     expect(r.pendingAt(0)).toBeUndefined();
     inJournal = true;

@@ -38,11 +38,11 @@ export class ShipProgress {
 
   /**
    * The link has nothing more to send, the last record applied having been journaled at
-   * `lastWrite`: once that is older than the interval, no writer is streaming, so what is pending
-   * is written now rather than at the timer.
+   * `lastWrite()` (asked only when something is pending): once that is older than the interval, no
+   * writer is streaming, so what is pending is written now rather than at the timer.
    */
-  caughtUp(lastWrite: number): void {
-    if (this.pending.size && Date.now() - lastWrite >= this.everyMs) this.flush();
+  caughtUp(lastWrite: () => number): void {
+    if (this.pending.size && Date.now() - lastWrite() >= this.everyMs) this.flush();
   }
 
   /** Write what is pending (dropped if the replica left the journal meanwhile). */

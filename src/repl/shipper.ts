@@ -394,7 +394,7 @@ class ReplicaLink {
       return true;
     }
     // Nothing more to send: if the writes stopped, the replica's progress is said now, not at the timer.
-    this.progressRecords.caughtUp(this.applied().lastWrite);
+    this.progressRecords.caughtUp(() => this.applied().lastWrite);
     if (this.unflushed && Date.now() - this.lastFlush >= FLUSH_EVERY_MS) {
       await this.flushTargets(this.applied());
       return true;
