@@ -67,6 +67,13 @@ const FLUSH_EVERY_MS = 1000;
  * ~5: 247 -> 216 ms, plain 131). A kill -9 of the shipper re-sends a little more, in order.
  */
 const PROGRESS_EVERY_MS = 10;
+/**
+ * Progress is written at once when the link catches up with a record journaled this long before (a
+ * backlog: a resume after a pause, a link back up), not up to PROGRESS_EVERY_MS later. 200 x 4 KiB
+ * oflag=sync with the replica live at load ~13: with the interval as the bound the shipper wrote
+ * 67 header records instead of 44 (it often reaches a live writer's record >10 ms late there).
+ */
+const BACKLOG_MS = 100;
 /** How long Refs whose writers have not said them done wait before the shipper takes the lock barrier. */
 const TAIL_WAIT_MS = 20;
 
@@ -274,7 +281,8 @@ class ReplicaLink {
     private readonly seqnos: Map<string, number>, private readonly buffers: SendBuffers) {
     this.sources = group.members.map(() => null);
     this.progressRecords = new ShipProgress((offset, p) => journal.writeProgress(offset, p),
-      () => journal.mode(replica.slot).mode === Mode.Journal, replica.kind === 'sync' || !!replica.rpo, PROGRESS_EVERY_MS);
+      () => journal.mode(replica.slot).mode === Mode.Journal, replica.kind === 'sync' || !!replica.rpo, PROGRESS_EVERY_MS,
+      BACKLOG_MS);
     this.localDone = new LocalDone(env.systemDir, group.uuid);
     this.run = new RunProgress(env.systemDir, group.uuid);
     this.reorders = targets.some((t) => !runsInOrder(t));
@@ -393,7 +401,7 @@ class ReplicaLink {
       this.lastProgress = Date.now();
       return true;
     }
-    // Nothing more to send: if the writes stopped, the replica's progress is said now, not at the timer.
+    // Nothing more to send: a backlog caught up is said now, not at the timer.
     this.progressRecords.caughtUp(() => this.applied().lastWrite);
     if (this.unflushed && Date.now() - this.lastFlush >= FLUSH_EVERY_MS) {
       await this.flushTargets(this.applied());
