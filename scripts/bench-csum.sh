@@ -38,7 +38,7 @@ bench_source "$COUNT"
 
 # Drop the page cache of the lab's PV images (only theirs): the next read comes from the disk.
 uncache() { local f; for f in "$TSVM_DEV_DIR"/*; do dd if="$f" iflag=nocache count=0 status=none; done; }
-wplain=() wcsum=() rplain=() rcsum=() hplain=() hcsum=() hone=()
+wplain=() wcsum=() rplain=() rcsum=() hplain=() hcsum=()
 for ((i = 1; i <= RUNS; i++)); do
   sync
   conf 0
@@ -54,15 +54,12 @@ for ((i = 1; i <= RUNS; i++)); do
   uncache
   rcsum+=("$(elapsed $TSVM dd if=/dev/csvg/csum of=/dev/null bs=1M count="$COUNT")")
   hcsum+=("$(elapsed $TSVM dd if=/dev/csvg/csum of=/dev/null bs=1M count="$COUNT")")
-  # the same with every read verified on the caller's thread alone (no split read, src/checksum/split-read.ts)
-  hone+=("$(TSVM_SPLIT_READ=off elapsed $TSVM dd if=/dev/csvg/csum of=/dev/null bs=1M count="$COUNT")")
 done
 # The LV with checksums really has them: a block rotten on its primary is read back right.
 heals=$( (cat "$TSVM_SYSTEM_DIR"/mirror/*.heals.json 2>/dev/null || true) | wc -c)
 wp=$(printf '%s\n' "${wplain[@]}" | median) wc=$(printf '%s\n' "${wcsum[@]}" | median)
 rp=$(printf '%s\n' "${rplain[@]}" | median) rc=$(printf '%s\n' "${rcsum[@]}" | median)
 hp=$(printf '%s\n' "${hplain[@]}" | median) hc=$(printf '%s\n' "${hcsum[@]}" | median)
-ho=$(printf '%s\n' "${hone[@]}" | median)
 mibs() { echo "$COUNT / $1" | bc -l | xargs printf '%.0f'; }
 echo "checksums on a 2-way $TYPE, ${COUNT} MiB bs=1M, median of $RUNS runs, on $(df --output=source "$WORK" | tail -1), ${BENCH_CLOCK:-wall} time"
 echo "  write (conv=fsync) without checksums: ${wp} s ($(mibs "$wp") MiB/s)   runs: ${wplain[*]}"
@@ -71,9 +68,7 @@ echo "  read from disk without checksums:     ${rp} s ($(mibs "$rp") MiB/s)   ru
 echo "  read from disk with checksums:        ${rc} s ($(mibs "$rc") MiB/s)   runs: ${rcsum[*]}"
 echo "  read from page cache without:         ${hp} s ($(mibs "$hp") MiB/s)   runs: ${hplain[*]}"
 echo "  read from page cache with checksums:  ${hc} s ($(mibs "$hc") MiB/s)   runs: ${hcsum[*]}"
-echo "  the same, one thread (no split read):  ${ho} s ($(mibs "$ho") MiB/s)   runs: ${hone[*]}"
 echo "  write ratio       (time without / time with): $(echo "$wp / $wc" | bc -l | xargs printf '%.2f')  (goal >= 0.80)"
 echo "  read ratio, disk  (time without / time with): $(echo "$rp / $rc" | bc -l | xargs printf '%.2f')  (goal >= 0.80)"
 echo "  read ratio, cache (time without / time with): $(echo "$hp / $hc" | bc -l | xargs printf '%.2f')  (every block's checksum is computed: CPU-bound)"
-echo "  read ratio, cache, one thread:               $(echo "$hp / $ho" | bc -l | xargs printf '%.2f')  (TSVM_SPLIT_READ=off)"
 [ "$heals" = 0 ] || echo "  (unexpected: checksum mismatches were reported during the run)"

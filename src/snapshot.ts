@@ -32,7 +32,6 @@ startupSnapshot.setDeserializeMainFunction(() => start());
 // command reading or writing an LV with checksums needs one of them; block-hash.ts).
 hashModuleBytes(1);
 hashModuleBytes(2);
-hashModuleBytes(2, true);
 // The report commands run once on build-snapshot.mjs's small VG: their functions compiled in the
 // snapshot (cli/warm-up.ts). A failure fails the build, which is then made without the warm-up.
 if (process.env.TSVM_WARM_UP_SYSTEM_DIR && process.env.TSVM_WARM_UP_DEV_DIR) {

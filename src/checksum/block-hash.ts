@@ -98,40 +98,32 @@ interface Wasm {
 /** Results one call can store (each instance's memory ends with room for them). */
 const OUT_ENTRIES = 16384;
 
-const moduleBytes = new Map<string, Uint8Array<ArrayBuffer>>();
-const functions = new Map<HashVersion, ReturnType<typeof hashV1Function>>();
+const moduleBytes = new Map<HashVersion, Uint8Array<ArrayBuffer>>();
 
 /**
- * The bytes of the module holding the function of `version` alone, assembled once (`shared`: over a
- * shared memory, see moduleOf). src/snapshot.ts assembles them while the start-up snapshot is built,
- * so that a command has them ready: assembling them cost a checksummed `tsvm dd` ~5 ms of cold
- * JavaScript and its garbage, and a table needs one version only (compiling the other one cost its
- * own time too).
+ * The bytes of the module holding the function of `version` alone, assembled once. src/snapshot.ts
+ * assembles both while the start-up snapshot is built, so that a command has them ready: assembling
+ * them cost a checksummed `tsvm dd` ~5 ms of cold JavaScript and its garbage, and a table needs
+ * one version only (compiling the other one cost its own time too).
  */
-export function hashModuleBytes(version: HashVersion, shared = false): Uint8Array<ArrayBuffer> {
-  const key = `${version}${shared ? 's' : ''}`;
-  let b = moduleBytes.get(key);
-  if (!b) {
-    let fn = functions.get(version);
-    if (!fn) functions.set(version, (fn = version === 1 ? hashV1Function() : hashV2Function()));
-    moduleBytes.set(key, (b = moduleOf([fn], shared)));
-  }
+export function hashModuleBytes(version: HashVersion): Uint8Array<ArrayBuffer> {
+  let b = moduleBytes.get(version);
+  if (!b) moduleBytes.set(version, (b = moduleOf([version === 1 ? hashV1Function() : hashV2Function()])));
   return b;
 }
 
-const compiled = new Map<string, WebAssembly.Module | null>();
+const compiled = new Map<HashVersion, WebAssembly.Module | null>();
 
 /** The compiled module of `version`, or null without WebAssembly SIMD (the plain JS functions then). */
-export function moduleFor(version: HashVersion, shared = false): WebAssembly.Module | null {
-  const key = `${version}${shared ? 's' : ''}`;
-  let m = compiled.get(key);
+function moduleFor(version: HashVersion): WebAssembly.Module | null {
+  let m = compiled.get(version);
   if (m === undefined) {
     try {
-      m = new WebAssembly.Module(hashModuleBytes(version, shared));
+      m = new WebAssembly.Module(hashModuleBytes(version));
     } catch {
       m = null;
     }
-    compiled.set(key, m);
+    compiled.set(version, m);
   }
   return m;
 }
@@ -141,34 +133,22 @@ let shared: Wasm | null | undefined;
 /** Hashable buffers' memories and their instances (see hashableBuffer). */
 const owners = new WeakMap<ArrayBuffer, Wasm>();
 
-/** Where a shared hashable buffer's second thread stores its results, and the key (split-read.ts). */
-export interface SharedHashMemory {
-  memory: WebAssembly.Memory;
-  /** Room for OUT_ENTRIES results of the second thread (the first thread's are at Wasm.outOff). */
-  out2Off: number;
-  keyOff: number;
-}
-
-/**
- * A memory of its own holding `bytes` of input, for the modules' instances; null when WebAssembly
- * refuses it. Its layout: input, the results, (shared: the second thread's results,) the key.
- */
-function instantiate(bytes: number, shared = false): (Wasm & { split?: SharedHashMemory }) | null {
+/** A memory of its own holding `bytes` of input, for the modules' instances; null when WebAssembly refuses it. */
+function instantiate(bytes: number): Wasm | null {
   const inBytes = Math.ceil(bytes / 64) * 64;
-  const outs = shared ? 2 : 1;
-  const pages = Math.ceil((inBytes + outs * OUT_ENTRIES * 4 + KEY_BYTES) / 65536);
+  const pages = Math.ceil((inBytes + OUT_ENTRIES * 4 + KEY_BYTES) / 65536);
   let mem: WebAssembly.Memory;
   try {
-    mem = new WebAssembly.Memory(shared ? { initial: pages, maximum: pages, shared: true } : { initial: pages });
+    mem = new WebAssembly.Memory({ initial: pages });
   } catch {
     return null; // (no WebAssembly, or memory refused: the caller copies or falls back)
   }
   const keyOff = pages * 65536 - KEY_BYTES;
-  const outOff = keyOff - outs * OUT_ENTRIES * 4;
+  const outOff = keyOff - OUT_ENTRIES * 4;
   new Int16Array(mem.buffer, keyOff, KEY.length).set(KEY);
   const fns = new Map<HashVersion, HashFn | null>();
   const fnOf = (version: HashVersion): HashFn | null => {
-    const mod = moduleFor(version, shared);
+    const mod = moduleFor(version);
     if (!mod) return null;
     const f = new WebAssembly.Instance(mod, { e: { m: mem } }).exports[version === 1 ? 'hash' : 'hash2'];
     if (version === 1) {
@@ -184,33 +164,23 @@ function instantiate(bytes: number, shared = false): (Wasm & { split?: SharedHas
       if (f === undefined) fns.set(version, (f = fnOf(version)));
       return f;
     },
-    buffer: mem.buffer as ArrayBuffer,
+    buffer: mem.buffer,
     outOff,
     out: new Uint32Array(mem.buffer, outOff, OUT_ENTRIES),
-    ...(shared ? { split: { memory: mem, out2Off: outOff + OUT_ENTRIES * 4, keyOff } } : {}),
   };
 }
 
 /**
  * A buffer of `bytes` the hash reads in place (a view over a WebAssembly memory of its own): a
  * device read straight into it is summed by hashBlocks without being copied first. A plain
- * buffer when WebAssembly is not there. `shared`: over a shared memory, so that a second thread can
- * read and hash part of it too (split-read.ts); a plain one when shared memory is refused.
+ * buffer when WebAssembly is not there.
  */
-export function hashableBuffer(bytes: number, shared = false): Buffer {
-  const w = (shared ? instantiate(bytes, true) : null) ?? instantiate(bytes);
+export function hashableBuffer(bytes: number): Buffer {
+  const w = instantiate(bytes);
   if (!w) return Buffer.alloc(bytes);
   owners.set(w.buffer, w);
   return Buffer.from(w.buffer, 0, bytes);
 }
-
-/** The shared memory under a buffer of hashableBuffer(bytes, true), or null for any other buffer. */
-export function sharedHashMemoryOf(data: Uint8Array): SharedHashMemory | null {
-  return (owners.get(data.buffer as ArrayBuffer) as { split?: SharedHashMemory } | undefined)?.split ?? null;
-}
-
-/** Most blocks one call of the hash stores (the room at SharedHashMemory.out2Off). */
-export const HASH_OUT_ENTRIES = OUT_ENTRIES;
 
 /**
  * The hash (of `version`) of each `blockBytes` block of `data` (the last one may be shorter), into

@@ -6,7 +6,6 @@
 // are only hints (a crash may sit between data and checksum): no repair there, and the resync
 // (fixSource) prefers the leg whose data matches them. What LVM2 lacks; dm-integrity is the nearest.
 import { DeviceIoError, type BlockDevice } from '../device/block-device.js';
-import { splitRead } from './split-read.js';
 import type { HashVersion } from './block-hash.js';
 import { blockSum, blockSums } from './format.js';
 import type { ChecksumTable } from './table.js';
@@ -55,7 +54,7 @@ export class ChecksumGuard {
   readonly blockBytes: number;
   readonly blocksPerRegion: number;
   /** Which block hash the table's entries are (format.ts). */
-  readonly version: HashVersion;
+  private readonly version: HashVersion;
   /** Blocks found bad by reads since this guard was opened (for tests and reports). */
   readonly heals: HealEvent[] = [];
 
@@ -101,28 +100,17 @@ export class ChecksumGuard {
   }
 
   /**
-   * Read buf at LV offset `offset` from `dev` (the primary's) on two threads when it is large
-   * (split-read.ts), and return the sums of its blocks for verifyRead; null: not read, the caller
-   * reads it as usual.
-   */
-  splitRead(dev: BlockDevice, buf: Uint8Array, offset: number): Uint32Array | null {
-    if (offset + buf.length > this.m.size()) return null;
-    return splitRead(dev, buf, offset, this);
-  }
-
-  /**
    * Verify what was read from the primary into buf (at LV offset `offset`); blocks that do not
    * match are replaced in buf by a matching copy (and their bad legs rewritten), or EIO.
-   * `summed`: the sums of buf's blocks already taken (splitRead; then offset is a block's start).
    */
-  verifyRead(buf: Uint8Array, offset: number, summed?: Uint32Array | null): void {
+  verifyRead(buf: Uint8Array, offset: number): void {
     if (!buf.length) return;
     const B = this.blockBytes;
     const bpr = this.blocksPerRegion;
     const end = offset + buf.length;
     // Blocks cut by buf's ends are read whole.
     const size = this.m.size();
-    const { w0, sums } = summed ? { w0: offset / B, sums: summed } : this.wholeBlockSums(buf, offset);
+    const { w0, sums } = this.wholeBlockSums(buf, offset);
     if (sums && this.allMatch(w0, sums, offset, end)) return;
     for (let b = Math.floor(offset / B); b * B < end; ) {
       const r = Math.floor(b / bpr);

@@ -49,16 +49,11 @@ export const OP = {
 export const I32 = 0x7f;
 export const V128 = 0x7b;
 
-/** Most pages a shared memory may have (4 GiB): a shared memory's import must give a maximum. */
-export const SHARED_MAX_PAGES = 65536;
-
 /**
  * A module importing its memory as e.m (at least one page) and exporting `fns`, each a function of
- * i32 parameters returning nothing, with its locals (groups of [count, type]) and body. `shared`:
- * the memory imported is a shared one (a SharedArrayBuffer that a second thread hashes in too,
- * split-read.ts); WebAssembly types the two kinds apart, so each needs its own module.
+ * i32 parameters returning nothing, with its locals (groups of [count, type]) and body.
  */
-export function moduleOf(fns: Array<{ name: string; params: number; locals: Array<[number, number]>; body: number[] }>, shared = false): Uint8Array<ArrayBuffer> {
+export function moduleOf(fns: Array<{ name: string; params: number; locals: Array<[number, number]>; body: number[] }>): Uint8Array<ArrayBuffer> {
   const types = fns.flatMap((f) => [0x60, ...uleb(f.params), ...new Array<number>(f.params).fill(I32), 0]);
   const code = fns.flatMap((f) => {
     const fn = [...uleb(f.locals.length), ...f.locals.flatMap(([n, t]) => [...uleb(n), t]), ...f.body];
@@ -67,7 +62,7 @@ export function moduleOf(fns: Array<{ name: string; params: number; locals: Arra
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
     ...section(1, [...uleb(fns.length), ...types]),
-    ...section(2, [1, ...name('e'), ...name('m'), 2, ...(shared ? [3, 1, ...uleb(SHARED_MAX_PAGES)] : [0, 1])]),
+    ...section(2, [1, ...name('e'), ...name('m'), 2, 0, 1]),
     ...section(3, [...uleb(fns.length), ...fns.map((_, i) => i)]),
     ...section(7, [...uleb(fns.length), ...fns.flatMap((f, i) => [...name(f.name), 0, i])]),
     ...section(10, [...uleb(fns.length), ...code]),

@@ -37,21 +37,7 @@ export interface BlockDevice {
    * any buffer works for any device.
    */
   readBuffer?(bytes: number): Uint8Array;
-  /**
-   * Where bytes [offset, offset + length) of this device lie in open files, in order, so that
-   * another thread can pread them (a split checksummed read, src/checksum/split-read.ts). Optional,
-   * and null when some of them must be read through this object (fault rules) or lie in no file.
-   * The descriptors stay valid until close().
-   */
-  fileRuns?(offset: number, length: number): FileRun[] | null;
   close(): void;
-}
-
-/** A piece of a device's bytes in a file: `len` bytes at `pos` of descriptor `fd` (zeros past its end). */
-export interface FileRun {
-  fd: number;
-  pos: number;
-  len: number;
 }
 
 export class DeviceIoError extends Error {

@@ -1,7 +1,7 @@
 // BlockDevice over an image file (or a block device node) with positional I/O.
 import { closeSync, fdatasync, fdatasyncSync, openSync, read, readSync, writeSync, constants } from 'node:fs';
 import { fdSize } from './device-size.js';
-import { DeviceIoError, type BlockDevice, type FileRun } from './block-device.js';
+import { DeviceIoError, type BlockDevice } from './block-device.js';
 
 export class FileDevice implements BlockDevice {
   private fd: number;
@@ -57,10 +57,6 @@ export class FileDevice implements BlockDevice {
       };
       more(0);
     });
-  }
-
-  fileRuns(offset: number, length: number): FileRun[] {
-    return [{ fd: this.fd, pos: offset, len: length }];
   }
 
   writeAt(buf: Uint8Array, offset: number): void {

@@ -1,5 +1,5 @@
 // A BlockDevice that records, in the PV's WrittenMap, every range about to be written.
-import { flushAsyncOf, readAsyncOf, type BlockDevice, type FileRun } from './block-device.js';
+import { flushAsyncOf, readAsyncOf, type BlockDevice } from './block-device.js';
 import type { WrittenMap } from './written-map.js';
 
 export class TrackingDevice implements BlockDevice {
@@ -19,10 +19,6 @@ export class TrackingDevice implements BlockDevice {
 
   readAtAsync(buf: Uint8Array, offset: number): Promise<void> {
     return readAsyncOf(this.inner, buf, offset);
-  }
-
-  fileRuns(offset: number, length: number): FileRun[] | null {
-    return this.inner.fileRuns?.(offset, length) ?? null;
   }
 
   writeAt(buf: Uint8Array, offset: number): void {

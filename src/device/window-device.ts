@@ -1,6 +1,6 @@
 // A window [base, base + length) of another BlockDevice, addressed from 0: how the raid1 engine
 // reaches the write-intent bitmap that sits at 4 KiB inside every rmeta sub-LV (src/raid/).
-import { DeviceIoError, flushAsyncOf, type BlockDevice, type FileRun } from './block-device.js';
+import { DeviceIoError, flushAsyncOf, type BlockDevice } from './block-device.js';
 
 export class WindowDevice implements BlockDevice {
   constructor(private readonly inner: BlockDevice, private readonly base: number, private readonly length: number) {}
@@ -20,11 +20,6 @@ export class WindowDevice implements BlockDevice {
   readAt(buf: Uint8Array, offset: number): void {
     this.check('read', offset, buf.length);
     this.inner.readAt(buf, this.base + offset);
-  }
-
-  fileRuns(offset: number, length: number): FileRun[] | null {
-    if (offset < 0 || offset + length > this.length) return null;
-    return this.inner.fileRuns?.(this.base + offset, length) ?? null;
   }
 
   writeAt(buf: Uint8Array, offset: number): void {

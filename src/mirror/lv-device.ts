@@ -3,7 +3,7 @@
 // _mimagetmp layer, a mirrored log) is itself a MirrorDevice. This is the mirror engine's own view of
 // its legs; the PV images come from the shared DevicePool, so fault rules (tsvm fault) apply.
 import { constants } from 'node:fs';
-import { DeviceIoError, flushAsyncOf, type BlockDevice, type FileRun } from '../device/block-device.js';
+import { DeviceIoError, flushAsyncOf, type BlockDevice } from '../device/block-device.js';
 import type { DevicePool } from '../device/device-pool.js';
 import type { LogicalVolume, PhysicalVolume, VolumeGroup } from '../model/types.js';
 import { SECTOR, areaLen, lvExtents } from '../model/types.js';
@@ -194,23 +194,6 @@ export class LinearDevice implements BlockDevice {
 
   readAt(buf: Uint8Array, offset: number): void {
     this.each(offset, buf.length, (dev, devOff, bo, n) => dev.readAt(buf.subarray(bo, bo + n), devOff));
-  }
-
-  /** The file runs of each piece in turn (BlockDevice.fileRuns); null if any piece has none. */
-  fileRuns(offset: number, length: number): FileRun[] | null {
-    const runs: FileRun[] = [];
-    let ok = true;
-    try {
-      this.each(offset, length, (dev, devOff, _bo, n) => {
-        const r = ok ? dev.fileRuns?.(devOff, n) : null;
-        if (r) runs.push(...r);
-        else ok = false;
-      });
-    } catch (e) {
-      if (e instanceof DeviceIoError) return null;
-      throw e;
-    }
-    return ok ? runs : null;
   }
 
   writeAt(buf: Uint8Array, offset: number): void {

@@ -32,7 +32,6 @@ import { hasPvLegs, mirrorLegLvs } from './pv-legs.js';
 import { openChecksums } from './checksums.js';
 import type { ChecksumGuard } from '../checksum/guard.js';
 import { hashableBuffer } from '../checksum/block-hash.js';
-import { SPLIT_MIN_BYTES } from '../checksum/split-read.js';
 import { alignedBuffer } from '../device/aligned-buffer.js';
 import { BehindLegs } from './behind-legs.js';
 import { RegionCopier } from './region-copy.js';
@@ -206,24 +205,21 @@ export class MirrorDevice implements BlockDevice {
       }
       // Only writemostly images left: what is still behind lands first (md waits for it too).
       if (this.behind.has(p)) this.drainBehind();
-      let summed: Uint32Array | null = null;
       try {
-        summed = this.checksums?.splitRead(p.dev!, buf, offset) ?? null;
-        if (!summed) p.dev!.readAt(buf, offset);
+        p.dev!.readAt(buf, offset);
       } catch (e) {
         if (!(e instanceof DeviceIoError)) throw e;
         this.failLeg(p, e);
         continue;
       }
-      this.checksums?.verifyRead(buf, offset, summed);
+      this.checksums?.verifyRead(buf, offset);
       return;
     }
   }
 
   /** With checksums, a buffer the block hash reads in place (no copy to verify a read into it). */
   readBuffer(bytes: number): Uint8Array {
-    // (a large one over shared memory, so that a read into it can be split across two threads)
-    return this.checksums ? hashableBuffer(bytes, bytes >= SPLIT_MIN_BYTES) : alignedBuffer(bytes);
+    return this.checksums ? hashableBuffer(bytes) : alignedBuffer(bytes);
   }
 
   /** Read region by region, each from a leg valid for it; EIO for a region no live leg holds. */
