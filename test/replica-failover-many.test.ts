@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliLab } from './helpers/aux.js';
 import { until } from './helpers/serving.js';
-import { Procs, replStatus } from './helpers/repl-lab.js';
+import { Procs, replicaSite, replStatus } from './helpers/repl-lab.js';
 
 const R = 512 * 1024; // the replication region size
 const MiB = 1024 * 1024;
@@ -38,14 +38,7 @@ async function writeRegion(lab: CliLab, lv: string, region: number, data: Buffer
   await lab.ok('dd', `if=${file}`, `of=/dev/${lv}`, `bs=${R}`, 'count=1', `seek=${region}`, 'conv=fsync');
 }
 
-async function site(prefix: string, vg: string): Promise<CliLab> {
-  const lab = new CliLab(prefix);
-  labs.push(lab);
-  lab.prepareDevs(1, 64);
-  await lab.ok('vgcreate', vg, '/dev/loop0');
-  await lab.ok('lvcreate', '-L', '8M', '-n', 'data', vg);
-  return lab;
-}
+const site = (prefix: string, vg: string): Promise<CliLab> => replicaSite(labs, prefix, vg);
 
 describe('failover of a group with several replicas', () => {
   it('demotes keeping the promoted replica, drops the others, fails back with several replicas', async () => {

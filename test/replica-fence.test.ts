@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { CliLab } from './helpers/aux.js';
 import { until } from './helpers/serving.js';
-import { Procs, lvsJson, replStatus } from './helpers/repl-lab.js';
+import { lvsJson, Procs, replicaSite, replStatus } from './helpers/repl-lab.js';
 import { NbdClient } from '../src/nbd/client.js';
 import { LockManager } from '../src/store/locks.js';
 import { parseNbdUri } from '../src/nbd/uri.js';
@@ -40,14 +40,7 @@ function dd(lab: CliLab, lv: string, region: number, data: Buffer) {
   return lab.run('dd', `if=${file}`, `of=/dev/${lv}`, `bs=${R}`, 'count=1', `seek=${region}`, 'conv=fsync');
 }
 
-async function site(prefix: string, vg: string): Promise<CliLab> {
-  const lab = new CliLab(prefix);
-  labs.push(lab);
-  lab.prepareDevs(1, 64);
-  await lab.ok('vgcreate', vg, '/dev/loop0');
-  await lab.ok('lvcreate', '-L', '8M', '-n', 'data', vg);
-  return lab;
-}
+const site = (prefix: string, vg: string): Promise<CliLab> => replicaSite(labs, prefix, vg);
 
 describe('fencing of the old source after a failover', () => {
   it('refuses writes on the old source once it finds its replica promoted, until it is demoted', async () => {

@@ -13,7 +13,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliLab } from './helpers/aux.js';
 import { until } from './helpers/serving.js';
-import { replStatus } from './helpers/repl-lab.js';
+import { replicaSite, replStatus } from './helpers/repl-lab.js';
 import { DATA_START, RECORD_HEADER, RecordKind, capacityOf } from '../src/repl/journal-format.js';
 
 const MiB = 1024 * 1024;
@@ -24,14 +24,7 @@ afterEach(() => {
   labs = [];
 });
 
-async function site(prefix: string, vg: string): Promise<CliLab> {
-  const lab = new CliLab(prefix);
-  labs.push(lab);
-  lab.prepareDevs(1, 64);
-  await lab.ok('vgcreate', vg, '/dev/loop0');
-  await lab.ok('lvcreate', '-L', '8M', '-n', 'data', vg);
-  return lab;
-}
+const site = (prefix: string, vg: string): Promise<CliLab> => replicaSite(labs, prefix, vg);
 
 function header(b: Buffer): { kind: number; pos: number } {
   expect(b.readUInt32LE(0)).toBe(0x4352_4a52); // a record's magic

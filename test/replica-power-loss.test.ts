@@ -10,7 +10,7 @@ import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliLab } from './helpers/aux.js';
 import { stopServing, stopShipping, until } from './helpers/serving.js';
-import { replStatus } from './helpers/repl-lab.js';
+import { replicaSite, replStatus } from './helpers/repl-lab.js';
 
 const R = 512 * 1024;
 const MiB = 1024 * 1024;
@@ -33,14 +33,7 @@ async function write(lab: CliLab, region: number, tag: string, ...flags: string[
   await lab.ok('dd', `if=${file}`, 'of=/dev/vg/data', 'bs=1M', 'count=1', `seek=${region / 2}`, ...flags);
 }
 
-async function site(prefix: string, vg: string): Promise<CliLab> {
-  const lab = new CliLab(prefix);
-  labs.push(lab);
-  lab.prepareDevs(1, 64);
-  await lab.ok('vgcreate', vg, '/dev/loop0');
-  await lab.ok('lvcreate', '-L', '8M', '-n', 'data', vg);
-  return lab;
-}
+const site = (prefix: string, vg: string): Promise<CliLab> => replicaSite(labs, prefix, vg);
 
 /** Site A's vg/data replicated to site B's dr/data (B's export), caught up; `caughtUp` waits for it again. */
 async function replicatedSites(tag: string): Promise<{ a: CliLab; b: CliLab; caughtUp: () => Promise<void> }> {

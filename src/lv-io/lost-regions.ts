@@ -8,10 +8,11 @@
 //
 // The record lives in $TSVM_SYSTEM_DIR/lost/<lv-uuid>.json: {"regionBytes": N, "regions": [...]}.
 import { alignedBuffer } from '../device/aligned-buffer.js';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeviceIoError } from '../device/block-device.js';
 import { withLock } from '../store/locks.js';
+import { replaceFileDurably } from '../store/durable-file.js';
 import { addInterval, covers } from './intervals.js';
 import type { LvDevice } from './open-lv.js';
 
@@ -42,23 +43,7 @@ export function saveLost(systemDir: string, lvUuid: string, rec: LostRecord | nu
     rmSync(f, { force: true });
     return;
   }
-  const dir = join(systemDir, 'lost');
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const tmp = `${f}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeSync(fd, JSON.stringify({ regionBytes: rec.regionBytes, regions: [...new Set(rec.regions)].sort((a, b) => a - b) }) + '\n');
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, f);
-  const d = openSync(dir, 'r');
-  try {
-    fsyncSync(d);
-  } finally {
-    closeSync(d);
-  }
+  replaceFileDurably(f, JSON.stringify({ regionBytes: rec.regionBytes, regions: [...new Set(rec.regions)].sort((a, b) => a - b) }) + '\n');
 }
 
 // The record is read, changed and written back by several processes (a command adding regions, a

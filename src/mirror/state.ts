@@ -3,10 +3,11 @@
 // failed-leg records and the not-yet-copied legs under $TSVM_SYSTEM_DIR/mirror (they outlive
 // deactivation, like a dead disk or a log's state),
 // and the per-LV locks (store/locks.ts) that serialise writers, resyncs and layout changes.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pidAlive } from '../store/pid-file.js';
 import { LockManager, sharedLocks } from '../store/locks.js';
+import { replaceFileDurably } from '../store/durable-file.js';
 
 export function runDir(systemDir: string): string {
   const d = join(systemDir, 'run');
@@ -93,22 +94,7 @@ export function loadNewLegs(systemDir: string, mirrorUuid: string): string[] {
 export function addNewLegs(systemDir: string, mirrorUuid: string, names: string[]): void {
   if (!names.length) return;
   const all = [...new Set([...loadNewLegs(systemDir, mirrorUuid), ...names])];
-  const f = newLegsPath(systemDir, mirrorUuid);
-  const tmp = `${f}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeSync(fd, JSON.stringify(all) + '\n');
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, f);
-  const d = openSync(stateDir(systemDir), 'r');
-  try {
-    fsyncSync(d);
-  } finally {
-    closeSync(d);
-  }
+  replaceFileDurably(newLegsPath(systemDir, mirrorUuid), JSON.stringify(all) + '\n');
 }
 
 /** Every leg of the mirror now has all its regions copied. */

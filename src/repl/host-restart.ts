@@ -14,12 +14,13 @@
 // boot that finds the mark, with the head where the mark says, lost nothing, and the replicas stay
 // in the journal. The first write after the mark removes it (durably, before the write), so a mark
 // is only ever found when nothing was written since it.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { replDir, type Group } from './config.js';
 import { Mode } from './journal-format.js';
 import type { Journal } from './journal.js';
 import { markAll } from './region-map.js';
+import { replaceFileDurably, syncDir } from '../store/durable-file.js';
 
 export const HOST_RESTARTED = 'source host restarted: unflushed writes may be lost';
 
@@ -65,16 +66,7 @@ export function checkHostRestart(systemDir: string, journal: Journal, group: Gro
     }
     journal.flush();
   }
-  mkdirSync(join(replDir(systemDir), group.uuid), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeSync(fd, `${now}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
+  replaceFileDurably(file, `${now}\n`);
   if (clean) dropCleanMark(systemDir, group);
   return dropped;
 }
@@ -101,16 +93,6 @@ function readCleanMark(systemDir: string, group: Group): CleanMark | null {
   }
 }
 
-/** fsync of a directory: a rename or unlink in it made durable. */
-function syncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** A write is about to follow the mark: gone for good first (a power loss must not bring it back). */
 function dropCleanMark(systemDir: string, group: Group): void {
   rmSync(cleanPath(systemDir, group), { force: true });
@@ -126,17 +108,5 @@ export function markCleanStop(systemDir: string, journal: Journal, group: Group)
   const now = bootId();
   if (!now) return;
   const head = journal.currentHead();
-  const dir = join(replDir(systemDir), group.uuid);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const file = cleanPath(systemDir, group);
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeSync(fd, `${head.nextSeq} ${head.nextPos} ${now}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-  syncDir(dir);
+  replaceFileDurably(cleanPath(systemDir, group), `${head.nextSeq} ${head.nextPos} ${now}\n`);
 }

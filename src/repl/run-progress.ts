@@ -9,7 +9,7 @@
 // shipper takes this file's progress instead when it is ahead of the header's and names a record
 // boundary of this journal (adoptable()). A power loss makes the shipper resync anyway
 // (host-restart.ts), so the file needs no flush; a journal formatted again has it removed.
-import { closeSync, mkdirSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { replDir } from './config.js';
 import { decodeProgress, encodeProgress, type Progress } from './journal-format.js';
@@ -32,9 +32,8 @@ export class RunProgress {
       if (this.fd === null) {
         const path = runPath(this.systemDir, this.groupUuid);
         mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-        this.fd = openSync(path, 'a+', 0o600);
-        closeSync(this.fd);
-        this.fd = openSync(path, 'r+');
+        // (made if need be, not truncated, and not O_APPEND: each slot's sector is written in place)
+        this.fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o600);
       }
       writeSync(this.fd, encodeProgress(p), 0, SECTOR, slot * SECTOR);
     } catch {

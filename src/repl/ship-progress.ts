@@ -49,6 +49,13 @@ export class ShipProgress {
     if (this.pending.size && Date.now() - lastWrite() >= this.backlogMs) this.flush();
   }
 
+  /** Record progress and write it, with whatever else was pending, now (before the next request goes out). */
+  recordNow(offset: number, p: Progress): void {
+    if (this.ended) return;
+    this.pending.set(offset, p);
+    this.flush();
+  }
+
   /** Write what is pending (dropped if the replica left the journal meanwhile). */
   flush(): void {
     if (this.timer) clearTimeout(this.timer);

@@ -4,9 +4,10 @@
 // only the window), flushing the replica at every flush barrier and at least every second, and
 // copying marked regions when a replica comes back from its bitmap (resync). DRBD's
 // sender/receiver pair, with an NBD server as the receiver.
-import { closeSync, existsSync, fdatasyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DevicePool } from '../device/device-pool.js';
+import { syncFile } from '../store/durable-file.js';
 import { openLv, type IoEnv, type LvDevice } from '../lv-io/index.js';
 import type { NbdClient } from '../nbd/client.js';
 import { openDb, type Db } from '../store/db.js';
@@ -64,7 +65,8 @@ const FLUSH_EVERY_MS = 1000;
  * for them (no sync replica, no RPO) and writes keep coming (ship-progress.ts): the header shares
  * the PV image with the LV and the journal, so each progress write made the next writer's fdatasync
  * write back one more extent (200 x 4 KiB oflag=sync with the replica live, medians of 24 at load
- * ~5: 247 -> 216 ms, plain 131). A kill -9 of the shipper re-sends a little more, in order.
+ * ~5: 247 -> 216 ms, plain 131). A kill -9 of the shipper loses none of it: every retired
+ * request's progress is also in the run-time directory (run-progress.ts).
  */
 const PROGRESS_EVERY_MS = 10;
 /**
@@ -141,14 +143,7 @@ export class Shipper {
         try {
           const images = new Set<string>();
           for (const ref of [g.journal, ...g.members]) for (const pv of resolveLv(this.db, ref)?.vg.pvs ?? []) images.add(pv.path);
-          for (const path of images) {
-            const fd = openSync(path, 'r');
-            try {
-              fdatasyncSync(fd);
-            } finally {
-              closeSync(fd);
-            }
-          }
+          for (const path of images) syncFile(path);
           markCleanStop(this.systemDir, journal, g);
         } finally {
           locks.unlock(groupLockName(g));
@@ -290,8 +285,7 @@ class ReplicaLink {
     // nothing the replica already applied (run-progress.ts).
     const run = this.run.read(replica.slot);
     if (journal.mode(replica.slot).mode === Mode.Journal && adoptable(journal, replica.slot, run)) {
-      this.progressRecords.record(appliedOffset(replica.slot), run);
-      this.progressRecords.flush();
+      this.progressRecords.recordNow(appliedOffset(replica.slot), run);
     }
     this.unorderedTo = journal.applied(replica.slot).inflight ?? 0;
     this.window = new ShipWindow(WINDOW_REQUESTS, WINDOW_BYTES, (p, inflight) => {
@@ -302,8 +296,7 @@ class ReplicaLink {
       if (!this.reorders || to <= this.unorderedTo || this.journal.mode(this.replica.slot).mode !== Mode.Journal) return;
       this.unorderedTo = to;
       // Before the next request goes out: written now, with whatever progress was pending.
-      this.progressRecords.record(appliedOffset(this.replica.slot), { ...this.applied(), inflight: to });
-      this.progressRecords.flush();
+      this.progressRecords.recordNow(appliedOffset(this.replica.slot), { ...this.applied(), inflight: to });
     });
   }
 

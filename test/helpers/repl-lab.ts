@@ -2,7 +2,7 @@
 // and stops by pid even when it fails, and the JSON status of a lab's replicas.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
-import type { CliLab } from './aux.js';
+import { CliLab } from './aux.js';
 
 export const HELPERS = resolve(__dirname);
 
@@ -61,4 +61,14 @@ export function hasNbdkit(): boolean {
   } catch {
     return false;
   }
+}
+
+/** One site of a replication test: a lab (added to `labs`, cleaned up by the test) with vg/data, 8 MiB on one 64 MiB PV. */
+export async function replicaSite(labs: CliLab[], prefix: string, vg: string): Promise<CliLab> {
+  const lab = new CliLab(prefix);
+  labs.push(lab);
+  lab.prepareDevs(1, 64);
+  await lab.ok('vgcreate', vg, '/dev/loop0');
+  await lab.ok('lvcreate', '-L', '8M', '-n', 'data', vg);
+  return lab;
 }
