@@ -103,7 +103,7 @@ export function allocate(req: AllocRequest): AllocResult {
 
   let canSplit = req.canSplit ?? true;
   if (ah.alloc === Rank.Contiguous) canSplit = false;
-  const maps = buildPvMaps(req.vg, req.allowedPvs, req.usedRuns);
+  const maps = buildPvMaps(req.vg, req.allowedPvs, req.freeRuns);
   if (
     maps.length &&
     maps.length < ah.areaCount + ah.logAreaCount &&

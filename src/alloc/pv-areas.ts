@@ -82,8 +82,9 @@ export function* walkAreas(map: PvMap): Generator<PvArea> {
  * create_pv_maps: one map per usable PV (allocatable, not missing), in list order (VG metadata
  * order, or the command line's), with its free runs clipped to the requested PE ranges.
  */
-export function buildPvMaps(vg: VolumeGroup, allowed?: PvRangeLimit[], used = vgUsedRuns(vg)): PvMap[] {
+export function buildPvMaps(vg: VolumeGroup, allowed?: PvRangeLimit[], freeRuns?: ReadonlyMap<string, PvExtentRun[]>): PvMap[] {
   const limits: PvRangeLimit[] = allowed ?? vg.pvs.map((pv) => ({ pvUuid: pv.uuid }));
+  let used: Map<string, PvExtentRun[]> | undefined;
   const maps: PvMap[] = [];
   for (const limit of limits) {
     const pv = vg.pvs.find((p) => p.uuid === limit.pvUuid);
@@ -94,7 +95,7 @@ export function buildPvMaps(vg: VolumeGroup, allowed?: PvRangeLimit[], used = vg
       maps.push(map);
     }
     const ranges: Array<[number, number]> = limit.ranges ?? [[0, pv.peCount - 1]];
-    const free = pvFreeRuns(vg, pv, used.get(pv.uuid));
+    const free = freeRuns?.get(pv.uuid) ?? pvFreeRuns(vg, pv, (used ??= vgUsedRuns(vg)).get(pv.uuid));
     for (const [from, to] of ranges) addRange(map, free, from, Math.min(to, pv.peCount - 1));
   }
   return maps;

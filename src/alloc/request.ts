@@ -35,10 +35,10 @@ export interface AllocRequest {
   /** PV list from the command line; undefined = all allocatable PVs of the VG. */
   allowedPvs?: PvRangeLimit[];
   /**
-   * vgUsedRuns(vg) when the caller already has it for this very VG (lvcreate counted the VG's
-   * free extents from it): the walk over every LV's areas is then made once, not twice.
+   * pvFreeRuns of each PV of this very VG when the caller has them (lvcreate: the read cache's
+   * index of the version read, store/used-space.ts): no walk over every LV's areas then.
    */
-  usedRuns?: Map<string, PvExtentRun[]>;
+  freeRuns?: ReadonlyMap<string, PvExtentRun[]>;
   /** PVs that must not be used for new areas, over the whole LE range (coarse form of parallelAreas). */
   avoidPvUuids?: string[];
   /**

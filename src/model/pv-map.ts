@@ -86,14 +86,6 @@ export function vgFreeExtents(vg: VolumeGroup): number {
   return free;
 }
 
-/** vgFreeExtents from vgUsedRuns(vg) (which holds the runs on the VG's PVs only). */
-export function vgFreeExtentsOf(vg: VolumeGroup, used: Map<string, PvExtentRun[]>): number {
-  let free = 0;
-  for (const pv of vg.pvs) free += pv.peCount;
-  for (const runs of used.values()) for (const r of runs) free -= r.len;
-  return free;
-}
-
 export function vgExtentCount(vg: VolumeGroup): number {
   return vg.pvs.reduce((n, pv) => n + pv.peCount, 0);
 }

@@ -11,6 +11,7 @@ import { SHOWN_UUID_MEMBER, unreadLv } from '../model/unread-lv.js';
 import { cancelPublish, publishLater } from './deferred-publish.js';
 import { carriesVgs, dataVersion, dropCarried, keepCommitted, sameLv, takeCarried, type LvRef, type TakenVg } from './vg-carry.js';
 import { keyImportedLvs } from '../model/lv-id.js';
+import { decodeUsedSpace, encodeUsedSpace, usedSpaceAfter, type UsedSpace } from './used-space.js';
 import { recordLvKeys, recordedLvKeys } from './lv-key-ledger.js';
 import {
   applyHistoryDelta, decodeHistory, encodeHistory, encodeHistoryDelta, historyVersionLvTexts, historyVersionOf, historyVersionText, isHistoryDelta,
@@ -65,6 +66,11 @@ export interface LoadedVg {
   snapshot: string;
   /** The VG as read (what `snapshot` says), not the object the command changes; not to be changed. */
   readVersion(): VolumeGroup;
+  /**
+   * The extents the LVs of the version read use (used-space.ts), when known: the read cache's index
+   * of that version, or what freeSpaceAsRead walked. The commit derives the next version's from it.
+   */
+  usedSpace?: UsedSpace | null;
 }
 
 interface HistoryRow {
@@ -86,6 +92,7 @@ class LazyLoadedVg implements LoadedVg {
   private text: string | undefined;
   /** The snapshot split into its head and LV lines, when the loader split it (unread LVs). */
   lines: ReadForDiff | null = null;
+  usedSpace: UsedSpace | null = null;
 
   constructor(public vg: VolumeGroup, public readSeqno: number, public readName: string, private rows: VgRows | null) {}
 
@@ -98,6 +105,7 @@ class LazyLoadedVg implements LoadedVg {
     this.text = text;
     this.rows = null;
     this.lines = null;
+    this.usedSpace = null;
   }
 
   readVersion(): VolumeGroup {
@@ -145,6 +153,8 @@ interface Committed {
   later?: boolean;
   /** The cached version the commit read, whose lines still in place the new file copies as bytes. */
   from?: ReusableLines;
+  /** The extents its LVs use (used-space.ts), when the commit could derive them. */
+  used?: UsedSpace;
 }
 
 /**
@@ -371,8 +381,10 @@ export class MetadataStore {
       if (!row) continue;
       // the committed version (its LVs as the commit wrote them), or (activation) a fresh read
       if (obj?.later) continue;
-      if (obj && obj.vg.seqno === row.seqno) cache.publishVgTexts(obj.vg, obj.lvTexts, obj.from);
-      else cache.publishVg(vgFromRows(this.vgRows(row)));
+      if (obj && obj.vg.seqno === row.seqno) {
+        cache.publishVgTexts(obj.vg, obj.lvTexts, obj.from);
+        if (obj.used) cache.publishUsedSpace(uuid, row.seqno, encodeUsedSpace(obj.used));
+      } else cache.publishVg(vgFromRows(this.vgRows(row)));
     }
     if (index || (!cache.index() && this.mayWriteIndex())) {
       const names = this.stmt('SELECT name, uuid FROM vg').all() as { name: string; uuid: string }[];
@@ -420,6 +432,8 @@ export class MetadataStore {
     const loaded = new LazyLoadedVg(vg, vg.seqno, vg.name, null);
     loaded.snapshot = text;
     loaded.lines = split && split.lines;
+    const used = this.cache!.usedSpace(row.uuid, row.seqno);
+    loaded.usedSpace = used === null ? null : decodeUsedSpace(used);
     return loaded;
   }
 
@@ -521,7 +535,8 @@ export class MetadataStore {
     const carry = this.depth === 0 && carriesVgs(this.db);
     let version: number | undefined;
     const from = old ? reusableLines(old) : undefined;
-    this.touchVg(vg.uuid, { vg, lvTexts, later: carry, ...(from ? { from } : {}) });
+    const used = old && loaded?.usedSpace ? usedSpaceAfter(loaded.usedSpace, old.lvTexts, lvTexts) : null;
+    this.touchVg(vg.uuid, { vg, lvTexts, later: carry, ...(from ? { from } : {}), ...(used ? { used } : {}) });
     // The index lists VG names, the orphan PVs and every PV's device: PVs joining or leaving a VG,
     // or found on another device, change it too.
     const pvSet = (pvs: PhysicalVolume[]) => pvs.map((p) => `${p.uuid} ${p.name} ${p.path}`).sort().join();
@@ -627,7 +642,9 @@ export class MetadataStore {
       if (loaded?.vg.uuid === r.vg_uuid) {
         const old = readForDiff(loaded);
         const from = reusableLines(old);
-        this.touchVg(r.vg_uuid, { vg: loaded.vg, lvTexts: lvTextsOf(loaded.vg, old).texts, ...(from ? { from } : {}) });
+        const lvTexts = lvTextsOf(loaded.vg, old).texts;
+        const used = loaded.usedSpace ? usedSpaceAfter(loaded.usedSpace, old.lvTexts, lvTexts) : null;
+        this.touchVg(r.vg_uuid, { vg: loaded.vg, lvTexts, ...(from ? { from } : {}), ...(used ? { used } : {}) });
       } else this.touchVg(r.vg_uuid, null);
     }
     this.transaction(() => {

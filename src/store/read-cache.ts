@@ -3,6 +3,7 @@
 // as everything else it does, and reports are what lab scripts run most.
 //   index.json            VG names -> uuids, the orphan PVs, every PV's device
 //   vg-<uuid>.<seqno>.json one committed version of a VG
+//   vg-<uuid>.<seqno>.used the extents its LVs use on each PV (used-space.ts), when a commit derived them
 // Writers (MetadataStore) drop what a transaction will change *before* it commits, and publish
 // the new versions only after the outermost commit, holding the VG lock (or the global lock for
 // the index). A reader that finds a file missing falls back to SQLite; among several versions of
@@ -77,6 +78,15 @@ export class ReadCache {
     }
   }
 
+  /** The used-space index of one version of a VG (used-space.ts, its file's bytes), or null. */
+  usedSpace(uuid: string, seqno: number): Buffer | null {
+    try {
+      return readFileSync(join(this.dir, `vg-${uuid}.${seqno}.used`));
+    } catch {
+      return null;
+    }
+  }
+
   private listing(): string[] {
     if (this.files) return this.files;
     try {
@@ -131,11 +141,16 @@ export class ReadCache {
     this.dropOlder(uuid, seqno);
   }
 
+  /** The used-space index of a version just published (after it: publishVg* drops older versions' files). */
+  publishUsedSpace(uuid: string, seqno: number, bytes: Buffer): void {
+    this.writeParts(`vg-${uuid}.${seqno}.used`, [bytes]);
+  }
+
   /** Older versions are dead weight (a reader would skip them anyway). */
   private dropOlder(uuid: string, seqno: number): void {
     this.files = null;
     for (const f of this.listing()) {
-      const m = /^vg-(.+)\.(\d+)\.json$/.exec(f);
+      const m = /^vg-(.+)\.(\d+)\.(?:json|used)$/.exec(f);
       if (m && m[1] === uuid && Number(m[2]) < seqno) rmSync(join(this.dir, f), { force: true });
     }
     this.files = null;
