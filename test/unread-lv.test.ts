@@ -84,6 +84,14 @@ describe('an unread LV', () => {
     }
   });
 
+  it('is parsed at once when its uuid or name has what JSON escapes (no LVM2 name has it), as the LV it is', () => {
+    const shapes = [lv('q"x', 90), { ...lv('b\\k', 92), visible: false }, { ...lv('u', 94), uuid: 'uu\\id' }, { ...lv('v', 96), visible: false }];
+    const unread = shapes.map((shape) => unreadLv(JSON.stringify(shape)));
+    expect(unread.map((l) => [l.uuid, l.name, l.visible])).toEqual(shapes.map((l) => [l.uuid, l.name, l.visible]));
+    expect(unread.map((l) => textIfUnread(l) !== undefined)).toEqual([false, false, false, true]);
+    expect(unread.map(plainLv)).toEqual(shapes);
+  });
+
   it("answers shownUuid (a copy's LV, model/lv-id.ts) from its line, unread", () => {
     const copy = { ...lv('c', 0), uuid: 'key-c', shownUuid: 'uuid-c' };
     for (const [shape, shown] of [[copy, 'uuid-c'], [lv('d', 1), undefined]] as const) {
