@@ -535,7 +535,8 @@ export class MetadataStore {
     const carry = this.depth === 0 && carriesVgs(this.db);
     let version: number | undefined;
     const from = old ? reusableLines(old) : undefined;
-    const used = old && loaded?.usedSpace ? usedSpaceAfter(loaded.usedSpace, old.lvTexts, lvTexts) : null;
+    // (the lvm shell's deferred copies are published without one: not worth deriving)
+    const used = !carry && old && loaded?.usedSpace ? usedSpaceAfter(loaded.usedSpace, old.lvTexts, lvTexts) : null;
     this.touchVg(vg.uuid, { vg, lvTexts, later: carry, ...(from ? { from } : {}), ...(used ? { used } : {}) });
     // The index lists VG names, the orphan PVs and every PV's device: PVs joining or leaving a VG,
     // or found on another device, change it too.
