@@ -1,11 +1,13 @@
 // Replicas on the far side of a real wire (issue 12, item 2): another tsvm "site" (a system dir of
 // its own) whose NBD daemon listens on loopback TCP (127.0.0.1, an ephemeral port), and a plain
 // `nbdkit file` export (skipped when nbdkit is not installed). Both get the LV's bytes, then later
-// writes in order, and the reports name the target.
+// writes in order, and the reports name the target. nbdkit (a server that runs requests in
+// parallel) gets the shipper's writes in requests of at most 1 MiB (src/repl/target.ts requestBytes),
+// as its log filter records.
 import { afterEach, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { CliLab } from './helpers/aux.js';
@@ -91,12 +93,24 @@ describe.skipIf(!hasNbdkit())('replica to a plain nbdkit file export', () => {
     writeFileSync(image, Buffer.alloc(0));
     execFileSync('truncate', ['-s', '8M', image]);
     const sock = join(lab.dir, 'nbdkit.sock');
-    await procs.start('nbdkit', ['-f', '-U', sock, 'file', image], async () => existsSync(sock));
+    const log = join(lab.dir, 'nbdkit.log');
+    await procs.start('nbdkit', ['-f', '-U', sock, '--filter=log', 'file', image, `logfile=${log}`], async () => existsSync(sock));
     const uri = `nbd+unix:///?socket=${sock}`;
     await lab.ok('replica', 'create', 'vg/data', '--target', uri, '-L', '8M');
     await lab.ok('dd', `if=${random}`, 'of=/dev/vg/data', 'bs=256k', 'count=4', 'skip=5', 'seek=1', 'conv=fsync');
     await lab.ok('dd', `if=${random}`, 'of=/dev/vg/data', 'bs=4k', 'count=20', 'skip=3', 'seek=1500', 'oflag=sync');
+    // Three MiB the shipper reads and sends as one write: on the wire, three requests.
+    await lab.ok('replica', 'pause', 'vg/data');
+    await lab.ok('dd', `if=${random}`, 'of=/dev/vg/data', 'bs=1M', 'count=3', 'skip=1', 'seek=4', 'conv=fsync');
+    const logged = readFileSync(log, 'utf8').length;
+    await lab.ok('replica', 'resume', 'vg/data');
     await caughtUp(lab);
+    const writes = (text: string) => [...text.matchAll(/ Write id=\d+ offset=(0x[0-9a-f]+) count=(0x[0-9a-f]+)/g)]
+      .map((m) => ({ offset: Number(m[1]), count: Number(m[2]) }));
+    const all = writes(readFileSync(log, 'utf8'));
+    expect(Math.max(...all.map((w) => w.count)), 'no request over 1 MiB (the first copy\'s included)').toBeLessThanOrEqual(MiB);
+    expect(writes(readFileSync(log, 'utf8').slice(logged)).sort((x, y) => x.offset - y.offset), 'the 3 MiB in three requests')
+      .toEqual([4, 5, 6].map((m) => ({ offset: m * MiB, count: MiB })));
     const src = await lab.legBytes('vg/data', 0, 8 * MiB);
     const dst = Buffer.alloc(8 * MiB);
     const fd = openSync(image, 'r');

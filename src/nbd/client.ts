@@ -136,6 +136,26 @@ export class NbdClient {
     await this.send(Cmd.WRITE, fua ? CmdFlag.FUA : 0, offset, data.length, data, 0);
   }
 
+  /**
+   * Write `data` at `offset` as consecutive requests of at most `requestBytes`, sent together (one
+   * writev): resolved once the server acknowledged every one. A server that runs requests in
+   * parallel may apply them in any order.
+   */
+  async pwriteInRequests(data: Buffer, offset: number, requestBytes: number): Promise<void> {
+    if (data.length <= requestBytes) return this.pwrite(data, offset);
+    const acks: Promise<Buffer | null>[] = [];
+    this.sock.cork();
+    for (let at = 0; at < data.length; at += requestBytes) {
+      const n = Math.min(requestBytes, data.length - at);
+      acks.push(this.send(Cmd.WRITE, 0, offset + at, n, data.subarray(at, at + n), 0));
+    }
+    this.sock.uncork();
+    // Every request settles (none is left rejected unhandled); the first failure is the answer.
+    const results = await Promise.allSettled(acks);
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
   async flush(): Promise<void> {
     await this.send(Cmd.FLUSH, 0, 0, 0, null, 0);
   }

@@ -14,6 +14,8 @@
 //    end of the window; the replica is a prefix exactly when the window is empty (at every flush
 //    barrier and whenever the shipper is idle), and a restarted shipper re-sends from P in order,
 //    which makes it one again.
+//  - A write sent as several NBD requests (target.ts requestBytes: only to such a server) is as
+//    several writes in flight: its parts may land in any order, so it widens the window even alone.
 // DRBD's epochs between barriers are the model; the window is its "max-epoch-size".
 import type { Progress } from './journal-format.js';
 
@@ -44,11 +46,15 @@ export class ShipWindow {
     return this.inflight.length;
   }
 
-  /** Send a write through the window (`send` starts the request), waiting first as the rules say. */
-  async add(member: number, offset: number, length: number, after: Progress, send: () => Promise<void>, landed?: () => void): Promise<void> {
+  /**
+   * Send a write through the window (`send` starts it), waiting first as the rules say. `requests`:
+   * how many NBD requests `send` makes of it; more than one may land in any order even alone.
+   */
+  async add(member: number, offset: number, length: number, after: Progress, send: () => Promise<void>, landed?: () => void,
+    requests = 1): Promise<void> {
     if (this.inflight.length && (this.inflight[0]!.member !== member || this.overlaps(offset, offset + length))) await this.drain();
     while (this.inflight.length && (this.inflight.length >= this.maxRequests || this.bytes + length > this.maxBytes)) await this.retireOldest();
-    if (this.inflight.length) this.widened?.(after.nextSeq);
+    if (this.inflight.length || requests > 1) this.widened?.(after.nextSeq);
     const done = send();
     done.catch(() => undefined); // awaited in order by retireOldest; a failure there ends the link
     this.inflight.push({ member, start: offset, end: offset + length, done, after, landed });

@@ -28,7 +28,7 @@ import { recoverPending, type MemberWriter } from './recovery.js';
 import { checkHostRestart, markCleanStop } from './host-restart.js';
 import { linkKey, shipperPaths, type LinkState, type ShipperState } from './shipper-control.js';
 import { splitGroupReplica } from './split.js';
-import { SplitError, maxWrite, openTarget, runsInOrder } from './target.js';
+import { SplitError, maxWrite, openTarget, requestBytes, runsInOrder } from './target.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A request the replica has not answered in this long counts as a broken link (DRBD's ko-count). */
@@ -453,7 +453,7 @@ class ReplicaLink {
         if (length > 0) {
           const buf = Buffer.allocUnsafe(length);
           this.locked(() => src.readAt(buf, offset));
-          await timed(target.pwrite(buf, offset), 'resync write');
+          await timed(target.pwriteInRequests(buf, offset, requestBytes(target)), 'resync write');
         }
         k += n;
         done += n;
@@ -494,8 +494,11 @@ class ReplicaLink {
           const data = op.data!;
           const pooled = op.pooled;
           op.pooled = undefined; // the window gives it back once the replica has the write
-          await this.window.add(op.member, op.offset, op.length, op.after, () => timed(t.pwrite(data, op.offset), 'write'),
-            pooled && (() => this.buffers.give(pooled)));
+          // Cut into several NBD requests for a server that runs them in parallel (target.ts requestBytes).
+          const per = requestBytes(t);
+          await this.window.add(op.member, op.offset, op.length, op.after,
+            () => timed(t.pwriteInRequests(data, op.offset, per), 'write'),
+            pooled && (() => this.buffers.give(pooled)), Math.ceil(op.length / per));
           this.written.add(op.member);
           this.unflushed = true;
         } else {
