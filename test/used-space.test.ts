@@ -21,26 +21,33 @@ const plain = (s: UsedSpace | null) => s && { lvCount: s.lvCount, byPv: Object.f
 describe('used space, derived', () => {
   it('equals the walk of the new version after random changes, and gives the free space pv-map.ts gives', () => {
     const pick = lcg(7);
-    const kinds = [0, 0, 0, 0];
+    const kinds = [0, 0, 0, 0, 0];
     let lvs: LogicalVolume[] = Array.from({ length: 30 }, (_, i) => lv(`l${i}`, i * 3, 1 + (i % 3)));
     let texts = lvs.map(lvJson);
     let space = usedSpaceOf(vg(lvs));
     for (let round = 0; round < 400; round++) {
       const next = lvs.map((l) => structuredClone(l));
-      const kind = pick(4);
+      const kind = pick(5);
       kinds[kind]!++;
       switch (kind) {
         case 0: next.push(lv(`n${round}`, pick(250), 1 + pick(4))); break;
         case 1: if (next.length) next.splice(pick(next.length), 1); break;
         case 2: {
           // (edits that leave an area a fraction of an extent make no LV that metadata can hold)
+          if (!next.length) break;
           const at = pick(next.length);
           const edited = structuredClone(next[at]!);
           memberEdits[pick(memberEdits.length)]!(edited, round);
           if (edited.segments.every((g) => Number.isInteger(areaLen(g)))) next[at] = edited;
           break;
         }
-        default: if (next.length > 1) next.reverse();
+        case 3: if (next.length > 1) next.reverse(); break;
+        default: {
+          // many LVs out and in at once (lvremove of a whole VG, vgmerge): one merge per PV
+          const keep = next.filter(() => pick(2) === 0);
+          next.length = 0;
+          next.push(...keep, ...Array.from({ length: pick(6) }, (_, k) => lv(`m${round}_${k}`, pick(250), 1 + pick(3))));
+        }
       }
       const nextTexts = next.map(lvJson);
       // unchanged LVs keep their very strings, as a commit reuses them
@@ -54,7 +61,7 @@ describe('used space, derived', () => {
       texts = reused;
       space = derived!;
     }
-    expect(Math.min(...kinds)).toBeGreaterThan(50);
+    expect(Math.min(...kinds)).toBeGreaterThan(40);
   });
 
   it('is dropped when an area to take out is not in it (not the index of the version read)', () => {
@@ -77,6 +84,7 @@ describe('used space, derived', () => {
     expect(plain(decodeUsedSpace(bytes))).toEqual(plain(s));
     expect(decodeUsedSpace(bytes.subarray(0, bytes.length - 4))).toBeNull();
     expect(decodeUsedSpace(Buffer.from('tsvm-used 2 1\n\n'))).toBeNull();
+    expect(decodeUsedSpace(Buffer.from('tsvm-used 1 1\npv-1 -1\n\n'))).toBeNull();
   });
 });
 

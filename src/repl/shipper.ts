@@ -381,6 +381,10 @@ class ReplicaLink {
     if (this.targets.some((t) => t.broken)) throw new Error('NBD connection closed');
     let mode = this.journal.mode(slot);
     if (mode.mode === Mode.Split) return false;
+    // A replica dropped to its bitmap in the middle of a batch (the journal filled) may still have
+    // journal writes in flight: on a server that runs requests in parallel one could land after the
+    // resync's write of the same region, leaving old bytes where the map says the copy is done.
+    if ((mode.mode === Mode.Bitmap || mode.resyncing) && this.window.size) await this.window.drain();
     if (mode.mode === Mode.Bitmap) {
       this.startResync();
       mode = this.journal.mode(slot);

@@ -121,6 +121,7 @@ class CarriedLoadedVg implements LoadedVg {
   readonly vg: VolumeGroup;
   readonly readName: string;
   private text: string | undefined;
+  usedSpace: UsedSpace | null = null;
 
   constructor(public taken: TakenVg | null, public readSeqno: number) {
     this.vg = taken!.vg;
@@ -134,6 +135,7 @@ class CarriedLoadedVg implements LoadedVg {
   set snapshot(text: string) {
     this.text = text;
     this.taken = null;
+    this.usedSpace = null;
   }
 
   readVersion(): VolumeGroup {

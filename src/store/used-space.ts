@@ -114,19 +114,6 @@ export function changedTexts(before: readonly string[], after: readonly string[]
   return { removed, added };
 }
 
-/** The index of the first pair at or after (pe, len). */
-function lowerBound(pairs: Uint32Array, pe: number, len: number): number {
-  let lo = 0;
-  let hi = pairs.length / 2;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    const p = pairs[2 * mid]!;
-    if (p < pe || (p === pe && pairs[2 * mid + 1]! < len)) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /**
  * The index of the version whose LV texts are `after`, from `space` (that of `before`); null when
  * an area to take out is not in it (it was not the index of `before`).
@@ -134,37 +121,63 @@ function lowerBound(pairs: Uint32Array, pe: number, len: number): number {
 export function usedSpaceAfter(space: UsedSpace, before: readonly string[], after: readonly string[]): UsedSpace | null {
   if (space.lvCount !== before.length) return null;
   const { removed, added } = changedTexts(before, after);
+  // The areas out and in, per PV, then one pass over each PV's pairs (lvremove of every LV of a
+  // VG removes 10,000 areas: one array copy each would be quadratic).
+  const out = new Map<string, number[]>();
+  const into = new Map<string, number[]>();
+  const collect = (to: Map<string, number[]>) => (pv: string, pe: number, len: number) => {
+    let list = to.get(pv);
+    if (!list) to.set(pv, (list = []));
+    list.push(pe, len);
+  };
+  for (const text of removed) forEachPvArea(unreadLv(text), collect(out));
+  for (const text of added) forEachPvArea(unreadLv(text), collect(into));
   const byPv = new Map(space.byPv);
-  let lost = false;
-  for (const text of removed) {
-    forEachPvArea(unreadLv(text), (pv, pe, len) => {
-      const pairs = byPv.get(pv) ?? new Uint32Array(0);
-      const at = lowerBound(pairs, pe, len);
-      if (pairs[2 * at] !== pe || pairs[2 * at + 1] !== len) {
-        lost = true;
-        return;
-      }
-      const out = new Uint32Array(pairs.length - 2);
-      out.set(pairs.subarray(0, 2 * at));
-      out.set(pairs.subarray(2 * at + 2), 2 * at);
-      byPv.set(pv, out);
-    });
-    if (lost) return null;
+  for (const pv of new Set([...out.keys(), ...into.keys()])) {
+    const merged = mergePairs(byPv.get(pv) ?? new Uint32Array(0), sortPairs(out.get(pv) ?? []), sortPairs(into.get(pv) ?? []));
+    if (!merged) return null;
+    if (merged.length) byPv.set(pv, merged);
+    else byPv.delete(pv);
   }
-  for (const text of added) {
-    forEachPvArea(unreadLv(text), (pv, pe, len) => {
-      const pairs = byPv.get(pv) ?? new Uint32Array(0);
-      const at = 2 * lowerBound(pairs, pe, len);
-      const out = new Uint32Array(pairs.length + 2);
-      out.set(pairs.subarray(0, at));
-      out[at] = pe;
-      out[at + 1] = len;
-      out.set(pairs.subarray(at), at + 2);
-      byPv.set(pv, out);
-    });
-  }
-  for (const [pv, pairs] of byPv) if (!pairs.length) byPv.delete(pv);
   return { lvCount: after.length, byPv };
+}
+
+/** (a, b) < (c, d) in the pairs' order: by PE, then by extents. */
+function pairBefore(pe: number, len: number, pe2: number, len2: number): boolean {
+  return pe < pe2 || (pe === pe2 && len < len2);
+}
+
+/**
+ * The sorted pairs `have` less `out` plus `into` (both sorted), in one pass; null when a pair of
+ * `out` is not in `have`.
+ */
+function mergePairs(have: Uint32Array, out: Uint32Array, into: Uint32Array): Uint32Array | null {
+  const res = new Uint32Array(have.length - out.length + into.length);
+  let h = 0;
+  let o = 0;
+  let i = 0;
+  let r = 0;
+  while (h < have.length || i < into.length) {
+    const takeInto = i < into.length && (h >= have.length || pairBefore(into[i]!, into[i + 1]!, have[h]!, have[h + 1]!));
+    if (takeInto) {
+      res[r++] = into[i]!;
+      res[r++] = into[i + 1]!;
+      i += 2;
+      continue;
+    }
+    if (o < out.length && have[h] === out[o] && have[h + 1] === out[o + 1]) {
+      o += 2;
+      h += 2;
+      continue;
+    }
+    // a pair to take out that `have` has passed is not in it
+    if (o < out.length && pairBefore(out[o]!, out[o + 1]!, have[h]!, have[h + 1]!)) return null;
+    if (r >= res.length) return null;
+    res[r++] = have[h]!;
+    res[r++] = have[h + 1]!;
+    h += 2;
+  }
+  return o === out.length && r === res.length ? res : null;
 }
 
 // The file: a first line "tsvm-used 1 LVCOUNT" and a line per PV "UUID PAIRS", then each PV's
@@ -206,7 +219,7 @@ export function decodeUsedSpace(bytes: Buffer): UsedSpace | null {
   for (const line of pvLines) {
     const sp = line.lastIndexOf(' ');
     const count = Number(line.slice(sp + 1));
-    if (sp <= 0 || !Number.isInteger(count) || at + 8 * count > bytes.length) return null;
+    if (sp <= 0 || !Number.isInteger(count) || count < 0 || at + 8 * count > bytes.length) return null;
     const pairs = new Uint32Array(2 * count);
     if (LITTLE_ENDIAN) new Uint8Array(pairs.buffer).set(bytes.subarray(at, at + pairs.byteLength));
     else for (let i = 0; i < pairs.length; i++) pairs[i] = bytes.readUInt32LE(at + 4 * i);
