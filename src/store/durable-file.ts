@@ -6,24 +6,24 @@
 import { closeSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-/** fsync of a directory: a rename or unlink in it made durable. */
-export function syncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
+/** `sync` on an fd of `path` opened read-only (a directory's fsync, a file's fdatasync). */
+function syncPath(path: string, sync: (fd: number) => void): void {
+  const fd = openSync(path, 'r');
   try {
-    fsyncSync(fd);
+    sync(fd);
   } finally {
     closeSync(fd);
   }
 }
 
+/** fsync of a directory: a rename or unlink in it made durable. */
+export function syncDir(dir: string): void {
+  syncPath(dir, fsyncSync);
+}
+
 /** fdatasync of a file by its path: what any process wrote to it (its dirty pages) made durable. */
 export function syncFile(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fdatasyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  syncPath(path, fdatasyncSync);
 }
 
 /** Replace `path` with `text`, durably (its directory made if need be). */
