@@ -15,7 +15,7 @@ import type { VolumeGroup } from '../model/types.js';
 import { groupLockName, loadGroups, type Group, type Replica } from './config.js';
 import { Journal } from './journal.js';
 import {
-  MAX_RECORD_DATA, Mode, REF_MIN_BYTES, RecordKind, encodeRecord, isWrite, recordSpan, type Hint, type ModeState, type Record,
+  MAX_RECORD_DATA, Mode, REF_MIN_BYTES, REF_NONE, REF_UNKNOWN, RecordKind, encodeRecord, refLink, refLinkPos, isWrite, recordSpan, type Hint, type ModeState, type Record,
 } from './journal-format.js';
 import { RefIndex } from './ref-index.js';
 import { LocalDone } from './local-done.js';
@@ -264,20 +264,49 @@ export class JournalWriter {
     if (r.kind === RecordKind.Ref) this.refs.note(r.seq, r.member, r.offset, r.length);
   }
 
-  /** Index every Ref from the oldest position a replica in the journal still needs to the head. */
+  /**
+   * Index every Ref from the oldest position a replica in the journal still needs to the head: by
+   * the chain of Refs back from the head (journal-format.ts RefLink), or, where the chain is not
+   * known (records of a writer from before it), by reading every record's header.
+   */
   private rebuildIndex(group: Group): void {
     this.refs = new RefIndex();
     const modes = group.replicas.map((r) => this.journal.mode(r.slot));
     const from = this.journalReplicas(group, modes).map((r) => this.journal.applied(r.slot)).sort((a, b) => a.nextSeq - b.nextSeq)[0];
     if (!from) return;
     this.oldest = from.nextSeq;
+    if (this.indexChain(from.nextPos)) return;
+    this.refs = new RefIndex();
+    let lastRef = REF_NONE;
     for (let pos = from.nextPos, seq = from.nextSeq; seq < this.head!.nextSeq;) {
       const r = this.journal.recordAt(pos, seq);
-      if (!r) break;
+      if (!r) return;
       this.index(r);
+      if (r.kind === RecordKind.Ref) lastRef = refLink(r.pos);
       pos += r.span;
       seq++;
     }
+    // Read to the head: the records from here on name the last Ref a replica may still need (none:
+    // REF_NONE; a follower stops before `from` anyway, and the oldest unapplied record only moves on).
+    this.head!.lastRef = lastRef;
+  }
+
+  /**
+   * Follow the Refs back from the head's last one to `fromPos` (records there and after are intact:
+   * no replica in the journal has applied them, so their space was not reused). False when the
+   * chain is not known all the way (then nothing it indexed is complete).
+   */
+  private indexChain(fromPos: number): boolean {
+    for (let link = this.head!.lastRef; link !== REF_NONE;) {
+      if (link === REF_UNKNOWN || !Number.isSafeInteger(link)) return false;
+      const pos = refLinkPos(link);
+      if (pos < fromPos) return true;
+      const r = this.journal.recordAt(pos);
+      if (!r || r.kind !== RecordKind.Ref || r.prevRef >= link) return false;
+      this.index(r);
+      link = r.prevRef;
+    }
+    return true;
   }
 
   /** Seq of the oldest record a replica in the journal has not applied (re-read now). */
@@ -352,13 +381,15 @@ export class JournalWriter {
     const now = Date.now();
     if (wrap) {
       this.journal.dev.writeAt(encodeRecord({ seq: h.nextSeq, kind: RecordKind.Pad, member: 0, offset: 0, length: 0, time: now,
-        totalBefore: h.totalBytes, pos: h.nextPos }, null), this.journal.dataStart + (h.nextPos % cap));
+        totalBefore: h.totalBytes, pos: h.nextPos, prevRef: h.lastRef }, null), this.journal.dataStart + (h.nextPos % cap));
       h.nextSeq++;
       h.nextPos += wrap;
     }
     const seq = h.nextSeq;
     const at = this.journal.dataStart + (h.nextPos % cap);
-    let rec = encodeRecord({ seq, kind, member, offset, length, time: now, totalBefore: h.totalBytes, pos: h.nextPos }, data);
+    let rec = encodeRecord({ seq, kind, member, offset, length, time: now, totalBefore: h.totalBytes, pos: h.nextPos, prevRef: h.lastRef },
+      data);
+    if (kind === RecordKind.Ref) h.lastRef = refLink(h.nextPos);
     if (kind !== RecordKind.Flush) {
       h.pending = seq;
       h.pendingPos = h.nextPos;
@@ -368,7 +399,7 @@ export class JournalWriter {
     if (isWrite(kind)) h.totalBytes += length;
     if (barrier) {
       const flush = encodeRecord({ seq: h.nextSeq, kind: RecordKind.Flush, member: 0, offset: 0, length: 0, time: now,
-        totalBefore: h.totalBytes, pos: h.nextPos }, null);
+        totalBefore: h.totalBytes, pos: h.nextPos, prevRef: h.lastRef }, null);
       rec = Buffer.concat([rec, flush], span + barrierSpan);
       h.nextSeq++;
       h.nextPos += barrierSpan;

@@ -10,8 +10,8 @@ import { MetadataStore } from '../store/metadata-store.js';
 import type { Group, LvRef } from './config.js';
 import {
   DATA_START, HINT_OFFSET, PRESERVE_OFFSET, RECORD_HEADER, RecordKind, SECTOR_BYTES, SUPER_OFFSET, appliedOffset, capacityOf,
-  decodeHint, decodeMode, decodePreserveMark, decodeProgress, decodeRecordHeader, decodeSuper, encodeHint, encodeMode,
-  encodePreserveMark, encodeProgress, encodeSuper, flushedOffset, hasData, isWrite, modeOffset, physical, recordValid, Mode,
+  REF_NONE, REF_UNKNOWN, decodeHint, decodeMode, decodePreserveMark, decodeProgress, decodeRecordHeader, decodeSuper, encodeHint, encodeMode,
+  encodePreserveMark, encodeProgress, encodeSuper, flushedOffset, hasData, isWrite, modeOffset, physical, recordValid, refLink, Mode,
   type Hint, type ModeState, type Progress, type Record,
 } from './journal-format.js';
 
@@ -67,7 +67,7 @@ export class Journal {
       this.dev.writeAt(zeros.subarray(0, Math.min(zeros.length, this.dev.size() - off)), off);
     }
     this.dev.writeAt(encodeSuper(this.group.uuid, this.dev.size()), SUPER_OFFSET);
-    this.writeHint({ nextSeq: 1, nextPos: 0, totalBytes: 0, time: Date.now(), pending: 0, pendingPos: 0 });
+    this.writeHint({ nextSeq: 1, nextPos: 0, totalBytes: 0, time: Date.now(), pending: 0, pendingPos: 0, lastRef: REF_NONE });
     for (const [slot, mode] of replicaModes) this.resetReplica(slot, mode);
     this.dev.flush();
   }
@@ -92,7 +92,7 @@ export class Journal {
   }
 
   hint(): Hint {
-    return decodeHint(this.read(HINT_OFFSET)) ?? { nextSeq: 1, nextPos: 0, totalBytes: 0, time: 0, pending: 0, pendingPos: 0 };
+    return decodeHint(this.read(HINT_OFFSET)) ?? { nextSeq: 1, nextPos: 0, totalBytes: 0, time: 0, pending: 0, pendingPos: 0, lastRef: REF_UNKNOWN };
   }
 
   writeHint(h: Hint): void {
@@ -173,6 +173,7 @@ export class Journal {
       h.nextPos = r.pos + r.span;
       h.totalBytes = r.totalBefore + (isWrite(r.kind) ? r.length : 0);
       h.time = r.time;
+      h.lastRef = r.kind === RecordKind.Ref ? refLink(r.pos) : r.prevRef;
     }
     return h;
   }

@@ -8,9 +8,12 @@ const KEY_STRIDE = 2 ** 36; // granules per member (4 PiB)
 export class RefIndex {
   private readonly last = new Map<number, number>();
 
-  /** A Ref record of `seq` covers [offset, offset+length) of `member`. */
+  /** A Ref record of `seq` covers [offset, offset+length) of `member` (noted in any order: the latest seq is kept). */
   note(seq: number, member: number, offset: number, length: number): void {
-    for (let g = Math.floor(offset / GRANULE); g * GRANULE < offset + length; g++) this.last.set(member * KEY_STRIDE + g, seq);
+    for (let g = Math.floor(offset / GRANULE); g * GRANULE < offset + length; g++) {
+      const k = member * KEY_STRIDE + g;
+      if ((this.last.get(k) ?? 0) < seq) this.last.set(k, seq);
+    }
   }
 
   /**
