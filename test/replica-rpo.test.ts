@@ -112,8 +112,13 @@ describe('replica over a slow link', () => {
 
   it('turns synchronous past a time RPO (--rpo 1 --rpopolicy sync) until caught up', async () => {
     await slowReplica(10, '--rpo', '1', '--rpopolicy', 'sync');
-    // 4,096 writes: well over 1 s however fast the writes are (2,048 took ~1 s at idle).
-    const { samples } = await ddWhileWatching(4096, '512');
+    // As for throttle above: 200 writes outrun the link (~4 s to ship them), and 2 s later more
+    // writes find the oldest unshipped one over 1 s old, so they wait for the replica. (One run of
+    // 4,096 writes did the same, but each write it held waited ~20 ms for the link: at a CI
+    // machine's load that dd took over 100 s.)
+    const first = await ddWhileWatching(200, '512');
+    await new Promise((r) => setTimeout(r, 2000));
+    const samples = [...first.samples, ...(await ddWhileWatching(200, '512')).samples];
     expect(samples[0]!.repl_rpo).toBe('1s sync');
     // The oldest unshipped write gets older than 1 s: the writer waits for the replica (reported),
     // and the replica stays in the journal (a prefix throughout).
