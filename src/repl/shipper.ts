@@ -53,6 +53,12 @@ const BATCH_BYTES = 64 * 1024 * 1024;
  */
 const REQUEST_BYTES = 4 * 1024 * 1024;
 const WINDOW_REQUESTS = 8;
+/**
+ * Requests in flight to a server that runs them in arrival order (tsvm's daemon): barriers go
+ * through the window too (ship-window.ts addFlush), so over a slow link a stream of small durable
+ * writes is bound by how many of them the window holds per round trip, not by two round trips each.
+ */
+const IN_ORDER_WINDOW_REQUESTS = 64;
 const WINDOW_BYTES = 32 * 1024 * 1024;
 /** Requests whose bytes are being read from the LV ahead of the one being sent (ship-reads.ts). */
 const READ_AHEAD = 4;
@@ -288,16 +294,17 @@ class ReplicaLink {
       this.progressRecords.recordNow(appliedOffset(replica.slot), run);
     }
     this.unorderedTo = journal.applied(replica.slot).inflight ?? 0;
-    this.window = new ShipWindow(WINDOW_REQUESTS, WINDOW_BYTES, (p, inflight) => {
+    this.window = new ShipWindow(this.reorders ? WINDOW_REQUESTS : IN_ORDER_WINDOW_REQUESTS, WINDOW_BYTES, (p, inflight, flushed) => {
       // Progress as requests complete; a replica dropped to its bitmap meanwhile keeps its own.
       if (this.journal.mode(this.replica.slot).mode !== Mode.Journal) return;
       this.progress(appliedOffset(this.replica.slot), this.unordered(p, inflight));
+      if (flushed) this.progress(flushedOffset(this.replica.slot), p);
     }, (to) => {
       if (!this.reorders || to <= this.unorderedTo || this.journal.mode(this.replica.slot).mode !== Mode.Journal) return;
       this.unorderedTo = to;
       // Before the next request goes out: written now, with whatever progress was pending.
       this.progressRecords.recordNow(appliedOffset(this.replica.slot), { ...this.applied(), inflight: to });
-    });
+    }, !this.reorders);
   }
 
   /** The replica's applied progress as this link knows it (pending included). */
@@ -505,6 +512,15 @@ class ReplicaLink {
             pooled && (() => this.buffers.give(pooled)), Math.ceil(op.length / per));
           this.written.add(op.member);
           this.unflushed = true;
+        } else if (op.kind === 'flush' && this.window.inOrder && this.written.size <= 1 && (this.written.size || this.window.size)) {
+          // A barrier to a server that runs requests in order, everything since the last one on one
+          // connection: sent behind the writes in flight; its answer says them durable (ship-window.ts).
+          const m = this.written.size ? [...this.written][0]! : this.window.member!;
+          const t = this.targets[m]!;
+          this.written.clear();
+          this.unflushed = false;
+          this.lastFlush = Date.now();
+          await this.window.addFlush(m, op.after, () => timed(t.flush(), 'flush'));
         } else {
           // A barrier (or records that are not writes): everything before it is on the replica first.
           await this.window.drain();

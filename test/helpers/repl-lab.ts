@@ -33,6 +33,16 @@ export class Procs {
     return this.start(process.execPath, [resolve(HELPERS, 'repl-proxy.mjs'), listen, target, String(delayMs)]);
   }
 
+  /** A long link (repl-proxy.mjs latency): every chunk, either way, arrives DELAY ms after it was sent. */
+  latencyProxy(listen: string, target: string, delayMs: number): Promise<ChildProcess> {
+    return this.start(process.execPath, [resolve(HELPERS, 'repl-proxy.mjs'), listen, target, String(delayMs), '-', 'latency']);
+  }
+
+  /** A narrow link (repl-proxy.mjs rate): the bytes towards the target cross at `bytesPerSecond`, in order. */
+  rateProxy(listen: string, target: string, bytesPerSecond: number): Promise<ChildProcess> {
+    return this.start(process.execPath, [resolve(HELPERS, 'repl-proxy.mjs'), listen, target, String(bytesPerSecond), '-', 'rate']);
+  }
+
   /** Kill (SIGKILL, by pid) every process still running. */
   stopAll(): void {
     for (const p of this.all) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
