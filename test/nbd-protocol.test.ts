@@ -150,6 +150,37 @@ describe('server and client', () => {
     await d.disconnect();
   });
 
+  it('fails every later write and flush of a connection once a write failed, so no barrier covers the hole', async () => {
+    const e = fresh('eio', 65536);
+    const before = Buffer.from(e.data);
+    // The export's disk fails the write at 4096 (an I/O error, not a refused request).
+    const pwrite = e.pwrite.bind(e);
+    e.pwrite = (buf: Buffer, off: number) => {
+      if (off === 4096) throw Object.assign(new Error('the disk failed'), { code: 'EIO' });
+      pwrite(buf, off);
+    };
+    const c = await NbdClient.open(addr, 'eio');
+    // Sent together, as the replication shipper sends to tsvm's daemon: write, failing write, flush, write.
+    const results = await Promise.allSettled([
+      c.pwrite(Buffer.alloc(512, 1), 0), c.pwrite(Buffer.alloc(512, 2), 4096), c.flush(), c.pwrite(Buffer.alloc(512, 3), 8192),
+    ]);
+    expect(results.map((r) => (r.status === 'fulfilled' ? 0 : (r.reason as NbdRequestError).errno))).toEqual([0, NbdErr.EIO, NbdErr.EIO, NbdErr.EIO]);
+    const flushes = e.flushes;
+    expect(e.data.subarray(0, 512).equals(Buffer.alloc(512, 1))).toBe(true);
+    expect(e.data.subarray(8192, 8704).equals(before.subarray(8192, 8704)), 'the write after the hole did not land').toBe(true);
+    await expect(c.zero(16384, 512)).rejects.toMatchObject({ errno: NbdErr.EIO });
+    expect((await c.pread(8192, 16)).equals(before.subarray(8192, 8208))).toBe(true); // reads go on
+    expect(e.flushes).toBe(flushes);
+    await c.disconnect();
+    // A new connection starts clean; refused requests (past the end) do not make a connection fail.
+    const d = await NbdClient.open(addr, 'eio');
+    await expect(d.pwrite(Buffer.alloc(200, 7), 65536 - 100)).rejects.toMatchObject({ errno: NbdErr.ENOSPC });
+    await d.pwrite(Buffer.alloc(512, 4), 8192);
+    await d.flush();
+    expect(e.data.subarray(8192, 8704).equals(Buffer.alloc(512, 4))).toBe(true);
+    await d.disconnect();
+  });
+
   it('answers unknown and unsupported options with NBD_REP_ERR_UNSUP and goes on', async () => {
     const { s, got } = await raw();
     s.write(encodeClientFlags(3));

@@ -4,13 +4,18 @@
 // PV image is copied right after a flush (a state a power loss may leave), more is written without
 // a flush and shipped, then every process of the source site is stopped and the image put back, and
 // the site "boots" again (another TSVM_BOOT_ID). The replica then holds writes the source lost: the
-// first writer after the boot must drop it to a full resync, after which both sides are equal.
+// first writer after the boot must drop it to a resync of the activity log's extents (every extent
+// written since the source and the replica were last both caught up; src/repl/activity-log.ts),
+// after which both sides are equal.
 import { afterEach, describe, expect, it } from 'vitest';
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliLab } from './helpers/aux.js';
 import { stopServing, stopShipping, until } from './helpers/serving.js';
 import { replicaSite, replStatus } from './helpers/repl-lab.js';
+import { activeExtents, alGeneration } from '../src/repl/activity-log.js';
+import { markedRegions } from '../src/repl/region-map.js';
+import type { Group } from '../src/repl/config.js';
 
 const R = 512 * 1024;
 const MiB = 1024 * 1024;
@@ -48,9 +53,22 @@ async function replicatedSites(tag: string): Promise<{ a: CliLab; b: CliLab; cau
   return { a, b, caughtUp };
 }
 
+/** Site A's group as the activity log's functions take it (they use its uuid). */
+async function groupOf(lab: CliLab): Promise<Group> {
+  return { uuid: await groupUuid(lab) } as unknown as Group;
+}
+
+/** The shipper, idle and caught up, has started the activity log (or a generation after `than`). */
+async function alStarted(lab: CliLab, than = 0): Promise<number> {
+  const g = await groupOf(lab);
+  await until(async () => (alGeneration(lab.systemDir, g, 0) ?? 0) > than, 30_000);
+  return alGeneration(lab.systemDir, g, 0)!;
+}
+
 describe('power loss of the source host', () => {
-  it('resyncs a replica that may hold writes the source lost', async () => {
+  it('resyncs the extents a replica may hold writes the source lost in', async () => {
     const { a, b, caughtUp } = await replicatedSites('power');
+    await alStarted(a);
 
     // Flushed: this survives the power loss.
     await write(a, 2, 'KEPT', 'conv=fsync');
@@ -81,6 +99,10 @@ describe('power loss of the source host', () => {
     const now = (await replStatus(a))[0]!;
     expect(now.repl_reason).toBe('source host restarted: unflushed writes may be lost');
     expect(now.repl_consistency).toBe('inconsistent');
+    // Marked for the resync: the first 4 MiB extent (both writes since the log's start were there;
+    // regions 0-7 of 512 KiB), and the write after the boot (regions 10-11), not the whole 8 MiB LV.
+    const map = join(a.systemDir, 'repl', await groupUuid(a), 'r0.m0.map');
+    expect(markedRegions(map)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 10, 11]);
     await a.ok('replica', 'resume', 'vg/data');
     await caughtUp();
     expect(Number((await replStatus(a))[0]!.repl_resyncs)).toBeGreaterThan(resyncs);
@@ -144,3 +166,31 @@ describe('power loss of the source host', () => {
 async function groupUuid(lab: CliLab): Promise<string> {
   return (JSON.parse(readFileSync(join(lab.systemDir, 'repl', 'groups.json'), 'utf8')) as { groups: Array<{ uuid: string }> }).groups[0]!.uuid;
 }
+
+describe('activity log', () => {
+  it('marks the extents written since the source and the replica were last caught up, and starts again when idle', async () => {
+    const { a, caughtUp } = await replicatedSites('al');
+    const gen = await alStarted(a);
+    const g = await groupOf(a);
+    expect(activeExtents(a.systemDir, g, 0)).toEqual([]);
+    // Regions 10-11 (5-6 MiB): the second 4 MiB extent, marked before the write.
+    await write(a, 10, 'X');
+    expect(activeExtents(a.systemDir, g, 0)).toEqual([1]);
+    await write(a, 2, 'Y');
+    expect(activeExtents(a.systemDir, g, 0)).toEqual([0, 1]);
+    // Caught up and idle: the shipper flushes the LV and starts a new generation with nothing marked.
+    await caughtUp();
+    const next = await alStarted(a, gen);
+    expect(activeExtents(a.systemDir, g, 0)).toEqual([]);
+    // A writer of the new generation marks again.
+    await write(a, 12, 'Z');
+    expect(activeExtents(a.systemDir, g, 0)).toEqual([1]);
+    expect(alGeneration(a.systemDir, g, 0)).toBe(next);
+    // Paused (a replica in the journal behind): never started afresh while it is behind.
+    await a.ok('replica', 'pause', 'vg/data');
+    await write(a, 0, 'W');
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(alGeneration(a.systemDir, g, 0)).toBe(next);
+    expect(activeExtents(a.systemDir, g, 0)).toEqual([0, 1]);
+  }, 120_000);
+});

@@ -54,15 +54,23 @@ describe('shipper window', () => {
     const w2 = request(log, 'w2');
     await w.add(0, 0, 4096, after(2), w1.send);
     await w.addFlush(0, after(3), f1.send);
-    // Over the same bytes as w1, and nothing answered yet: still sent at once (the server keeps the order).
-    await w.add(0, 0, 4096, after(4), w2.send);
+    // The next barrier interval's write, nothing answered yet: sent at once (the server keeps the order).
+    await w.add(0, 4096, 4096, after(4), w2.send);
     expect(log).toEqual(['w1', 'f1', 'w2']);
     expect(retired).toEqual([]);
+    // Over w1's bytes: it waits for the window to empty (a re-send of w1 after a cut must not undo it).
+    const w3 = request(log, 'w3');
+    const sent = w.add(0, 0, 512, after(5), w3.send);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(log).toEqual(['w1', 'f1', 'w2']);
     w1.answer();
     f1.answer();
     w2.answer();
+    await sent;
+    expect(log).toEqual(['w1', 'f1', 'w2', 'w3']);
+    w3.answer();
     await w.drain();
-    expect(retired.map(([seq]) => seq)).toEqual([2, 3, 4]);
+    expect(retired.map(([seq]) => seq)).toEqual([2, 3, 4, 5]);
     expect(flushed, 'only the barrier says the replica durable').toEqual([3]);
   });
 

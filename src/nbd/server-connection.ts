@@ -3,6 +3,12 @@
 // phase (READ, WRITE with FUA, FLUSH, TRIM, WRITE_ZEROES, DISC), nbdkit's protocol-handshake-
 // newstyle.c and protocol.c in one state machine. Requests run one at a time in arrival order;
 // a reply is sent only when the export has done the request (for a mirror: every live leg).
+// Once a write or a flush failed on the export (an I/O error, not a refused request), every later
+// write and flush of the connection fails with the same error: a client that sends writes and
+// flushes without waiting for the answers (tsvm's replication shipper) must never have a flush
+// make later writes durable over a write that was lost, nor later writes land after that hole.
+// Linux reports a failed write-back at the next fsync the same way; reads go on, and a new
+// connection starts clean.
 import type { Duplex } from 'node:stream';
 import { errnoOf } from '../lv-io/dd-endpoints.js';
 import {
@@ -39,6 +45,8 @@ export class ServerConnection {
   private noZeroes = false;
   private busy = false;
   private idleTimer: NodeJS.Timeout | null = null;
+  /** The NBD error of the first write or flush the export failed (0: none). */
+  private writeFailed = 0;
   export: NbdExport | null = null;
 
   constructor(private readonly sock: Duplex, private readonly catalog: ExportCatalog, private readonly opts: ConnectionOptions = {}) {
@@ -225,6 +233,7 @@ export class ServerConnection {
     const fua = !!(r.flags & CmdFlag.FUA);
     const writes = r.type === Cmd.WRITE || r.type === Cmd.TRIM || r.type === Cmd.WRITE_ZEROES;
     if (writes && this.readOnly(exp)) return NbdErr.EPERM;
+    if (this.writeFailed && (writes || r.type === Cmd.FLUSH)) return this.writeFailed;
     if (r.type === Cmd.READ && r.length > MAX_PAYLOAD) return NbdErr.EINVAL;
     if (r.type === Cmd.WRITE_ZEROES && r.flags & CmdFlag.FAST_ZERO) return NbdErr.ENOTSUP;
     const inRange = r.offset + r.length <= exp.size();
@@ -255,7 +264,10 @@ export class ServerConnection {
       }
     } catch (e) {
       this.readBuf = null;
-      return nbdErrorOf(errnoOf(e));
+      const error = nbdErrorOf(errnoOf(e));
+      // (A request the export refused, EINVAL or EPERM, wrote nothing: no hole behind it.)
+      if (r.type !== Cmd.READ && error !== NbdErr.EINVAL && error !== NbdErr.EPERM) this.writeFailed = error;
+      return error;
     }
   }
 

@@ -4,9 +4,11 @@
 // LV's bytes a by-reference record names, are read from the page cache). The replica can then hold
 // writes the source does not: it is no longer a prefix of what the source's history becomes. The
 // journal cannot say which (its own tail may be lost, or hold a hole), so every replica that was in
-// the journal is dropped to its bitmap with every region marked: a full resync from the source,
-// `inconsistent` meanwhile (DRBD resyncs what its activity log names after a primary crash; without
-// one, all of it, as here). A kill -9 of processes loses nothing (the page cache stays), so the
+// the journal is dropped to its bitmap with the regions of the activity log's extents marked
+// (activity-log.ts: every extent written since the source and the replicas were last all caught up;
+// a member whose log is not in force, all its regions): a resync of those from the source,
+// `inconsistent` meanwhile, as DRBD resyncs what its activity log names after a primary crash.
+// A kill -9 of processes loses nothing (the page cache stays), so the
 // check is of the host's boot: the boot id last seen by a writer of the group, kept beside its maps.
 // Replicas in bitmap or split mode need nothing: their region maps are made durable before each write.
 // A clean stop is told apart: the shipper stopping cleanly (SIGTERM, `tsvm replica stop`, a shutdown)
@@ -19,7 +21,8 @@ import { join } from 'node:path';
 import { replDir, type Group } from './config.js';
 import { Mode } from './journal-format.js';
 import type { Journal } from './journal.js';
-import { markAll } from './region-map.js';
+import { markAll, markRegions } from './region-map.js';
+import { AL_EXTENT, activeExtents } from './activity-log.js';
 import { replaceFileDurably, syncDir } from '../store/durable-file.js';
 
 export const HOST_RESTARTED = 'source host restarted: unflushed writes may be lost';
@@ -57,10 +60,20 @@ export function checkHostRestart(systemDir: string, journal: Journal, group: Gro
   const head = last !== null && clean ? journal.currentHead() : null;
   const stoppedClean = !!clean && !!head && clean.boot === last && clean.seq === head.nextSeq && clean.pos === head.nextPos;
   if (last !== null && !stoppedClean) {
+    // What may differ: the extents of the activity log (every write since the source and the
+    // replicas were last all caught up); a member whose log is not in force, all of it.
+    const active = group.members.map((_, i) => activeExtents(systemDir, group, i));
     for (const r of group.replicas) {
       const m = journal.mode(r.slot);
       if (m.mode !== Mode.Journal) continue;
-      for (const [i, mem] of group.members.entries()) markAll(systemDir, group, r.slot, i, mem.size);
+      for (const [i, mem] of group.members.entries()) {
+        const extents = active[i];
+        if (!extents) markAll(systemDir, group, r.slot, i, mem.size);
+        for (const e of extents ?? []) {
+          const from = e * AL_EXTENT;
+          if (from < mem.size) markRegions(systemDir, group, r.slot, i, from, Math.min(AL_EXTENT, mem.size - from));
+        }
+      }
       journal.writeMode(r.slot, { ...m, mode: Mode.Bitmap, reason: HOST_RESTARTED });
       dropped.push(r.slot);
     }

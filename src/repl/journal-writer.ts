@@ -24,6 +24,7 @@ import { recoverPending, type MemberWriter } from './recovery.js';
 import { ensureShipper } from './shipper-control.js';
 import { fencedError } from './fence.js';
 import { checkHostRestart } from './host-restart.js';
+import { ActivityLog } from './activity-log.js';
 
 /** What an RPO policy in action puts in the replica's reason. */
 export const RPO_THROTTLE = 'RPO exceeded: writers throttled';
@@ -72,6 +73,8 @@ export class JournalWriter {
   private leaseTimer: NodeJS.Timeout | null = null;
   /** Where the shipper learns which Refs have their bytes on the LV (local-done.ts). */
   private readonly done: LocalDone;
+  /** The extents written since the source and the replicas were last all caught up (activity-log.ts). */
+  private readonly al: ActivityLog;
 
   /** `vg`: the VG of the member LV being opened (the journal is looked for there first). */
   constructor(private readonly env: IoEnv, group: Group, vg: VolumeGroup) {
@@ -84,6 +87,7 @@ export class JournalWriter {
     }
     this.groupMtime = mtime(env.systemDir);
     this.done = new LocalDone(env.systemDir, group.uuid);
+    this.al = new ActivityLog(env.systemDir, group);
   }
 
   /** Re-apply the last write of a writer that died between its journal record and its local write. */
@@ -117,6 +121,9 @@ export class JournalWriter {
       this.leased = true;
       this.headFresh = false;
       this.modes = null;
+      this.al.stale();
+      // A replica added or back from its bitmap meanwhile starts behind the floor cached here.
+      this.tail = -1;
       this.configAt = 0;
       this.queueAt = 0;
     }
@@ -190,6 +197,8 @@ export class JournalWriter {
       if (group.fenced) throw fencedError(group, member);
       const h = this.syncHead(group);
       const modes = this.replicaModes(group);
+      // A power loss from here on could leave these bytes different on the source and a replica.
+      if (this.journalReplicas(group, modes).length) this.al.mark(member, offset, buf.length);
       for (let done = 0; done < buf.length;) {
         const n = Math.min(MAX_RECORD_DATA, buf.length - done);
         // A durable write's barrier goes out with its last record, in the same pwrite.

@@ -72,7 +72,12 @@ export class Journal {
     this.dev.flush();
   }
 
-  /** A replica starts at the current head (nothing to ship), in `mode`. */
+  /**
+   * A replica starts at the hint (nothing, or up to 63 records already on the LV, to ship), in
+   * `mode`. Not at the head found past it: its last record may be a killed writer's whose local
+   * write recovery has not re-applied yet, which the replica must get (writers drop their cached
+   * free-space floor when they take the group lock, so they do not reuse what it still needs).
+   */
   resetReplica(slot: number, mode: ModeState): void {
     const h = this.hint();
     const p: Progress = { nextSeq: h.nextSeq, nextPos: h.nextPos, totalBytes: h.totalBytes, time: Date.now(), lastWrite: h.time };

@@ -20,7 +20,11 @@
 //    window too (addFlush) instead of draining it: the server does everything before the flush,
 //    then the flush, then what follows, so the replica is still a prefix at every instant and,
 //    after a crash of the far side, a prefix up to a barrier plus some writes of the next interval,
-//    as the source's own disk may be. Overlapping writes may then be in flight together too.
+//    as the source's own disk may be. Writes in flight still never overlap: after a cut link the
+//    shipper re-sends from the oldest unanswered one, and a re-sent write over bytes that a later
+//    one (landed before the cut) wrote would put the replica back to a state the source never had.
+//    The server also fails every write and flush of a connection after one failed
+//    (server-connection.ts), so no barrier makes later writes durable over a hole.
 //    Without this a stream of small durable writes (a database's commits) shipped at one barrier
 //    per two round trips of the link (the writes' answers, then the flush's): 25 a second over a
 //    link of 10 ms each way. DRBD's sender, too, does not wait for a barrier's ack to send on.
@@ -69,9 +73,7 @@ export class ShipWindow {
    */
   async add(member: number, offset: number, length: number, after: Progress, send: () => Promise<void>, landed?: () => void,
     requests = 1): Promise<void> {
-    if (this.inflight.length && (this.inflight[0]!.member !== member || (!this.inOrder && this.overlaps(offset, offset + length)))) {
-      await this.drain();
-    }
+    if (this.inflight.length && (this.inflight[0]!.member !== member || this.overlaps(offset, offset + length))) await this.drain();
     while (this.inflight.length && (this.inflight.length >= this.maxRequests || this.bytes + length > this.maxBytes)) await this.retireOldest();
     if (this.inflight.length || requests > 1) this.widened?.(after.nextSeq);
     this.push({ member, start: offset, end: offset + length, done: send(), after, landed });

@@ -24,6 +24,7 @@ import { ShipWindow } from './ship-window.js';
 import { ShipProgress } from './ship-progress.js';
 import { SendBuffers } from './send-buffers.js';
 import { dropResyncMap, markedRegions, takeForResync } from './region-map.js';
+import { clearActivityLog } from './activity-log.js';
 import { recoverPending, type MemberWriter } from './recovery.js';
 import { checkHostRestart, markCleanStop } from './host-restart.js';
 import { linkKey, shipperPaths, type LinkState, type ShipperState } from './shipper-control.js';
@@ -59,6 +60,12 @@ const WINDOW_REQUESTS = 8;
  * writes is bound by how many of them the window holds per round trip, not by two round trips each.
  */
 const IN_ORDER_WINDOW_REQUESTS = 64;
+/**
+ * Bytes in flight to such a server: each request's answer must come within REQUEST_TIMEOUT_MS of
+ * its send, everything queued before it included, so a link slower than this per 15 s would time out
+ * and reconnect (32 MiB, the parallel servers' bound, needs 2.2 MB/s; this, 1.1 MB/s).
+ */
+const IN_ORDER_WINDOW_BYTES = 16 * 1024 * 1024;
 const WINDOW_BYTES = 32 * 1024 * 1024;
 /** Requests whose bytes are being read from the LV ahead of the one being sent (ship-reads.ts). */
 const READ_AHEAD = 4;
@@ -82,6 +89,8 @@ const PROGRESS_EVERY_MS = 10;
  * 67 header records instead of 44 (it often reaches a live writer's record >10 ms late there).
  */
 const BACKLOG_MS = 100;
+/** How long the group must have had no write before an idle, caught-up link clears its activity log. */
+const AL_CLEAR_IDLE_MS = 1000;
 /** How long Refs whose writers have not said them done wait before the shipper takes the lock barrier. */
 const TAIL_WAIT_MS = 20;
 
@@ -268,6 +277,8 @@ class ReplicaLink {
   private issued: Progress | null = null;
   /** The head at the last idle recovery. */
   private recoveredAt = 0;
+  /** The head when the activity log was last started afresh (0: not by this link). */
+  private alClearedAt = 0;
   private readonly localDone: LocalDone;
   /** The applied progress of every retired request, kept where a kill -9 does not lose it. */
   private readonly run: RunProgress;
@@ -294,17 +305,18 @@ class ReplicaLink {
       this.progressRecords.recordNow(appliedOffset(replica.slot), run);
     }
     this.unorderedTo = journal.applied(replica.slot).inflight ?? 0;
-    this.window = new ShipWindow(this.reorders ? WINDOW_REQUESTS : IN_ORDER_WINDOW_REQUESTS, WINDOW_BYTES, (p, inflight, flushed) => {
-      // Progress as requests complete; a replica dropped to its bitmap meanwhile keeps its own.
-      if (this.journal.mode(this.replica.slot).mode !== Mode.Journal) return;
-      this.progress(appliedOffset(this.replica.slot), this.unordered(p, inflight));
-      if (flushed) this.progress(flushedOffset(this.replica.slot), p);
-    }, (to) => {
-      if (!this.reorders || to <= this.unorderedTo || this.journal.mode(this.replica.slot).mode !== Mode.Journal) return;
-      this.unorderedTo = to;
-      // Before the next request goes out: written now, with whatever progress was pending.
-      this.progressRecords.recordNow(appliedOffset(this.replica.slot), { ...this.applied(), inflight: to });
-    }, !this.reorders);
+    this.window = new ShipWindow(this.reorders ? WINDOW_REQUESTS : IN_ORDER_WINDOW_REQUESTS, this.reorders ? WINDOW_BYTES : IN_ORDER_WINDOW_BYTES,
+      (p, inflight, flushed) => {
+        // Progress as requests complete; a replica dropped to its bitmap meanwhile keeps its own.
+        if (this.journal.mode(this.replica.slot).mode !== Mode.Journal) return;
+        this.progress(appliedOffset(this.replica.slot), this.unordered(p, inflight));
+        if (flushed) this.progress(flushedOffset(this.replica.slot), p);
+      }, (to) => {
+        if (!this.reorders || to <= this.unorderedTo || this.journal.mode(this.replica.slot).mode !== Mode.Journal) return;
+        this.unorderedTo = to;
+        // Before the next request goes out: written now, with whatever progress was pending.
+        this.progressRecords.recordNow(appliedOffset(this.replica.slot), { ...this.applied(), inflight: to });
+      }, !this.reorders);
   }
 
   /** The replica's applied progress as this link knows it (pending included). */
@@ -428,7 +440,29 @@ class ReplicaLink {
         recoverPending(this.journal, (i) => this.source(i) as MemberWriter);
       });
     }
+    // Idle and caught up: a new generation of the activity log (what a power loss would resync).
+    if (a.nextSeq !== this.alClearedAt && Date.now() - a.lastWrite > AL_CLEAR_IDLE_MS && !this.unflushed) {
+      if (this.locked(() => this.clearActivity())) this.alClearedAt = a.nextSeq;
+    }
     return false;
+  }
+
+  /**
+   * Under the group lock: when every replica in the journal has applied every record, make every
+   * member's bytes durable here and start the activity log afresh (activity-log.ts). False when a
+   * replica is behind (another link's progress not written yet, a pause): tried again later.
+   */
+  private clearActivity(): boolean {
+    const head = this.journal.currentHead();
+    for (const r of this.group.replicas) {
+      const m = this.journal.mode(r.slot);
+      if (m.mode !== Mode.Journal) continue;
+      const applied = r.slot === this.replica.slot ? this.applied() : this.journal.applied(r.slot);
+      if (m.resyncing || applied.nextSeq < head.nextSeq) return false;
+    }
+    for (let i = 0; i < this.group.members.length; i++) this.source(i).flush();
+    clearActivityLog(this.env.systemDir, this.group);
+    return true;
   }
 
   /** Leave bitmap mode: the marked regions are set aside for copying, the replica is back in the journal from the head on. */
