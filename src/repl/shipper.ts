@@ -24,7 +24,7 @@ import { ShipWindow } from './ship-window.js';
 import { ShipProgress } from './ship-progress.js';
 import { SendBuffers } from './send-buffers.js';
 import { dropResyncMap, markedRegions, takeForResync } from './region-map.js';
-import { clearActivityLog } from './activity-log.js';
+import { activeExtents, clearActivityLog } from './activity-log.js';
 import { recoverPending, type MemberWriter } from './recovery.js';
 import { checkHostRestart, markCleanStop } from './host-restart.js';
 import { linkKey, shipperPaths, type LinkState, type ShipperState } from './shipper-control.js';
@@ -442,27 +442,41 @@ class ReplicaLink {
     }
     // Idle and caught up: a new generation of the activity log (what a power loss would resync).
     if (a.nextSeq !== this.alClearedAt && Date.now() - a.lastWrite > AL_CLEAR_IDLE_MS && !this.unflushed) {
-      if (this.locked(() => this.clearActivity())) this.alClearedAt = a.nextSeq;
+      if (this.clearActivity()) this.alClearedAt = a.nextSeq;
     }
     return false;
   }
 
   /**
-   * Under the group lock: when every replica in the journal has applied every record, make every
-   * member's bytes durable here and start the activity log afresh (activity-log.ts). False when a
-   * replica is behind (another link's progress not written yet, a pause): tried again later.
+   * When every replica in the journal has applied every record: make every member's bytes durable
+   * here and start the activity log afresh (activity-log.ts). True when done, or when nothing is
+   * marked (nothing to start afresh); false when a replica is behind (another link's progress not
+   * written yet, a pause) or a write came meanwhile: tried again later. The members are flushed
+   * without the group lock (a writer would wait for that fdatasync, which writes back whatever any
+   * LV of those PV images has dirty): the head seen before it and again under the lock after it
+   * says no record, and so no local write of a replicated write, came in between.
    */
   private clearActivity(): boolean {
-    const head = this.journal.currentHead();
-    for (const r of this.group.replicas) {
-      const m = this.journal.mode(r.slot);
-      if (m.mode !== Mode.Journal) continue;
-      const applied = r.slot === this.replica.slot ? this.applied() : this.journal.applied(r.slot);
-      if (m.resyncing || applied.nextSeq < head.nextSeq) return false;
-    }
+    const marked = this.group.members.some((_, i) => activeExtents(this.env.systemDir, this.group, i)?.length !== 0);
+    if (!marked) return true;
+    const caughtUp = (): number | null => {
+      const head = this.journal.currentHead();
+      for (const r of this.group.replicas) {
+        const m = this.journal.mode(r.slot);
+        if (m.mode !== Mode.Journal) continue;
+        const applied = r.slot === this.replica.slot ? this.applied() : this.journal.applied(r.slot);
+        if (m.resyncing || applied.nextSeq < head.nextSeq) return null;
+      }
+      return head.nextSeq;
+    };
+    const before = this.locked(caughtUp);
+    if (before === null) return false;
     for (let i = 0; i < this.group.members.length; i++) this.source(i).flush();
-    clearActivityLog(this.env.systemDir, this.group);
-    return true;
+    return this.locked(() => {
+      if (caughtUp() !== before) return false;
+      clearActivityLog(this.env.systemDir, this.group);
+      return true;
+    });
   }
 
   /** Leave bitmap mode: the marked regions are set aside for copying, the replica is back in the journal from the head on. */
