@@ -11,8 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliLab } from './helpers/aux.js';
-import { until } from './helpers/serving.js';
-import { replicaSite, replStatus } from './helpers/repl-lab.js';
+import { caughtUp, replicaSite } from './helpers/repl-lab.js';
 import {
   DATA_START, HINT_OFFSET, REF_NONE, REF_UNKNOWN, RecordKind, SECTOR_BYTES, capacityOf, decodeHint, decodeRecordHeader, encodeHint,
   refLink,
@@ -48,11 +47,7 @@ describe('replication journal: the chain of Ref records', () => {
     const a = await replicaSite(labs, 'tsvm-repl-chain-a-', 'vg');
     const b = await replicaSite(labs, 'tsvm-repl-chain-b-', 'dr');
     await a.ok('replica', 'create', 'vg/data', '--target', `nbd+unix:///dr/data?socket=${join(b.systemDir, 'run', 'nbd', 'dr.sock')}`, '-L', '16M');
-    const caughtUp = async () => until(async () => {
-      const s = (await replStatus(a))[0]!;
-      return s.repl_state === 'replicating' && s.repl_lag_writes === '0';
-    }, 120_000);
-    await caughtUp();
+    await caughtUp(a);
     await a.ok('replica', 'pause', 'vg/data');
 
     const payload = join(a.dir, 'payload');
@@ -95,7 +90,7 @@ describe('replication journal: the chain of Ref records', () => {
 
     // Shipped in order: the replica is the source (each Ref's bytes as they were when it was written, then the overwrites).
     await a.ok('replica', 'resume', 'vg/data');
-    await caughtUp();
+    await caughtUp(a);
     expect((await b.legBytes('dr/data', 0, 8 * MiB)).equals(await a.legBytes('vg/data', 0, 8 * MiB))).toBe(true);
   }, 300_000);
 });

@@ -13,9 +13,10 @@
 //    once): a power loss resyncs that member in full, as before. Only the shipper's clear, which
 //    comes after everything before it is durable and shipped, makes the file.
 // The file: a 32-byte text header "tsvm-al GEN" (space-padded), then one byte per extent (1: marked).
-import { closeSync, fdatasyncSync, openSync, readSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { replDir, type Group } from './config.js';
+import { setBytes, writeMarks } from './region-map.js';
 import { replaceFileDurably } from '../store/durable-file.js';
 
 /** Bytes of an extent: DRBD's activity-log extents are 4 MiB too. */
@@ -63,9 +64,7 @@ export function activeExtents(systemDir: string, group: Group, member: number): 
     return null;
   }
   if (b.length < HEADER || parseGeneration(b) === null) return null;
-  const out: number[] = [];
-  for (let i = HEADER; i < b.length; i++) if (b[i]) out.push(i - HEADER);
-  return out;
+  return setBytes(b, HEADER);
 }
 
 /**
@@ -120,15 +119,8 @@ export class ActivityLog {
       return;
     }
     try {
-      const ones = Buffer.alloc(todo.length, 1);
-      for (let i = 0; i < todo.length;) {
-        let j = i;
-        while (j + 1 < todo.length && todo[j + 1] === todo[j]! + 1) j++;
-        writeSync(fd, ones, 0, j - i + 1, HEADER + todo[i]!);
-        i = j + 1;
-      }
       // Durable before the write it stands for: a power loss right after that write finds it here.
-      fdatasyncSync(fd);
+      writeMarks(fd, todo, HEADER);
     } finally {
       closeSync(fd);
     }

@@ -18,10 +18,10 @@
 // is only ever found when nothing was written since it.
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { replDir, type Group } from './config.js';
+import { regionMapPath, replDir, type Group } from './config.js';
 import { Mode } from './journal-format.js';
 import type { Journal } from './journal.js';
-import { markAll, markRegions } from './region-map.js';
+import { markAll, markList } from './region-map.js';
 import { AL_EXTENT, activeExtents } from './activity-log.js';
 import { replaceFileDurably, syncDir } from '../store/durable-file.js';
 
@@ -69,10 +69,13 @@ export function checkHostRestart(systemDir: string, journal: Journal, group: Gro
       for (const [i, mem] of group.members.entries()) {
         const extents = active[i];
         if (!extents) markAll(systemDir, group, r.slot, i, mem.size);
+        // The regions of every marked extent, in one durable write of the map.
+        const regions = new Set<number>();
         for (const e of extents ?? []) {
-          const from = e * AL_EXTENT;
-          if (from < mem.size) markRegions(systemDir, group, r.slot, i, from, Math.min(AL_EXTENT, mem.size - from));
+          const end = Math.min((e + 1) * AL_EXTENT, mem.size);
+          for (let x = Math.floor((e * AL_EXTENT) / group.regionSize); x * group.regionSize < end; x++) regions.add(x);
         }
+        if (regions.size) markList(regionMapPath(systemDir, group, r.slot, i), [...regions].sort((a, b) => a - b));
       }
       journal.writeMode(r.slot, { ...m, mode: Mode.Bitmap, reason: HOST_RESTARTED });
       dropped.push(r.slot);

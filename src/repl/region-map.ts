@@ -18,21 +18,35 @@ export function markRegions(systemDir: string, group: Group, slot: number, membe
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const fd = openSync(file, existsSync(file) ? 'r+' : 'w+', 0o600);
   try {
-    const ones = Buffer.alloc(todo.length, 1);
-    // Runs of consecutive regions in one write.
-    for (let i = 0; i < todo.length;) {
-      let j = i;
-      while (j + 1 < todo.length && todo[j + 1] === todo[j]! + 1) j++;
-      writeSync(fd, ones.subarray(0, j - i + 1), 0, j - i + 1, todo[i]!);
-      i = j + 1;
-    }
     // Durable before the write it stands for (md's write-intent bitmap): a crash loses no mark.
-    fdatasyncSync(fd);
+    writeMarks(fd, todo);
   } finally {
     closeSync(fd);
   }
   for (const r of todo) seen?.add(r);
   todo = [];
+}
+
+/**
+ * Set byte `base + i` of an open map file for each i of `sorted` (ascending), runs of consecutive
+ * ones in one write each, then fdatasync (the activity log's file uses it too).
+ */
+export function writeMarks(fd: number, sorted: number[], base = 0): void {
+  const ones = Buffer.alloc(sorted.length, 1);
+  for (let i = 0; i < sorted.length;) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    writeSync(fd, ones, 0, j - i + 1, base + sorted[i]!);
+    i = j + 1;
+  }
+  fdatasyncSync(fd);
+}
+
+/** Indexes of the non-zero bytes of `b` from `base` on (counted from there). */
+export function setBytes(b: Buffer, base = 0): number[] {
+  const out: number[] = [];
+  for (let i = base; i < b.length; i++) if (b[i]) out.push(i - base);
+  return out;
 }
 
 /** Mark every region of a member (initial copy, full resync). */
@@ -43,10 +57,7 @@ export function markAll(systemDir: string, group: Group, slot: number, member: n
 /** Regions marked in a map file (live or the one being resynced). */
 export function markedRegions(file: string): number[] {
   if (!existsSync(file)) return [];
-  const b = readFileSync(file);
-  const out: number[] = [];
-  for (let i = 0; i < b.length; i++) if (b[i]) out.push(i);
-  return out;
+  return setBytes(readFileSync(file));
 }
 
 /** Merge the live map into the resync map (renamed aside when none is there yet). */
@@ -78,13 +89,12 @@ export function returnResyncMap(systemDir: string, group: Group, slot: number, m
   rmSync(aside, { force: true });
 }
 
-/** Mark a list of regions in a map file (made durable). */
+/** Mark a list of regions (ascending) in a map file (made durable). */
 export function markList(file: string, regions: number[]): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const fd = openSync(file, existsSync(file) ? 'r+' : 'w+', 0o600);
   try {
-    for (const r of regions) writeSync(fd, Buffer.of(1), 0, 1, r);
-    fdatasyncSync(fd);
+    writeMarks(fd, regions);
   } finally {
     closeSync(fd);
   }

@@ -565,9 +565,7 @@ class ReplicaLink {
           // connection: sent behind the writes in flight; its answer says them durable (ship-window.ts).
           const m = this.written.size ? [...this.written][0]! : this.window.member!;
           const t = this.targets[m]!;
-          this.written.clear();
-          this.unflushed = false;
-          this.lastFlush = Date.now();
+          this.flushSent();
           await this.window.addFlush(m, op.after, () => timed(t.flush(), 'flush'));
         } else {
           // A barrier (or records that are not writes): everything before it is on the replica first.
@@ -633,10 +631,15 @@ class ReplicaLink {
   /** Flush the targets written since the last flush; what was applied is now durable there. */
   private async flushTargets(upTo: Progress): Promise<void> {
     for (const i of this.written) await timed(this.targets[i]!.flush(), 'flush');
+    this.flushSent();
+    this.progress(flushedOffset(this.replica.slot), upTo);
+  }
+
+  /** A flush of every target written since the last one has gone out: nothing is left to flush. */
+  private flushSent(): void {
     this.written.clear();
     this.unflushed = false;
     this.lastFlush = Date.now();
-    this.progress(flushedOffset(this.replica.slot), upTo);
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { CliLab } from './aux.js';
+import { until } from './serving.js';
 
 export const HELPERS = resolve(__dirname);
 
@@ -61,6 +62,11 @@ export async function replStatus(lab: CliLab): Promise<ReplRow[]> {
 export async function lvsJson(lab: CliLab, lv: string, fields: string): Promise<ReplRow> {
   const out = await lab.ok('lvs', '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', fields, lv);
   return JSON.parse(out.stdout).report[0].lv[0] as ReplRow;
+}
+
+/** Wait until every replica of the lab's groups is replicating with no lag. */
+export async function caughtUp(lab: CliLab, ms = 120_000): Promise<void> {
+  await until(async () => (await replStatus(lab)).every((s) => s.repl_state === 'replicating' && s.repl_lag_writes === '0'), ms);
 }
 
 /** nbdkit is installed (the tests that use it as a far side skip without it). */
